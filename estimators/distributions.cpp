@@ -1,0 +1,74 @@
+// estimators/distributions.cpp — parameter checks and the non-inline parts of bernoulli.hpp,
+// categorical.hpp and gaussian.hpp.
+#include "estimators/bernoulli.hpp"
+#include "estimators/categorical.hpp"
+#include "estimators/error.hpp"
+#include "estimators/gaussian.hpp"
+
+#include <cmath>
+#include <numbers>
+#include <string>
+
+namespace estcheck {
+namespace {
+void require_finite(std::span<const double> theta) {
+  for (std::size_t i = 0; i < theta.size(); ++i)
+    if (!std::isfinite(theta[i]))
+      raise_input_error("theta", "finite numbers",
+                        format_double(theta[i]) + " at position " + std::to_string(i + 1));
+}
+}  // namespace
+
+BernoulliLogits::BernoulliLogits(std::span<const double> theta) : logits(theta.begin(), theta.end()) {
+  if (theta.empty()) raise_input_error("theta", "at least one logit", "none");
+  require_finite(theta);
+  for (double t : logits) {
+    probs.push_back(sigmoid(t));
+    log_p1.push_back(log_sigmoid(t));
+    log_p0.push_back(log_sigmoid(-t));
+  }
+}
+
+CategoricalLogits::CategoricalLogits(std::span<const double> theta)
+    : logits(theta.begin(), theta.end()) {
+  if (theta.size() < 2)
+    raise_input_error("theta", "at least 2 logits (one per class)", std::to_string(theta.size()));
+  require_finite(theta);
+  const double lse = log_sum_exp(logits);
+  double c = 0.0;
+  for (double t : logits) {
+    log_probs.push_back(t - lse);
+    probs.push_back(std::exp(t - lse));
+    c += probs.back();
+    cumulative.push_back(c);
+  }
+  cumulative.back() = 1.0;
+}
+
+DiagGaussian::DiagGaussian(std::span<const double> theta) {
+  if (theta.empty() || theta.size() % 2 != 0)
+    raise_input_error("theta", "an even, positive number of values (μ_1..μ_d, log σ_1..log σ_d)",
+                      std::to_string(theta.size()) + " values");
+  require_finite(theta);
+  const std::size_t d = theta.size() / 2;
+  mu.assign(theta.begin(), theta.begin() + static_cast<std::ptrdiff_t>(d));
+  log_sigma.assign(theta.begin() + static_cast<std::ptrdiff_t>(d), theta.end());
+  for (std::size_t i = 0; i < d; ++i) {
+    const double s = std::exp(log_sigma[i]);
+    if (!(s > 0.0) || !std::isfinite(s))
+      raise_input_error("theta", "log σ with exp(log σ) finite and > 0",
+                        format_double(log_sigma[i]) + " at position " + std::to_string(d + i + 1));
+    sigma.push_back(s);
+  }
+}
+
+double log_prob(const DiagGaussian& d, std::span<const double> x) {
+  double s = 0.0;
+  for (std::size_t i = 0; i < d.size(); ++i) {
+    const double z = (x[i] - d.mu[i]) / d.sigma[i];
+    s += -0.5 * z * z - d.log_sigma[i] - 0.5 * std::log(2.0 * std::numbers::pi);
+  }
+  return s;
+}
+
+}  // namespace estcheck

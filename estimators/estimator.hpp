@@ -1,0 +1,46 @@
+// estimators/estimator.hpp — the contract every gradient estimator implements.
+//
+// An estimator maps (model, noise) to one sample ĝ of a vector whose expectation it claims to be
+// ∇θ E_{p_θ}[f]. The contract:
+// - Inputs: a Model (problem at θ; θ already checked), a Noise stream (the sample's only
+//   randomness), and scratch memory of scratch_size(model) doubles whose content on entry is
+//   meaningless.
+// - Output: model.theta_dim() values written to `grad`. The result depends on nothing but the
+//   model and the noise, so the harness may call it from any thread in any order.
+// - Failures: check(problem) throws InputError (argument "ESTIMATOR") when the estimator cannot run
+//   on the problem; sample() itself never throws for a checked problem. It may return non-finite
+//   values (the harness counts them; it never averages them in).
+// - Flags: info() says whether the estimator is claimed unbiased, whether it needs rsample and
+//   ∇x f, and how many evaluations of f one sample costs.
+#pragma once
+
+#include "estimators/noise.hpp"
+#include "estimators/problem.hpp"
+
+#include <span>
+#include <string>
+
+namespace estcheck {
+
+struct EstimatorInfo {
+  std::string spec;          ///< canonical spec with every parameter ("rloo:k=4")
+  bool claimed_unbiased;     ///< E[ĝ] = ∇L(θ) for every problem it accepts
+  bool needs_rsample;        ///< needs a reparameterizable family and ∇x f
+  int evaluations;           ///< f evaluations per gradient sample
+  std::string reference;     ///< paper and equation
+};
+
+class Estimator {
+ public:
+  virtual ~Estimator() = default;
+  virtual const EstimatorInfo& info() const = 0;
+  /// Throws InputError when this estimator cannot be used on `problem`.
+  virtual void check(const Problem& problem) const;
+  /// Doubles of scratch memory that sample() needs.
+  virtual std::size_t scratch_size(const Model& model) const = 0;
+  /// Writes one gradient sample (model.theta_dim() values) to `grad`.
+  virtual void sample(const Model& model, Noise& noise, std::span<double> scratch,
+                      std::span<double> grad) const = 0;
+};
+
+}  // namespace estcheck

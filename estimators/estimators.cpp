@@ -1,0 +1,84 @@
+// estimators/estimators.cpp — the sample() bodies of reinforce.hpp, rloo.hpp and reparam.hpp.
+#include "estimators/error.hpp"
+#include "estimators/reinforce.hpp"
+#include "estimators/reparam.hpp"
+#include "estimators/rloo.hpp"
+
+namespace estcheck {
+
+void Estimator::check(const Problem&) const {}
+
+Reinforce::Reinforce(double baseline)
+    : baseline_(baseline),
+      info_{baseline == 0.0 ? "reinforce" : "reinforce:baseline=" + format_double(baseline), true,
+            false, 1, "Williams 1992, eq. 8 (score function with a constant baseline)"} {}
+
+void Reinforce::sample(const Model& m, Noise& noise, std::span<double> scratch,
+                       std::span<double> grad) const {
+  const auto x = scratch.first(m.sample_dim());
+  estcheck::sample(m.dist, noise, x);
+  const double weight = m.f(x) - baseline_;
+  score(m.dist, x, grad);
+  for (double& g : grad) g *= weight;
+}
+
+Rloo::Rloo(int k)
+    : k_(k),
+      info_{"rloo:k=" + std::to_string(k), true, false, k,
+            "Kool, van Hoof & Welling 2019, eq. 8 (leave-one-out baseline)"} {
+  if (k < 2) raise_input_error("rloo:k", "an integer >= 2", std::to_string(k));
+}
+
+void Rloo::sample(const Model& m, Noise& noise, std::span<double> scratch,
+                  std::span<double> grad) const {
+  const std::size_t n = m.sample_dim(), K = static_cast<std::size_t>(k_);
+  const auto xs = scratch.first(K * n);
+  const auto fs = scratch.subspan(K * n, K);
+  const auto s = scratch.subspan(K * (n + 1), m.theta_dim());
+  double fbar = 0.0;
+  for (std::size_t k = 0; k < K; ++k) {
+    const auto x = xs.subspan(k * n, n);
+    estcheck::sample(m.dist, noise, x);
+    fs[k] = m.f(x);
+    fbar += fs[k];
+  }
+  fbar /= static_cast<double>(K);
+  for (double& g : grad) g = 0.0;
+  for (std::size_t k = 0; k < K; ++k) {
+    score(m.dist, xs.subspan(k * n, n), s);
+    const double w = fs[k] - fbar;
+    for (std::size_t i = 0; i < grad.size(); ++i) grad[i] += w * s[i];
+  }
+  const double scale = 1.0 / static_cast<double>(K - 1);
+  for (double& g : grad) g *= scale;
+}
+
+Reparam::Reparam()
+    : info_{"reparam", true, true, 1,
+            "Kingma & Welling 2014, §2.4; Mohamed et al. 2020, eq. 33 (pathwise)"} {}
+
+void Reparam::check(const Problem& problem) const {
+  if (problem.family() != Family::gaussian || !problem.has_gradient())
+    raise_input_error("ESTIMATOR",
+                      "an estimator that fits problem '" + problem.spec() +
+                          "': 'reparam' needs a reparameterizable distribution with ∇x f "
+                          "(the gaussian-* problems)",
+                      "'reparam' on the " + std::string(to_string(problem.family())) +
+                          " problem '" + problem.spec() + "'");
+}
+
+void Reparam::sample(const Model& m, Noise& noise, std::span<double> scratch,
+                     std::span<double> grad) const {
+  const auto& d = std::get<DiagGaussian>(m.dist);
+  const std::size_t n = d.size();
+  const auto eps = scratch.first(n), x = scratch.subspan(n, n), df = scratch.subspan(2 * n, n);
+  standard_noise(d, noise, eps);
+  rsample(d, eps, x);
+  m.problem->gradient(x, df);
+  for (std::size_t i = 0; i < n; ++i) {
+    grad[i] = df[i];
+    grad[n + i] = df[i] * d.sigma[i] * eps[i];
+  }
+}
+
+}  // namespace estcheck

@@ -1,0 +1,90 @@
+// estimators/problem.hpp — a problem: a distribution family p_θ plus a black-box objective f.
+//
+// The quantity estimators target is ∇θ L(θ), L(θ) = E_{x ~ p_θ}[f(x)]. A Problem states the family
+// (Bernoulli vector, one categorical, diagonal Gaussian), the sizes of x and θ, and evaluates f;
+// Gaussian problems may also give ∇x f (for the pathwise estimator), a closed-form L and ∇L, and a
+// separable form f(x) = Σ_i g(x_i) that the quadrature oracle integrates (verify/exact.hpp).
+// A Model is a Problem fixed at one θ, with the distribution's parameters computed once.
+#pragma once
+
+#include "estimators/bernoulli.hpp"
+#include "estimators/categorical.hpp"
+#include "estimators/gaussian.hpp"
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace estcheck {
+
+enum class Family { bernoulli, categorical, gaussian };
+const char* to_string(Family f);
+
+/// L(θ) and ∇L(θ) in closed form.
+struct ClosedForm {
+  double objective;
+  std::vector<double> gradient;
+};
+
+/// f(x) = Σ_i g(x_i), with the points where g is not smooth (quadrature splits there).
+struct Separable {
+  std::function<double(double)> g;
+  std::vector<double> breakpoints;
+};
+
+class Problem {
+ public:
+  virtual ~Problem() = default;
+
+  /// The canonical spec, every parameter spelled out ("toy:t=0.499"), or the JSON file's path.
+  virtual std::string spec() const = 0;
+  virtual Family family() const = 0;
+  /// Length of x: n Bernoulli variables, K (one-hot) classes, or d Gaussian coordinates.
+  virtual std::size_t sample_dim() const = 0;
+  /// Length of θ: n, K, or 2d.
+  virtual std::size_t theta_dim() const = 0;
+  /// A line saying what θ is, for messages ("θ = 16 logits").
+  virtual std::string theta_meaning() const = 0;
+
+  /// The black box f(x) for x a sample of the family (b ∈ {0,1}^n, e_k, or x ∈ R^d).
+  virtual double f(std::span<const double> x) const = 0;
+
+  /// Whether f has a pathwise derivative ∇x f (needed by `reparam`).
+  virtual bool has_gradient() const { return false; }
+  /// ∇x f at x, written to `out` (size sample_dim()). Only called when has_gradient().
+  virtual void gradient(std::span<const double> x, std::span<double> out) const;
+
+  /// L(θ) and ∇L(θ) in closed form, when known.
+  virtual std::optional<ClosedForm> closed_form(std::span<const double> theta) const;
+  /// The separable form of f, when f has one.
+  virtual std::optional<Separable> separable() const { return std::nullopt; }
+};
+
+using Distribution = std::variant<BernoulliLogits, CategoricalLogits, DiagGaussian>;
+
+/// A problem at one θ. Built by make_model, which checks θ.
+struct Model {
+  const Problem* problem;
+  std::vector<double> theta;
+  Distribution dist;
+
+  std::size_t theta_dim() const { return theta.size(); }
+  std::size_t sample_dim() const { return problem->sample_dim(); }
+  double f(std::span<const double> x) const { return problem->f(x); }
+};
+
+/// Checks θ against the problem (length, finite values, valid σ) and builds the model. Throws
+/// InputError naming `argument` (the CLI passes "--theta").
+Model make_model(const Problem& problem, std::span<const double> theta,
+                 const std::string& argument = "theta");
+
+/// Free functions on the distribution of a model, dispatched on its family.
+void sample(const Distribution& d, Noise& noise, std::span<double> x);
+void score(const Distribution& d, std::span<const double> x, std::span<double> out);
+double log_prob(const Distribution& d, std::span<const double> x);
+
+}  // namespace estcheck

@@ -1,0 +1,42 @@
+// estimators/registry.cpp — see registry.hpp.
+#include "estimators/registry.hpp"
+
+#include "estimators/error.hpp"
+#include "estimators/reinforce.hpp"
+#include "estimators/reparam.hpp"
+#include "estimators/rloo.hpp"
+#include "estimators/spec.hpp"
+
+namespace estcheck {
+
+const std::vector<EstimatorEntry>& estimator_catalogue() {
+  static const std::vector<EstimatorEntry> catalogue = {
+      {"reinforce", {{"baseline", "0", "constant subtracted from f"}}, true, "any",
+       "score function (REINFORCE), one sample: (f(x) - baseline) ∇θ log p(x)"},
+      {"rloo", {{"k", "2", "samples per estimate, >= 2"}}, true, "any",
+       "REINFORCE over k samples with the leave-one-out baseline"},
+      {"reparam", {}, true, "gaussian with ∇x f (unbiased only where f is differentiable)",
+       "pathwise (reparameterization): ∇x f(μ + σε) pulled back to (μ, log σ)"},
+  };
+  return catalogue;
+}
+
+std::unique_ptr<Estimator> make_estimator(std::string_view text, const std::string& argument) {
+  Spec s = Spec::parse(text, argument);
+  std::unique_ptr<Estimator> e;
+  if (s.name() == "reinforce") {
+    e = std::make_unique<Reinforce>(s.get_double("baseline", 0.0));
+  } else if (s.name() == "rloo") {
+    e = std::make_unique<Rloo>(static_cast<int>(s.get_int("k", 2, 2, 1 << 20)));
+  } else if (s.name() == "reparam") {
+    e = std::make_unique<Reparam>();
+  } else {
+    std::string names;
+    for (const auto& entry : estimator_catalogue()) names += (names.empty() ? "" : ", ") + entry.name;
+    raise_input_error(argument, "one of " + names, "'" + std::string(text) + "'");
+  }
+  s.finish();
+  return e;
+}
+
+}  // namespace estcheck

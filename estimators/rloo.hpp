@@ -1,0 +1,30 @@
+// estimators/rloo.hpp — REINFORCE with the leave-one-out baseline over K samples (RLOO).
+//
+// Kool, van Hoof & Welling 2019, "Buy 4 REINFORCE samples, get a baseline for free!", eq. 8;
+// Mnih & Rezende 2016 (VIMCO) use the same construction. With x_1..x_K ~ p_θ independent and
+// f_k = f(x_k):
+//   ĝ = 1/K Σ_k (f_k - 1/(K-1) Σ_{j≠k} f_j) ∇θ log p(x_k | θ)
+//     = 1/(K-1) Σ_k (f_k - f̄) ∇θ log p(x_k | θ),
+// unbiased because each baseline is independent of the sample it multiplies. K >= 2.
+#pragma once
+
+#include "estimators/estimator.hpp"
+
+namespace estcheck {
+
+class Rloo final : public Estimator {
+ public:
+  explicit Rloo(int k);
+  const EstimatorInfo& info() const override { return info_; }
+  std::size_t scratch_size(const Model& m) const override {
+    return static_cast<std::size_t>(k_) * (m.sample_dim() + 1) + m.theta_dim();
+  }
+  void sample(const Model& m, Noise& noise, std::span<double> scratch,
+              std::span<double> grad) const override;
+
+ private:
+  int k_;
+  EstimatorInfo info_;
+};
+
+}  // namespace estcheck

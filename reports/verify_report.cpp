@@ -1,0 +1,164 @@
+// reports/verify_report.cpp — see verify_report.hpp.
+#include "reports/verify_report.hpp"
+
+#include "estimators/error.hpp"
+#include "verify/harness.hpp"
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iomanip>
+#include <sstream>
+#include <unistd.h>
+
+namespace estcheck {
+
+namespace {
+const char* kNoise = "Philox4x64-10, key (seed, purpose 0), counter (draw, index, block)";
+}
+
+nlohmann::json to_json(const ExactReport& r) {
+  return {{"schema_version", kJsonSchemaVersion},
+          {"command", "exact"},
+          {"problem", r.problem},
+          {"theta", r.theta},
+          {"objective", r.exact.objective},
+          {"gradient", r.exact.gradient},
+          {"oracle", to_string(r.exact.method)},
+          {"objective_error_bound", r.exact.objective_error},
+          {"gradient_error_bound", r.exact.error},
+          {"support_points", r.exact.support_points}};
+}
+
+nlohmann::json to_json(const VerifyReport& r) {
+  const BiasTest& t = r.test;
+  nlohmann::json j = {
+      {"schema_version", kJsonSchemaVersion},
+      {"command", "verify"},
+      {"problem", r.problem},
+      {"estimator", r.estimator},
+      {"claimed_unbiased", r.claimed_unbiased},
+      {"theta", r.theta},
+      {"samples", r.run.requested},
+      {"samples_used", t.samples},
+      {"seed", r.seed},
+      {"threads", r.threads},
+      {"block_size", kBlockSize},
+      {"noise", kNoise},
+      {"alpha", t.alpha},
+      {"tolerance", t.tolerance ? nlohmann::json(*t.tolerance) : nlohmann::json(nullptr)},
+      {"test", t.method},
+      {"error_rate", t.error_rate},
+      {"oracle", to_string(r.exact.method)},
+      {"exact_objective", r.exact.objective},
+      {"exact_gradient", t.exact},
+      {"exact_gradient_error_bound", r.exact.error},
+      {"mean", t.mean},
+      {"std_error", t.std_error},
+      {"variance", t.variance},
+      {"bias_estimate", t.bias},
+      {"numerical_error_budget", t.numerical_error},
+      {"statistic", t.statistic},
+      {"p_value", t.p_value},
+      {"p_value_raw", t.p_value_raw},
+      {"p_value_family", t.p_value_family},
+      {"critical_value", t.critical_value},
+      {"bias_bound", t.bias_bound},
+      {"bias_bound_per_coordinate", t.bias_bound_per_coordinate},
+      {"detectable_bias", t.detectable_bias},
+      {"detectable_bias_per_coordinate", t.detectable_bias_per_coordinate},
+      {"detectable_bias_power", 0.9},
+      {"nonfinite", r.run.nonfinite},
+      {"first_nonfinite_sample",
+       r.run.first_nonfinite >= 0 ? nlohmann::json(r.run.first_nonfinite) : nlohmann::json(nullptr)},
+      {"verdict", to_string(t.verdict)},
+      {"reason", t.reason},
+      {"elapsed_s", r.run.elapsed_s}};
+  if (t.samples_for_tolerance) j["samples_for_tolerance_estimate"] = *t.samples_for_tolerance;
+  return j;
+}
+
+namespace {
+std::string sci(double v, int digits = 6) {
+  std::ostringstream s;
+  s << std::setprecision(digits) << v;
+  return s.str();
+}
+std::string vec(const std::vector<double>& v) {
+  std::string s = "(";
+  for (std::size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + sci(v[i]);
+  return s + ")";
+}
+}  // namespace
+
+void write_text(std::ostream& out, const ExactReport& r) {
+  out << "problem   " << r.problem << "\n"
+      << "theta     " << vec(r.theta) << "\n"
+      << "oracle    " << to_string(r.exact.method) << "\n"
+      << "objective " << sci(r.exact.objective, 17) << "  (error <= " << sci(r.exact.objective_error, 2)
+      << ")\n"
+      << "gradient\n";
+  for (std::size_t i = 0; i < r.exact.gradient.size(); ++i)
+    out << "  [" << i << "] " << std::setw(25) << sci(r.exact.gradient[i], 17) << "  (error <= "
+        << sci(r.exact.error[i], 2) << ")\n";
+}
+
+void write_text(std::ostream& out, const VerifyReport& r) {
+  const BiasTest& t = r.test;
+  out << "estcheck verify: " << r.estimator << " on " << r.problem << " at theta = " << vec(r.theta)
+      << "\n"
+      << "  samples " << r.run.requested << " (seed " << r.seed << ", " << r.threads << " threads, "
+      << sci(r.run.elapsed_s, 3) << " s, "
+      << sci(static_cast<double>(r.run.requested) / std::max(r.run.elapsed_s, 1e-9), 3)
+      << " samples/s); non-finite samples: " << r.run.nonfinite << "\n"
+      << "  test: " << t.method << ", alpha = " << t.alpha << "\n"
+      << "  coord                    exact                     mean    std.error   p (Holm)\n";
+  for (std::size_t i = 0; i < t.exact.size(); ++i)
+    out << "  " << std::setw(5) << i << std::setw(25) << sci(t.exact[i], 12) << std::setw(25)
+        << sci(t.mean[i], 12) << std::setw(13) << sci(t.std_error[i], 3) << std::setw(11)
+        << sci(t.p_value[i], 3) << "\n";
+  out << "  max |bias| <= " << sci(t.bias_bound, 3) << " (confidence " << sci(1 - t.alpha) << ")"
+      << "; detectable bias at 90% power: " << sci(t.detectable_bias, 3) << "\n"
+      << "  verdict: " << to_string(t.verdict) << " - " << t.reason << "\n";
+}
+
+void check_output_path(const std::string& path, const std::string& argument) {
+  if (path == "-") return;
+  if (path.empty()) raise_input_error(argument, "a file path or '-'", "an empty string");
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::path p(path);
+  if (fs::is_directory(p, ec)) raise_input_error(argument, "a file path or '-'", "the folder '" + path + "'");
+  const fs::path dir = p.has_parent_path() ? p.parent_path() : fs::path(".");
+  if (!fs::is_directory(dir, ec))
+    raise_input_error(argument, "a path in an existing folder", "'" + path + "'");
+  if (::access(dir.c_str(), W_OK) != 0)
+    raise_input_error(argument, "a path in a writable folder", "'" + path + "'");
+}
+
+void write_json(const nlohmann::json& doc, const std::string& path, std::ostream& out) {
+  const std::string text = doc.dump(2) + "\n";
+  if (path == "-") {
+    out << text << std::flush;
+    return;
+  }
+  check_output_path(path);
+  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  {
+    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+    f << text;
+    f.flush();
+    if (!f) {
+      std::remove(tmp.c_str());
+      raise_input_error("--json", "a writable file", "'" + path + "' (write failed)");
+    }
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) {
+    std::remove(tmp.c_str());
+    raise_input_error("--json", "a writable file", "'" + path + "' (" + ec.message() + ")");
+  }
+}
+
+}  // namespace estcheck

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Quick start command 1: install what is missing, build, and run a real verification
+# (REINFORCE on the REBAR/RELAX toy problem, one million samples, fixed seed).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release
+cmake --build build --target estcheck
+build/bin/estcheck verify toy:t=0.45 reinforce --theta 0.3 --samples 1000000 --seed 1

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs whatever estcheck needs that this Debian 12 machine lacks (idempotent: installs
+# nothing and asks no registry when everything is present). Usage: scripts/setup.sh [--with-torch]
+# --with-torch also installs python3-torch / python3-numpy for the benchmark's PyTorch peer.
+set -euo pipefail
+packages=(cmake ninja-build g++ libboost-dev libeigen3-dev libtbb-dev librandom123-dev
+          librapidcheck-dev libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev libcli11-dev)
+if [[ "${1:-}" == "--with-torch" ]]; then packages+=(python3-torch python3-numpy); fi
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]} == 0)); then
+  echo "setup: all ${#packages[@]} packages present"
+  exit 0
+fi
+echo "setup: installing ${missing[*]}"
+sudo_cmd=()
+if [[ $(id -u) -ne 0 ]]; then sudo_cmd=(sudo); fi
+"${sudo_cmd[@]}" apt-get update -qq
+DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Quick start command 2 (and CI): build everything and run every test with ctest, then build the
+# unit tests once more under AddressSanitizer + UndefinedBehaviorSanitizer and run them.
+# Exits non-zero on any failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+jobs=$(nproc)
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release
+cmake --build build -j "$jobs"
+ctest --test-dir build --output-on-failure -j "$jobs"
+if [[ "${ESTCHECK_SKIP_SANITIZE:-0}" != 1 ]]; then
+  cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DESTCHECK_SANITIZE=ON \
+        -DESTCHECK_BUILD_BENCH=OFF
+  cmake --build build-asan -j "$jobs"
+  ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+    ctest --test-dir build-asan --output-on-failure -j "$jobs" -L unit
+fi

@@ -1,0 +1,199 @@
+// tools/cli.cpp — see cli.hpp. Argument parsing is CLI11's; every value is then checked by
+// estcheck's own parsers so that each message names the argument and what was expected.
+#include "tools/cli.hpp"
+
+#include "estimators/error.hpp"
+#include "estimators/registry.hpp"
+#include "reports/verify_report.hpp"
+#include "verify/exact.hpp"
+#include "verify/harness.hpp"
+#include "verify/verdict.hpp"
+
+#include <CLI/CLI.hpp>
+#include <oneapi/tbb/info.h>
+
+#include <charconv>
+#include <cmath>
+#include <iomanip>
+
+namespace estcheck {
+namespace {
+
+constexpr int kUsageExit = 2;
+
+double parse_double(const std::string& arg, const std::string& text) {
+  double x = 0;
+  const auto res = std::from_chars(text.data(), text.data() + text.size(), x);
+  if (res.ec != std::errc() || res.ptr != text.data() + text.size())
+    raise_input_error(arg, "a number", "'" + text + "'");
+  return x;
+}
+
+/// A non-negative integer, also written as 1e6 or 1000000.0 if the value is an exact integer.
+std::uint64_t parse_count(const std::string& arg, const std::string& text, std::uint64_t lo,
+                          const std::string& expected) {
+  std::uint64_t n = 0;
+  const auto res = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (res.ec == std::errc() && res.ptr == text.data() + text.size()) {
+    if (n < lo) raise_input_error(arg, expected, "'" + text + "'");
+    return n;
+  }
+  double x = 0;
+  const auto r2 = std::from_chars(text.data(), text.data() + text.size(), x);
+  if (r2.ec != std::errc() || r2.ptr != text.data() + text.size() || !std::isfinite(x) ||
+      x != std::floor(x) || x < static_cast<double>(lo) || x >= 1.8e19)
+    raise_input_error(arg, expected, "'" + text + "'");
+  return static_cast<std::uint64_t>(x);
+}
+
+std::vector<double> parse_theta(const std::vector<std::string>& parts) {
+  if (parts.empty()) raise_input_error("--theta", "comma-separated numbers", "nothing");
+  std::vector<double> theta;
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    const double v = parse_double("--theta", parts[i]);
+    if (!std::isfinite(v))
+      raise_input_error("--theta", "finite numbers", "'" + parts[i] + "' at position " + std::to_string(i + 1));
+    theta.push_back(v);
+  }
+  return theta;
+}
+
+int default_threads() { return tbb::info::default_concurrency(); }
+
+void list_command(bool as_json, std::ostream& out) {
+  const auto params_json = [](const std::vector<ParamInfo>& ps) {
+    nlohmann::json a = nlohmann::json::array();
+    for (const auto& p : ps) a.push_back({{"key", p.key}, {"default", p.fallback}, {"meaning", p.meaning}});
+    return a;
+  };
+  if (as_json) {
+    nlohmann::json j = {{"schema_version", kJsonSchemaVersion}, {"command", "list"}};
+    j["problems"] = nlohmann::json::array();
+    for (const auto& p : problem_catalogue())
+      j["problems"].push_back({{"name", p.name}, {"family", p.family},
+                               {"description", p.description}, {"params", params_json(p.params)}});
+    j["estimators"] = nlohmann::json::array();
+    for (const auto& e : estimator_catalogue())
+      j["estimators"].push_back({{"name", e.name}, {"claimed_unbiased", e.claimed_unbiased},
+                                 {"requires", e.requires_}, {"description", e.description},
+                                 {"params", params_json(e.params)}});
+    out << j.dump(2) << "\n";
+    return;
+  }
+  const auto params_text = [](const std::vector<ParamInfo>& ps) {
+    std::string s;
+    for (const auto& p : ps) s += (s.empty() ? ":" : ",") + p.key + "=" + p.fallback;
+    return s;
+  };
+  out << "Problems (PROBLEM):\n";
+  for (const auto& p : problem_catalogue())
+    out << "  " << std::left << std::setw(30) << (p.name + params_text(p.params)) << " " << p.description
+        << "\n";
+  out << "\nEstimators (ESTIMATOR):\n";
+  for (const auto& e : estimator_catalogue())
+    out << "  " << std::left << std::setw(22) << (e.name + params_text(e.params))
+        << (e.claimed_unbiased ? " unbiased  " : " biased    ") << e.description
+        << " [requires: " << e.requires_ << "]\n";
+}
+
+}  // namespace
+
+int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  CLI::App app{"estcheck: verify stochastic gradient estimators against exact oracles", "estcheck"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "estcheck 0.1.0");
+
+  bool list_json = false;
+  auto* list = app.add_subcommand("list", "List the problems and estimators");
+  list->add_flag("--json", list_json, "Print the catalogue as JSON");
+
+  std::string problem_text, estimator_text, json_path, samples_text = "1000000", seed_text = "1",
+              threads_text = "0", alpha_text = "0.001", tolerance_text;
+  std::vector<std::string> theta_parts;
+  auto add_common = [&](CLI::App* sub) {
+    sub->add_option("PROBLEM", problem_text, "Problem spec (name:key=value,...) or JSON table file")
+        ->required();
+    sub->add_option("--theta", theta_parts, "Parameters θ, comma-separated")
+        ->required()
+        ->delimiter(',')
+        ->allow_extra_args(false);
+    sub->add_option("--json", json_path, "Write the result as JSON to PATH ('-': stdout)");
+  };
+  auto* exact = app.add_subcommand("exact", "Exact objective and gradient of a problem at θ");
+  add_common(exact);
+  auto* verify = app.add_subcommand("verify", "Test whether an estimator's mean is the exact gradient");
+  add_common(verify);
+  verify->add_option("ESTIMATOR", estimator_text, "Estimator spec (name:key=value,...)")->required();
+  verify->add_option("--samples", samples_text, "Number of estimator samples N (default 1000000)");
+  verify->add_option("--seed", seed_text, "Seed of the Philox noise streams (default 1)");
+  verify->add_option("--threads", threads_text, "Worker threads (default 0: every core)");
+  verify->add_option("--alpha", alpha_text, "Family-wise error rate over the coordinates (default 0.001)");
+  verify->add_option("--tolerance", tolerance_text, "Claim |bias_i| < D for every i (equivalence test)");
+
+  std::vector<std::string> argv_rev(args.rbegin(), args.rend() - 1);
+  try {
+    app.parse(argv_rev);
+  } catch (const CLI::CallForHelp&) {
+    const auto subs = app.get_subcommands();
+    out << (subs.empty() ? app.help() : subs.front()->help());
+    return 0;
+  } catch (const CLI::CallForVersion& e) {
+    out << e.what() << "\n";
+    return 0;
+  } catch (const CLI::Success&) {
+    return 0;
+  } catch (const CLI::ParseError& e) {
+    err << "estcheck: error: " << e.what() << "\nRun 'estcheck --help' for usage.\n";
+    return kUsageExit;
+  }
+
+  try {
+    if (list->parsed()) {
+      list_command(list_json, out);
+      return 0;
+    }
+    if (!json_path.empty() || (exact->parsed() ? exact : verify)->count("--json"))
+      check_output_path(json_path);
+    const auto problem = make_problem(problem_text, "PROBLEM");
+    const std::vector<double> theta = parse_theta(theta_parts);
+    if (exact->parsed()) {
+      const Model model = make_model(*problem, theta, "--theta");
+      ExactReport rep{problem->spec(), theta, exact_gradient(model)};
+      if (json_path.empty()) write_text(out, rep);
+      else write_json(to_json(rep), json_path, out);
+      return 0;
+    }
+    const auto estimator = make_estimator(estimator_text, "ESTIMATOR");
+    estimator->check(*problem);
+    const Model model = make_model(*problem, theta, "--theta");
+    RunOptions run;
+    run.samples = parse_count("--samples", samples_text, 2, "an integer >= 2");
+    run.seed = parse_count("--seed", seed_text, 0, "an integer in [0, 2^64)");
+    const std::uint64_t threads = parse_count("--threads", threads_text, 0, "an integer >= 0 (0: every core)");
+    if (threads > 4096) raise_input_error("--threads", "an integer in [0, 4096]", threads_text);
+    run.threads = static_cast<int>(threads);
+    BiasTestOptions test;
+    test.alpha = parse_double("--alpha", alpha_text);
+    if (!tolerance_text.empty()) test.tolerance = parse_double("--tolerance", tolerance_text);
+    validate(test);
+
+    VerifyReport rep;
+    rep.problem = problem->spec();
+    rep.estimator = estimator->info().spec;
+    rep.claimed_unbiased = estimator->info().claimed_unbiased;
+    rep.theta = theta;
+    rep.seed = run.seed;
+    rep.threads = run.threads > 0 ? run.threads : default_threads();
+    rep.exact = exact_gradient(model, ExactMethod::automatic, run.threads);
+    rep.run = run_estimator(*estimator, model, run);
+    rep.test = test_bias(rep.run, rep.exact, test);
+    if (json_path != "-") write_text(out, rep);
+    if (!json_path.empty()) write_json(to_json(rep), json_path, out);
+    return exit_code(rep.test.verdict);
+  } catch (const InputError& e) {
+    err << "estcheck: error: " << e.what() << "\n";
+    return kUsageExit;
+  }
+}
+
+}  // namespace estcheck

@@ -1,0 +1,22 @@
+// tools/cli.hpp — the estcheck command line as a function, so tests can run it in-process.
+//
+// Subcommands (stable interface; add to it, don't break it):
+//   estcheck list [--json]
+//   estcheck exact PROBLEM --theta V[,V...] [--json PATH|-]
+//   estcheck verify PROBLEM ESTIMATOR --theta V[,V...] [--samples N] [--seed S] [--threads T]
+//                   [--alpha A] [--tolerance D] [--json PATH|-]
+// Exit codes: 0 pass, 1 fail, 3 inconclusive, 4 error (non-finite estimator samples: no
+// verdict), 2 usage or input error (message on stderr naming the argument; no output file).
+#pragma once
+
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace estcheck {
+
+/// Runs the CLI with `args` (args[0] is the program name). Writes results to `out` and
+/// messages to `err`; returns the exit code.
+int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+
+}  // namespace estcheck

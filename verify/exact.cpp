@@ -1,0 +1,206 @@
+// verify/exact.cpp — see exact.hpp.
+#include "verify/exact.hpp"
+
+#include "estimators/error.hpp"
+
+#include <boost/math/quadrature/gauss_kronrod.hpp>
+#include <oneapi/tbb/blocked_range.h>
+#include <oneapi/tbb/parallel_reduce.h>
+#include <oneapi/tbb/partitioner.h>
+#include <oneapi/tbb/task_arena.h>
+
+#include <bit>
+#include <cmath>
+#include <limits>
+#include <numbers>
+
+namespace estcheck {
+
+const char* to_string(ExactMethod m) {
+  switch (m) {
+    case ExactMethod::automatic: return "automatic";
+    case ExactMethod::enumeration: return "enumeration";
+    case ExactMethod::closed_form: return "closed-form";
+    case ExactMethod::quadrature: return "quadrature";
+  }
+  return "?";
+}
+
+namespace {
+
+constexpr double kEps = std::numeric_limits<double>::epsilon();
+
+/// Neumaier's compensated sum (an improved Kahan sum): error O(ε) independent of the length.
+struct CompensatedSum {
+  double sum = 0.0, comp = 0.0;
+  void add(double x) {
+    const double t = sum + x;
+    comp += std::abs(sum) >= std::abs(x) ? (sum - t) + x : (x - t) + sum;
+    sum = t;
+  }
+  double value() const { return sum + comp; }
+};
+
+/// Partial sums over a range of support points: objective, gradient, and Σ|term| for the bounds.
+struct EnumSums {
+  CompensatedSum objective, objective_abs;
+  std::vector<CompensatedSum> grad, grad_abs;
+};
+
+ExactGradient enumerate(const Model& m, int threads) {
+  const std::size_t n = m.sample_dim(), dim = m.theta_dim();
+  const std::uint64_t points = std::visit(
+      [](const auto& d) -> std::uint64_t {
+        if constexpr (std::decay_t<decltype(d)>::has_enumerate_support) return support_size(d);
+        else return 0;
+      },
+      m.dist);
+  constexpr std::uint64_t kChunk = 4096;
+  const std::uint64_t chunks = (points + kChunk - 1) / kChunk;
+  EnumSums identity;
+  identity.grad.resize(dim);
+  identity.grad_abs.resize(dim);
+
+  auto leaf = [&](const tbb::blocked_range<std::uint64_t>& r, EnumSums acc) {
+    std::vector<double> x(n), s(dim);
+    for (std::uint64_t c = r.begin(); c != r.end(); ++c) {
+      const std::uint64_t end = std::min(points, (c + 1) * kChunk);
+      for (std::uint64_t k = c * kChunk; k < end; ++k) {
+        std::visit([&](const auto& d) {
+          if constexpr (std::decay_t<decltype(d)>::has_enumerate_support) support_point(d, k, x);
+        }, m.dist);
+        const double p = std::exp(log_prob(m.dist, x));
+        const double pf = p * m.f(x);
+        score(m.dist, x, s);
+        acc.objective.add(pf);
+        acc.objective_abs.add(std::abs(pf));
+        for (std::size_t i = 0; i < dim; ++i) {
+          acc.grad[i].add(pf * s[i]);
+          acc.grad_abs[i].add(std::abs(pf * s[i]));
+        }
+      }
+    }
+    return acc;
+  };
+  auto join = [](EnumSums a, const EnumSums& b) {
+    a.objective.add(b.objective.value());
+    a.objective_abs.add(b.objective_abs.value());
+    for (std::size_t i = 0; i < a.grad.size(); ++i) {
+      a.grad[i].add(b.grad[i].value());
+      a.grad_abs[i].add(b.grad_abs[i].value());
+    }
+    return a;
+  };
+  const int concurrency = threads > 0 ? threads : tbb::task_arena::automatic;
+  tbb::task_arena arena(concurrency);
+  const EnumSums total = arena.execute([&] {
+    return tbb::parallel_deterministic_reduce(tbb::blocked_range<std::uint64_t>(0, chunks, 1),
+                                              identity, leaf, join, tbb::simple_partitioner());
+  });
+  // Rounding bound: each term p·f·s carries relative error <= (n + 8)ε (exp of a sum of n
+  // logs, two products, the score), each compensated sum adds <= 3ε relative to Σ|term|, and
+  // the join tree adds <= 3ε per level (⌈log2 chunks⌉ levels). Bound = γ Σ|term|.
+  const double levels = chunks > 1 ? std::ceil(std::log2(static_cast<double>(chunks))) : 0.0;
+  const double gamma = (static_cast<double>(n) + 8.0 + 3.0 + 3.0 * levels) * kEps;
+  ExactGradient r;
+  r.method = ExactMethod::enumeration;
+  r.support_points = points;
+  r.objective = total.objective.value();
+  r.objective_error = gamma * total.objective_abs.value();
+  for (std::size_t i = 0; i < dim; ++i) {
+    r.gradient.push_back(total.grad[i].value());
+    r.error.push_back(gamma * total.grad_abs[i].value());
+  }
+  return r;
+}
+
+ExactGradient closed(const Model& m) {
+  const auto cf = m.problem->closed_form(m.theta);
+  ExactGradient r;
+  r.method = ExactMethod::closed_form;
+  r.objective = cf->objective;
+  r.gradient = cf->gradient;
+  // Closed forms here are a few elementary operations and one Boost special function per
+  // coordinate (each accurate to a few ε): bound each value by 16ε of its magnitude.
+  r.objective_error = 16 * kEps * std::abs(r.objective);
+  for (double g : r.gradient) r.error.push_back(16 * kEps * std::abs(g));
+  return r;
+}
+
+ExactGradient quadrature(const Model& m) {
+  const auto sep = *m.problem->separable();
+  const auto& d = std::get<DiagGaussian>(m.dist);
+  const std::size_t n = d.size();
+  ExactGradient r;
+  r.method = ExactMethod::quadrature;
+  r.gradient.assign(2 * n, 0.0);
+  r.error.assign(2 * n, 0.0);
+  const double inv_sqrt_2pi = 1.0 / std::sqrt(2.0 * std::numbers::pi);
+  using GK = boost::math::quadrature::gauss_kronrod<double, 61>;
+  for (std::size_t i = 0; i < n; ++i) {
+    const double mu = d.mu[i], s = d.sigma[i];
+    std::vector<double> cuts{-std::numeric_limits<double>::infinity()};
+    for (double b : sep.breakpoints) cuts.push_back((b - mu) / s);
+    std::sort(cuts.begin() + 1, cuts.end());
+    cuts.push_back(std::numeric_limits<double>::infinity());
+    // ∫ g(μ + σε) w(ε) φ(ε) dε over all pieces; returns (value, error estimate).
+    auto integrate = [&](auto w) {
+      double value = 0.0, err = 0.0;
+      for (std::size_t c = 0; c + 1 < cuts.size(); ++c) {
+        if (!(cuts[c] < cuts[c + 1])) continue;
+        double e = 0.0;
+        value += GK::integrate(
+            [&](double eps) {
+              return sep.g(mu + s * eps) * w(eps) * inv_sqrt_2pi * std::exp(-0.5 * eps * eps);
+            },
+            cuts[c], cuts[c + 1], 15, 1e-14, &e);
+        err += e;
+      }
+      return std::pair{value, err};
+    };
+    const auto [l, le] = integrate([](double) { return 1.0; });
+    const auto [gm, gme] = integrate([](double e) { return e; });
+    const auto [gs, gse] = integrate([](double e) { return e * e - 1.0; });
+    r.objective += l;
+    r.objective_error += le;
+    r.gradient[i] = gm / s;
+    r.error[i] = gme / s;
+    r.gradient[n + i] = gs;
+    r.error[n + i] = gse;
+  }
+  return r;
+}
+
+}  // namespace
+
+bool exact_available(const Model& m, ExactMethod method) {
+  const bool finite = m.problem->family() != Family::gaussian;
+  switch (method) {
+    case ExactMethod::automatic:
+      return finite || m.problem->closed_form(m.theta) || m.problem->separable();
+    case ExactMethod::enumeration: return finite;
+    case ExactMethod::closed_form: return m.problem->closed_form(m.theta).has_value();
+    case ExactMethod::quadrature:
+      return m.problem->family() == Family::gaussian && m.problem->separable().has_value();
+  }
+  return false;
+}
+
+ExactGradient exact_gradient(const Model& m, ExactMethod method, int threads) {
+  if (method == ExactMethod::automatic) {
+    if (exact_available(m, ExactMethod::enumeration)) method = ExactMethod::enumeration;
+    else if (exact_available(m, ExactMethod::closed_form)) method = ExactMethod::closed_form;
+    else method = ExactMethod::quadrature;
+  }
+  if (!exact_available(m, method))
+    raise_input_error("PROBLEM",
+                      std::string("a problem with an exact ") + to_string(method) + " oracle",
+                      "'" + m.problem->spec() + "'");
+  switch (method) {
+    case ExactMethod::enumeration: return enumerate(m, threads);
+    case ExactMethod::closed_form: return closed(m);
+    default: return quadrature(m);
+  }
+}
+
+}  // namespace estcheck

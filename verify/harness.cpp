@@ -1,0 +1,92 @@
+// verify/harness.cpp — see harness.hpp.
+#include "verify/harness.hpp"
+
+#include "estimators/error.hpp"
+
+#include <oneapi/tbb/blocked_range.h>
+#include <oneapi/tbb/parallel_reduce.h>
+#include <oneapi/tbb/partitioner.h>
+#include <oneapi/tbb/task_arena.h>
+
+#include <chrono>
+#include <cmath>
+
+namespace estcheck {
+
+void draw_sample(const Estimator& est, const Model& model, std::uint64_t seed, std::uint64_t block,
+                 std::uint64_t index, std::span<double> scratch, std::span<double> grad) {
+  Noise noise(seed, block, index, Purpose::estimator);
+  est.sample(model, noise, scratch, grad);
+}
+
+namespace {
+
+struct Partial {
+  Moments moments;
+  std::uint64_t nonfinite = 0;
+  std::int64_t first_nonfinite = -1;
+};
+
+Partial join(const Partial& a, const Partial& b) {
+  Partial r;
+  r.moments = merge(a.moments, b.moments);
+  r.nonfinite = a.nonfinite + b.nonfinite;
+  r.first_nonfinite = a.first_nonfinite >= 0 ? a.first_nonfinite : b.first_nonfinite;
+  return r;
+}
+
+}  // namespace
+
+RunResult run_estimator(const Estimator& est, const Model& model, const RunOptions& opt) {
+  if (opt.samples < 2)
+    raise_input_error("--samples", "an integer >= 2", std::to_string(opt.samples));
+  if (opt.threads < 0) raise_input_error("--threads", "an integer >= 0", std::to_string(opt.threads));
+  est.check(*model.problem);
+  const auto start = std::chrono::steady_clock::now();
+  const std::size_t dim = model.theta_dim();
+  const std::size_t scratch_size = est.scratch_size(model);
+  const std::uint64_t blocks = (opt.samples + kBlockSize - 1) / kBlockSize;
+
+  auto leaf = [&](const tbb::blocked_range<std::uint64_t>& r, Partial acc) {
+    std::vector<double> buffer(kBlockSize * dim), scratch(scratch_size), grad(dim);
+    for (std::uint64_t b = r.begin(); b != r.end(); ++b) {
+      const std::uint64_t count = std::min(kBlockSize, opt.samples - b * kBlockSize);
+      std::size_t kept = 0;
+      for (std::uint64_t i = 0; i < count; ++i) {
+        const std::span<double> out(buffer.data() + kept * dim, dim);
+        draw_sample(est, model, opt.seed, b, i, scratch, out);
+        bool finite = true;
+        for (double v : out) finite = finite && std::isfinite(v);
+        if (finite) {
+          ++kept;
+        } else {
+          if (acc.first_nonfinite < 0)
+            acc.first_nonfinite = static_cast<std::int64_t>(b * kBlockSize + i);
+          ++acc.nonfinite;
+        }
+      }
+      acc.moments = merge(acc.moments, block_moments(buffer, kept, dim));
+    }
+    return acc;
+  };
+  Partial identity;
+  tbb::task_arena arena(opt.threads > 0 ? opt.threads : tbb::task_arena::automatic);
+  const Partial total = arena.execute([&] {
+    return tbb::parallel_deterministic_reduce(tbb::blocked_range<std::uint64_t>(0, blocks, 1),
+                                              identity, leaf, join, tbb::simple_partitioner());
+  });
+  RunResult r;
+  r.moments = total.moments;
+  if (r.moments.count == 0) {  // every sample non-finite: keep the dimension for reporting
+    r.moments.mean.assign(dim, std::nan(""));
+    r.moments.m2.assign(dim, std::nan(""));
+    r.moments.mean_abs.assign(dim, std::nan(""));
+  }
+  r.requested = opt.samples;
+  r.nonfinite = total.nonfinite;
+  r.first_nonfinite = total.first_nonfinite;
+  r.elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return r;
+}
+
+}  // namespace estcheck

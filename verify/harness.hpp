@@ -1,0 +1,46 @@
+// verify/harness.hpp — the parallel, reproducible Monte Carlo harness.
+//
+// N estimator samples are split into blocks of kBlockSize. Sample `index` of block `block` draws
+// its noise from Philox keyed by (seed, block, index) (estimators/noise.hpp) — a pure per-index
+// kernel. Each block is reduced to Moments by two passes; blocks are merged by oneTBB's
+// parallel_deterministic_reduce with a simple_partitioner and grain 1, whose split and join tree
+// depends only on the number of blocks. So the mean, the variance and every figure derived from
+// them are bit-identical for any thread count and on every run (tests/test_harness.cpp).
+// Samples with any non-finite coordinate are counted and left out of the moments, never
+// averaged in; the verdict then reports an error (verify/verdict.hpp).
+#pragma once
+
+#include "estimators/estimator.hpp"
+#include "verify/moments.hpp"
+
+#include <cstdint>
+#include <functional>
+
+namespace estcheck {
+
+/// Samples per block: part of the noise layout, so fixed (changing it changes every number).
+inline constexpr std::uint64_t kBlockSize = 1024;
+
+struct RunOptions {
+  std::uint64_t samples = 1'000'000;
+  std::uint64_t seed = 1;
+  int threads = 0;  ///< 0: every core
+};
+
+struct RunResult {
+  Moments moments;                  ///< over the finite samples
+  std::uint64_t requested = 0;      ///< samples asked for
+  std::uint64_t nonfinite = 0;      ///< samples with a NaN or infinite coordinate (left out)
+  std::int64_t first_nonfinite = -1;///< global index of the first such sample, or -1
+  double elapsed_s = 0.0;
+};
+
+/// One estimator sample: the pure kernel. Writes model.theta_dim() values to `grad`.
+void draw_sample(const Estimator& est, const Model& model, std::uint64_t seed, std::uint64_t block,
+                 std::uint64_t index, std::span<double> scratch, std::span<double> grad);
+
+/// Runs `options.samples` samples of `est` on `model`. Throws InputError (argument "--samples",
+/// "--threads") for samples < 2 or threads < 0, and the estimator's check() error.
+RunResult run_estimator(const Estimator& est, const Model& model, const RunOptions& options);
+
+}  // namespace estcheck
