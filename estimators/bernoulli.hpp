@@ -21,6 +21,7 @@ struct BernoulliLogits {
 
   std::vector<double> logits;
   std::vector<double> probs;      ///< σ(θ_i)
+  std::vector<double> probs0;     ///< σ(-θ_i) = 1 - σ(θ_i), computed directly
   std::vector<double> log_p1;     ///< log σ(θ_i)
   std::vector<double> log_p0;     ///< log σ(-θ_i)
 
@@ -46,7 +47,7 @@ inline double log_prob(const BernoulliLogits& d, std::span<const double> b) {
 /// so the score keeps full relative precision at extreme logits.
 inline void score(const BernoulliLogits& d, std::span<const double> b, std::span<double> out) {
   for (std::size_t i = 0; i < d.size(); ++i)
-    out[i] = b[i] != 0.0 ? 1.0 - d.probs[i] : -d.probs[i];
+    out[i] = b[i] != 0.0 ? d.probs0[i] : -d.probs[i];
 }
 
 /// 2^n: the number of points of {0,1}^n.

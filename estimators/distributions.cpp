@@ -5,6 +5,7 @@
 #include "estimators/error.hpp"
 #include "estimators/gaussian.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <numbers>
 #include <string>
@@ -24,6 +25,7 @@ BernoulliLogits::BernoulliLogits(std::span<const double> theta) : logits(theta.b
   require_finite(theta);
   for (double t : logits) {
     probs.push_back(sigmoid(t));
+    probs0.push_back(sigmoid(-t));
     log_p1.push_back(log_sigmoid(t));
     log_p0.push_back(log_sigmoid(-t));
   }
@@ -34,11 +36,16 @@ CategoricalLogits::CategoricalLogits(std::span<const double> theta)
   if (theta.size() < 2)
     raise_input_error("theta", "at least 2 logits (one per class)", std::to_string(theta.size()));
   require_finite(theta);
-  const double lse = log_sum_exp(logits);
+  // Shift by the largest logit, so exp never overflows and the largest term is exactly 1; then
+  // p = e / Σe and log p = (θ - m) - log Σe keep full relative precision.
+  const double m = *std::max_element(logits.begin(), logits.end());
+  double z = 0.0;
+  for (double t : logits) z += std::exp(t - m);
+  const double log_z = std::log(z);
   double c = 0.0;
   for (double t : logits) {
-    log_probs.push_back(t - lse);
-    probs.push_back(std::exp(t - lse));
+    log_probs.push_back((t - m) - log_z);
+    probs.push_back(std::exp(t - m) / z);
     c += probs.back();
     cumulative.push_back(c);
   }

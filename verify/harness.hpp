@@ -4,7 +4,8 @@
 // its noise from Philox keyed by (seed, block, index) (estimators/noise.hpp) — a pure per-index
 // kernel. Each block is reduced to Moments by two passes; blocks are merged by oneTBB's
 // parallel_deterministic_reduce with a simple_partitioner and grain 1, whose split and join tree
-// depends only on the number of blocks. So the mean, the variance and every figure derived from
+// depends only on the number of blocks: a pairwise tree over blocks [lo, hi) split at
+// lo + (hi - lo) / 2, leaves single blocks (tests/test_harness.cpp rebuilds it). So the mean, the variance and every figure derived from
 // them are bit-identical for any thread count and on every run (tests/test_harness.cpp).
 // Samples with any non-finite coordinate are counted and left out of the moments, never
 // averaged in; the verdict then reports an error (verify/verdict.hpp).

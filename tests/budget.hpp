@@ -1,0 +1,32 @@
+// tests/budget.hpp — the false-failure budget of the statistical assertions in CI.
+//
+// A CI run makes a fixed number of Monte Carlo assertions with fixed, recorded seeds. Each is
+// made at a significance level drawn from one budget, so that even if every seed were drawn
+// afresh, the whole run would fail falsely with probability at most kSuiteBudget (union bound):
+//   kSuiteBudget = 1e-4 per CI run, split into shares per test program below; each program
+//   divides its share evenly over its own assertions (alpha = share / checks) and says so.
+// These levels assume the test's own approximation (the CLT for the t-based verdict); issue 6
+// replaces it with tail-safe tests where heavy tails make it optimistic.
+#pragma once
+
+#include <boost/math/distributions/normal.hpp>
+
+namespace estcheck::budget {
+
+inline constexpr double kSuiteBudget = 1e-4;
+
+// Shares (they sum to kSuiteBudget).
+inline constexpr double kNoise = 0.05e-4;          // tests/test_noise.cpp
+inline constexpr double kDistributions = 0.15e-4;  // test_bernoulli, test_categorical, test_gaussian
+inline constexpr double kVerdict = 0.20e-4;        // tests/test_verdict.cpp
+inline constexpr double kCatalogue = 0.50e-4;      // tests/test_verify_catalogue.cpp
+inline constexpr double kEstimators = 0.10e-4;     // test_reinforce, test_rloo, test_reparam
+static_assert(kNoise + kDistributions + kVerdict + kCatalogue + kEstimators <= kSuiteBudget * (1 + 1e-12));
+
+/// Two-sided normal critical value for a per-check α (for tests that compare a sample mean with
+/// a known value); computed with Boost.Math so that the arithmetic is in one place.
+inline double z_critical(double alpha) {
+  return boost::math::quantile(boost::math::complement(boost::math::normal_distribution<double>(), alpha / 2));
+}
+
+}  // namespace estcheck::budget
