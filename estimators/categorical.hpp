@@ -20,6 +20,7 @@ struct CategoricalLogits {
 
   std::vector<double> logits;
   std::vector<double> probs;       ///< softmax(θ)
+  std::vector<double> rest;        ///< 1 - probs[k], summed from the other classes (no cancellation)
   std::vector<double> cumulative;  ///< running sums of probs, last entry forced to 1
   std::vector<double> log_probs;   ///< θ - log Σ exp θ
 
@@ -48,9 +49,10 @@ inline double log_prob(const CategoricalLogits& d, std::span<const double> x) {
   return d.log_probs[category(x)];
 }
 
-/// ∇θ log p(x | θ) = x - softmax(θ) for one-hot x, written to `out` (size K).
+/// ∇θ log p(x | θ) = x - softmax(θ) for one-hot x, written to `out` (size K). The drawn class's
+/// entry 1 - p_k is taken from `rest`, so it keeps full relative precision when p_k is near 1.
 inline void score(const CategoricalLogits& d, std::span<const double> x, std::span<double> out) {
-  for (std::size_t j = 0; j < d.size(); ++j) out[j] = x[j] - d.probs[j];
+  for (std::size_t j = 0; j < d.size(); ++j) out[j] = x[j] != 0.0 ? d.rest[j] : -d.probs[j];
 }
 
 inline std::uint64_t support_size(const CategoricalLogits& d) { return d.size(); }

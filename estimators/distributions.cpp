@@ -40,16 +40,26 @@ CategoricalLogits::CategoricalLogits(std::span<const double> theta)
   // p = e / Σe and log p = (θ - m) - log Σe keep full relative precision.
   const double m = *std::max_element(logits.begin(), logits.end());
   double z = 0.0;
-  for (double t : logits) z += std::exp(t - m);
+  for (double t : logits) z += std::exp(t - m);  // summed in the same order as `rest` below
   const double log_z = std::log(z);
   double c = 0.0;
-  for (double t : logits) {
-    log_probs.push_back((t - m) - log_z);
-    probs.push_back(std::exp(t - m) / z);
+  std::vector<double> e;
+  for (double t : logits) e.push_back(std::exp(t - m));
+  for (std::size_t k = 0; k < e.size(); ++k) {
+    log_probs.push_back((logits[k] - m) - log_z);
+    probs.push_back(e[k] / z);
     c += probs.back();
     cumulative.push_back(c);
   }
   cumulative.back() = 1.0;
+  // rest[k] = Σ_{j≠k} e_j / z from prefix and suffix sums: O(K), and no subtraction.
+  std::vector<double> suffix(e.size() + 1, 0.0);
+  for (std::size_t k = e.size(); k-- > 0;) suffix[k] = suffix[k + 1] + e[k];
+  double prefix = 0.0;
+  for (std::size_t k = 0; k < e.size(); ++k) {
+    rest.push_back((prefix + suffix[k + 1]) / z);
+    prefix += e[k];
+  }
 }
 
 DiagGaussian::DiagGaussian(std::span<const double> theta) {

@@ -170,7 +170,7 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     run.samples = parse_count("--samples", samples_text, 2, "an integer >= 2");
     run.seed = parse_count("--seed", seed_text, 0, "an integer in [0, 2^64)");
     const std::uint64_t threads = parse_count("--threads", threads_text, 0, "an integer >= 0 (0: every core)");
-    if (threads > 4096) raise_input_error("--threads", "an integer in [0, 4096]", threads_text);
+    if (threads > 4096) raise_input_error("--threads", "an integer in [0, 4096]", "'" + threads_text + "'");
     run.threads = static_cast<int>(threads);
     BiasTestOptions test;
     test.alpha = parse_double("--alpha", alpha_text);

@@ -63,7 +63,8 @@ BiasTest test_bias(const RunResult& run, const ExactGradient& exact, const BiasT
   t.alpha = o.alpha;
   t.tolerance = o.tolerance;
   t.samples = mo.count;
-  t.method = "Student t per coordinate (CLT), Holm over " + std::to_string(d) + " coordinates";
+  t.method = "Student t per coordinate (CLT), Holm over " + std::to_string(d) +
+             (d == 1 ? " coordinate" : " coordinates");
   t.error_rate = "P(fail | unbiased) <= alpha";
   if (o.tolerance) t.error_rate += "; P(pass | max_i |bias_i| >= tolerance) <= alpha";
   t.error_rate += " (CLT approximation; see docs/statistics.md for heavy tails)";

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# tests/cli_exit_codes.sh — the exit codes of the built estcheck binary, as a user or a CI job
+# sees them (tools/cli.hpp: 0 pass, 1 fail, 2 usage or input error, 3 inconclusive, 4 error).
+# Run by ctest (test `cli_exit_codes`, label `cli`) with ESTCHECK set to the binary:
+#   ESTCHECK=build/bin/estcheck bash tests/cli_exit_codes.sh
+# Prints one line per case and a summary line; exits 1 if any case got the wrong exit code.
+# The Monte Carlo cases use a fixed seed and 20000 samples or fewer, and verdicts that are not
+# borderline (see each case), so the script takes well under a second.
+set -u
+
+if [[ -z "${ESTCHECK:-}" || ! -x "${ESTCHECK}" ]]; then
+  echo "cli_exit_codes: set ESTCHECK to the estcheck binary (got '${ESTCHECK:-}')" >&2
+  exit 2
+fi
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/estcheck_cli_exit_codes.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+
+passed=0
+failed=0
+
+# check NAME EXPECTED_CODE [STDERR_MUST_CONTAIN] -- ARGS...
+check() {
+  local name=$1 want=$2 needle=""
+  shift 2
+  if [[ $1 != "--" ]]; then
+    needle=$1
+    shift
+  fi
+  shift  # the --
+  "$ESTCHECK" "$@" >"$work/out" 2>"$work/err"
+  local got=$?
+  local problem=""
+  if [[ $got -ne $want ]]; then
+    problem="exit $got, expected $want"
+  elif [[ -n $needle ]] && ! grep -qF -- "$needle" "$work/err"; then
+    problem="stderr does not mention '$needle'"
+  elif [[ $want -eq 2 ]] && grep -qF '{' "$work/out"; then
+    problem="JSON on stdout for a usage error"
+  fi
+  if [[ -z $problem ]]; then
+    echo "ok   $name (exit $got)"
+    passed=$((passed + 1))
+  else
+    echo "FAIL $name: $problem"
+    echo "     command: $ESTCHECK $*"
+    sed 's/^/     stderr: /' "$work/err"
+    failed=$((failed + 1))
+  fi
+}
+
+# 0: REINFORCE is unbiased on the toy problem; seed 1 is nowhere near the α = 1e-3 threshold.
+check pass 0 -- verify toy reinforce --theta 0 --samples 20000 --seed 1
+# 1: reparam gives exactly 0 on a step function while ∇L ≠ 0: standard error 0, certain fail.
+check fail 1 -- verify gaussian-step reparam --theta 0.2,-0.3 --samples 20000
+# 3: no bias detected, but 5000 samples cannot bound it below 1e-6.
+check inconclusive 3 -- verify gaussian-quadratic reinforce --theta 0.5,0 --samples 5000 --tolerance 1e-6
+# 4: f overflows to inf in every sample: no verdict.
+check nonfinite 4 -- verify gaussian-quadratic reinforce --theta 1e200,0 --samples 5000
+# 2: bad input, named on stderr.
+check unknown_problem 2 PROBLEM -- verify nosuch reinforce --theta 0
+check nan_theta 2 --theta -- verify toy reinforce --theta nan
+check bad_samples 2 --samples -- verify toy reinforce --theta 0 --samples 0
+check missing_file 2 PROBLEM -- exact "$work/missing.json" --theta 0
+check json_into_missing_folder 2 --json -- exact toy --theta 0 --json "$work/no/such/folder/x.json"
+# 0: help, and a JSON report to a file.
+check help 0 -- --help
+check verify_help 0 -- verify --help
+check exact_json 0 -- exact toy --theta 0.3 --json "$work/exact.json"
+if [[ -s "$work/exact.json" ]] && grep -qF '"gradient"' "$work/exact.json"; then
+  echo "ok   exact_json_file_written"
+  passed=$((passed + 1))
+else
+  echo "FAIL exact_json_file_written: $work/exact.json missing or without \"gradient\""
+  failed=$((failed + 1))
+fi
+
+echo "cli_exit_codes: $passed passed, $failed failed"
+[[ $failed -eq 0 ]]

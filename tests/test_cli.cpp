@@ -1,0 +1,510 @@
+// tests/test_cli.cpp — the estcheck command line (tools/cli.hpp), run in-process through run_cli
+// with string streams: every bad input is exit 2 with a message naming the argument and leaves
+// no output file; the JSON reports have their documented keys; results are bit-identical across
+// thread counts; the exit codes of pass / fail / inconclusive / error; and table files whose
+// exact gradient is checked against a hand computation.
+//
+// Monte Carlo runs here use fixed seeds and at most 50000 samples, so the file runs in well
+// under a second. The verdicts asserted (pass, fail, inconclusive, error) are chosen so that none is a
+// borderline statistical outcome: see each test. None of them draws on tests/budget.hpp: with a
+// fixed seed each run is a deterministic computation, and the verdicts are far from the threshold.
+#include "tools/cli.hpp"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <sstream>
+#include <string>
+#include <unistd.h>
+#include <vector>
+
+namespace estcheck {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+constexpr double kEps = std::numeric_limits<double>::epsilon();
+
+struct CliResult {
+  int code = -1;
+  std::string out;
+  std::string err;
+};
+
+/// Runs `estcheck args...` in-process.
+CliResult run(std::vector<std::string> args) {
+  args.insert(args.begin(), "estcheck");
+  std::ostringstream out, err;
+  CliResult r;
+  r.code = run_cli(args, out, err);
+  r.out = out.str();
+  r.err = err.str();
+  return r;
+}
+
+/// A fresh, empty folder under the system temp folder, removed with everything in it.
+class TempDir {
+ public:
+  TempDir() {
+    static int counter = 0;
+    for (;;) {
+      path_ = fs::temp_directory_path() /
+              ("estcheck_test_cli." + std::to_string(::getpid()) + "." + std::to_string(counter++));
+      if (fs::create_directory(path_)) break;
+    }
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+
+  const fs::path& path() const { return path_; }
+  std::string file(const std::string& name) const { return (path_ / name).string(); }
+  std::string write(const std::string& name, const std::string& text) const {
+    std::ofstream(path_ / name) << text;
+    return file(name);
+  }
+  /// Names of everything in the folder.
+  std::vector<std::string> entries() const {
+    std::vector<std::string> names;
+    for (const auto& e : fs::directory_iterator(path_)) names.push_back(e.path().filename().string());
+    return names;
+  }
+
+ private:
+  fs::path path_;
+};
+
+json parse_file(const std::string& path) {
+  std::ifstream in(path);
+  return json::parse(in);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bad input: exit 2, a message naming the argument, nothing on out, no output file
+
+struct BadInput {
+  std::string name;
+  std::vector<std::string> args;   ///< "{IN}" is replaced by the folder of input files
+  std::vector<std::string> names;  ///< what err must mention
+};
+
+std::ostream& operator<<(std::ostream& os, const BadInput& b) { return os << b.name; }
+
+/// Table files for the JSON cases, written once into a fresh folder.
+class BadInputTest : public ::testing::TestWithParam<BadInput> {
+ protected:
+  static void SetUpTestSuite() {
+    inputs_ = new TempDir;
+    inputs_->write("malformed.json", "{\"distribution\": \"bernoulli\", \"n\": 1, \"table\": [1, 2,");
+    inputs_->write("wrong_length.json", R"({"distribution": "bernoulli", "n": 2, "table": [1, 2, 3]})");
+    inputs_->write("non_number.json", R"({"distribution": "bernoulli", "n": 1, "table": [1, "x"]})");
+    inputs_->write("k1.json", R"({"distribution": "categorical", "k": 1, "table": [1]})");
+    inputs_->write("n0.json", R"({"distribution": "bernoulli", "n": 0, "table": [1]})");
+    inputs_->write("unknown_key.json",
+                   R"({"distribution": "bernoulli", "n": 1, "table": [1, 2], "colour": "red"})");
+  }
+  static void TearDownTestSuite() {
+    delete inputs_;
+    inputs_ = nullptr;
+  }
+  static std::vector<std::string> args() {
+    std::vector<std::string> a = GetParam().args;
+    for (auto& s : a) {
+      const auto at = s.find("{IN}");
+      if (at != std::string::npos) s.replace(at, 4, inputs_->path().string());
+    }
+    return a;
+  }
+  static TempDir* inputs_;
+};
+TempDir* BadInputTest::inputs_ = nullptr;
+
+const std::vector<BadInput> kBadInputs = {
+    {"unknown_problem", {"verify", "nosuch", "reinforce", "--theta", "0"}, {"PROBLEM", "nosuch"}},
+    {"unknown_estimator", {"verify", "toy", "nosuch", "--theta", "0"}, {"ESTIMATOR", "nosuch"}},
+    {"unknown_spec_key", {"verify", "toy:u=1", "reinforce", "--theta", "0"}, {"toy:u"}},
+    {"bad_spec_value", {"verify", "toy:t=abc", "reinforce", "--theta", "0"}, {"toy:t", "abc"}},
+    {"rloo_k_1", {"verify", "toy", "rloo:k=1", "--theta", "0"}, {"rloo:k"}},
+    {"theta_wrong_length", {"verify", "toy", "reinforce", "--theta", "0,1"}, {"--theta"}},
+    {"theta_wrong_length_exact", {"exact", "gaussian-quadratic:d=2", "--theta", "0,0,0"}, {"--theta"}},
+    {"theta_nan", {"verify", "toy", "reinforce", "--theta", "nan"}, {"--theta", "nan"}},
+    {"theta_inf", {"verify", "toy", "reinforce", "--theta", "inf"}, {"--theta", "inf"}},
+    {"theta_minus_inf", {"exact", "gaussian-quadratic", "--theta", "0,-inf"}, {"--theta"}},
+    {"theta_non_numeric", {"verify", "toy", "reinforce", "--theta", "abc"}, {"--theta", "abc"}},
+    {"samples_zero", {"verify", "toy", "reinforce", "--theta", "0", "--samples", "0"}, {"--samples"}},
+    {"samples_negative", {"verify", "toy", "reinforce", "--theta", "0", "--samples", "-5"}, {"--samples"}},
+    {"samples_text", {"verify", "toy", "reinforce", "--theta", "0", "--samples", "abc"}, {"--samples"}},
+    {"samples_fraction", {"verify", "toy", "reinforce", "--theta", "0", "--samples", "1.5"}, {"--samples"}},
+    {"alpha_zero", {"verify", "toy", "reinforce", "--theta", "0", "--alpha", "0"}, {"--alpha"}},
+    {"alpha_above_one", {"verify", "toy", "reinforce", "--theta", "0", "--alpha", "1.5"}, {"--alpha"}},
+    {"tolerance_negative", {"verify", "toy", "reinforce", "--theta", "0", "--tolerance", "-1"}, {"--tolerance"}},
+    {"threads_negative", {"verify", "toy", "reinforce", "--theta", "0", "--threads", "-1"}, {"--threads"}},
+    {"reparam_on_discrete", {"verify", "toy", "reparam", "--theta", "0"}, {"ESTIMATOR", "reparam", "toy"}},
+    {"missing_theta", {"verify", "toy", "reinforce"}, {"--theta"}},
+    {"missing_problem", {"verify", "--theta", "0"}, {"PROBLEM"}},
+    {"missing_estimator", {"verify", "toy", "--theta", "0"}, {"ESTIMATOR"}},
+    {"missing_problem_exact", {"exact", "--theta", "0"}, {"PROBLEM"}},
+    {"unknown_option", {"verify", "toy", "reinforce", "--theta", "0", "--bogus"}, {"--bogus"}},
+    {"missing_file", {"exact", "{IN}/missing.json", "--theta", "0"}, {"PROBLEM", "missing.json"}},
+    {"malformed_json", {"exact", "{IN}/malformed.json", "--theta", "0"}, {"PROBLEM", "malformed.json"}},
+    {"table_wrong_length", {"exact", "{IN}/wrong_length.json", "--theta", "0,0"}, {"PROBLEM", "wrong_length.json", "table"}},
+    {"table_non_number", {"exact", "{IN}/non_number.json", "--theta", "0"}, {"PROBLEM", "table[1]"}},
+    {"categorical_k_1", {"exact", "{IN}/k1.json", "--theta", "0"}, {"PROBLEM", "k1.json", "): k:"}},
+    {"bernoulli_n_0", {"exact", "{IN}/n0.json", "--theta", "0"}, {"PROBLEM", "n0.json", "): n:"}},
+    {"unknown_json_key", {"exact", "{IN}/unknown_key.json", "--theta", "0"}, {"PROBLEM", "colour"}},
+    {"unknown_json_key_verify", {"verify", "{IN}/unknown_key.json", "reinforce", "--theta", "0"}, {"PROBLEM", "colour"}},
+};
+
+void expect_usage_error(const CliResult& r, const BadInput& b) {
+  EXPECT_EQ(r.code, 2) << "err: " << r.err;
+  for (const auto& name : b.names) EXPECT_NE(r.err.find(name), std::string::npos) << "err: " << r.err;
+  EXPECT_EQ(r.out.find('{'), std::string::npos) << "out: " << r.out;
+}
+
+TEST_P(BadInputTest, ExitsTwoAndNamesTheArgument) {
+  const CliResult r = run(args());
+  expect_usage_error(r, GetParam());
+}
+
+TEST_P(BadInputTest, LeavesNoOutputFile) {
+  const TempDir out_dir;
+  const std::string path = out_dir.file("result.json");
+  std::vector<std::string> a = args();
+  a.insert(a.end(), {"--json", path});
+  const CliResult r = run(a);
+  expect_usage_error(r, GetParam());
+  EXPECT_FALSE(fs::exists(path));
+  EXPECT_TRUE(out_dir.entries().empty()) << "left behind: " << out_dir.entries().front();  // no PATH.tmp.*
+}
+
+TEST_P(BadInputTest, JsonToStdoutPrintsNoJson) {
+  std::vector<std::string> a = args();
+  a.insert(a.end(), {"--json", "-"});
+  expect_usage_error(run(a), GetParam());
+}
+
+INSTANTIATE_TEST_SUITE_P(Cli, BadInputTest, ::testing::ValuesIn(kBadInputs),
+                         [](const auto& test) { return test.param.name; });
+
+TEST(Cli, JsonIntoMissingFolderIsUsageError) {
+  const TempDir dir;
+  const fs::path missing = dir.path() / "no_such_folder";
+  const std::string path = (missing / "result.json").string();
+  for (const std::vector<std::string>& a :
+       {std::vector<std::string>{"verify", "toy", "reinforce", "--theta", "0", "--samples", "2000", "--json", path},
+        std::vector<std::string>{"exact", "toy", "--theta", "0", "--json", path}}) {
+    const CliResult r = run(a);
+    EXPECT_EQ(r.code, 2);
+    EXPECT_NE(r.err.find("--json"), std::string::npos) << r.err;
+    EXPECT_EQ(r.out.find('{'), std::string::npos) << r.out;
+    EXPECT_FALSE(fs::exists(missing));
+    EXPECT_TRUE(dir.entries().empty());
+  }
+}
+
+TEST(Cli, JsonOntoAFolderIsUsageError) {
+  const TempDir dir;
+  const CliResult r = run({"exact", "toy", "--theta", "0", "--json", dir.path().string()});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("--json"), std::string::npos) << r.err;
+}
+
+// ---------------------------------------------------------------------------------------------
+// JSON reports
+
+TEST(Cli, VerifyJsonHasTheDocumentedKeys) {
+  const TempDir dir;
+  const std::string path = dir.file("verify.json");
+  const CliResult r = run({"verify", "toy", "reinforce", "--theta", "0.3", "--samples", "20000",
+                           "--seed", "7", "--threads", "2", "--json", path});
+  ASSERT_EQ(r.code, 0) << r.err << r.out;
+  EXPECT_TRUE(r.err.empty()) << r.err;
+  EXPECT_NE(r.out.find("verdict: pass"), std::string::npos) << r.out;  // text report on out
+  ASSERT_TRUE(fs::exists(path));
+  EXPECT_EQ(dir.entries(), std::vector<std::string>{"verify.json"});  // the temporary was renamed
+  const json j = parse_file(path);
+  for (const char* key : {"problem", "estimator", "theta", "samples", "seed", "threads", "alpha",
+                          "exact_gradient", "mean", "std_error", "variance", "p_value", "bias_bound",
+                          "detectable_bias", "verdict", "nonfinite", "elapsed_s"})
+    EXPECT_TRUE(j.contains(key)) << key;
+  EXPECT_EQ(j["command"], "verify");
+  EXPECT_EQ(j["problem"], "toy:t=0.499");
+  EXPECT_EQ(j["estimator"], "reinforce");
+  EXPECT_EQ(j["theta"], json::array({0.3}));
+  EXPECT_EQ(j["samples"], 20000);
+  EXPECT_EQ(j["seed"], 7);
+  EXPECT_EQ(j["threads"], 2);
+  EXPECT_EQ(j["alpha"], 0.001);
+  EXPECT_EQ(j["nonfinite"], 0);
+  EXPECT_EQ(j["verdict"], "pass");
+  for (const char* key : {"exact_gradient", "mean", "std_error", "variance", "p_value"}) {
+    ASSERT_TRUE(j[key].is_array()) << key;
+    EXPECT_EQ(j[key].size(), 1u) << key;
+  }
+  EXPECT_TRUE(j["bias_bound"].is_number());
+  EXPECT_TRUE(j["detectable_bias"].is_number());
+  EXPECT_GE(j["elapsed_s"].get<double>(), 0.0);
+}
+
+TEST(Cli, ExactJsonHasTheDocumentedKeys) {
+  const CliResult r = run({"exact", "toy:t=0.25", "--theta", "0.5", "--json", "-"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const json j = json::parse(r.out);  // throws unless out is JSON and nothing else
+  for (const char* key : {"problem", "theta", "objective", "gradient"}) EXPECT_TRUE(j.contains(key)) << key;
+  EXPECT_EQ(j["command"], "exact");
+  EXPECT_EQ(j["problem"], "toy:t=0.25");
+  EXPECT_EQ(j["theta"], json::array({0.5}));
+  ASSERT_EQ(j["gradient"].size(), 1u);
+  // toy: L = σ(θ)(1-t)² + σ(-θ)t², dL/dθ = σ(θ)σ(-θ)(1 - 2t) (problems.hpp). The oracle reports
+  // its own rounding bound; the hand formula is 6 operations on σ values accurate to 3ε each,
+  // so it is within 12ε of its own magnitude.
+  const double p = 1.0 / (1.0 + std::exp(-0.5)), q = 1.0 - p;
+  const double objective = p * 0.75 * 0.75 + q * 0.25 * 0.25, gradient = p * q * 0.5;
+  EXPECT_LE(std::abs(j["objective"].get<double>() - objective),
+            j["objective_error_bound"].get<double>() + 12 * kEps * objective);
+  EXPECT_LE(std::abs(j["gradient"][0].get<double>() - gradient),
+            j["gradient_error_bound"][0].get<double>() + 12 * kEps * gradient);
+}
+
+TEST(Cli, ExactTextReport) {
+  const CliResult r = run({"exact", "gaussian-quadratic:d=2,c=1", "--theta", "0,0.5,0,0"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("gaussian-quadratic:d=2,c=1"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("closed-form"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find('{'), std::string::npos) << r.out;
+}
+
+TEST(Cli, ListJsonNamesTheCatalogue) {
+  const CliResult r = run({"list", "--json"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const json j = json::parse(r.out);
+  std::vector<std::string> estimators, problems;
+  for (const auto& e : j["estimators"]) {
+    estimators.push_back(e["name"]);
+    EXPECT_TRUE(e["claimed_unbiased"].is_boolean()) << e.dump();
+  }
+  for (const auto& p : j["problems"]) problems.push_back(p["name"]);
+  for (const char* name : {"reinforce", "rloo", "reparam"})
+    EXPECT_NE(std::find(estimators.begin(), estimators.end(), name), estimators.end()) << name;
+  for (const char* name : {"toy", "gaussian-quadratic", "gaussian-step"})
+    EXPECT_NE(std::find(problems.begin(), problems.end(), name), problems.end()) << name;
+}
+
+TEST(Cli, ListTextAndHelp) {
+  const CliResult list = run({"list"});
+  EXPECT_EQ(list.code, 0);
+  EXPECT_NE(list.out.find("reinforce"), std::string::npos);
+  EXPECT_NE(list.out.find("gaussian-step"), std::string::npos);
+  for (const std::vector<std::string>& a : {std::vector<std::string>{"--help"},
+                                            std::vector<std::string>{"verify", "--help"}}) {
+    const CliResult help = run(a);
+    EXPECT_EQ(help.code, 0);
+    EXPECT_NE(help.out.find("Usage"), std::string::npos) << help.out;
+    EXPECT_TRUE(help.err.empty()) << help.err;
+  }
+  const CliResult none = run({});
+  EXPECT_EQ(none.code, 2);  // a subcommand is required
+  EXPECT_FALSE(none.err.empty());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reproducibility
+
+/// The verify JSON of a run at `threads`, without the fields that may differ between thread
+/// counts (elapsed time, the thread count itself).
+json verify_json(std::vector<std::string> args, int threads) {
+  args.insert(args.end(), {"--threads", std::to_string(threads), "--json", "-"});
+  const CliResult r = run(args);
+  EXPECT_NE(r.code, 2) << r.err;
+  json j = json::parse(r.out);
+  EXPECT_EQ(j["threads"], threads);
+  j.erase("elapsed_s");
+  j.erase("threads");
+  return j;
+}
+
+TEST(Cli, BitIdenticalAcrossThreadCounts) {
+  const std::vector<std::vector<std::string>> runs = {
+      {"verify", "toy", "reinforce", "--theta", "0.2", "--samples", "50000", "--seed", "11"},
+      // 30001 = 29·1024 + 305: the last block is partial.
+      {"verify", "gaussian-quadratic:d=2", "rloo:k=3", "--theta", "0.5,-1,0.1,-0.2", "--samples",
+       "30001", "--seed", "12"},
+  };
+  for (const auto& args : runs) {
+    const json one = verify_json(args, 1);
+    ASSERT_EQ(one["samples"], std::stoi(args[6]));
+    for (int threads : {2, 3}) {
+      const json many = verify_json(args, threads);
+      // json == compares numbers as doubles, exactly; and the text of the documents too.
+      EXPECT_EQ(one, many) << "threads " << threads << ": " << args[1] << " " << args[2];
+      EXPECT_EQ(one.dump(), many.dump());
+    }
+  }
+}
+
+TEST(Cli, DifferentSeedsGiveDifferentMeans) {
+  const std::vector<std::string> args = {"verify", "toy", "reinforce", "--theta", "0.2", "--samples", "20000"};
+  auto with_seed = [&](const std::string& seed) {
+    std::vector<std::string> a = args;
+    a.insert(a.end(), {"--seed", seed});
+    return verify_json(a, 2);
+  };
+  const json s1 = with_seed("1"), s2 = with_seed("2"), s1_again = with_seed("1");
+  EXPECT_NE(s1["mean"], s2["mean"]);
+  EXPECT_EQ(s1["mean"], s1_again["mean"]);
+  EXPECT_EQ(s1["seed"], 1);
+  EXPECT_EQ(s2["seed"], 2);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Exit codes and verdicts
+
+TEST(Cli, NonFiniteSamplesExitFourAndStillWriteJson) {
+  // μ = 1e200: f = (x - c)² overflows to inf in every sample, so every reinforce sample is
+  // non-finite and there is no verdict.
+  const TempDir dir;
+  const std::string path = dir.file("nonfinite.json");
+  const CliResult r = run({"verify", "gaussian-quadratic", "reinforce", "--theta", "1e200,0",
+                           "--samples", "5000", "--json", path});
+  EXPECT_EQ(r.code, 4) << r.err;
+  ASSERT_TRUE(fs::exists(path));
+  const json j = parse_file(path);
+  EXPECT_EQ(j["verdict"], "error");
+  EXPECT_EQ(j["samples"], 5000);
+  EXPECT_EQ(j["nonfinite"], 5000);
+  EXPECT_EQ(j["nonfinite"], j["samples"]);
+  EXPECT_EQ(j["first_nonfinite_sample"], 0);
+  EXPECT_EQ(j["samples_used"], 0);
+
+  const CliResult to_stdout = run({"verify", "gaussian-quadratic", "reinforce", "--theta", "1e200,0",
+                                   "--samples", "5000", "--json", "-"});
+  EXPECT_EQ(to_stdout.code, 4);
+  EXPECT_EQ(json::parse(to_stdout.out)["nonfinite"], 5000);
+}
+
+TEST(Cli, ReparamOnAStepFails) {
+  // ∇x f = 0 for the step, so every reparam sample is exactly 0 while the exact gradient is
+  // φ(μ/σ)/σ ≈ 0.39 and -φ(z)z ≈ -0.12: the standard error is 0, so the verdict is a certain fail
+  // at any α (verdict.cpp: excess beyond the rounding budget with se = 0 gives p = 0).
+  const CliResult r = run({"verify", "gaussian-step", "reparam", "--theta", "0.2,-0.3", "--samples",
+                           "20000", "--json", "-"});
+  EXPECT_EQ(r.code, 1) << r.err;
+  const json j = json::parse(r.out);
+  EXPECT_EQ(j["verdict"], "fail");
+  EXPECT_EQ(j["p_value_family"], 0.0);
+}
+
+TEST(Cli, TinyToleranceIsInconclusive) {
+  // 5000 score-function samples cannot bound the bias below 1e-6 (the standard error alone is
+  // ~0.03); with the fixed seed the bias test itself does not reject (checked: verdict field).
+  const CliResult r = run({"verify", "gaussian-quadratic", "reinforce", "--theta", "0.5,0", "--samples",
+                           "5000", "--tolerance", "1e-6", "--json", "-"});
+  EXPECT_EQ(r.code, 3) << r.err;
+  const json j = json::parse(r.out);
+  EXPECT_EQ(j["verdict"], "inconclusive");
+  EXPECT_EQ(j["tolerance"], 1e-6);
+  EXPECT_GT(j["bias_bound"].get<double>(), 1e-6);
+}
+
+TEST(Cli, UnbiasedEstimatorPasses) {
+  const CliResult r = run({"verify", "toy", "reinforce", "--theta", "0", "--samples", "20000"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("verdict: pass"), std::string::npos) << r.out;
+}
+
+TEST(Cli, JsonDashPrintsOnlyJson) {
+  const CliResult v = run({"verify", "toy", "rloo:k=4", "--theta", "0.1", "--samples", "20000", "--json", "-"});
+  ASSERT_EQ(v.code, 0) << v.err;
+  EXPECT_TRUE(json::accept(v.out)) << v.out;  // the whole of out parses
+  EXPECT_EQ(v.out.find("verdict:"), std::string::npos);  // no text report mixed in
+  const CliResult e = run({"exact", "gaussian-step:d=2", "--theta", "0.1,0.2,0,0", "--json", "-"});
+  ASSERT_EQ(e.code, 0) << e.err;
+  EXPECT_TRUE(json::accept(e.out)) << e.out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Table files
+
+/// Tolerance for a hand computation against the oracle: |a - b| <= 1e-12 |b|. The arithmetic:
+/// both sides are sums of a few products of σ or softmax values (each accurate to a few ε); the
+/// enumeration oracle's reported bound is (n + 11)ε Σ|terms| (verify/exact.cpp) and the tables
+/// below are chosen so that Σ|terms| <= 10 |gradient| (no strong cancellation), giving at most
+/// ~20ε·10 ≈ 5e-14 relative for each side. 1e-12 leaves a factor ~10 over their sum, and is also
+/// checked against the bound the oracle itself reports.
+constexpr double kHandRelTol = 1e-12;
+
+void expect_close(double got, double want, double reported_bound, const std::string& what) {
+  EXPECT_LE(std::abs(got - want), kHandRelTol * std::abs(want)) << what << ": " << got << " vs " << want;
+  // The oracle's own bound, plus 32ε|want| for the hand formula (<= 12 roundings of values
+  // accurate to 3ε, no cancellation).
+  EXPECT_LE(std::abs(got - want), reported_bound + 32 * kEps * std::abs(want)) << what;
+}
+
+double sigmoid_ref(double x) { return 1.0 / (1.0 + std::exp(-x)); }
+
+TEST(Cli, BernoulliTableFileExactGradient) {
+  const TempDir dir;
+  // f(b) = table[b_0 + 2 b_1].
+  const double t[4] = {1.0, 3.0, 2.0, 7.0};
+  const std::string path = dir.write(
+      "bern.json", R"({"distribution": "bernoulli", "n": 2, "table": [1, 3, 2, 7], "description": "hand"})");
+  const double th0 = 0.25, th1 = -0.5;
+  const CliResult r = run({"exact", path, "--theta", "0.25,-0.5", "--json", "-"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const json j = json::parse(r.out);
+  EXPECT_EQ(j["problem"], path);
+  EXPECT_EQ(j["oracle"], "enumeration");
+  EXPECT_EQ(j["support_points"], 4);
+  // By hand, with s_i = σ(θ_i), r_i = σ(-θ_i) = 1 - s_i:
+  //   L = r0 r1 t0 + s0 r1 t1 + r0 s1 t2 + s0 s1 t3
+  //   ∂L/∂θ_0 = s0 r0 (r1 (t1 - t0) + s1 (t3 - t2))     (b_0 flips: index +1)
+  //   ∂L/∂θ_1 = s1 r1 (r0 (t2 - t0) + s0 (t3 - t1))     (b_1 flips: index +2)
+  const double s0 = sigmoid_ref(th0), r0 = sigmoid_ref(-th0), s1 = sigmoid_ref(th1), r1 = sigmoid_ref(-th1);
+  const double L = r0 * r1 * t[0] + s0 * r1 * t[1] + r0 * s1 * t[2] + s0 * s1 * t[3];
+  const double g0 = s0 * r0 * (r1 * (t[1] - t[0]) + s1 * (t[3] - t[2]));
+  const double g1 = s1 * r1 * (r0 * (t[2] - t[0]) + s0 * (t[3] - t[1]));
+  expect_close(j["objective"], L, j["objective_error_bound"], "objective");
+  expect_close(j["gradient"][0], g0, j["gradient_error_bound"][0], "gradient[0]");
+  expect_close(j["gradient"][1], g1, j["gradient_error_bound"][1], "gradient[1]");
+
+  // The same file works with verify (a Monte Carlo run; only that it runs and reports).
+  const CliResult v = run({"verify", path, "reinforce", "--theta", "0.25,-0.5", "--samples", "4096",
+                           "--json", "-"});
+  EXPECT_NE(v.code, 2) << v.err;
+  EXPECT_EQ(json::parse(v.out)["problem"], path);
+}
+
+TEST(Cli, CategoricalTableFileExactGradient) {
+  const TempDir dir;
+  const double t[3] = {1.0, 5.0, 2.0};
+  const double th[3] = {0.1, -0.3, 0.7};
+  const std::string path =
+      dir.write("cat.json", R"({"distribution": "categorical", "k": 3, "table": [1, 5, 2]})");
+  const CliResult r = run({"exact", path, "--theta", "0.1,-0.3,0.7", "--json", "-"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const json j = json::parse(r.out);
+  EXPECT_EQ(j["support_points"], 3);
+  // By hand: p = softmax(θ), L = Σ_k p_k t_k, ∂L/∂θ_j = p_j (t_j - L) (the covariance of the
+  // one-hot score e_j - p with f).
+  const double z = std::exp(th[0]) + std::exp(th[1]) + std::exp(th[2]);
+  double p[3], L = 0.0;
+  for (int k = 0; k < 3; ++k) {
+    p[k] = std::exp(th[k]) / z;
+    L += p[k] * t[k];
+  }
+  expect_close(j["objective"], L, j["objective_error_bound"], "objective");
+  for (int k = 0; k < 3; ++k)
+    expect_close(j["gradient"][k], p[k] * (t[k] - L), j["gradient_error_bound"][k],
+                 "gradient[" + std::to_string(k) + "]");
+}
+
+}  // namespace
+}  // namespace estcheck
