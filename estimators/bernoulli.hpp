@@ -9,6 +9,8 @@
 #include "estimators/math.hpp"
 #include "estimators/noise.hpp"
 
+#include <algorithm>
+#include <cstring>
 #include <cstdint>
 #include <span>
 #include <vector>
@@ -24,16 +26,48 @@ struct BernoulliLogits {
   std::vector<double> probs0;     ///< σ(-θ_i) = 1 - σ(θ_i), computed directly
   std::vector<double> log_p1;     ///< log σ(θ_i)
   std::vector<double> log_p0;     ///< log σ(-θ_i)
+  /// Sampling thresholds: t_i = ⌊p_r 2^64⌋ for the rarer outcome's probability
+  /// p_r = min(σ(θ_i), σ(-θ_i)), split into its top byte and its low 56 bits; and flip_i = 1 when
+  /// the rarer outcome is b_i = 0.
+  std::vector<std::uint8_t> top;
+  std::vector<std::uint64_t> tail;
+  std::vector<std::uint8_t> flip;
 
   std::size_t size() const { return logits.size(); }
   static constexpr bool has_rsample = false;
   static constexpr bool has_enumerate_support = true;
 };
 
-/// Draws b ~ p(· | θ) into `b` (size n): b_i = 1 iff u_i < σ(θ_i), u_i uniform on (0,1) from
-/// `noise`; each b_i has P(b_i = 1) within 2^-52 of σ(θ_i).
+/// Draws b ~ p(· | θ) into `b` (size n). Variable i takes its rarer outcome iff U_i < t_i for a
+/// uniform 64-bit U_i, decided lazily: U_i's top byte (the head) decides unless it ties with t_i's
+/// top byte (probability 2^-8); only then are 56 more bits read. So P(rarer outcome) is within
+/// 2^-64 of min(σ(θ_i), σ(-θ_i)), with full relative precision at extreme logits.
+/// Noise layout, per chunk of 64 variables: the heads, 8 per word from noise.bits() (most
+/// significant byte first); then, for each tied variable in order, one word whose top 56 bits
+/// are U_i's low bits. The head loop has no data-dependent branch (the bits are random).
 inline void sample(const BernoulliLogits& d, Noise& noise, std::span<double> b) {
-  for (std::size_t i = 0; i < d.size(); ++i) b[i] = noise.uniform() < d.probs[i] ? 1.0 : 0.0;
+  const std::size_t n = d.size();
+  for (std::size_t c0 = 0; c0 < n; c0 += 64) {
+    const std::size_t m = std::min<std::size_t>(64, n - c0);
+    // The chunk's heads in draw order: each word byte-swapped so its top byte comes first.
+    std::uint8_t heads[64];
+    for (std::size_t w = 0; w * 8 < m; ++w) {
+      const std::uint64_t word = __builtin_bswap64(noise.bits());
+      std::memcpy(heads + 8 * w, &word, 8);
+    }
+    const std::uint8_t* top = d.top.data() + c0;
+    const std::uint8_t* flip = d.flip.data() + c0;
+    std::uint8_t any_tie = 0;
+    for (std::size_t j = 0; j < m; ++j) {  // no data-dependent branch: vectorizes
+      b[c0 + j] = static_cast<double>(static_cast<std::uint8_t>(heads[j] < top[j]) ^ flip[j]);
+      any_tie |= static_cast<std::uint8_t>(heads[j] == top[j]);
+    }
+    if (any_tie != 0)
+      for (std::size_t j = 0; j < m; ++j)
+        if (heads[j] == top[j])
+          b[c0 + j] = static_cast<double>(
+              static_cast<std::uint8_t>((noise.bits() >> 8) < d.tail[c0 + j]) ^ flip[j]);
+  }
 }
 
 /// log p(b | θ) for b ∈ {0,1}^n.
@@ -43,11 +77,12 @@ inline double log_prob(const BernoulliLogits& d, std::span<const double> b) {
   return s;
 }
 
-/// ∇θ log p(b | θ) = b - σ(θ), written to `out` (size n). For b_i = 1 it uses σ(-θ_i) directly,
-/// so the score keeps full relative precision at extreme logits.
+/// ∇θ log p(b | θ) = b - σ(θ), written to `out` (size n), for b ∈ {0,1}^n. For b_i = 1 it is
+/// σ(-θ_i) itself, so the score keeps full relative precision at extreme logits. Written without
+/// branches (b·σ(-θ) - (1-b)·σ(θ) is exact for b ∈ {0, 1}): the bits are random.
 inline void score(const BernoulliLogits& d, std::span<const double> b, std::span<double> out) {
   for (std::size_t i = 0; i < d.size(); ++i)
-    out[i] = b[i] != 0.0 ? d.probs0[i] : -d.probs[i];
+    out[i] = b[i] * d.probs0[i] - (1.0 - b[i]) * d.probs[i];
 }
 
 /// 2^n: the number of points of {0,1}^n.

@@ -26,6 +26,12 @@ BernoulliLogits::BernoulliLogits(std::span<const double> theta) : logits(theta.b
   for (double t : logits) {
     probs.push_back(sigmoid(t));
     probs0.push_back(sigmoid(-t));
+    const bool one_rare = probs.back() <= probs0.back();
+    // p_r <= 1/2, so p_r 2^64 <= 2^63 converts exactly after truncation.
+    const auto t64 = static_cast<std::uint64_t>(std::ldexp(one_rare ? probs.back() : probs0.back(), 64));
+    top.push_back(static_cast<std::uint8_t>(t64 >> 56));
+    tail.push_back(t64 & 0x00FF'FFFF'FFFF'FFFFULL);
+    flip.push_back(one_rare ? 0 : 1);
     log_p1.push_back(log_sigmoid(t));
     log_p0.push_back(log_sigmoid(-t));
   }

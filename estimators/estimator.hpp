@@ -17,8 +17,10 @@
 #include "estimators/noise.hpp"
 #include "estimators/problem.hpp"
 
+#include <cstdint>
 #include <span>
 #include <string>
+#include <vector>
 
 namespace estcheck {
 
@@ -41,6 +43,11 @@ class Estimator {
   /// Writes one gradient sample (model.theta_dim() values) to `grad`.
   virtual void sample(const Model& model, Noise& noise, std::span<double> scratch,
                       std::span<double> grad) const = 0;
+  /// Samples (seed, block, 0..count-1), row-major into `out` (count × theta_dim). `work` is
+  /// memory the estimator may resize and reuse across calls.
+  virtual void sample_block(const Model& model, std::uint64_t seed, std::uint64_t block,
+                            std::size_t count, std::vector<double>& work,
+                            std::span<double> out) const;
 };
 
 }  // namespace estcheck

@@ -8,6 +8,17 @@ namespace estcheck {
 
 void Estimator::check(const Problem&) const {}
 
+void Estimator::sample_block(const Model& m, std::uint64_t seed, std::uint64_t block,
+                             std::size_t count, std::vector<double>& work,
+                             std::span<double> out) const {
+  work.resize(scratch_size(m));
+  const std::size_t d = m.theta_dim();
+  for (std::size_t i = 0; i < count; ++i) {
+    Noise noise(seed, block, i);
+    sample(m, noise, work, out.subspan(i * d, d));
+  }
+}
+
 Reinforce::Reinforce(double baseline)
     : baseline_(baseline),
       info_{baseline == 0.0 ? "reinforce" : "reinforce:baseline=" + format_double(baseline), true,
@@ -20,6 +31,32 @@ void Reinforce::sample(const Model& m, Noise& noise, std::span<double> scratch,
   const double weight = m.f(x) - baseline_;
   score(m.dist, x, grad);
   for (double& g : grad) g *= weight;
+}
+
+// The same operations as sample(), per sample, in three passes over the block: draw every x,
+// evaluate f on all of them (one call), then score and scale. One dispatch per block.
+void Reinforce::sample_block(const Model& m, std::uint64_t seed, std::uint64_t block,
+                             std::size_t count, std::vector<double>& work,
+                             std::span<double> out) const {
+  const std::size_t n = m.sample_dim(), d = m.theta_dim();
+  work.resize(count * (n + 1));
+  const std::span<double> xs = std::span(work).first(count * n);
+  const std::span<double> fs = std::span(work).subspan(count * n, count);
+  std::visit(
+      [&](const auto& dist) {
+        for (std::size_t i = 0; i < count; ++i) {
+          Noise noise(seed, block, i);
+          estcheck::sample(dist, noise, xs.subspan(i * n, n));
+        }
+        m.problem->f_batch(xs, count, fs);
+        for (std::size_t i = 0; i < count; ++i) {
+          const std::span<double> g = out.subspan(i * d, d);
+          score(dist, xs.subspan(i * n, n), g);
+          const double weight = fs[i] - baseline_;
+          for (double& v : g) v *= weight;
+        }
+      },
+      m.dist);
 }
 
 Rloo::Rloo(int k)

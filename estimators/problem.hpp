@@ -55,6 +55,9 @@ class Problem {
 
   /// The black box f(x) for x a sample of the family (b ∈ {0,1}^n, e_k, or x ∈ R^d).
   virtual double f(std::span<const double> x) const = 0;
+  /// f of `count` samples stored row-major in `xs` (count × sample_dim()), written to `out`; the
+  /// same values as f() row by row. The default loops over f().
+  virtual void f_batch(std::span<const double> xs, std::size_t count, std::span<double> out) const;
 
   /// Whether f has a pathwise derivative ∇x f (needed by `reparam`).
   virtual bool has_gradient() const { return false; }

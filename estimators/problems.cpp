@@ -28,6 +28,10 @@ const char* to_string(Family f) {
 void Problem::gradient(std::span<const double>, std::span<double>) const {
   throw std::logic_error("Problem::gradient called on a problem without ∇x f");
 }
+void Problem::f_batch(std::span<const double> xs, std::size_t count, std::span<double> out) const {
+  const std::size_t n = sample_dim();
+  for (std::size_t r = 0; r < count; ++r) out[r] = f(xs.subspan(r * n, n));
+}
 std::optional<ClosedForm> Problem::closed_form(std::span<const double>) const {
   return std::nullopt;
 }
@@ -91,6 +95,12 @@ class ToyProblem final : public Problem {
 };
 
 class TableProblem final : public Problem {
+  std::size_t bernoulli_index(const double* x) const {
+    std::size_t k = 0;
+    for (std::size_t i = 0; i < dim_; ++i) k |= static_cast<std::size_t>(x[i] != 0.0) << i;
+    return k;
+  }
+
  public:
   TableProblem(Family family, std::vector<double> table, std::string name)
       : family_(family), table_(std::move(table)), name_(std::move(name)) {
@@ -106,10 +116,11 @@ class TableProblem final : public Problem {
                                         : "θ = " + std::to_string(dim_) + " class logits";
   }
   double f(std::span<const double> x) const override {
-    if (family_ == Family::categorical) return table_[category(x)];
-    std::size_t k = 0;
-    for (std::size_t i = 0; i < dim_; ++i) k |= static_cast<std::size_t>(x[i] != 0.0) << i;
-    return table_[k];
+    return family_ == Family::categorical ? table_[category(x)] : table_[bernoulli_index(x.data())];
+  }
+  void f_batch(std::span<const double> xs, std::size_t count, std::span<double> out) const override {
+    if (family_ == Family::categorical) return Problem::f_batch(xs, count, out);
+    for (std::size_t r = 0; r < count; ++r) out[r] = table_[bernoulli_index(xs.data() + r * dim_)];
   }
 
  private:

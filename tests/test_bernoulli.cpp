@@ -7,6 +7,7 @@
 #include <boost/math/differentiation/finite_difference.hpp>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -61,10 +62,10 @@ TEST(Bernoulli, ScoreMatchesFiniteDifferences) {
   }
 }
 
-// Statistical: 2^20 draws of 3 variables; one z-test per variable, each at share/3 of this file's
-// share (a third of kDistributions). SE = √(p(1-p)/n).
+// Statistical: 2^20 draws of 3 variables; one z-test per variable. This file's share (a third of
+// kDistributions) is split over 4 checks (these 3 and TiesAreDecidedByTheTail). SE = √(p(1-p)/n).
 TEST(Bernoulli, SampleFrequencies) {
-  const double z = budget::z_critical(budget::kDistributions / 3 / 3);
+  const double z = budget::z_critical(budget::kDistributions / 3 / 4);
   BernoulliLogits d(std::vector<double>{0.0, -2.0, 3.0});
   const std::uint64_t n = 1u << 20;
   std::vector<double> b(3), ones(3, 0.0);
@@ -77,6 +78,64 @@ TEST(Bernoulli, SampleFrequencies) {
     const double p = d.probs[j];
     EXPECT_LT(std::abs(ones[j] / n - p), z * std::sqrt(p * (1 - p) / n)) << "variable " << j;
   }
+}
+
+// The noise layout of sample(): per chunk of 64 variables, heads 8 per word (top byte first),
+// then one word per tied variable. Recomputed here for 70 variables (two chunks); with 70 x 3000
+// draws about 820 ties occur (rate 2^-8), so the tail path is exercised.
+TEST(Bernoulli, SampleFollowsTheDocumentedNoiseLayout) {
+  std::vector<double> theta(70);
+  for (std::size_t i = 0; i < theta.size(); ++i) theta[i] = -6.0 + 0.17 * double(i);
+  BernoulliLogits d(theta);
+  std::vector<double> b(70);
+  std::uint64_t ties_seen = 0;
+  for (std::uint64_t s = 0; s < 3000; ++s) {
+    Noise a(17, 0, s), ref(17, 0, s);
+    sample(d, a, b);
+    for (std::size_t c0 = 0; c0 < 70; c0 += 64) {
+      const std::size_t c1 = std::min<std::size_t>(70, c0 + 64);
+      std::vector<std::size_t> tied;
+      std::vector<double> want(c1 - c0);
+      std::uint64_t word = 0;
+      for (std::size_t i = c0; i < c1; ++i) {
+        if ((i - c0) % 8 == 0) word = ref.bits();
+        const std::uint64_t head = (word >> (56 - 8 * ((i - c0) % 8))) & 0xFF;
+        const bool one_rare = d.probs[i] <= d.probs0[i];
+        const auto t = static_cast<std::uint64_t>(std::ldexp(one_rare ? d.probs[i] : d.probs0[i], 64));
+        if (head == (t >> 56)) tied.push_back(i);
+        const bool rare = head < (t >> 56);
+        want[i - c0] = (rare == one_rare) ? 1.0 : 0.0;
+      }
+      for (std::size_t i : tied) {
+        const bool one_rare = d.probs[i] <= d.probs0[i];
+        const auto t = static_cast<std::uint64_t>(std::ldexp(one_rare ? d.probs[i] : d.probs0[i], 64));
+        const bool rare = (ref.bits() >> 8) < (t & 0x00FF'FFFF'FFFF'FFFFULL);
+        want[i - c0] = (rare == one_rare) ? 1.0 : 0.0;
+      }
+      ties_seen += tied.size();
+      for (std::size_t i = c0; i < c1; ++i) EXPECT_EQ(b[i], want[i - c0]) << "sample " << s << " var " << i;
+    }
+  }
+  EXPECT_GT(ties_seen, 0u);
+}
+
+// Statistical: a probability whose 64-bit threshold is about 1.5 · 2^56, so a third of P(b = 1)
+// comes from ties decided by the 56-bit tail (a broken tail moves P by 0.5/256, ~50 standard
+// errors). z-test over 2^22 draws at this file's share / 4 (see SampleFrequencies).
+TEST(Bernoulli, TiesAreDecidedByTheTail) {
+  const double z = budget::z_critical(budget::kDistributions / 3 / 4);
+  const double p = 1.5 / 256;
+  BernoulliLogits d(std::vector<double>{std::log(p / (1 - p))});
+  ASSERT_EQ(d.top[0], 1u);
+  const std::uint64_t n = 1u << 22;
+  std::vector<double> b(1);
+  double ones = 0;
+  for (std::uint64_t i = 0; i < n; ++i) {
+    Noise noise(23, i >> 10, i & 1023);
+    sample(d, noise, b);
+    ones += b[0];
+  }
+  EXPECT_LT(std::abs(ones / n - p), z * std::sqrt(p * (1 - p) / n));
 }
 
 TEST(Bernoulli, RejectsBadLogits) {

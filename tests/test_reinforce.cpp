@@ -31,9 +31,40 @@ TEST(Reinforce, SampleIsScoreTimesShiftedF) {
   const double s = 1 / (1 + std::exp(-0.3));
   for (std::uint64_t i = 0; i < 200; ++i) {
     draw_sample(*e, m, 9, 3, i, scratch, g);
+    // σ(0.3) > 1/2, so b = 0 is the rarer outcome: b = 0 iff U < t = ⌊σ(-0.3) 2^64⌋, U's top
+    // byte from the first word, its low 56 bits from the next word if the top bytes tie.
+    const auto t = static_cast<std::uint64_t>(std::ldexp(1 / (1 + std::exp(0.3)), 64));
     Noise noise(9, 3, i);
-    const double b = noise.uniform() < s ? 1.0 : 0.0;
+    const std::uint64_t head = noise.bits() >> 56;
+    const bool rare = head != (t >> 56) ? head < (t >> 56)
+                                        : (noise.bits() >> 8) < (t & 0x00FF'FFFF'FFFF'FFFFULL);
+    const double b = rare ? 0.0 : 1.0;
     EXPECT_DOUBLE_EQ(g[0], ((b - 0.45) * (b - 0.45) - 0.1) * (b - s));
+  }
+}
+
+// The block path is the per-sample kernel, bit for bit, on every family (and the default block
+// path of another estimator too).
+TEST(Reinforce, BlockPathEqualsPerSampleKernel) {
+  std::vector<std::pair<std::unique_ptr<Problem>, std::vector<double>>> cases;
+  std::vector<double> table(1 << 5);
+  for (std::size_t k = 0; k < table.size(); ++k) table[k] = std::sin(double(k));
+  cases.emplace_back(make_table_problem(Family::bernoulli, table), std::vector<double>{0.1, -3, 2, 30, -0.5});
+  cases.emplace_back(make_table_problem(Family::categorical, {1, 2, -1}), std::vector<double>{0.1, -3, 2});
+  cases.emplace_back(make_problem("gaussian-quadratic:d=2,c=0.5"), std::vector<double>{0.1, -0.2, 0.3, -0.4});
+  for (const std::string spec : {"reinforce", "reinforce:baseline=0.3", "rloo:k=3"}) {
+    auto e = make_estimator(spec);
+    for (const auto& [problem, theta] : cases) {
+      const Model m = make_model(*problem, theta);
+      const std::size_t d = m.theta_dim(), count = 1000;
+      std::vector<double> work, block(count * d), scratch(e->scratch_size(m)), g(d);
+      e->sample_block(m, 21, 4, count, work, block);
+      for (std::size_t i = 0; i < count; ++i) {
+        draw_sample(*e, m, 21, 4, i, scratch, g);
+        for (std::size_t j = 0; j < d; ++j)
+          ASSERT_EQ(block[i * d + j], g[j]) << spec << " on " << problem->spec() << " sample " << i;
+      }
+    }
   }
 }
 

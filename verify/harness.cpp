@@ -44,20 +44,23 @@ RunResult run_estimator(const Estimator& est, const Model& model, const RunOptio
   est.check(*model.problem);
   const auto start = std::chrono::steady_clock::now();
   const std::size_t dim = model.theta_dim();
-  const std::size_t scratch_size = est.scratch_size(model);
   const std::uint64_t blocks = (opt.samples + kBlockSize - 1) / kBlockSize;
 
   auto leaf = [&](const tbb::blocked_range<std::uint64_t>& r, Partial acc) {
-    std::vector<double> buffer(kBlockSize * dim), scratch(scratch_size), grad(dim);
+    // Per-thread buffers, reused across blocks (a leaf spawns no tasks, so no reentrancy).
+    thread_local std::vector<double> buffer, work;
+    buffer.resize(kBlockSize * dim);
     for (std::uint64_t b = r.begin(); b != r.end(); ++b) {
       const std::uint64_t count = std::min(kBlockSize, opt.samples - b * kBlockSize);
+      est.sample_block(model, opt.seed, b, count, work, std::span(buffer).first(count * dim));
+      // Keep the finite rows, compacted in place; count the others.
       std::size_t kept = 0;
       for (std::uint64_t i = 0; i < count; ++i) {
-        const std::span<double> out(buffer.data() + kept * dim, dim);
-        draw_sample(est, model, opt.seed, b, i, scratch, out);
+        const double* row = buffer.data() + i * dim;
         bool finite = true;
-        for (double v : out) finite = finite && std::isfinite(v);
+        for (std::size_t j = 0; j < dim; ++j) finite &= std::isfinite(row[j]);
         if (finite) {
+          if (kept != i) std::copy(row, row + dim, buffer.data() + kept * dim);
           ++kept;
         } else {
           if (acc.first_nonfinite < 0)
@@ -65,7 +68,7 @@ RunResult run_estimator(const Estimator& est, const Model& model, const RunOptio
           ++acc.nonfinite;
         }
       }
-      acc.moments = merge(acc.moments, block_moments(buffer, kept, dim));
+      acc.moments = merge(acc.moments, block_moments(std::span(buffer).first(kept * dim), kept, dim));
     }
     return acc;
   };
