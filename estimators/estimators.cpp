@@ -33,6 +33,23 @@ void Reinforce::sample(const Model& m, Noise& noise, std::span<double> scratch,
   for (double& g : grad) g *= weight;
 }
 
+namespace {
+/// out = score(x) · w: the same products as score() followed by scaling, fused into one sweep.
+template <class Dist>
+void scaled_score(const Dist& d, std::span<const double> x, double w, std::span<double> out) {
+  score(d, x, out);
+  for (double& v : out) v *= w;
+}
+void scaled_score(const BernoulliLogits& d, std::span<const double> x, double w,
+                  std::span<double> out) {
+  const double* __restrict b = x.data();
+  const double* __restrict p0 = d.probs0.data();
+  const double* __restrict p1 = d.probs.data();
+  double* __restrict g = out.data();
+  for (std::size_t i = 0; i < d.size(); ++i) g[i] = (b[i] * p0[i] - (1.0 - b[i]) * p1[i]) * w;
+}
+}  // namespace
+
 // The same operations as sample(), per sample, in three passes over the block: draw every x,
 // evaluate f on all of them (one call), then score and scale. One dispatch per block.
 void Reinforce::sample_block(const Model& m, std::uint64_t seed, std::uint64_t block,
@@ -49,12 +66,8 @@ void Reinforce::sample_block(const Model& m, std::uint64_t seed, std::uint64_t b
           estcheck::sample(dist, noise, xs.subspan(i * n, n));
         }
         m.problem->f_batch(xs, count, fs);
-        for (std::size_t i = 0; i < count; ++i) {
-          const std::span<double> g = out.subspan(i * d, d);
-          score(dist, xs.subspan(i * n, n), g);
-          const double weight = fs[i] - baseline_;
-          for (double& v : g) v *= weight;
-        }
+        for (std::size_t i = 0; i < count; ++i)
+          scaled_score(dist, xs.subspan(i * n, n), fs[i] - baseline_, out.subspan(i * d, d));
       },
       m.dist);
 }

@@ -130,17 +130,26 @@ class TableProblem final : public Problem {
   std::size_t dim_;
 };
 
-class GaussianQuadratic final : public Problem {
+/// What every diagonal-Gaussian problem of dimension d shares.
+class GaussianProblem : public Problem {
  public:
-  GaussianQuadratic(std::size_t d, double c) : d_(d), c_(c) {}
-  std::string spec() const override {
-    return "gaussian-quadratic:d=" + std::to_string(d_) + ",c=" + fmt(c_);
-  }
+  explicit GaussianProblem(std::size_t d) : d_(d) {}
   Family family() const override { return Family::gaussian; }
   std::size_t sample_dim() const override { return d_; }
   std::size_t theta_dim() const override { return 2 * d_; }
   std::string theta_meaning() const override {
     return "θ = (μ_1..μ_" + std::to_string(d_) + ", log σ_1..log σ_" + std::to_string(d_) + ")";
+  }
+
+ protected:
+  std::size_t d_;
+};
+
+class GaussianQuadratic final : public GaussianProblem {
+ public:
+  GaussianQuadratic(std::size_t d, double c) : GaussianProblem(d), c_(c) {}
+  std::string spec() const override {
+    return "gaussian-quadratic:d=" + std::to_string(d_) + ",c=" + fmt(c_);
   }
   double f(std::span<const double> x) const override {
     double s = 0;
@@ -168,20 +177,13 @@ class GaussianQuadratic final : public Problem {
   }
 
  private:
-  std::size_t d_;
   double c_;
 };
 
-class GaussianStep final : public Problem {
+class GaussianStep final : public GaussianProblem {
  public:
-  explicit GaussianStep(std::size_t d) : d_(d) {}
+  using GaussianProblem::GaussianProblem;
   std::string spec() const override { return "gaussian-step:d=" + std::to_string(d_); }
-  Family family() const override { return Family::gaussian; }
-  std::size_t sample_dim() const override { return d_; }
-  std::size_t theta_dim() const override { return 2 * d_; }
-  std::string theta_meaning() const override {
-    return "θ = (μ_1..μ_" + std::to_string(d_) + ", log σ_1..log σ_" + std::to_string(d_) + ")";
-  }
   double f(std::span<const double> x) const override {
     double s = 0;
     for (double v : x) s += v > 0.0 ? 1.0 : 0.0;
@@ -218,9 +220,6 @@ class GaussianStep final : public Problem {
   std::optional<Separable> separable() const override {
     return Separable{[](double x) { return x > 0.0 ? 1.0 : 0.0; }, {0.0}};
   }
-
- private:
-  std::size_t d_;
 };
 
 constexpr std::int64_t kMaxBernoulliVariables = 26;  // 2^26 table entries, 512 MiB of doubles

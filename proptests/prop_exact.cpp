@@ -27,6 +27,7 @@
 // Replay a failure with RC_PARAMS="seed=..." (printed with the counterexample).
 #include "estimators/error.hpp"
 #include "estimators/problems.hpp"
+#include "verify/compensated_sum.hpp"
 #include "verify/exact.hpp"
 
 #include <gtest/gtest.h>
@@ -170,18 +171,8 @@ void classify_logits(const TableCase& c) {
 // ---------------------------------------------------------------------------------------------
 // Independent references and their rounding bounds
 
-/// Neumaier's compensated sum. Its error is at most ε|S| + N u² Σ|t| (Higham, "Accuracy and
-/// Stability of Numerical Algorithms", 2nd ed., §4.3); with N <= 2^16 terms the second part is
-/// below 2^16·2^-106 Σ|t| < ε·Σ|t|, so callers bound it by ε(|S| + Σ|t|).
-struct CompensatedSum {
-  double sum = 0.0, comp = 0.0;
-  void add(double x) {
-    const double t = sum + x;
-    comp += std::abs(sum) >= std::abs(x) ? (sum - t) + x : (x - t) + sum;
-    sum = t;
-  }
-  double value() const { return sum + comp; }
-};
+// CompensatedSum (verify/compensated_sum.hpp): error at most ε|S| + N u² Σ|t|; with N <= 2^16
+// terms the second part is below 2^16·2^-106 Σ|t| < ε·Σ|t|, so callers bound it by ε(|S| + Σ|t|).
 
 /// A reference sum Σ t_k with Σ |t_k| · (relative error bound of t_k) carried along.
 struct BoundedSum {

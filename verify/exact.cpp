@@ -2,6 +2,7 @@
 #include "verify/exact.hpp"
 
 #include "estimators/error.hpp"
+#include "verify/compensated_sum.hpp"
 
 #include <boost/math/quadrature/gauss_kronrod.hpp>
 #include <oneapi/tbb/blocked_range.h>
@@ -29,17 +30,6 @@ const char* to_string(ExactMethod m) {
 namespace {
 
 constexpr double kEps = std::numeric_limits<double>::epsilon();
-
-/// Neumaier's compensated sum (an improved Kahan sum): error O(ε) independent of the length.
-struct CompensatedSum {
-  double sum = 0.0, comp = 0.0;
-  void add(double x) {
-    const double t = sum + x;
-    comp += std::abs(sum) >= std::abs(x) ? (sum - t) + x : (x - t) + sum;
-    sum = t;
-  }
-  double value() const { return sum + comp; }
-};
 
 /// Partial sums over a range of support points: objective, gradient, and Σ|term| for the bounds.
 struct EnumSums {
