@@ -1,7 +1,10 @@
 // estimators/registry.cpp — see registry.hpp.
 #include "estimators/registry.hpp"
 
+#include "estimators/arm.hpp"
+#include "estimators/disarm.hpp"
 #include "estimators/error.hpp"
+#include "estimators/mutants/mutants.hpp"
 #include "estimators/reinforce.hpp"
 #include "estimators/reparam.hpp"
 #include "estimators/rloo.hpp"
@@ -17,11 +20,21 @@ const std::vector<EstimatorEntry>& estimator_catalogue() {
        "REINFORCE over k samples with the leave-one-out baseline"},
       {"reparam", {}, true, "gaussian with ∇x f (unbiased only where f is differentiable)",
        "pathwise (reparameterization): ∇x f(μ + σε) pulled back to (μ, log σ)"},
+      {"arm", {}, true, "bernoulli",
+       "Augment-REINFORCE-Merge: (f(1[u > σ(-θ)]) - f(1[u < σ(θ)])) (u - 1/2)"},
+      {"disarm", {}, true, "bernoulli",
+       "DisARM: ARM with the augmentation integrated out given the antithetic pair (b, b̃)"},
   };
   return catalogue;
 }
 
 std::unique_ptr<Estimator> make_estimator(std::string_view text, const std::string& argument) {
+  if (text.starts_with("mutant/")) {
+    if (auto m = make_mutant(text)) return m;
+    std::string names;
+    for (const auto& mi : mutant_catalogue()) names += (names.empty() ? "" : ", ") + mi.name;
+    raise_input_error(argument, "one of " + names, "'" + std::string(text) + "'");
+  }
   Spec s = Spec::parse(text, argument);
   std::unique_ptr<Estimator> e;
   if (s.name() == "reinforce") {
@@ -30,6 +43,10 @@ std::unique_ptr<Estimator> make_estimator(std::string_view text, const std::stri
     e = std::make_unique<Rloo>(static_cast<int>(s.get_int("k", 2, 2, 1 << 20)));
   } else if (s.name() == "reparam") {
     e = std::make_unique<Reparam>();
+  } else if (s.name() == "arm") {
+    e = std::make_unique<Arm>();
+  } else if (s.name() == "disarm") {
+    e = std::make_unique<Disarm>();
   } else {
     std::string names;
     for (const auto& entry : estimator_catalogue()) names += (names.empty() ? "" : ", ") + entry.name;

@@ -1,9 +1,10 @@
 // tests/test_verify_catalogue.cpp — the bias verdict on every built-in problem and estimator:
-// reinforce (with and without a baseline) and rloo pass everywhere, reparam passes on the
+// reinforce (with and without a baseline) and rloo pass everywhere, arm and disarm pass on every
+// Bernoulli problem, reparam passes on the
 // quadratic and fails on the step problem (its pathwise gradient is 0 a.s.).
 //
 // Budget: the pass cases are kChecks null hypotheses, each verified at
-//   α = budget::kCatalogue / kChecks = 0.5e-4 / 26 ≈ 1.9e-6,
+//   α = budget::kCatalogue / kChecks = 0.5e-4 / 32 ≈ 1.6e-6,
 // so the probability that any of them fails falsely (with fresh seeds) is <= 0.5e-4 (union
 // bound, CLT approximation of the verdict). The fail case is a power check: its bias (φ(μ/σ)/σ,
 // about 0.5 here) is over 1000 detectable biases, so it fails to be detected with negligible
@@ -23,7 +24,7 @@
 namespace estcheck {
 namespace {
 
-constexpr int kChecks = 26;
+constexpr int kChecks = 32;
 constexpr std::uint64_t kSamples = 1u << 20;
 constexpr std::uint64_t kSeed = 20261123;
 
@@ -74,6 +75,13 @@ TEST(VerifyCatalogue, UnbiasedEstimatorsPassOnEveryProblem) {
       const BiasTest t = verify(c, est);
       ++checks;
       EXPECT_EQ(t.verdict, Verdict::pass) << est << " on " << c.problem << ": " << describe(t);
+    }
+  }
+  for (std::size_t c = 0; c < 3; ++c) {  // the Bernoulli problems: toy twice, the table
+    for (const std::string est : {"arm", "disarm"}) {
+      const BiasTest t = verify(cases()[c], est);
+      ++checks;
+      EXPECT_EQ(t.verdict, Verdict::pass) << est << " on " << cases()[c].problem << ": " << describe(t);
     }
   }
   const BiasTest t = verify(cases()[4], "reparam");

@@ -3,6 +3,7 @@
 #include "tools/cli.hpp"
 
 #include "estimators/error.hpp"
+#include "estimators/mutants/mutants.hpp"
 #include "estimators/registry.hpp"
 #include "reports/verify_report.hpp"
 #include "verify/exact.hpp"
@@ -60,7 +61,7 @@ std::vector<double> parse_theta(const std::vector<std::string>& parts) {
 
 int default_threads() { return tbb::info::default_concurrency(); }
 
-void list_command(bool as_json, std::ostream& out) {
+void list_command(bool as_json, bool mutants, std::ostream& out) {
   const auto params_json = [](const std::vector<ParamInfo>& ps) {
     nlohmann::json a = nlohmann::json::array();
     for (const auto& p : ps) a.push_back({{"key", p.key}, {"default", p.fallback}, {"meaning", p.meaning}});
@@ -77,6 +78,12 @@ void list_command(bool as_json, std::ostream& out) {
       j["estimators"].push_back({{"name", e.name}, {"claimed_unbiased", e.claimed_unbiased},
                                  {"requires", e.requires_}, {"description", e.description},
                                  {"params", params_json(e.params)}});
+    if (mutants) {
+      j["mutants"] = nlohmann::json::array();
+      for (const auto& m : mutant_catalogue())
+        j["mutants"].push_back({{"name", m.name}, {"claimed_unbiased", false}, {"bug", m.bug},
+                                {"fails_on", m.fails_on}, {"theta", m.theta}});
+    }
     out << j.dump(2) << "\n";
     return;
   }
@@ -94,6 +101,14 @@ void list_command(bool as_json, std::ostream& out) {
     out << "  " << std::left << std::setw(22) << (e.name + params_text(e.params))
         << (e.claimed_unbiased ? " unbiased  " : " biased    ") << e.description
         << " [requires: " << e.requires_ << "]\n";
+  if (!mutants) return;
+  out << "\nMutants (planted bugs; estcheck must report fail on the problem named):\n";
+  for (const auto& m : mutant_catalogue()) {
+    std::string theta;
+    for (double t : m.theta) theta += (theta.empty() ? "" : ",") + format_double(t);
+    out << "  " << std::left << std::setw(32) << m.name << " " << m.bug << "\n"
+        << "  " << std::setw(32) << "" << " fails on: " << m.fails_on << " --theta " << theta << "\n";
+  }
 }
 
 }  // namespace
@@ -103,9 +118,10 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   app.require_subcommand(1);
   app.set_version_flag("--version", "estcheck 0.1.0");
 
-  bool list_json = false;
+  bool list_json = false, list_mutants = false;
   auto* list = app.add_subcommand("list", "List the problems and estimators");
   list->add_flag("--json", list_json, "Print the catalogue as JSON");
+  list->add_flag("--mutants", list_mutants, "Also list the planted-bug estimators (mutant/...)");
 
   std::string problem_text, estimator_text, json_path, samples_text = "1000000", seed_text = "1",
               threads_text = "0", alpha_text = "0.001", tolerance_text;
@@ -149,7 +165,7 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
 
   try {
     if (list->parsed()) {
-      list_command(list_json, out);
+      list_command(list_json, list_mutants, out);
       return 0;
     }
     if (!json_path.empty() || (exact->parsed() ? exact : verify)->count("--json"))

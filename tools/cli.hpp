@@ -1,7 +1,7 @@
 // tools/cli.hpp — the estcheck command line as a function, so tests can run it in-process.
 //
 // Subcommands (stable interface; add to it, don't break it):
-//   estcheck list [--json]
+//   estcheck list [--json] [--mutants]
 //   estcheck exact PROBLEM --theta V[,V...] [--json PATH|-]
 //   estcheck verify PROBLEM ESTIMATOR --theta V[,V...] [--samples N] [--seed S] [--threads T]
 //                   [--alpha A] [--tolerance D] [--json PATH|-]

@@ -1,0 +1,30 @@
+// estimators/arm.hpp — Augment-REINFORCE-Merge (ARM) for a vector of Bernoulli variables.
+//
+// Yin & Zhou 2019, "ARM: Augment-REINFORCE-merge gradient estimator for binary latent variables",
+// eq. 5 (Theorem 1): with u ~ U(0,1)^n,
+//   ĝ_i = (f(1[u > σ(-θ)]) - f(1[u < σ(θ)])) (u_i - 1/2),
+// unbiased for ∇θ E_{b ~ Bernoulli(σ(θ))}[f(b)]. Two evaluations of f per sample; Bernoulli
+// problems only. Noise: u_i is the i-th noise.uniform() of the sample.
+#pragma once
+
+#include "estimators/estimator.hpp"
+
+namespace estcheck {
+
+class Arm final : public Estimator {
+ public:
+  Arm();
+  const EstimatorInfo& info() const override { return info_; }
+  void check(const Problem& problem) const override;
+  std::size_t scratch_size(const Model& m) const override { return 3 * m.sample_dim(); }
+  void sample(const Model& m, Noise& noise, std::span<double> scratch,
+              std::span<double> grad) const override;
+
+ private:
+  EstimatorInfo info_;
+};
+
+/// Throws InputError (argument "ESTIMATOR") unless `problem` is a Bernoulli problem.
+void require_bernoulli(const std::string& estimator, const Problem& problem);
+
+}  // namespace estcheck

@@ -1,0 +1,29 @@
+// estimators/disarm.hpp — DisARM, the antithetic estimator for Bernoulli variables.
+//
+// Dong, Mnih & Tucker 2020, "DisARM: An antithetic gradient estimator for binary latent
+// variables", eq. 7 and §4 (the multivariate form): with u ~ U(0,1)^n, b = 1[u < σ(θ)] and its
+// antithetic pair b̃ = 1[1 - u < σ(θ)],
+//   ĝ_i = ½ (f(b) - f(b̃)) (-1)^{b̃_i} 1[b_i ≠ b̃_i] σ(|θ_i|).
+// It is ARM with the augmentation noise integrated out given (b, b̃): unbiased, with variance at
+// most ARM's. Two evaluations of f per sample; Bernoulli problems only. Noise: u_i is the i-th
+// noise.uniform() of the sample (1 - u_i is exact for the grid of Noise::uniform).
+#pragma once
+
+#include "estimators/estimator.hpp"
+
+namespace estcheck {
+
+class Disarm final : public Estimator {
+ public:
+  Disarm();
+  const EstimatorInfo& info() const override { return info_; }
+  void check(const Problem& problem) const override;
+  std::size_t scratch_size(const Model& m) const override { return 3 * m.sample_dim(); }
+  void sample(const Model& m, Noise& noise, std::span<double> scratch,
+              std::span<double> grad) const override;
+
+ private:
+  EstimatorInfo info_;
+};
+
+}  // namespace estcheck
