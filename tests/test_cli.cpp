@@ -298,6 +298,26 @@ TEST(Cli, ListJsonNamesTheCatalogue) {
     EXPECT_NE(std::find(problems.begin(), problems.end(), name), problems.end()) << name;
 }
 
+TEST(Cli, ListMutants) {
+  const CliResult plain = run({"list", "--json"});
+  EXPECT_FALSE(json::parse(plain.out).contains("mutants"));
+  const CliResult r = run({"list", "--json", "--mutants"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const json j = json::parse(r.out);
+  ASSERT_GE(j["mutants"].size(), 6u);
+  for (const auto& m : j["mutants"]) {
+    EXPECT_EQ(m["claimed_unbiased"], false);
+    EXPECT_FALSE(m["bug"].get<std::string>().empty());
+    EXPECT_TRUE(m["fails_on"].is_string());
+  }
+  const CliResult text = run({"list", "--mutants"});
+  EXPECT_NE(text.out.find("mutant/score-no-normalizer"), std::string::npos);
+  // A mutant is verified like any estimator and fails where its entry says.
+  const CliResult v = run({"verify", "toy:t=0.45", "mutant/score-no-normalizer", "--theta", "1",
+                           "--samples", "20000"});
+  EXPECT_EQ(v.code, 1) << v.out << v.err;
+}
+
 TEST(Cli, ListTextAndHelp) {
   const CliResult list = run({"list"});
   EXPECT_EQ(list.code, 0);
