@@ -64,6 +64,16 @@ class Problem {
   /// ∇x f at x, written to `out` (size sample_dim()). Only called when has_gradient().
   virtual void gradient(std::span<const double> x, std::span<double> out) const;
 
+  /// Whether f extends to relaxed Bernoulli inputs z ∈ [0,1]^n (f_relaxed, relaxed_gradient), as
+  /// the Concrete and straight-through estimators need.
+  virtual bool has_relaxation() const { return false; }
+  /// The extension of f to z ∈ [0,1]^n (equal to f on {0,1}^n). Only called when has_relaxation().
+  virtual double f_relaxed(std::span<const double> z) const;
+  /// ∂f_relaxed/∂z at z, written to `out` (size n). Only called when has_relaxation().
+  virtual void relaxed_gradient(std::span<const double> z, std::span<double> out) const;
+  /// Whether f_relaxed is multilinear (affine in each z_i alone): the table problems' extension.
+  virtual bool relaxation_is_multilinear() const { return false; }
+
   /// L(θ) and ∇L(θ) in closed form, when known.
   virtual std::optional<ClosedForm> closed_form(std::span<const double> theta) const;
   /// The separable form of f, when f has one.

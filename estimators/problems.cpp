@@ -28,6 +28,13 @@ const char* to_string(Family f) {
 void Problem::gradient(std::span<const double>, std::span<double>) const {
   throw std::logic_error("Problem::gradient called on a problem without ∇x f");
 }
+double Problem::f_relaxed(std::span<const double>) const {
+  throw std::logic_error("Problem::f_relaxed called on a problem without a relaxation");
+}
+void Problem::relaxed_gradient(std::span<const double>, std::span<double>) const {
+  throw std::logic_error("Problem::relaxed_gradient called on a problem without a relaxation");
+}
+
 void Problem::f_batch(std::span<const double> xs, std::size_t count, std::span<double> out) const {
   const std::size_t n = sample_dim();
   for (std::size_t r = 0; r < count; ++r) out[r] = f(xs.subspan(r * n, n));
@@ -84,6 +91,12 @@ class ToyProblem final : public Problem {
   std::size_t theta_dim() const override { return 1; }
   std::string theta_meaning() const override { return "θ = the logit of b"; }
   double f(std::span<const double> b) const override { return (b[0] - t_) * (b[0] - t_); }
+  // The relaxation is the same polynomial on [0, 1]: f(z) = (z - t)², f'(z) = 2(z - t).
+  bool has_relaxation() const override { return true; }
+  double f_relaxed(std::span<const double> z) const override { return f(z); }
+  void relaxed_gradient(std::span<const double> z, std::span<double> out) const override {
+    out[0] = 2.0 * (z[0] - t_);
+  }
   // L = σ(θ)(1-t)² + σ(-θ)t², dL/dθ = σ(θ)σ(-θ)((1-t)² - t²) = σ(θ)σ(-θ)(1 - 2t).
   std::optional<ClosedForm> closed_form(std::span<const double> theta) const override {
     const double p = sigmoid(theta[0]), q = sigmoid(-theta[0]);
@@ -117,6 +130,31 @@ class TableProblem final : public Problem {
   }
   double f(std::span<const double> x) const override {
     return family_ == Family::categorical ? table_[category(x)] : table_[bernoulli_index(x.data())];
+  }
+  // Bernoulli tables relax to their multilinear extension
+  //   F(z) = Σ_k table[k] Π_i z_i^{k_i} (1 - z_i)^{1 - k_i},
+  // and ∂F/∂z_i = F(z | z_i = 1) - F(z | z_i = 0). Cost O(n 2^n) per call: for small tables.
+  bool has_relaxation() const override { return family_ == Family::bernoulli; }
+  bool relaxation_is_multilinear() const override { return family_ == Family::bernoulli; }
+  double f_relaxed(std::span<const double> z) const override {
+    double total = 0.0;
+    for (std::size_t k = 0; k < table_.size(); ++k) {
+      double w = table_[k];
+      for (std::size_t i = 0; i < dim_; ++i) w *= ((k >> i) & 1u) ? z[i] : 1.0 - z[i];
+      total += w;
+    }
+    return total;
+  }
+  void relaxed_gradient(std::span<const double> z, std::span<double> out) const override {
+    for (std::size_t i = 0; i < dim_; ++i) out[i] = 0.0;
+    for (std::size_t k = 0; k < table_.size(); ++k) {
+      for (std::size_t i = 0; i < dim_; ++i) {
+        double w = table_[k];
+        for (std::size_t j = 0; j < dim_; ++j)
+          if (j != i) w *= ((k >> j) & 1u) ? z[j] : 1.0 - z[j];
+        out[i] += ((k >> i) & 1u) ? w : -w;
+      }
+    }
   }
   void f_batch(std::span<const double> xs, std::size_t count, std::span<double> out) const override {
     if (family_ == Family::categorical) return Problem::f_batch(xs, count, out);

@@ -2,6 +2,7 @@
 #include "estimators/registry.hpp"
 
 #include "estimators/arm.hpp"
+#include "estimators/concrete.hpp"
 #include "estimators/disarm.hpp"
 #include "estimators/error.hpp"
 #include "estimators/mutants/mutants.hpp"
@@ -24,6 +25,12 @@ const std::vector<EstimatorEntry>& estimator_catalogue() {
        "Augment-REINFORCE-Merge: (f(1[u > σ(-θ)]) - f(1[u < σ(θ)])) (u - 1/2)"},
       {"disarm", {}, true, "bernoulli",
        "DisARM: ARM with the augmentation integrated out given the antithetic pair (b, b̃)"},
+      {"concrete", {{"temperature", "0.5", "relaxation temperature λ > 0"}}, false,
+       "bernoulli with f on [0,1]^n (toy, bernoulli tables)",
+       "binary Concrete / Gumbel-softmax: ∂f/∂z(z) z(1-z)/λ at z = σ((θ + L)/λ); biased"},
+      {"straight-through", {{"temperature", "1", "relaxation temperature λ > 0"}}, false,
+       "bernoulli with f on [0,1]^n (toy, bernoulli tables)",
+       "straight-through: ∂f/∂z at the hard sample b, times z(1-z)/λ; biased"},
   };
   return catalogue;
 }
@@ -43,6 +50,10 @@ std::unique_ptr<Estimator> make_estimator(std::string_view text, const std::stri
     e = std::make_unique<Rloo>(static_cast<int>(s.get_int("k", 2, 2, 1 << 20)));
   } else if (s.name() == "reparam") {
     e = std::make_unique<Reparam>();
+  } else if (s.name() == "concrete") {
+    e = make_concrete(s.get_double("temperature", 0.5));
+  } else if (s.name() == "straight-through") {
+    e = make_straight_through(s.get_double("temperature", 1.0));
   } else if (s.name() == "arm") {
     e = std::make_unique<Arm>();
   } else if (s.name() == "disarm") {

@@ -17,8 +17,16 @@ namespace {
 const char* kNoise = "Philox4x64-10, key (seed, purpose 0), counter (draw, index, block)";
 }
 
+namespace {
+std::vector<double> difference(const std::vector<double>& a, const std::vector<double>& b) {
+  std::vector<double> d(a.size());
+  for (std::size_t i = 0; i < a.size(); ++i) d[i] = a[i] - b[i];
+  return d;
+}
+}  // namespace
+
 nlohmann::json to_json(const ExactReport& r) {
-  return {{"schema_version", kJsonSchemaVersion},
+  nlohmann::json j = {{"schema_version", kJsonSchemaVersion},
           {"command", "exact"},
           {"problem", r.problem},
           {"theta", r.theta},
@@ -28,6 +36,14 @@ nlohmann::json to_json(const ExactReport& r) {
           {"objective_error_bound", r.exact.objective_error},
           {"gradient_error_bound", r.exact.error},
           {"support_points", r.exact.support_points}};
+  if (r.estimator_mean) {
+    j["estimator"] = r.estimator;
+    j["estimator_mean"] = r.estimator_mean->mean;
+    j["estimator_mean_error_bound"] = r.estimator_mean->error;
+    j["estimator_mean_method"] = r.estimator_mean->method;
+    j["bias"] = difference(r.estimator_mean->mean, r.exact.gradient);
+  }
+  return j;
 }
 
 nlohmann::json to_json(const VerifyReport& r) {
@@ -75,7 +91,26 @@ nlohmann::json to_json(const VerifyReport& r) {
       {"reason", t.reason},
       {"elapsed_s", r.run.elapsed_s}};
   if (t.samples_for_tolerance) j["samples_for_tolerance_estimate"] = *t.samples_for_tolerance;
+  if (r.estimator_mean) {
+    j["exact_estimator_mean"] = r.estimator_mean->mean;
+    j["exact_bias"] = difference(r.estimator_mean->mean, t.exact);
+    j["exact_estimator_mean_error_bound"] = r.estimator_mean->error;
+  }
   return j;
+}
+
+nlohmann::json to_json(const BiasCurveReport& r) {
+  nlohmann::json means = nlohmann::json::array(), bias = nlohmann::json::array(),
+                 errors = nlohmann::json::array();
+  for (const auto& m : r.means) {
+    means.push_back(m.mean);
+    bias.push_back(difference(m.mean, r.exact.gradient));
+    errors.push_back(m.error);
+  }
+  return {{"schema_version", kJsonSchemaVersion}, {"command", "bias-curve"},
+          {"problem", r.problem}, {"estimator", r.estimator}, {"theta", r.theta},
+          {"param", r.param}, {"values", r.values}, {"exact_gradient", r.exact.gradient},
+          {"estimator_mean", means}, {"bias", bias}, {"estimator_mean_error_bound", errors}};
 }
 
 namespace {
@@ -101,6 +136,28 @@ void write_text(std::ostream& out, const ExactReport& r) {
   for (std::size_t i = 0; i < r.exact.gradient.size(); ++i)
     out << "  [" << i << "] " << std::setw(25) << sci(r.exact.gradient[i], 17) << "  (error <= "
         << sci(r.exact.error[i], 2) << ")\n";
+  if (!r.estimator_mean) return;
+  out << "estimator " << r.estimator << ": exact mean (" << r.estimator_mean->method << ")\n";
+  for (std::size_t i = 0; i < r.estimator_mean->mean.size(); ++i)
+    out << "  [" << i << "] " << std::setw(25) << sci(r.estimator_mean->mean[i], 17) << "  bias "
+        << sci(r.estimator_mean->mean[i] - r.exact.gradient[i], 6) << "  (error <= "
+        << sci(r.estimator_mean->error[i], 2) << ")\n";
+}
+
+void write_text(std::ostream& out, const BiasCurveReport& r) {
+  out << "exact bias of " << r.estimator << " on " << r.problem << " at theta = " << vec(r.theta)
+      << " against " << r.param << "\n"
+      << "  exact gradient " << vec(r.exact.gradient) << "\n"
+      << "  " << std::setw(12) << r.param;
+  for (std::size_t i = 0; i < r.exact.gradient.size(); ++i)
+    out << std::setw(18) << ("bias[" + std::to_string(i) + "]");
+  out << "\n";
+  for (std::size_t k = 0; k < r.values.size(); ++k) {
+    out << "  " << std::setw(12) << sci(r.values[k]);
+    for (std::size_t i = 0; i < r.exact.gradient.size(); ++i)
+      out << std::setw(18) << sci(r.means[k].mean[i] - r.exact.gradient[i]);
+    out << "\n";
+  }
 }
 
 void write_text(std::ostream& out, const VerifyReport& r) {
@@ -117,6 +174,9 @@ void write_text(std::ostream& out, const VerifyReport& r) {
     out << "  " << std::setw(5) << i << std::setw(25) << sci(t.exact[i], 12) << std::setw(25)
         << sci(t.mean[i], 12) << std::setw(13) << sci(t.std_error[i], 3) << std::setw(11)
         << sci(t.p_value[i], 3) << "\n";
+  if (r.estimator_mean)
+    out << "  exact estimator mean " << vec(r.estimator_mean->mean) << ", exact bias "
+        << vec(difference(r.estimator_mean->mean, t.exact)) << "\n";
   out << "  max |bias| <= " << sci(t.bias_bound, 3) << " (confidence " << sci(1 - t.alpha) << ")"
       << "; detectable bias at 90% power: " << sci(t.detectable_bias, 3) << "\n"
       << "  verdict: " << to_string(t.verdict) << " - " << t.reason << "\n";

@@ -2,12 +2,14 @@
 // in docs/json.md) and as text for a terminal; and the one way estcheck writes an output file.
 #pragma once
 
+#include "verify/estimator_mean.hpp"
 #include "verify/exact.hpp"
 #include "verify/harness.hpp"
 #include "verify/verdict.hpp"
 
 #include <nlohmann/json.hpp>
 
+#include <optional>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -20,6 +22,8 @@ struct ExactReport {
   std::string problem;
   std::vector<double> theta;
   ExactGradient exact;
+  std::string estimator;                    ///< with --estimator: its canonical spec
+  std::optional<EstimatorMean> estimator_mean;
 };
 
 struct VerifyReport {
@@ -32,10 +36,24 @@ struct VerifyReport {
   ExactGradient exact;
   RunResult run;
   BiasTest test;
+  std::optional<EstimatorMean> estimator_mean;  ///< the exact E[ĝ], when an oracle knows it
+};
+
+/// `estcheck bias-curve`: the exact bias of an estimator against one of its parameters.
+struct BiasCurveReport {
+  std::string problem;
+  std::string estimator;  ///< the estimator's name, without the varied parameter
+  std::vector<double> theta;
+  std::string param;
+  std::vector<double> values;
+  ExactGradient exact;
+  std::vector<EstimatorMean> means;  ///< one per value
 };
 
 nlohmann::json to_json(const ExactReport& r);
 nlohmann::json to_json(const VerifyReport& r);
+nlohmann::json to_json(const BiasCurveReport& r);
+void write_text(std::ostream& out, const BiasCurveReport& r);
 void write_text(std::ostream& out, const ExactReport& r);
 void write_text(std::ostream& out, const VerifyReport& r);
 

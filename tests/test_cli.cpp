@@ -318,6 +318,60 @@ TEST(Cli, ListMutants) {
   EXPECT_EQ(v.code, 1) << v.out << v.err;
 }
 
+TEST(Cli, ExactWithEstimatorReportsItsExactBias) {
+  const CliResult r = run({"exact", "toy:t=0.45", "--theta", "1", "--estimator", "concrete:temperature=0.5",
+                           "--json", "-"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const json j = json::parse(r.out);
+  for (const char* key : {"estimator", "estimator_mean", "bias", "estimator_mean_error_bound"})
+    EXPECT_TRUE(j.contains(key)) << key;
+  EXPECT_EQ(j["bias"][0].get<double>(), j["estimator_mean"][0].get<double>() - j["gradient"][0].get<double>());
+  EXPECT_GT(std::abs(j["bias"][0].get<double>()), 1e-3);
+  // An estimator without an exact-mean oracle is an input error naming --estimator.
+  const CliResult bad = run({"exact", "toy", "--theta", "1", "--estimator", "reinforce"});
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_NE(bad.err.find("--estimator"), std::string::npos) << bad.err;
+}
+
+TEST(Cli, VerifyReportsTheExactBiasBesideTheMonteCarloOne) {
+  const CliResult r = run({"verify", "toy:t=0.45", "straight-through", "--theta", "1", "--samples", "20000",
+                           "--json", "-"});
+  EXPECT_EQ(r.code, 1) << r.err;  // biased, and detectably so
+  const json j = json::parse(r.out);
+  EXPECT_TRUE(j.contains("exact_bias"));
+  EXPECT_TRUE(j.contains("exact_estimator_mean"));
+  EXPECT_FALSE(json::parse(run({"verify", "toy", "reinforce", "--theta", "1", "--samples", "2000",
+                                "--json", "-"}).out).contains("exact_bias"));
+}
+
+TEST(Cli, BiasCurve) {
+  const CliResult r = run({"bias-curve", "toy:t=0.45", "concrete", "--theta", "1", "--param",
+                           "temperature=0.1:2:5", "--json", "-"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const json j = json::parse(r.out);
+  EXPECT_EQ(j["param"], "temperature");
+  ASSERT_EQ(j["values"].size(), 5u);
+  EXPECT_EQ(j["values"][0].get<double>(), 0.1);
+  EXPECT_EQ(j["values"][4].get<double>(), 2.0);
+  ASSERT_EQ(j["bias"].size(), 5u);
+  EXPECT_EQ(j["bias"][0].size(), 1u);
+  const CliResult text = run({"bias-curve", "toy", "straight-through", "--theta", "0.5", "--param",
+                              "temperature=0.5:1:2"});
+  EXPECT_EQ(text.code, 0);
+  EXPECT_NE(text.out.find("bias[0]"), std::string::npos);
+  for (const std::vector<std::string>& bad :
+       {std::vector<std::string>{"bias-curve", "toy", "concrete", "--theta", "1", "--param", "temperature"},
+        std::vector<std::string>{"bias-curve", "toy", "concrete", "--theta", "1", "--param", "temperature=1:2"},
+        std::vector<std::string>{"bias-curve", "toy", "concrete", "--theta", "1", "--param", "temperature=1:2:1"},
+        std::vector<std::string>{"bias-curve", "toy", "concrete", "--theta", "1", "--param", "temperature=-1:2:3"},
+        std::vector<std::string>{"bias-curve", "toy", "reinforce", "--theta", "1", "--param", "baseline=0:1:3"},
+        std::vector<std::string>{"bias-curve", "toy", "concrete", "--theta", "1", "--param", "tau=0:1:3"}}) {
+    const CliResult e = run(bad);
+    EXPECT_EQ(e.code, 2) << bad.back() << ": " << e.out;
+    EXPECT_FALSE(e.err.empty());
+  }
+}
+
 TEST(Cli, ListTextAndHelp) {
   const CliResult list = run({"list"});
   EXPECT_EQ(list.code, 0);

@@ -6,6 +6,7 @@
 #include "estimators/mutants/mutants.hpp"
 #include "estimators/registry.hpp"
 #include "reports/verify_report.hpp"
+#include "verify/estimator_mean.hpp"
 #include "verify/exact.hpp"
 #include "verify/harness.hpp"
 #include "verify/verdict.hpp"
@@ -137,6 +138,13 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   };
   auto* exact = app.add_subcommand("exact", "Exact objective and gradient of a problem at θ");
   add_common(exact);
+  exact->add_option("--estimator", estimator_text,
+                    "Also the estimator's exact mean and bias (concrete, straight-through)");
+  std::string param_text;
+  auto* curve = app.add_subcommand("bias-curve", "Exact bias of an estimator against one parameter");
+  add_common(curve);
+  curve->add_option("ESTIMATOR", estimator_text, "Estimator name (concrete, straight-through)")->required();
+  curve->add_option("--param", param_text, "KEY=FROM:TO:COUNT, e.g. temperature=0.05:5:20")->required();
   auto* verify = app.add_subcommand("verify", "Test whether an estimator's mean is the exact gradient");
   add_common(verify);
   verify->add_option("ESTIMATOR", estimator_text, "Estimator spec (name:key=value,...)")->required();
@@ -168,15 +176,71 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
       list_command(list_json, list_mutants, out);
       return 0;
     }
-    if (!json_path.empty() || (exact->parsed() ? exact : verify)->count("--json"))
-      check_output_path(json_path);
+    CLI::App* used = exact->parsed() ? exact : curve->parsed() ? curve : verify;
+    if (!json_path.empty() || used->count("--json")) check_output_path(json_path);
     const auto problem = make_problem(problem_text, "PROBLEM");
     const std::vector<double> theta = parse_theta(theta_parts);
     if (exact->parsed()) {
+      std::unique_ptr<Estimator> est;
+      if (exact->count("--estimator")) {
+        est = make_estimator(estimator_text, "--estimator");
+        est->check(*problem);
+      }
       const Model model = make_model(*problem, theta, "--theta");
-      ExactReport rep{problem->spec(), theta, exact_gradient(model)};
+      ExactReport rep{problem->spec(), theta, exact_gradient(model), "", std::nullopt};
+      if (est) {
+        rep.estimator = est->info().spec;
+        rep.estimator_mean = exact_estimator_mean(*est, model);
+        if (!rep.estimator_mean)
+          raise_input_error("--estimator",
+                            "an estimator with an exact-mean oracle on this problem (concrete or "
+                            "straight-through on toy or a bernoulli table)",
+                            "'" + rep.estimator + "'");
+      }
       if (json_path.empty()) write_text(out, rep);
       else write_json(to_json(rep), json_path, out);
+      return 0;
+    }
+    if (curve->parsed()) {
+      // KEY=FROM:TO:COUNT, COUNT >= 2 points evenly spaced from FROM to TO.
+      const auto eq = param_text.find('=');
+      const std::string key = param_text.substr(0, eq);
+      std::vector<std::string> parts;
+      if (eq != std::string::npos) {
+        std::string rest = param_text.substr(eq + 1);
+        for (std::size_t pos; (pos = rest.find(':')) != std::string::npos; rest = rest.substr(pos + 1))
+          parts.push_back(rest.substr(0, pos));
+        parts.push_back(rest);
+      }
+      if (eq == std::string::npos || key.empty() || parts.size() != 3)
+        raise_input_error("--param", "KEY=FROM:TO:COUNT (e.g. temperature=0.05:5:20)", "'" + param_text + "'");
+      const double from = parse_double("--param", parts[0]), to = parse_double("--param", parts[1]);
+      const std::uint64_t count = parse_count("--param", parts[2], 2, "a COUNT >= 2 in KEY=FROM:TO:COUNT");
+      if (count > 100000) raise_input_error("--param", "a COUNT <= 100000", "'" + parts[2] + "'");
+      const Model model = make_model(*problem, theta, "--theta");
+      BiasCurveReport rep;
+      rep.problem = problem->spec();
+      rep.estimator = estimator_text;
+      rep.theta = theta;
+      rep.param = key;
+      rep.exact = exact_gradient(model);
+      for (std::uint64_t k = 0; k < count; ++k) {
+        const double v = from + (to - from) * static_cast<double>(k) / static_cast<double>(count - 1);
+        const std::string spec = estimator_text + (estimator_text.find(':') == std::string::npos ? ":" : ",") +
+                                 key + "=" + format_double(v);
+        const auto est = make_estimator(spec, "ESTIMATOR");
+        est->check(*problem);
+        auto mean = exact_estimator_mean(*est, model);
+        if (!mean)
+          raise_input_error("ESTIMATOR",
+                            "an estimator with an exact-mean oracle on this problem (concrete or "
+                            "straight-through on toy or a bernoulli table)",
+                            "'" + estimator_text + "'");
+        rep.values.push_back(v);
+        rep.means.push_back(std::move(*mean));
+      }
+      if (json_path != "-") write_text(out, rep);
+      if (!json_path.empty()) write_json(to_json(rep), json_path, out);
       return 0;
     }
     const auto estimator = make_estimator(estimator_text, "ESTIMATOR");
@@ -203,6 +267,7 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     rep.exact = exact_gradient(model, ExactMethod::automatic, run.threads);
     rep.run = run_estimator(*estimator, model, run);
     rep.test = test_bias(rep.run, rep.exact, test);
+    rep.estimator_mean = exact_estimator_mean(*estimator, model);
     if (json_path != "-") write_text(out, rep);
     if (!json_path.empty()) write_json(to_json(rep), json_path, out);
     return exit_code(rep.test.verdict);

@@ -1,0 +1,42 @@
+// estimators/concrete.hpp — relaxation-based estimators for Bernoulli variables: Concrete
+// (binary Gumbel-softmax) and straight-through. Both are biased for every temperature λ > 0.
+//
+// Noise: u_i ~ U(0,1) (the i-th noise.uniform() of the sample), logistic L_i = log u_i - log(1-u_i),
+// relaxed sample z_i = σ((θ_i + L_i)/λ), hard sample b_i = 1[θ_i + L_i > 0] ~ Bernoulli(σ(θ_i)).
+// - concrete:temperature=λ — Maddison, Mnih & Teh 2017, "The Concrete distribution", §3.3 (binary
+//   Concrete); Jang, Gu & Poole 2017. The pathwise gradient of the relaxed objective E f(z):
+//     ĝ_i = ∂f/∂z_i(z) · z_i (1 - z_i) / λ.
+// - straight-through:temperature=λ — Bengio, Léonard & Courville 2013; Jang et al. 2017, §2.2 (ST
+//   Gumbel): the hard sample forward, the relaxation backward:
+//     ĝ_i = ∂f/∂z_i(b) · z_i (1 - z_i) / λ.
+// Both need f's extension to [0,1]^n (Problem::has_relaxation: the toy and Bernoulli tables).
+// Their exact means are computed by verify/estimator_mean.hpp.
+#pragma once
+
+#include "estimators/estimator.hpp"
+
+namespace estcheck {
+
+class RelaxedBernoulli : public Estimator {
+ public:
+  RelaxedBernoulli(std::string name, double temperature, bool straight_through);
+  const EstimatorInfo& info() const override { return info_; }
+  void check(const Problem& problem) const override;
+  std::size_t scratch_size(const Model& m) const override { return 3 * m.sample_dim(); }
+  void sample(const Model& m, Noise& noise, std::span<double> scratch,
+              std::span<double> grad) const override;
+  double temperature() const { return temperature_; }
+  bool straight_through() const { return straight_through_; }
+
+ private:
+  EstimatorInfo info_;
+  double temperature_;
+  bool straight_through_;
+};
+
+/// concrete:temperature=λ (λ > 0).
+std::unique_ptr<Estimator> make_concrete(double temperature);
+/// straight-through:temperature=λ (λ > 0).
+std::unique_ptr<Estimator> make_straight_through(double temperature);
+
+}  // namespace estcheck

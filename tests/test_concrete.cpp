@@ -1,0 +1,131 @@
+// tests/test_concrete.cpp — estimators/concrete.hpp and verify/estimator_mean.hpp: the Concrete
+// and straight-through samples are their formulas on the sample's noise (golden); their exact
+// means agree with Monte Carlo within the stated interval; the exact bias is non-zero where the
+// maths says so (even where the true gradient is 0) and zero where symmetry forces it; and the
+// Concrete bias vanishes as the temperature goes to 0.
+//
+// Budget: the Monte Carlo agreement checks are 8 z-tests (one per coordinate of 4 runs), each at
+// budget::kRelaxed / 8; the tolerance is z·SE plus the exact mean's own error bound.
+#include "estimators/concrete.hpp"
+#include "estimators/error.hpp"
+#include "estimators/math.hpp"
+#include "estimators/problems.hpp"
+#include "estimators/registry.hpp"
+#include "tests/budget.hpp"
+#include "verify/estimator_mean.hpp"
+#include "verify/exact.hpp"
+#include "verify/harness.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+
+namespace estcheck {
+namespace {
+
+constexpr double kEps = std::numeric_limits<double>::epsilon();
+
+std::unique_ptr<Problem> table3() {
+  return make_table_problem(Family::bernoulli, {1, -2, 0.5, 3, 2, 0, -1, 4}, "table3");
+}
+
+TEST(Concrete, SamplesAreTheirFormulas) {
+  auto p = table3();
+  const std::vector<double> theta{0.3, -1.0, 2.0};
+  const Model m = make_model(*p, theta);
+  for (const bool st : {false, true}) {
+    auto e = st ? make_straight_through(0.7) : make_concrete(0.7);
+    std::vector<double> scratch(e->scratch_size(m)), g(3), z(3), at(3), df(3);
+    for (std::uint64_t i = 0; i < 200; ++i) {
+      draw_sample(*e, m, 12, 0, i, scratch, g);
+      Noise noise(12, 0, i);
+      for (int j = 0; j < 3; ++j) {
+        const double u = noise.uniform(), l = std::log(u) - std::log1p(-u);
+        z[j] = sigmoid((theta[j] + l) / 0.7);
+        at[j] = st ? double(theta[j] + l > 0) : z[j];
+      }
+      p->relaxed_gradient(at, df);
+      for (int j = 0; j < 3; ++j)  // the same operations in the same order: the same bits
+        EXPECT_EQ(g[j], df[j] * z[j] * (1 - z[j]) / 0.7) << (st ? "ST " : "concrete ") << i;
+    }
+  }
+}
+
+TEST(Concrete, ExactMeanAgreesWithMonteCarlo) {
+  const double z = budget::z_critical(budget::kRelaxed / 8);
+  struct Case {
+    std::unique_ptr<Problem> problem;
+    std::vector<double> theta;
+    std::unique_ptr<Estimator> estimator;
+  };
+  std::vector<Case> cases;
+  cases.push_back({make_problem("toy:t=0.45"), {1.0}, make_concrete(0.5)});
+  cases.push_back({make_problem("toy:t=0.45"), {-0.5}, make_straight_through(1.0)});
+  cases.push_back({table3(), {0.3, -1.0, 2.0}, make_concrete(0.7)});
+  cases.push_back({table3(), {0.3, -1.0, 2.0}, make_straight_through(1.0)});
+  int checks = 0;
+  for (const auto& c : cases) {
+    const Model m = make_model(*c.problem, c.theta);
+    const auto exact = exact_estimator_mean(*c.estimator, m);
+    ASSERT_TRUE(exact.has_value());
+    const RunResult r = run_estimator(*c.estimator, m, {1u << 21, 777, 0});
+    const auto var = r.moments.variance();
+    for (std::size_t i = 0; i < c.theta.size(); ++i, ++checks) {
+      const double se = std::sqrt(var[i] / double(r.moments.count));
+      EXPECT_LT(std::abs(r.moments.mean[i] - exact->mean[i]), z * se + exact->error[i])
+          << c.estimator->info().spec << " on " << c.problem->spec() << " coordinate " << i;
+    }
+  }
+  EXPECT_EQ(checks, 8) << "update the budget split";
+}
+
+double bias(const std::string& problem, std::vector<double> theta, const Estimator& e, std::size_t i = 0) {
+  auto p = make_problem(problem);
+  const Model m = make_model(*p, theta);
+  return exact_estimator_mean(e, m)->mean[i] - exact_gradient(m).gradient[i];
+}
+
+TEST(Concrete, ExactBiasWhereTheMathsSays) {
+  // Non-zero: toy at θ = 1, and toy t = 0.5 at θ = 1, where the true gradient σσ'(1 - 2t) is 0
+  // but the relaxed objective E (z - 1/2)² still moves with θ.
+  EXPECT_GT(std::abs(bias("toy:t=0.45", {1.0}, *make_concrete(0.5))), 1e-3);
+  EXPECT_GT(std::abs(bias("toy:t=0.5", {1.0}, *make_concrete(0.5))), 1e-3);
+  EXPECT_GT(std::abs(bias("toy:t=0.45", {1.0}, *make_straight_through(1.0))), 1e-3);
+  // Zero: toy t = 0.5 at θ = 0 — z is symmetric about 1/2 and 2(z - 1/2) z(1 - z) is odd in it,
+  // so E ĝ = 0 = ∇L; within the oracle's error bound.
+  for (const bool st : {false, true}) {
+    const auto e = st ? make_straight_through(1.0) : make_concrete(0.5);
+    auto p = make_problem("toy:t=0.5");
+    const Model m = make_model(*p, std::vector<double>{0.0});
+    const auto mean = exact_estimator_mean(*e, m);
+    EXPECT_LE(std::abs(mean->mean[0]), mean->error[0]) << e->info().spec;
+    EXPECT_EQ(exact_gradient(m).gradient[0], 0.0);
+  }
+  // Zero: a constant table, whose relaxation has zero gradient everywhere.
+  auto c = make_table_problem(Family::bernoulli, {2, 2, 2, 2});
+  const Model mc = make_model(*c, std::vector<double>{0.4, -1.0});
+  const auto constant = exact_estimator_mean(*make_concrete(0.3), mc);
+  for (double v : constant->mean) EXPECT_EQ(v, 0.0);
+}
+
+TEST(Concrete, BiasVanishesAsTemperatureGoesToZero) {
+  const double b1 = std::abs(bias("toy:t=0.45", {1.0}, *make_concrete(0.5)));
+  const double b2 = std::abs(bias("toy:t=0.45", {1.0}, *make_concrete(0.05)));
+  const double b3 = std::abs(bias("toy:t=0.45", {1.0}, *make_concrete(0.005)));
+  EXPECT_LT(b2, b1);
+  EXPECT_LT(b3, b2);
+}
+
+TEST(Concrete, InputErrors) {
+  EXPECT_THROW(make_estimator("concrete:temperature=0"), InputError);
+  EXPECT_THROW(make_estimator("straight-through:temperature=-1"), InputError);
+  EXPECT_THROW(make_concrete(0.5)->check(*make_problem("gaussian-step")), InputError);
+  EXPECT_THROW(make_concrete(0.5)->check(*make_table_problem(Family::categorical, {1, 2})), InputError);
+  EXPECT_FALSE(make_estimator("concrete")->info().claimed_unbiased);
+  EXPECT_EQ(make_estimator("concrete")->info().spec, "concrete:temperature=0.5");
+  EXPECT_EQ(make_estimator("straight-through")->info().spec, "straight-through:temperature=1");
+}
+
+}  // namespace
+}  // namespace estcheck

@@ -1,0 +1,35 @@
+// verify/estimator_mean.hpp — the exact mean E[ĝ] of estimators whose noise is continuous, for
+// the estimators and problems where it reduces to one-dimensional integrals.
+//
+// Concrete and straight-through on Bernoulli problems (estimators/concrete.hpp), with
+// u_i ~ U(0,1), z_i = σ((θ_i + logit u_i)/λ), b_i = 1[θ_i + logit u_i > 0]:
+// - Multilinear f (Bernoulli tables): ∂_i F is multilinear in z_{-i} and independent of z_i, and
+//   the u_i are independent, so
+//     E[concrete ĝ_i] = ∂_i F(E z) · E[z_i(1 - z_i)] / λ,
+//     E[straight-through ĝ_i] = ∂_i F(σ(θ)) · E[z_i(1 - z_i)] / λ,
+//   needing only the one-dimensional integrals E z_i and E z_i(1 - z_i).
+// - One variable (the toy): E ĝ = ∫_0^1 ĝ(u) du directly.
+// Integrals: Boost.Math's adaptive Gauss–Kronrod (61 points) on (0, u*) and (u*, 1) with
+// u* = σ(-θ_i), where b jumps and z changes fastest. The error is 2 × Boost's estimate plus 4ε of
+// ∫|integrand| (see exact.cpp), propagated through the products to first order.
+#pragma once
+
+#include "estimators/estimator.hpp"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace estcheck {
+
+struct EstimatorMean {
+  std::vector<double> mean;
+  std::vector<double> error;  ///< absolute error estimate per coordinate
+  std::string method;         ///< how it was computed
+};
+
+/// E[ĝ] exactly (to quadrature accuracy) when this module knows how for (estimator, model);
+/// std::nullopt otherwise.
+std::optional<EstimatorMean> exact_estimator_mean(const Estimator& estimator, const Model& model);
+
+}  // namespace estcheck
