@@ -3,6 +3,8 @@
 
 #include "estimators/arm.hpp"
 #include "estimators/concrete.hpp"
+#include "estimators/muprop.hpp"
+#include "estimators/rebar.hpp"
 #include "estimators/disarm.hpp"
 #include "estimators/error.hpp"
 #include "estimators/mutants/mutants.hpp"
@@ -25,6 +27,11 @@ const std::vector<EstimatorEntry>& estimator_catalogue() {
        "Augment-REINFORCE-Merge: (f(1[u > σ(-θ)]) - f(1[u < σ(θ)])) (u - 1/2)"},
       {"disarm", {}, true, "bernoulli",
        "DisARM: ARM with the augmentation integrated out given the antithetic pair (b, b̃)"},
+      {"rebar", {{"temperature", "0.5", "relaxation temperature λ > 0"}, {"eta", "1", "control-variate scale η"}},
+       true, "bernoulli with f on [0,1]^n (toy, bernoulli tables)",
+       "REBAR: REINFORCE with the Concrete control variate at the conditional sample z̃ ~ p(z|b)"},
+      {"muprop", {}, true, "bernoulli with f on [0,1]^n (toy, bernoulli tables)",
+       "MuProp: first-order Taylor control variate around the mean-field point σ(θ)"},
       {"concrete", {{"temperature", "0.5", "relaxation temperature λ > 0"}}, false,
        "bernoulli with f on [0,1]^n (toy, bernoulli tables)",
        "binary Concrete / Gumbel-softmax: ∂f/∂z(z) z(1-z)/λ at z = σ((θ + L)/λ); biased"},
@@ -54,6 +61,11 @@ std::unique_ptr<Estimator> make_estimator(std::string_view text, const std::stri
     e = make_concrete(s.get_double("temperature", 0.5));
   } else if (s.name() == "straight-through") {
     e = make_straight_through(s.get_double("temperature", 1.0));
+  } else if (s.name() == "rebar") {
+    const double temperature = s.get_double("temperature", 0.5);
+    e = std::make_unique<Rebar>(temperature, s.get_double("eta", 1.0));
+  } else if (s.name() == "muprop") {
+    e = std::make_unique<Muprop>();
   } else if (s.name() == "arm") {
     e = std::make_unique<Arm>();
   } else if (s.name() == "disarm") {

@@ -4,6 +4,7 @@
 
 #include "estimators/arm.hpp"
 #include "estimators/error.hpp"
+#include "estimators/rebar.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -204,6 +205,9 @@ const std::vector<MutantInfo>& mutant_catalogue() {
       {"mutant/arm-swapped-merge", "ARM whose merge subtracts the antithetic pair in the wrong order",
        "toy:t=0.45", {1.0}},
       {"mutant/disarm-no-weight", "DisARM without the σ(|θ|) weight", "toy:t=0.45", {1.0}},
+      {"mutant/rebar-no-conditional",
+       "REBAR whose control variate uses z itself instead of the conditional sample z̃ ~ p(z | b)",
+       "toy:t=0.45", {1.0}},
   };
   return catalogue;
 }
@@ -217,6 +221,7 @@ std::unique_ptr<Estimator> make_mutant(std::string_view name) {
   if (name == "mutant/reparam-chain-rule") return std::make_unique<ReparamChainRule>();
   if (name == "mutant/arm-swapped-merge") return std::make_unique<ArmSwappedMerge>();
   if (name == "mutant/disarm-no-weight") return std::make_unique<DisarmNoWeight>();
+  if (name == "mutant/rebar-no-conditional") return std::make_unique<Rebar>(0.5, 1.0, false);
   return nullptr;
 }
 

@@ -1,0 +1,105 @@
+// estimators/rebar.cpp — see rebar.hpp and muprop.hpp.
+#include "estimators/rebar.hpp"
+
+#include "estimators/error.hpp"
+#include "estimators/muprop.hpp"
+
+#include <cmath>
+
+namespace estcheck {
+namespace {
+
+void require_relaxation(const std::string& estimator, const Problem& problem) {
+  if (problem.family() != Family::bernoulli || !problem.has_relaxation())
+    raise_input_error("ESTIMATOR",
+                      "an estimator that fits problem '" + problem.spec() + "': '" + estimator +
+                          "' needs Bernoulli variables and f extended to [0,1]^n (toy, bernoulli tables)",
+                      "'" + estimator + "' on problem '" + problem.spec() + "'");
+}
+
+double logit(double u) { return std::log(u) - std::log1p(-u); }
+
+}  // namespace
+
+Rebar::Rebar(double temperature, double eta, bool conditional)
+    : info_{std::string(conditional ? "rebar" : "mutant/rebar-no-conditional") +
+                ":temperature=" + format_double(temperature) + ",eta=" + format_double(eta),
+            conditional, false, 3,
+            "Tucker et al. 2017, eq. 7 (REBAR); RELAX draft eq. 8"},
+      temperature_(temperature),
+      eta_(eta),
+      conditional_(conditional) {
+  if (!(temperature > 0.0) || !std::isfinite(temperature))
+    raise_input_error("rebar:temperature", "a finite number > 0", format_double(temperature));
+  if (!std::isfinite(eta)) raise_input_error("rebar:eta", "a finite number", format_double(eta));
+}
+
+void Rebar::check(const Problem& problem) const { require_relaxation(info_.spec, problem); }
+
+void Rebar::sample(const Model& m, Noise& noise, std::span<double> scratch,
+                   std::span<double> grad) const {
+  const std::size_t n = m.sample_dim();
+  const auto u = scratch.first(n), v = scratch.subspan(n, n);
+  for (std::size_t i = 0; i < n; ++i) {
+    u[i] = noise.uniform();
+    v[i] = noise.uniform();
+  }
+  evaluate(m, u, v, scratch.subspan(2 * n), grad);
+}
+
+void Rebar::evaluate(const Model& m, std::span<const double> uu, std::span<const double> vv,
+                     std::span<double> scratch, std::span<double> grad) const {
+  const auto& d = std::get<BernoulliLogits>(m.dist);
+  const std::size_t n = d.size();
+  const auto b = scratch.first(n), s = scratch.subspan(n, n), st = scratch.subspan(2 * n, n),
+             dzt = scratch.subspan(3 * n, n), gs = scratch.subspan(4 * n, n),
+             gst = scratch.subspan(5 * n, n), score_b = scratch.subspan(6 * n, n);
+  const double lam = temperature_;
+  for (std::size_t i = 0; i < n; ++i) {
+    const double u = uu[i], v = vv[i];
+    const double p = d.probs[i], p0 = d.probs0[i], pp0 = p * p0;
+    const double z = d.logits[i] + logit(u);
+    b[i] = z > 0.0 ? 1.0 : 0.0;
+    s[i] = sigmoid(z / lam);
+    if (conditional_) {
+      const double ut = b[i] != 0.0 ? p0 + v * p : v * p0;
+      const double dut = b[i] != 0.0 ? -pp0 * (1.0 - v) : -v * pp0;
+      st[i] = sigmoid((d.logits[i] + logit(ut)) / lam);
+      dzt[i] = 1.0 + dut / (ut * (1.0 - ut));
+    } else {  // BUG (mutant): the control variate at z itself, not at z̃ ~ p(z | b)
+      st[i] = s[i];
+      dzt[i] = 1.0;
+    }
+  }
+  const double fb = m.f(b), ft = m.problem->f_relaxed(st);
+  m.problem->relaxed_gradient(s, gs);
+  m.problem->relaxed_gradient(st, gst);
+  score(d, b, score_b);
+  for (std::size_t i = 0; i < n; ++i) {
+    const double path = gs[i] * s[i] * (1.0 - s[i]) / lam;
+    const double path_t = gst[i] * st[i] * (1.0 - st[i]) / lam * dzt[i];
+    grad[i] = (fb - eta_ * ft) * score_b[i] + eta_ * path - eta_ * path_t;
+  }
+}
+
+Muprop::Muprop() : info_{"muprop", true, false, 2, "Gu et al. 2016, eq. 4 (MuProp)"} {}
+
+void Muprop::check(const Problem& problem) const { require_relaxation("muprop", problem); }
+
+void Muprop::sample(const Model& m, Noise& noise, std::span<double> scratch,
+                    std::span<double> grad) const {
+  const auto& d = std::get<BernoulliLogits>(m.dist);
+  const std::size_t n = d.size();
+  const auto b = scratch.first(n), gmu = scratch.subspan(n, n);
+  estcheck::sample(d, noise, b);
+  const double fmu = m.problem->f_relaxed(d.probs);
+  m.problem->relaxed_gradient(d.probs, gmu);
+  double taylor = fmu;
+  for (std::size_t j = 0; j < n; ++j) taylor += gmu[j] * (b[j] - d.probs[j]);
+  const double residual = m.f(b) - taylor;
+  score(d, b, grad);  // b - μ
+  for (std::size_t i = 0; i < n; ++i)
+    grad[i] = residual * grad[i] + gmu[i] * d.probs[i] * d.probs0[i];
+}
+
+}  // namespace estcheck

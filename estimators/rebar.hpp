@@ -1,0 +1,40 @@
+// estimators/rebar.hpp — REBAR for a vector of Bernoulli variables (unbiased for every λ, η).
+//
+// Tucker, Mnih, Maddison, Lawson & Sohl-Dickstein 2017, "REBAR: Low-variance, unbiased gradient
+// estimates for discrete latent variable models", eq. 7 (single sample, binary); the same form is
+// eq. 8 of the RELAX draft (../shared/seeds/). With u_i, v_i ~ U(0,1), z_i = θ_i + logit(u_i),
+// b_i = 1[z_i > 0], the conditional sample z̃ ~ p(z | b): ũ_i = σ(-θ_i) + v_i σ(θ_i) if b_i = 1,
+// ũ_i = v_i σ(-θ_i) if b_i = 0, z̃_i = θ_i + logit(ũ_i); and σ_λ(z) = σ(z/λ):
+//   ĝ = [f(b) - η f(σ_λ(z̃))] ∇θ log p(b) + η ∇θ f(σ_λ(z)) - η ∇θ f(σ_λ(z̃)),
+// where ∇θ f(σ_λ(z̃)) differentiates through z̃'s reparameterization with b and v held fixed:
+// ∂z̃_i/∂θ_i = 1 + (∂ũ_i/∂θ_i) / (ũ_i(1 - ũ_i)), ∂ũ_i/∂θ_i = -σσ₀(1 - v_i) (b_i = 1) or -v_i σσ₀ (b_i = 0),
+// σσ₀ = σ(θ_i)σ(-θ_i). Unbiased: the last two terms have the mean of the control variate's score
+// term. Three evaluations of f (one discrete, two relaxed) per sample. Noise: per variable u_i then v_i.
+#pragma once
+
+#include "estimators/estimator.hpp"
+
+namespace estcheck {
+
+class Rebar : public Estimator {
+ public:
+  /// `conditional` = false is the planted bug "REBAR without the conditional sample" (z̃ := z).
+  Rebar(double temperature, double eta, bool conditional = true);
+  const EstimatorInfo& info() const override { return info_; }
+  void check(const Problem& problem) const override;
+  std::size_t scratch_size(const Model& m) const override { return 9 * m.sample_dim(); }
+  /// Draws u_i then v_i for each variable and returns evaluate(m, u, v).
+  void sample(const Model& m, Noise& noise, std::span<double> scratch,
+              std::span<double> grad) const override;
+  /// The estimator as a pure function of its uniforms u, v ∈ (0,1)^n (so tests can integrate it).
+  /// `scratch` needs 7n doubles.
+  void evaluate(const Model& m, std::span<const double> u, std::span<const double> v,
+                std::span<double> scratch, std::span<double> grad) const;
+
+ private:
+  EstimatorInfo info_;
+  double temperature_, eta_;
+  bool conditional_;
+};
+
+}  // namespace estcheck
