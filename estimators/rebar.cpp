@@ -22,8 +22,8 @@ double logit(double u) { return std::log(u) - std::log1p(-u); }
 }  // namespace
 
 Rebar::Rebar(double temperature, double eta, bool conditional)
-    : info_{std::string(conditional ? "rebar" : "mutant/rebar-no-conditional") +
-                ":temperature=" + format_double(temperature) + ",eta=" + format_double(eta),
+    : info_{conditional ? "rebar:temperature=" + format_double(temperature) + ",eta=" + format_double(eta)
+                        : std::string("mutant/rebar-no-conditional"),  // fixed λ = 0.5, η = 1
             conditional, false, 3,
             "Tucker et al. 2017, eq. 7 (REBAR); RELAX draft eq. 8"},
       temperature_(temperature),
