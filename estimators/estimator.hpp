@@ -38,6 +38,8 @@ class Estimator {
   virtual const EstimatorInfo& info() const = 0;
   /// Throws InputError when this estimator cannot be used on `problem`.
   virtual void check(const Problem& problem) const;
+  /// Fits learned parameters to `model` (default: nothing to fit).
+  virtual void prepare(const Model& model);
   /// Doubles of scratch memory that sample() needs.
   virtual std::size_t scratch_size(const Model& model) const = 0;
   /// Writes one gradient sample (model.theta_dim() values) to `grad`.

@@ -7,6 +7,7 @@
 namespace estcheck {
 
 void Estimator::check(const Problem&) const {}
+void Estimator::prepare(const Model&) {}
 
 void Estimator::sample_block(const Model& m, std::uint64_t seed, std::uint64_t block,
                              std::size_t count, std::vector<double>& work,

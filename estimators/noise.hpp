@@ -17,8 +17,9 @@
 namespace estcheck {
 
 /// Independent uses of one seed. Estimator samples read `estimator`; anything else that needs
-/// randomness derived from the same seed (test-case generation, planted biases) takes its own tag.
-enum class Purpose : std::uint64_t { estimator = 0, test = 1 };
+/// randomness derived from the same seed (test-case generation, planted biases, the training of
+/// learned control variates) takes its own tag.
+enum class Purpose : std::uint64_t { estimator = 0, test = 1, training = 2 };
 
 /// The random stream of one estimator sample: an explicit value, no hidden state shared with
 /// anything else. Copying it copies the position in the stream.

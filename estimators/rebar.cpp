@@ -7,8 +7,6 @@
 #include <cmath>
 
 namespace estcheck {
-namespace {
-
 void require_relaxation(const std::string& estimator, const Problem& problem) {
   if (problem.family() != Family::bernoulli || !problem.has_relaxation())
     raise_input_error("ESTIMATOR",
@@ -17,9 +15,31 @@ void require_relaxation(const std::string& estimator, const Problem& problem) {
                       "'" + estimator + "' on problem '" + problem.spec() + "'");
 }
 
+namespace {
 double logit(double u) { return std::log(u) - std::log1p(-u); }
-
 }  // namespace
+
+void conditional_relaxation(const BernoulliLogits& d, double lam, bool conditional,
+                            std::span<const double> uu, std::span<const double> vv,
+                            std::span<double> b, std::span<double> s, std::span<double> st,
+                            std::span<double> dzt) {
+  for (std::size_t i = 0; i < d.size(); ++i) {
+    const double u = uu[i], v = vv[i];
+    const double p = d.probs[i], p0 = d.probs0[i], pp0 = p * p0;
+    const double z = d.logits[i] + logit(u);
+    b[i] = z > 0.0 ? 1.0 : 0.0;
+    s[i] = sigmoid(z / lam);
+    if (conditional) {
+      const double ut = b[i] != 0.0 ? p0 + v * p : v * p0;
+      const double dut = b[i] != 0.0 ? -pp0 * (1.0 - v) : -v * pp0;
+      st[i] = sigmoid((d.logits[i] + logit(ut)) / lam);
+      dzt[i] = 1.0 + dut / (ut * (1.0 - ut));
+    } else {  // BUG (mutant): the control variate at z itself, not at z̃ ~ p(z | b)
+      st[i] = s[i];
+      dzt[i] = 1.0;
+    }
+  }
+}
 
 Rebar::Rebar(double temperature, double eta, bool conditional)
     : info_{conditional ? "rebar:temperature=" + format_double(temperature) + ",eta=" + format_double(eta)
@@ -55,22 +75,7 @@ void Rebar::evaluate(const Model& m, std::span<const double> uu, std::span<const
              dzt = scratch.subspan(3 * n, n), gs = scratch.subspan(4 * n, n),
              gst = scratch.subspan(5 * n, n), score_b = scratch.subspan(6 * n, n);
   const double lam = temperature_;
-  for (std::size_t i = 0; i < n; ++i) {
-    const double u = uu[i], v = vv[i];
-    const double p = d.probs[i], p0 = d.probs0[i], pp0 = p * p0;
-    const double z = d.logits[i] + logit(u);
-    b[i] = z > 0.0 ? 1.0 : 0.0;
-    s[i] = sigmoid(z / lam);
-    if (conditional_) {
-      const double ut = b[i] != 0.0 ? p0 + v * p : v * p0;
-      const double dut = b[i] != 0.0 ? -pp0 * (1.0 - v) : -v * pp0;
-      st[i] = sigmoid((d.logits[i] + logit(ut)) / lam);
-      dzt[i] = 1.0 + dut / (ut * (1.0 - ut));
-    } else {  // BUG (mutant): the control variate at z itself, not at z̃ ~ p(z | b)
-      st[i] = s[i];
-      dzt[i] = 1.0;
-    }
-  }
+  conditional_relaxation(d, lam, conditional_, uu, vv, b, s, st, dzt);
   const double fb = m.f(b), ft = m.problem->f_relaxed(st);
   m.problem->relaxed_gradient(s, gs);
   m.problem->relaxed_gradient(st, gst);

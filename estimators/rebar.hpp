@@ -16,6 +16,16 @@
 
 namespace estcheck {
 
+/// The relaxed pair of REBAR and RELAX for uniforms u, v (see above): b, s = σ_λ(z),
+/// st = σ_λ(z̃), and dzt = ∂z̃/∂θ; each of size n, written into the given spans.
+void conditional_relaxation(const BernoulliLogits& d, double temperature, bool conditional,
+                            std::span<const double> u, std::span<const double> v,
+                            std::span<double> b, std::span<double> s, std::span<double> st,
+                            std::span<double> dzt);
+
+/// Throws InputError unless `problem` has Bernoulli variables and a relaxation of f.
+void require_relaxation(const std::string& estimator, const Problem& problem);
+
 class Rebar : public Estimator {
  public:
   /// `conditional` = false is the planted bug "REBAR without the conditional sample" (z̃ := z).

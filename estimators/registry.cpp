@@ -5,6 +5,7 @@
 #include "estimators/concrete.hpp"
 #include "estimators/muprop.hpp"
 #include "estimators/rebar.hpp"
+#include "estimators/relax.hpp"
 #include "estimators/disarm.hpp"
 #include "estimators/error.hpp"
 #include "estimators/mutants/mutants.hpp"
@@ -30,6 +31,12 @@ const std::vector<EstimatorEntry>& estimator_catalogue() {
       {"rebar", {{"temperature", "0.5", "relaxation temperature λ > 0"}, {"eta", "1", "control-variate scale η"}},
        true, "bernoulli with f on [0,1]^n (toy, bernoulli tables)",
        "REBAR: REINFORCE with the Concrete control variate at the conditional sample z̃ ~ p(z|b)"},
+      {"relax",
+       {{"temperature", "0.5", "λ"}, {"eta", "1", "scale of the REBAR term"}, {"hidden", "8", "units of r_φ"},
+        {"steps", "500", "Adam steps of variance training"}, {"batch", "32", "samples per step"},
+        {"lr", "0.01", "Adam learning rate"}, {"train_seed", "0", "seed of the training noise"}},
+       true, "bernoulli with f on [0,1]^n (toy, bernoulli tables)",
+       "RELAX: REBAR plus a network r_φ trained (before sampling) to minimize the variance"},
       {"muprop", {}, true, "bernoulli with f on [0,1]^n (toy, bernoulli tables)",
        "MuProp: first-order Taylor control variate around the mean-field point σ(θ)"},
       {"concrete", {{"temperature", "0.5", "relaxation temperature λ > 0"}}, false,
@@ -64,6 +71,16 @@ std::unique_ptr<Estimator> make_estimator(std::string_view text, const std::stri
   } else if (s.name() == "rebar") {
     const double temperature = s.get_double("temperature", 0.5);
     e = std::make_unique<Rebar>(temperature, s.get_double("eta", 1.0));
+  } else if (s.name() == "relax") {
+    RelaxOptions o;
+    o.temperature = s.get_double("temperature", o.temperature);
+    o.eta = s.get_double("eta", o.eta);
+    o.hidden = static_cast<int>(s.get_int("hidden", o.hidden, 1, 256));
+    o.steps = static_cast<int>(s.get_int("steps", o.steps, 0, 1000000));
+    o.batch = static_cast<int>(s.get_int("batch", o.batch, 1, 100000));
+    o.learning_rate = s.get_double("lr", o.learning_rate);
+    o.train_seed = static_cast<std::uint64_t>(s.get_int("train_seed", 0, 0, INT64_MAX));
+    e = std::make_unique<Relax>(o);
   } else if (s.name() == "muprop") {
     e = std::make_unique<Muprop>();
   } else if (s.name() == "arm") {

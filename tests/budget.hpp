@@ -21,7 +21,7 @@ inline constexpr double kDistributions = 0.15e-4;  // test_bernoulli, test_categ
 inline constexpr double kVerdict = 0.20e-4;        // tests/test_verdict.cpp
 inline constexpr double kCatalogue = 0.40e-4;      // tests/test_verify_catalogue.cpp
 inline constexpr double kEstimators = 0.10e-4;     // test_reinforce, test_rloo, test_reparam
-inline constexpr double kRelaxed = 0.10e-4;        // tests/test_concrete.cpp
+inline constexpr double kRelaxed = 0.10e-4;        // tests/test_concrete.cpp, tests/test_relax.cpp
 static_assert(kNoise + kDistributions + kVerdict + kCatalogue + kEstimators + kRelaxed <=
               kSuiteBudget * (1 + 1e-12));
 

@@ -5,7 +5,7 @@
 // Concrete bias vanishes as the temperature goes to 0.
 //
 // Budget: the Monte Carlo agreement checks are 8 z-tests (one per coordinate of 4 runs), each at
-// budget::kRelaxed / 8; the tolerance is z·SE plus the exact mean's own error bound.
+// budget::kRelaxed / 10 (test_relax.cpp makes the other 2 checks of that share); the tolerance is z·SE plus the exact mean's own error bound.
 #include "estimators/concrete.hpp"
 #include "estimators/error.hpp"
 #include "estimators/math.hpp"
@@ -53,7 +53,7 @@ TEST(Concrete, SamplesAreTheirFormulas) {
 }
 
 TEST(Concrete, ExactMeanAgreesWithMonteCarlo) {
-  const double z = budget::z_critical(budget::kRelaxed / 8);
+  const double z = budget::z_critical(budget::kRelaxed / 10);
   struct Case {
     std::unique_ptr<Problem> problem;
     std::vector<double> theta;

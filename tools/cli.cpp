@@ -246,6 +246,7 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     const auto estimator = make_estimator(estimator_text, "ESTIMATOR");
     estimator->check(*problem);
     const Model model = make_model(*problem, theta, "--theta");
+    estimator->prepare(model);  // learned control variates train here (deterministically)
     RunOptions run;
     run.samples = parse_count("--samples", samples_text, 2, "an integer >= 2");
     run.seed = parse_count("--seed", seed_text, 0, "an integer in [0, 2^64)");

@@ -1,0 +1,171 @@
+// estimators/relax.cpp — see relax.hpp.
+#include "estimators/relax.hpp"
+
+#include "estimators/error.hpp"
+#include "estimators/rebar.hpp"
+
+#include <cmath>
+
+namespace estcheck {
+
+Relax::Relax(const RelaxOptions& o) : opt_(o) {
+  auto fail = [](const std::string& key, const std::string& what, double v) {
+    raise_input_error("relax:" + key, what, format_double(v));
+  };
+  if (!(o.temperature > 0.0) || !std::isfinite(o.temperature)) fail("temperature", "a finite number > 0", o.temperature);
+  if (!std::isfinite(o.eta)) fail("eta", "a finite number", o.eta);
+  if (o.hidden < 1 || o.hidden > 256) fail("hidden", "an integer in [1, 256]", o.hidden);
+  if (o.steps < 0) fail("steps", "an integer >= 0", o.steps);
+  if (o.batch < 1) fail("batch", "an integer >= 1", o.batch);
+  if (!(o.learning_rate > 0.0) || !std::isfinite(o.learning_rate)) fail("lr", "a finite number > 0", o.learning_rate);
+  info_ = {"relax:temperature=" + format_double(o.temperature) + ",eta=" + format_double(o.eta) +
+               ",hidden=" + std::to_string(o.hidden) + ",steps=" + std::to_string(o.steps) +
+               ",batch=" + std::to_string(o.batch) + ",lr=" + format_double(o.learning_rate) +
+               ",train_seed=" + std::to_string(o.train_seed),
+           true, false, 3, "Grathwohl et al. 2018, eq. 10 (RELAX); variance training eq. 14-16"};
+}
+
+void Relax::check(const Problem& problem) const { require_relaxation(info_.spec, problem); }
+
+std::size_t Relax::parameter_count() const {
+  const auto h = static_cast<std::size_t>(opt_.hidden);
+  return 2 * h + h * n_ + 1;
+}
+
+void Relax::initialize(std::size_t n) {
+  n_ = n;
+  const auto h = static_cast<std::size_t>(opt_.hidden);
+  phi_ = Eigen::VectorXd::Zero(static_cast<Eigen::Index>(parameter_count()));
+  // a = 0 and d = 0 (r ≡ 0: the untrained estimator is REBAR); c, W ~ N(0, 1/(n+1)) from the
+  // training stream (step index 2^63, apart from every training step).
+  Noise noise(opt_.train_seed, 0, std::uint64_t{1} << 63, Purpose::training);
+  const double scale = 1.0 / std::sqrt(static_cast<double>(n + 1));
+  for (std::size_t k = h; k < 2 * h + h * n; ++k) phi_[static_cast<Eigen::Index>(k)] = scale * noise.normal();
+  trained_steps_ = 0;
+}
+
+void Relax::evaluate(const Model& m, std::span<const double> u, std::span<const double> v,
+                     std::span<double> grad, std::span<double> param_grad) const {
+  const auto& dist = std::get<BernoulliLogits>(m.dist);
+  const std::size_t n = dist.size();
+  const auto H = static_cast<Eigen::Index>(opt_.hidden);
+  const double lam = opt_.temperature, eta = opt_.eta;
+  std::vector<double> b(n), s(n), st(n), dzt(n), gs(n), gst(n), score_b(n);
+  conditional_relaxation(dist, lam, true, u, v, b, s, st, dzt);
+  const auto a = phi_.segment(0, H), c = phi_.segment(H, H);
+  const Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>> W(
+      phi_.data() + 2 * H, H, static_cast<Eigen::Index>(n));
+  const double d = phi_[phi_.size() - 1];
+  // The network at x: value r, ∂r/∂x, and hidden activations.
+  struct Net {
+    Eigen::VectorXd t, dt, rx;
+    double r;
+  };
+  auto net = [&](std::span<const double> x) {
+    const Eigen::Map<const Eigen::VectorXd> xv(x.data(), static_cast<Eigen::Index>(n));
+    Net o;
+    o.t = (W * xv + c).array().tanh();
+    o.dt = 1.0 - o.t.array().square();
+    o.r = a.dot(o.t) + d;
+    o.rx = W.transpose() * (a.array() * o.dt.array()).matrix();
+    return o;
+  };
+  const Net ns = net(s), nt = net(st);
+  const double fb = m.f(b), ft = m.problem->f_relaxed(st);
+  m.problem->relaxed_gradient(s, gs);
+  m.problem->relaxed_gradient(st, gst);
+  score(dist, b, score_b);
+  const double c_t = eta * ft + nt.r;  // c_φ(z̃)
+  std::vector<double> js(n), jt(n);    // ∂σ_λ(z)/∂θ_i and ∂σ_λ(z̃)/∂θ_i
+  for (std::size_t i = 0; i < n; ++i) {
+    js[i] = s[i] * (1.0 - s[i]) / lam;
+    jt[i] = st[i] * (1.0 - st[i]) / lam * dzt[i];
+    const auto ii = static_cast<Eigen::Index>(i);
+    grad[i] = (fb - c_t) * score_b[i] + (eta * gs[i] + ns.rx[ii]) * js[i] -
+              (eta * gst[i] + nt.rx[ii]) * jt[i];
+  }
+  if (param_grad.empty()) return;
+  // ∂(Σ_i ĝ_i²)/∂φ = 2 Σ_i ĝ_i ∂ĝ_i/∂φ, with
+  // ∂ĝ_i/∂φ = -∂r(x̃)/∂φ score_i + ∂(∂r/∂x_i)(x)/∂φ js_i - ∂(∂r/∂x_i)(x̃)/∂φ jt_i.
+  Eigen::Map<Eigen::VectorXd> pg(param_grad.data(), phi_.size());
+  pg.setZero();
+  double sum_gs = 0.0;  // Σ_i ĝ_i score_i
+  for (std::size_t i = 0; i < n; ++i) sum_gs += grad[i] * score_b[i];
+  // -∂r(x̃)/∂φ Σ_i ĝ_i score_i: ∂r/∂a_h = t_h, ∂r/∂c_h = a_h dt_h, ∂r/∂W_hj = a_h dt_h x_j, ∂r/∂d = 1.
+  auto add_r = [&](const Net& o, std::span<const double> x, double w) {
+    pg.segment(0, H) += w * o.t;
+    const Eigen::VectorXd adt = (a.array() * o.dt.array()).matrix();
+    pg.segment(H, H) += w * adt;
+    for (Eigen::Index h = 0; h < H; ++h)
+      for (std::size_t j = 0; j < n; ++j) pg[2 * H + h * static_cast<Eigen::Index>(n) + static_cast<Eigen::Index>(j)] += w * adt[h] * x[j];
+    pg[pg.size() - 1] += w;
+  };
+  add_r(nt, st, -sum_gs);
+  // ∂(∂r/∂x_i)/∂a_h = dt_h W_hi; /∂c_h = -2 a_h t_h dt_h W_hi;
+  // /∂W_hj = a_h (dt_h δ_ij - 2 t_h dt_h W_hi x_j); weights w_i = ĝ_i js_i (at x) or -ĝ_i jt_i (at x̃).
+  auto add_rx = [&](const Net& o, std::span<const double> x, const std::vector<double>& wi) {
+    for (Eigen::Index h = 0; h < H; ++h) {
+      double sw = 0.0;  // Σ_i w_i W_hi
+      for (std::size_t i = 0; i < n; ++i) sw += wi[i] * W(h, static_cast<Eigen::Index>(i));
+      const double k = -2.0 * a[h] * o.t[h] * o.dt[h];
+      pg[h] += o.dt[h] * sw;
+      pg[H + h] += k * sw;
+      for (std::size_t j = 0; j < n; ++j)
+        pg[2 * H + h * static_cast<Eigen::Index>(n) + static_cast<Eigen::Index>(j)] +=
+            a[h] * o.dt[h] * wi[j] + k * sw * x[j];
+    }
+  };
+  std::vector<double> wx(n), wt(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    wx[i] = grad[i] * js[i];
+    wt[i] = -grad[i] * jt[i];
+  }
+  add_rx(ns, s, wx);
+  add_rx(nt, st, wt);
+  pg *= 2.0;
+}
+
+void Relax::sample(const Model& m, Noise& noise, std::span<double> scratch,
+                   std::span<double> grad) const {
+  const std::size_t n = m.sample_dim();
+  const auto u = scratch.first(n), v = scratch.subspan(n, n);
+  for (std::size_t i = 0; i < n; ++i) {
+    u[i] = noise.uniform();
+    v[i] = noise.uniform();
+  }
+  evaluate(m, u, v, grad);
+}
+
+void Relax::train(const Model& m, int steps) {
+  if (n_ != m.sample_dim()) initialize(m.sample_dim());
+  const std::size_t n = n_, P = parameter_count();
+  constexpr double kBeta1 = 0.9, kBeta2 = 0.999, kAdamEps = 1e-8;  // Kingma & Ba 2015 defaults
+  Eigen::VectorXd m1 = Eigen::VectorXd::Zero(static_cast<Eigen::Index>(P)), m2 = m1, g(m1.size());
+  std::vector<double> u(n), v(n), grad(n), pg(P);
+  for (int step = 0; step < steps; ++step, ++trained_steps_) {
+    g.setZero();
+    for (int k = 0; k < opt_.batch; ++k) {
+      Noise noise(opt_.train_seed, static_cast<std::uint64_t>(trained_steps_), static_cast<std::uint64_t>(k),
+                  Purpose::training);
+      for (std::size_t i = 0; i < n; ++i) {
+        u[i] = noise.uniform();
+        v[i] = noise.uniform();
+      }
+      evaluate(m, u, v, grad, pg);
+      g += Eigen::Map<const Eigen::VectorXd>(pg.data(), static_cast<Eigen::Index>(P));
+    }
+    g /= opt_.batch;
+    m1 = kBeta1 * m1 + (1 - kBeta1) * g;
+    m2 = kBeta2 * m2 + (1 - kBeta2) * g.cwiseProduct(g);
+    const double t = step + 1.0;
+    const Eigen::VectorXd mh = m1 / (1 - std::pow(kBeta1, t)), vh = m2 / (1 - std::pow(kBeta2, t));
+    phi_ -= (opt_.learning_rate * mh.array() / (vh.array().sqrt() + kAdamEps)).matrix();
+  }
+}
+
+void Relax::prepare(const Model& m) {
+  initialize(m.sample_dim());
+  train(m, opt_.steps);
+}
+
+}  // namespace estcheck
