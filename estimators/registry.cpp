@@ -4,6 +4,7 @@
 #include "estimators/arm.hpp"
 #include "estimators/concrete.hpp"
 #include "estimators/muprop.hpp"
+#include "estimators/nvil.hpp"
 #include "estimators/rebar.hpp"
 #include "estimators/relax.hpp"
 #include "estimators/disarm.hpp"
@@ -37,6 +38,12 @@ const std::vector<EstimatorEntry>& estimator_catalogue() {
         {"lr", "0.01", "Adam learning rate"}, {"train_seed", "0", "seed of the training noise"}},
        true, "bernoulli with f on [0,1]^n (toy, bernoulli tables)",
        "RELAX: REBAR plus a network r_φ trained (before sampling) to minimize the variance"},
+      {"nvil",
+       {{"normalize", "1", "divide by max(1, √v) (1) or not (0)"}, {"steps", "200", "training minibatches"},
+        {"batch", "32", "samples per minibatch"}, {"rate", "0.8", "moving-average rate α"},
+        {"train_seed", "0", "seed of the training noise"}},
+       false, "any",
+       "NVIL: learned constant baseline, variance normalization; unbiased only with normalize=0"},
       {"muprop", {}, true, "bernoulli with f on [0,1]^n (toy, bernoulli tables)",
        "MuProp: first-order Taylor control variate around the mean-field point σ(θ)"},
       {"concrete", {{"temperature", "0.5", "relaxation temperature λ > 0"}}, false,
@@ -81,6 +88,14 @@ std::unique_ptr<Estimator> make_estimator(std::string_view text, const std::stri
     o.learning_rate = s.get_double("lr", o.learning_rate);
     o.train_seed = static_cast<std::uint64_t>(s.get_int("train_seed", 0, 0, INT64_MAX));
     e = std::make_unique<Relax>(o);
+  } else if (s.name() == "nvil") {
+    NvilOptions o;
+    o.normalize = s.get_int("normalize", 1, 0, 1) == 1;
+    o.steps = static_cast<int>(s.get_int("steps", o.steps, 0, 1000000));
+    o.batch = static_cast<int>(s.get_int("batch", o.batch, 2, 100000));
+    o.rate = s.get_double("rate", o.rate);
+    o.train_seed = static_cast<std::uint64_t>(s.get_int("train_seed", 0, 0, INT64_MAX));
+    e = std::make_unique<Nvil>(o);
   } else if (s.name() == "muprop") {
     e = std::make_unique<Muprop>();
   } else if (s.name() == "arm") {

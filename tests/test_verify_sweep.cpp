@@ -22,11 +22,11 @@ namespace {
 constexpr std::uint64_t kSweepSeed = 8675309, kRunSeed = 4242, kSamples = 1u << 18;
 const std::vector<std::string> kBernoulliEstimators = {
     "reinforce", "reinforce:baseline=1.5", "rloo:k=2", "rloo:k=5", "arm", "disarm", "rebar",
-    "rebar:temperature=0.2,eta=0.7", "muprop", "relax:steps=100"};
+    "rebar:temperature=0.2,eta=0.7", "muprop", "relax:steps=100", "nvil:normalize=0"};
 const std::vector<std::string> kCategoricalEstimators = {"reinforce", "reinforce:baseline=1.5",
-                                                         "rloo:k=2", "rloo:k=5"};
-// 6 Bernoulli sizes × 2 θ × 10 estimators + 5 categorical sizes × 2 θ × 4 estimators.
-constexpr int kChecks = 6 * 2 * 10 + 5 * 2 * 4;
+                                                         "rloo:k=2", "rloo:k=5", "nvil:normalize=0"};
+// 6 Bernoulli sizes × 2 θ × 11 estimators + 5 categorical sizes × 2 θ × 5 estimators.
+constexpr int kChecks = 6 * 2 * 11 + 5 * 2 * 5;
 
 struct Case {
   std::unique_ptr<Problem> problem;

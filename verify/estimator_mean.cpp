@@ -2,6 +2,8 @@
 #include "verify/estimator_mean.hpp"
 
 #include "estimators/concrete.hpp"
+#include "estimators/nvil.hpp"
+#include "verify/exact.hpp"
 
 #include <boost/math/quadrature/gauss_kronrod.hpp>
 
@@ -36,6 +38,16 @@ double logit(double u) { return std::log(u) - std::log1p(-u); }
 }  // namespace
 
 std::optional<EstimatorMean> exact_estimator_mean(const Estimator& est, const Model& m) {
+  // NVIL with frozen (c, s): E ĝ = E[(f - c) ∇ log p] / s = ∇L / s exactly (E ∇ log p = 0).
+  if (const auto* nvil = dynamic_cast<const Nvil*>(&est); nvil != nullptr && exact_available(m, ExactMethod::automatic)) {
+    const ExactGradient g = exact_gradient(m);
+    EstimatorMean r{{}, {}, "exact gradient / NVIL's frozen scale"};
+    for (std::size_t i = 0; i < g.gradient.size(); ++i) {
+      r.mean.push_back(g.gradient[i] / nvil->scale());
+      r.error.push_back(g.error[i] / nvil->scale() + 2 * kEps * std::abs(r.mean.back()));
+    }
+    return r;
+  }
   const auto* relaxed = dynamic_cast<const RelaxedBernoulli*>(&est);
   if (relaxed == nullptr || m.problem->family() != Family::bernoulli || !m.problem->has_relaxation())
     return std::nullopt;

@@ -9,6 +9,7 @@
 //     E[straight-through ĝ_i] = ∂_i F(σ(θ)) · E[z_i(1 - z_i)] / λ,
 //   needing only the one-dimensional integrals E z_i and E z_i(1 - z_i).
 // - One variable (the toy): E ĝ = ∫_0^1 ĝ(u) du directly.
+// NVIL (estimators/nvil.hpp) with its frozen baseline and scale s: E ĝ = ∇L / s.
 // Integrals: Boost.Math's adaptive Gauss–Kronrod (61 points) on (0, u*) and (u*, 1) with
 // u* = σ(-θ_i), where b jumps and z changes fastest. The error is 2 × Boost's estimate plus 4ε of
 // ∫|integrand| (see exact.cpp), propagated through the products to first order.
