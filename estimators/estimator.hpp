@@ -30,6 +30,9 @@ struct EstimatorInfo {
   bool needs_rsample;        ///< needs a reparameterizable family and ∇x f
   int evaluations;           ///< f evaluations per gradient sample
   std::string reference;     ///< paper and equation
+  /// The objective whose gradient the estimator targets: 0 for L = E[f(x)]; K >= 1 for the
+  /// multi-sample bound L_K = E[log (1/K) Σ_k f(x_k)] (VIMCO), which needs f > 0.
+  int objective_samples = 0;
 };
 
 class Estimator {

@@ -14,6 +14,7 @@
 #include "estimators/reparam.hpp"
 #include "estimators/rloo.hpp"
 #include "estimators/spec.hpp"
+#include "estimators/vimco.hpp"
 
 namespace estcheck {
 
@@ -44,6 +45,8 @@ const std::vector<EstimatorEntry>& estimator_catalogue() {
         {"train_seed", "0", "seed of the training noise"}},
        false, "any",
        "NVIL: learned constant baseline, variance normalization; unbiased only with normalize=0"},
+      {"vimco", {{"k", "2", "samples, >= 2"}}, true, "any problem with f > 0",
+       "VIMCO for the K-sample objective E[log mean_k f(x_k)]: leave-one-out with geometric means"},
       {"muprop", {}, true, "bernoulli with f on [0,1]^n (toy, bernoulli tables)",
        "MuProp: first-order Taylor control variate around the mean-field point σ(θ)"},
       {"concrete", {{"temperature", "0.5", "relaxation temperature λ > 0"}}, false,
@@ -96,6 +99,8 @@ std::unique_ptr<Estimator> make_estimator(std::string_view text, const std::stri
     o.rate = s.get_double("rate", o.rate);
     o.train_seed = static_cast<std::uint64_t>(s.get_int("train_seed", 0, 0, INT64_MAX));
     e = std::make_unique<Nvil>(o);
+  } else if (s.name() == "vimco") {
+    e = std::make_unique<Vimco>(static_cast<int>(s.get_int("k", 2, 2, 64)));
   } else if (s.name() == "muprop") {
     e = std::make_unique<Muprop>();
   } else if (s.name() == "arm") {

@@ -66,6 +66,9 @@ nlohmann::json to_json(const VerifyReport& r) {
       {"test", t.method},
       {"error_rate", t.error_rate},
       {"oracle", to_string(r.exact.method)},
+      {"objective", r.objective_samples > 0
+                        ? "E[log (1/" + std::to_string(r.objective_samples) + ") sum_k f(x_k)]"
+                        : std::string("E[f(x)]")},
       {"exact_objective", r.exact.objective},
       {"exact_gradient", t.exact},
       {"exact_gradient_error_bound", r.exact.error},

@@ -33,6 +33,7 @@ struct VerifyReport {
   std::vector<double> theta;
   std::uint64_t seed = 0;
   int threads = 0;  ///< threads actually used
+  int objective_samples = 0;  ///< 0: the target is ∇E[f]; K: ∇E[log mean of K f] (VIMCO)
   ExactGradient exact;
   RunResult run;
   BiasTest test;

@@ -265,7 +265,8 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     rep.theta = theta;
     rep.seed = run.seed;
     rep.threads = run.threads > 0 ? run.threads : default_threads();
-    rep.exact = exact_gradient(model, ExactMethod::automatic, run.threads);
+    rep.objective_samples = estimator->info().objective_samples;
+    rep.exact = exact_target_gradient(model, rep.objective_samples, run.threads);
     rep.run = run_estimator(*estimator, model, run);
     rep.test = test_bias(rep.run, rep.exact, test);
     rep.estimator_mean = exact_estimator_mean(*estimator, model);

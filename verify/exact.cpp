@@ -175,6 +175,98 @@ ExactGradient quadrature(const Model& m) {
 
 }  // namespace
 
+ExactGradient exact_multisample_gradient(const Model& m, int k, int threads) {
+  const std::size_t n = m.sample_dim(), dim = m.theta_dim(), K = static_cast<std::size_t>(k);
+  const std::uint64_t points = std::visit(
+      [](const auto& d) -> std::uint64_t {
+        if constexpr (std::decay_t<decltype(d)>::has_enumerate_support) return support_size(d);
+        else return 0;
+      },
+      m.dist);
+  if (points == 0)
+    raise_input_error("PROBLEM", "a finite support for the multi-sample objective", "'" + m.problem->spec() + "'");
+  double tuples = std::pow(static_cast<double>(points), static_cast<double>(K));
+  if (tuples > double(1 << 24))
+    raise_input_error("PROBLEM", "at most 2^24 K-tuples of support points for the exact L_K",
+                      format_double(tuples) + " (support " + std::to_string(points) + ", K = " + std::to_string(K) + ")");
+  // Per support point: p, f (> 0), log f, the score.
+  std::vector<double> p(points), f(points), scores(points * dim), x(n);
+  for (std::uint64_t j = 0; j < points; ++j) {
+    std::visit([&](const auto& d) {
+      if constexpr (std::decay_t<decltype(d)>::has_enumerate_support) support_point(d, j, x);
+    }, m.dist);
+    p[j] = std::exp(log_prob(m.dist, x));
+    f[j] = m.f(x);
+    if (!(f[j] > 0.0))
+      raise_input_error("PROBLEM", "f > 0 on the support for log (1/K) Σ f",
+                        "f = " + format_double(f[j]) + " at support point " + std::to_string(j));
+    score(m.dist, x, std::span(scores).subspan(j * dim, dim));
+  }
+  const auto total = static_cast<std::uint64_t>(tuples);
+  constexpr std::uint64_t kChunk = 4096;
+  const std::uint64_t chunks = (total + kChunk - 1) / kChunk;
+  EnumSums identity;
+  identity.grad.resize(dim);
+  identity.grad_abs.resize(dim);
+  auto leaf = [&](const tbb::blocked_range<std::uint64_t>& r, EnumSums acc) {
+    std::vector<double> s(dim);
+    for (std::uint64_t c = r.begin(); c != r.end(); ++c) {
+      for (std::uint64_t t = c * kChunk; t < std::min(total, (c + 1) * kChunk); ++t) {
+        double w = 1.0, sum_f = 0.0;
+        std::fill(s.begin(), s.end(), 0.0);
+        for (std::uint64_t code = t, q = 0; q < K; ++q, code /= points) {
+          const std::uint64_t j = code % points;
+          w *= p[j];
+          sum_f += f[j];
+          for (std::size_t i = 0; i < dim; ++i) s[i] += scores[j * dim + i];
+        }
+        const double term = w * std::log(sum_f / static_cast<double>(K));
+        acc.objective.add(term);
+        acc.objective_abs.add(std::abs(term));
+        for (std::size_t i = 0; i < dim; ++i) {
+          acc.grad[i].add(term * s[i]);
+          acc.grad_abs[i].add(std::abs(term * s[i]));
+        }
+      }
+    }
+    return acc;
+  };
+  auto join = [](EnumSums a, const EnumSums& b) {
+    a.objective.add(b.objective.value());
+    a.objective_abs.add(b.objective_abs.value());
+    for (std::size_t i = 0; i < a.grad.size(); ++i) {
+      a.grad[i].add(b.grad[i].value());
+      a.grad_abs[i].add(b.grad_abs[i].value());
+    }
+    return a;
+  };
+  tbb::task_arena arena(threads > 0 ? threads : tbb::task_arena::automatic);
+  const EnumSums sums = arena.execute([&] {
+    return tbb::parallel_deterministic_reduce(tbb::blocked_range<std::uint64_t>(0, chunks, 1), identity,
+                                              leaf, join, tbb::simple_partitioner());
+  });
+  // Rounding: each term is a product of K probabilities (each <= (n+8)ε), a sum of K f's and a log
+  // (<= (K+4)ε), and a sum of K scores (<= Kε relative to Σ|s|, bounded by the same Σ|term|·K);
+  // compensated sums and the join tree as in enumerate().
+  const double levels = chunks > 1 ? std::ceil(std::log2(static_cast<double>(chunks))) : 0.0;
+  const double gamma = (static_cast<double>(K) * (static_cast<double>(n) + 10.0) + 10.0 + 3.0 * levels) * kEps;
+  ExactGradient r;
+  r.method = ExactMethod::enumeration;
+  r.support_points = total;
+  r.objective = sums.objective.value();
+  r.objective_error = gamma * sums.objective_abs.value();
+  for (std::size_t i = 0; i < dim; ++i) {
+    r.gradient.push_back(sums.grad[i].value());
+    r.error.push_back(gamma * static_cast<double>(K) * sums.grad_abs[i].value());
+  }
+  return r;
+}
+
+ExactGradient exact_target_gradient(const Model& m, int objective_samples, int threads) {
+  return objective_samples > 0 ? exact_multisample_gradient(m, objective_samples, threads)
+                               : exact_gradient(m, ExactMethod::automatic, threads);
+}
+
 bool exact_available(const Model& m, ExactMethod method) {
   const bool finite = m.problem->family() != Family::gaussian;
   switch (method) {

@@ -32,6 +32,15 @@ struct ExactGradient {
   std::uint64_t support_points = 0; ///< points summed (enumeration)
 };
 
+/// The exact L_K = E[log (1/K) Σ_k f(x_k)] and ∇θ L_K = E[log((1/K) Σ f(x_k)) Σ_k ∇θ log p(x_k)]
+/// (the VIMCO objective, Mnih & Rezende 2016), by enumerating every K-tuple of support points.
+/// Throws InputError (argument "PROBLEM") unless the support is finite, at most 2^24 tuples, and
+/// f > 0 on it.
+ExactGradient exact_multisample_gradient(const Model& model, int k, int threads = 0);
+
+/// The exact gradient of the objective `estimator_objective_samples` names (0: E[f]; K: L_K).
+ExactGradient exact_target_gradient(const Model& model, int objective_samples, int threads = 0);
+
 /// Whether `method` can compute the model's gradient.
 bool exact_available(const Model& model, ExactMethod method);
 

@@ -1,0 +1,42 @@
+// estimators/vimco.cpp — see vimco.hpp.
+#include "estimators/vimco.hpp"
+
+#include "estimators/error.hpp"
+
+#include <cmath>
+
+namespace estcheck {
+
+Vimco::Vimco(int k)
+    : k_(k),
+      info_{"vimco:k=" + std::to_string(k), true, false, k,
+            "Mnih & Rezende 2016, eq. 8-10 (VIMCO)", k} {
+  if (k < 2) raise_input_error("vimco:k", "an integer >= 2", std::to_string(k));
+}
+
+void Vimco::sample(const Model& m, Noise& noise, std::span<double> scratch,
+                   std::span<double> grad) const {
+  const std::size_t n = m.sample_dim(), K = static_cast<std::size_t>(k_);
+  const auto xs = scratch.first(K * n), fs = scratch.subspan(K * n, K),
+             logs = scratch.subspan(K * (n + 1), K), s = scratch.subspan(K * (n + 2), m.theta_dim());
+  double sum_f = 0.0, sum_log = 0.0;
+  for (std::size_t k = 0; k < K; ++k) {
+    const auto x = xs.subspan(k * n, n);
+    estcheck::sample(m.dist, noise, x);
+    fs[k] = m.f(x);
+    logs[k] = std::log(fs[k]);  // NaN for f <= 0: counted by the harness
+    sum_f += fs[k];
+    sum_log += logs[k];
+  }
+  const double kd = static_cast<double>(K);
+  const double l_hat = std::log(sum_f / kd);
+  for (double& g : grad) g = 0.0;
+  for (std::size_t k = 0; k < K; ++k) {
+    const double geo = std::exp((sum_log - logs[k]) / (kd - 1.0));
+    const double l_minus = std::log((sum_f - fs[k] + geo) / kd);
+    score(m.dist, xs.subspan(k * n, n), s);
+    for (std::size_t i = 0; i < grad.size(); ++i) grad[i] += (l_hat - l_minus) * s[i];
+  }
+}
+
+}  // namespace estcheck
