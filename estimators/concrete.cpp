@@ -18,15 +18,16 @@ RelaxedBernoulli::RelaxedBernoulli(std::string name, double temperature, bool st
 }
 
 void RelaxedBernoulli::check(const Problem& problem) const {
-  if (problem.family() != Family::bernoulli || !problem.has_relaxation())
+  if (problem.family() == Family::gaussian || !problem.has_relaxation())
     raise_input_error("ESTIMATOR",
                       "an estimator that fits problem '" + problem.spec() + "': '" + info_.spec +
-                          "' needs Bernoulli variables and f extended to [0,1]^n (toy, bernoulli tables)",
+                          "' needs Bernoulli or categorical variables and f extended to their relaxation (toy, tables)",
                       "'" + info_.spec + "' on problem '" + problem.spec() + "'");
 }
 
 void RelaxedBernoulli::sample(const Model& m, Noise& noise, std::span<double> scratch,
                               std::span<double> grad) const {
+  if (std::holds_alternative<CategoricalLogits>(m.dist)) return sample_categorical(m, noise, scratch, grad);
   const auto& d = std::get<BernoulliLogits>(m.dist);
   const std::size_t n = d.size();
   const auto z = scratch.first(n), at = scratch.subspan(n, n), df = scratch.subspan(2 * n, n);
@@ -38,6 +39,33 @@ void RelaxedBernoulli::sample(const Model& m, Noise& noise, std::span<double> sc
   }
   m.problem->relaxed_gradient(at, df);
   for (std::size_t i = 0; i < n; ++i) grad[i] = df[i] * z[i] * (1.0 - z[i]) / temperature_;
+}
+
+// Gumbel-softmax (Jang et al. 2017, eq. 1–2; Maddison et al. 2017): G_k = -log(-log u_k),
+// z = softmax((θ + G)/λ), hard b = e_argmax(θ + G) ~ Categorical(softmax θ). With c = ∂f/∂z at z
+// (concrete) or at b (straight-through), ĝ_j = Σ_k c_k ∂z_k/∂θ_j = z_j (c_j - Σ_k c_k z_k) / λ.
+void RelaxedBernoulli::sample_categorical(const Model& m, Noise& noise, std::span<double> scratch,
+                                          std::span<double> grad) const {
+  const auto& d = std::get<CategoricalLogits>(m.dist);
+  const std::size_t K = d.size();
+  const auto z = scratch.first(K), at = scratch.subspan(K, K), c = scratch.subspan(2 * K, K);
+  std::size_t best = 0;
+  double top = -INFINITY;
+  for (std::size_t k = 0; k < K; ++k) {
+    const double perturbed = d.logits[k] - std::log(-std::log(noise.uniform()));
+    z[k] = perturbed / temperature_;
+    if (perturbed > top) {
+      top = perturbed;
+      best = k;
+    }
+  }
+  const double lse = log_sum_exp(z);
+  for (std::size_t k = 0; k < K; ++k) z[k] = std::exp(z[k] - lse);
+  for (std::size_t k = 0; k < K; ++k) at[k] = straight_through_ ? (k == best ? 1.0 : 0.0) : z[k];
+  m.problem->relaxed_gradient(at, c);
+  double cz = 0.0;
+  for (std::size_t k = 0; k < K; ++k) cz += c[k] * z[k];
+  for (std::size_t j = 0; j < K; ++j) grad[j] = z[j] * (c[j] - cz) / temperature_;
 }
 
 std::unique_ptr<Estimator> make_concrete(double temperature) {

@@ -11,6 +11,10 @@
 //     ĝ_i = ∂f/∂z_i(b) · z_i (1 - z_i) / λ.
 // Both need f's extension to [0,1]^n (Problem::has_relaxation: the toy and Bernoulli tables).
 // Their exact means are computed by verify/estimator_mean.hpp.
+// Categorical problems get the Gumbel-softmax versions (sample_categorical in concrete.cpp:
+// Jang et al. 2017, eq. 1–2; straight-through Gumbel, §2.2); a categorical table's relaxation is
+// linear, so there ∂f/∂z is the same at z and at b and the two estimators coincide. No exact mean
+// for the categorical versions yet (Monte Carlo bias only).
 #pragma once
 
 #include "estimators/estimator.hpp"
@@ -26,6 +30,8 @@ class RelaxedBernoulli : public Estimator {
   void sample(const Model& m, Noise& noise, std::span<double> scratch,
               std::span<double> grad) const override;
   double temperature() const { return temperature_; }
+  void sample_categorical(const Model& m, Noise& noise, std::span<double> scratch,
+                          std::span<double> grad) const;
   bool straight_through() const { return straight_through_; }
 
  private:

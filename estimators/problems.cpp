@@ -134,9 +134,15 @@ class TableProblem final : public Problem {
   // Bernoulli tables relax to their multilinear extension
   //   F(z) = Σ_k table[k] Π_i z_i^{k_i} (1 - z_i)^{1 - k_i},
   // and ∂F/∂z_i = F(z | z_i = 1) - F(z | z_i = 0). Cost O(n 2^n) per call: for small tables.
-  bool has_relaxation() const override { return family_ == Family::bernoulli; }
+  // Categorical tables relax linearly on the simplex: F(z) = Σ_k z_k table[k], ∂F/∂z_k = table[k].
+  bool has_relaxation() const override { return true; }
   bool relaxation_is_multilinear() const override { return family_ == Family::bernoulli; }
   double f_relaxed(std::span<const double> z) const override {
+    if (family_ == Family::categorical) {
+      double total = 0.0;
+      for (std::size_t k = 0; k < dim_; ++k) total += z[k] * table_[k];
+      return total;
+    }
     double total = 0.0;
     for (std::size_t k = 0; k < table_.size(); ++k) {
       double w = table_[k];
@@ -146,6 +152,10 @@ class TableProblem final : public Problem {
     return total;
   }
   void relaxed_gradient(std::span<const double> z, std::span<double> out) const override {
+    if (family_ == Family::categorical) {
+      for (std::size_t k = 0; k < dim_; ++k) out[k] = table_[k];
+      return;
+    }
     for (std::size_t i = 0; i < dim_; ++i) out[i] = 0.0;
     for (std::size_t k = 0; k < table_.size(); ++k) {
       for (std::size_t i = 0; i < dim_; ++i) {

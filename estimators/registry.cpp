@@ -50,10 +50,10 @@ const std::vector<EstimatorEntry>& estimator_catalogue() {
       {"muprop", {}, true, "bernoulli with f on [0,1]^n (toy, bernoulli tables)",
        "MuProp: first-order Taylor control variate around the mean-field point σ(θ)"},
       {"concrete", {{"temperature", "0.5", "relaxation temperature λ > 0"}}, false,
-       "bernoulli with f on [0,1]^n (toy, bernoulli tables)",
+       "bernoulli or categorical with a relaxation of f (toy, tables)",
        "binary Concrete / Gumbel-softmax: ∂f/∂z(z) z(1-z)/λ at z = σ((θ + L)/λ); biased"},
       {"straight-through", {{"temperature", "1", "relaxation temperature λ > 0"}}, false,
-       "bernoulli with f on [0,1]^n (toy, bernoulli tables)",
+       "bernoulli or categorical with a relaxation of f (toy, tables)",
        "straight-through: ∂f/∂z at the hard sample b, times z(1-z)/λ; biased"},
   };
   return catalogue;

@@ -97,11 +97,11 @@ void list_command(bool as_json, bool mutants, std::ostream& out) {
   for (const auto& p : problem_catalogue())
     out << "  " << std::left << std::setw(30) << (p.name + params_text(p.params)) << " " << p.description
         << "\n";
-  out << "\nEstimators (ESTIMATOR):\n";
+  out << "\nEstimators (ESTIMATOR; defaults shown):\n";
   for (const auto& e : estimator_catalogue())
-    out << "  " << std::left << std::setw(22) << (e.name + params_text(e.params))
-        << (e.claimed_unbiased ? " unbiased  " : " biased    ") << e.description
-        << " [requires: " << e.requires_ << "]\n";
+    out << "  " << e.name << params_text(e.params) << "\n      "
+        << (e.claimed_unbiased ? "claimed unbiased. " : "not claimed unbiased. ") << e.description
+        << "\n      requires: " << e.requires_ << "\n";
   if (!mutants) return;
   out << "\nMutants (planted bugs; estcheck must report fail on the problem named):\n";
   for (const auto& m : mutant_catalogue()) {
