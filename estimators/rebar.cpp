@@ -15,6 +15,11 @@ void require_relaxation(const std::string& estimator, const Problem& problem) {
                       "'" + estimator + "' on problem '" + problem.spec() + "'");
 }
 
+void Rebar::check(const Problem& problem) const {
+  if (problem.family() == Family::categorical && problem.has_relaxation() && conditional_) return;
+  require_relaxation(info_.spec, problem);
+}
+
 namespace {
 double logit(double u) { return std::log(u) - std::log1p(-u); }
 }  // namespace
@@ -54,12 +59,16 @@ Rebar::Rebar(double temperature, double eta, bool conditional)
   if (!std::isfinite(eta)) raise_input_error("rebar:eta", "a finite number", format_double(eta));
 }
 
-void Rebar::check(const Problem& problem) const { require_relaxation(info_.spec, problem); }
 
 void Rebar::sample(const Model& m, Noise& noise, std::span<double> scratch,
                    std::span<double> grad) const {
   const std::size_t n = m.sample_dim();
   const auto u = scratch.first(n), v = scratch.subspan(n, n);
+  if (std::holds_alternative<CategoricalLogits>(m.dist)) {
+    for (std::size_t i = 0; i < n; ++i) u[i] = noise.uniform();
+    for (std::size_t i = 0; i < n; ++i) v[i] = noise.uniform();
+    return evaluate_categorical(m, u, v, scratch.subspan(2 * n), grad);
+  }
   for (std::size_t i = 0; i < n; ++i) {
     u[i] = noise.uniform();
     v[i] = noise.uniform();
@@ -84,6 +93,58 @@ void Rebar::evaluate(const Model& m, std::span<const double> uu, std::span<const
     const double path = gs[i] * s[i] * (1.0 - s[i]) / lam;
     const double path_t = gst[i] * st[i] * (1.0 - st[i]) / lam * dzt[i];
     grad[i] = (fb - eta_ * ft) * score_b[i] + eta_ * path - eta_ * path_t;
+  }
+}
+
+void Rebar::evaluate_categorical(const Model& m, std::span<const double> u, std::span<const double> v,
+                                 std::span<double> scratch, std::span<double> grad) const {
+  const auto& d = std::get<CategoricalLogits>(m.dist);
+  const std::size_t K = d.size();
+  const double lam = temperature_;
+  const auto z = scratch.first(K), zt = scratch.subspan(K, K), s = scratch.subspan(2 * K, K),
+             st = scratch.subspan(3 * K, K), c = scratch.subspan(4 * K, K), ct = scratch.subspan(5 * K, K),
+             x = scratch.subspan(6 * K, K);
+  std::size_t b = 0;
+  for (std::size_t i = 0; i < K; ++i) {
+    z[i] = d.log_probs[i] - std::log(-std::log(u[i]));
+    if (z[i] > z[b]) b = i;
+  }
+  const double B = -std::log(v[b]);
+  for (std::size_t i = 0; i < K; ++i)
+    zt[i] = i == b ? -std::log(B) : -std::log(-std::log(v[i]) * std::exp(-d.log_probs[i]) + B);
+  auto softmax_over = [&](std::span<const double> in, std::span<double> out) {
+    double mx = in[0] / lam;
+    for (double w : in) mx = std::max(mx, w / lam);
+    double zsum = 0.0;
+    for (std::size_t i = 0; i < K; ++i) zsum += (out[i] = std::exp(in[i] / lam - mx));
+    for (std::size_t i = 0; i < K; ++i) out[i] /= zsum;
+  };
+  softmax_over(z, s);
+  softmax_over(zt, st);
+  for (std::size_t i = 0; i < K; ++i) x[i] = i == b ? 1.0 : 0.0;
+  const double fb = m.f(x), ft = m.problem->f_relaxed(st);
+  m.problem->relaxed_gradient(s, c);
+  m.problem->relaxed_gradient(st, ct);
+  // q_i = ∂f(softmax(y/λ))/∂y_i = s_i (c_i - Σ_k c_k s_k)/λ, at y = z and at y = z̃.
+  double cs = 0.0, cst = 0.0;
+  for (std::size_t k = 0; k < K; ++k) {
+    cs += c[k] * s[k];
+    cst += ct[k] * st[k];
+  }
+  // ∇θ f(σ_λ(z̃)) = Σ_i q̃_i ∂z̃_i/∂θ_j = Σ_{i≠b} q̃_i r_i (δ_ij - p_j), r_i = A_i/(A_i + B).
+  double sum_qr = 0.0;
+  std::vector<double> qr(K, 0.0);
+  for (std::size_t i = 0; i < K; ++i) {
+    if (i == b) continue;
+    const double a = -std::log(v[i]) * std::exp(-d.log_probs[i]);
+    qr[i] = st[i] * (ct[i] - cst) / lam * (a / (a + B));
+    sum_qr += qr[i];
+  }
+  for (std::size_t j = 0; j < K; ++j) {
+    const double score_j = (j == b ? 1.0 : 0.0) - d.probs[j];
+    const double path = s[j] * (c[j] - cs) / lam;  // Σ_i q_i (δ_ij - p_j) = q_j (Σ_i q_i = 0)
+    const double path_t = qr[j] - d.probs[j] * sum_qr;
+    grad[j] = (fb - eta_ * ft) * score_j + eta_ * path - eta_ * path_t;
   }
 }
 

@@ -10,6 +10,12 @@
 // ∂z̃_i/∂θ_i = 1 + (∂ũ_i/∂θ_i) / (ũ_i(1 - ũ_i)), ∂ũ_i/∂θ_i = -σσ₀(1 - v_i) (b_i = 1) or -v_i σσ₀ (b_i = 0),
 // σσ₀ = σ(θ_i)σ(-θ_i). Unbiased: the last two terms have the mean of the control variate's score
 // term. Three evaluations of f (one discrete, two relaxed) per sample. Noise: per variable u_i then v_i.
+//
+// Categorical problems (Tucker et al. 2017, Appendix C): with normalized log-probabilities ℓ,
+// z_i = ℓ_i - log(-log u_i), b = e_argmax z, σ_λ(z) = softmax(z/λ), and the conditional sample
+// given b: z̃_b = -log(-log v_b) and, for i ≠ b, the Gumbel(ℓ_i) truncated below z̃_b,
+// z̃_i = -log(A_i + B) with A_i = -log v_i · e^{-ℓ_i}, B = -log v_b; so ∂z̃_i/∂θ_j =
+// (A_i/(A_i + B)) (δ_ij - p_j) and z̃_b does not depend on θ. Noise: u_1..u_K then v_1..v_K.
 #pragma once
 
 #include "estimators/estimator.hpp"
@@ -40,6 +46,9 @@ class Rebar : public Estimator {
   /// `scratch` needs 7n doubles.
   void evaluate(const Model& m, std::span<const double> u, std::span<const double> v,
                 std::span<double> scratch, std::span<double> grad) const;
+  /// The categorical form above (scratch: 7K doubles).
+  void evaluate_categorical(const Model& m, std::span<const double> u, std::span<const double> v,
+                            std::span<double> scratch, std::span<double> grad) const;
 
  private:
   EstimatorInfo info_;

@@ -31,7 +31,7 @@ const std::vector<EstimatorEntry>& estimator_catalogue() {
       {"disarm", {}, true, "bernoulli",
        "DisARM: ARM with the augmentation integrated out given the antithetic pair (b, b̃)"},
       {"rebar", {{"temperature", "0.5", "relaxation temperature λ > 0"}, {"eta", "1", "control-variate scale η"}},
-       true, "bernoulli with f on [0,1]^n (toy, bernoulli tables)",
+       true, "bernoulli or categorical with a relaxation of f (toy, tables)",
        "REBAR: REINFORCE with the Concrete control variate at the conditional sample z̃ ~ p(z|b)"},
       {"relax",
        {{"temperature", "0.5", "λ"}, {"eta", "1", "scale of the REBAR term"}, {"hidden", "8", "units of r_φ"},

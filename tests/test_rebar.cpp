@@ -101,6 +101,26 @@ TEST(Rebar, SampleDrawsUThenVPerVariable) {
   }
 }
 
+// Categorical: u_1..u_K then v_1..v_K, into evaluate_categorical (Tucker et al. 2017, App. C);
+// its unbiasedness is checked statistically in test_verify_sweep.cpp (random categorical tables).
+TEST(Rebar, CategoricalSampleDrawsAllUThenAllV) {
+  auto p = make_table_problem(Family::categorical, {1, -2, 0.5, 3}, "c4");
+  const Model m = make_model(*p, std::vector<double>{0.2, -1.0, 0.5, 1.5});
+  const Rebar e(0.5, 1.0);
+  EXPECT_NO_THROW(e.check(*p));
+  std::vector<double> scratch(e.scratch_size(m)), g(4), want(4), u(4), v(4), s(28);
+  for (std::uint64_t i = 0; i < 100; ++i) {
+    draw_sample(e, m, 3, 1, i, scratch, g);
+    Noise noise(3, 1, i);
+    for (double& x : u) x = noise.uniform();
+    for (double& x : v) x = noise.uniform();
+    e.evaluate_categorical(m, u, v, s, want);
+    EXPECT_EQ(g, want);
+  }
+  // The planted bug has no categorical form.
+  EXPECT_THROW(make_estimator("mutant/rebar-no-conditional")->check(*p), InputError);
+}
+
 TEST(Rebar, SpecAndInputErrors) {
   EXPECT_EQ(make_estimator("rebar")->info().spec, "rebar:temperature=0.5,eta=1");
   EXPECT_TRUE(make_estimator("rebar:temperature=0.2,eta=0.3")->info().claimed_unbiased);
