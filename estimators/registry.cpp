@@ -37,7 +37,7 @@ const std::vector<EstimatorEntry>& estimator_catalogue() {
        {{"temperature", "0.5", "λ"}, {"eta", "1", "scale of the REBAR term"}, {"hidden", "8", "units of r_φ"},
         {"steps", "500", "Adam steps of variance training"}, {"batch", "32", "samples per step"},
         {"lr", "0.01", "Adam learning rate"}, {"train_seed", "0", "seed of the training noise"}},
-       true, "bernoulli with f on [0,1]^n (toy, bernoulli tables)",
+       true, "bernoulli or categorical with a relaxation of f (toy, tables)",
        "RELAX: REBAR plus a network r_φ trained (before sampling) to minimize the variance"},
       {"nvil",
        {{"normalize", "1", "divide by max(1, √v) (1) or not (0)"}, {"steps", "200", "training minibatches"},

@@ -25,7 +25,10 @@ Relax::Relax(const RelaxOptions& o) : opt_(o) {
            true, false, 3, "Grathwohl et al. 2018, eq. 10 (RELAX); variance training eq. 14-16"};
 }
 
-void Relax::check(const Problem& problem) const { require_relaxation(info_.spec, problem); }
+void Relax::check(const Problem& problem) const {
+  if (problem.family() == Family::categorical && problem.has_relaxation()) return;
+  require_relaxation(info_.spec, problem);
+}
 
 std::size_t Relax::parameter_count() const {
   const auto h = static_cast<std::size_t>(opt_.hidden);
@@ -46,30 +49,13 @@ void Relax::initialize(std::size_t n) {
 
 void Relax::evaluate(const Model& m, std::span<const double> u, std::span<const double> v,
                      std::span<double> grad, std::span<double> param_grad) const {
+  if (std::holds_alternative<CategoricalLogits>(m.dist)) return evaluate_categorical(m, u, v, grad, param_grad);
   const auto& dist = std::get<BernoulliLogits>(m.dist);
   const std::size_t n = dist.size();
   const auto H = static_cast<Eigen::Index>(opt_.hidden);
   const double lam = opt_.temperature, eta = opt_.eta;
   std::vector<double> b(n), s(n), st(n), dzt(n), gs(n), gst(n), score_b(n);
   conditional_relaxation(dist, lam, true, u, v, b, s, st, dzt);
-  const auto a = phi_.segment(0, H), c = phi_.segment(H, H);
-  const Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>> W(
-      phi_.data() + 2 * H, H, static_cast<Eigen::Index>(n));
-  const double d = phi_[phi_.size() - 1];
-  // The network at x: value r, ∂r/∂x, and hidden activations.
-  struct Net {
-    Eigen::VectorXd t, dt, rx;
-    double r;
-  };
-  auto net = [&](std::span<const double> x) {
-    const Eigen::Map<const Eigen::VectorXd> xv(x.data(), static_cast<Eigen::Index>(n));
-    Net o;
-    o.t = (W * xv + c).array().tanh();
-    o.dt = 1.0 - o.t.array().square();
-    o.r = a.dot(o.t) + d;
-    o.rx = W.transpose() * (a.array() * o.dt.array()).matrix();
-    return o;
-  };
   const Net ns = net(s), nt = net(st);
   const double fb = m.f(b), ft = m.problem->f_relaxed(st);
   m.problem->relaxed_gradient(s, gs);
@@ -91,37 +77,139 @@ void Relax::evaluate(const Model& m, std::span<const double> u, std::span<const 
   pg.setZero();
   double sum_gs = 0.0;  // Σ_i ĝ_i score_i
   for (std::size_t i = 0; i < n; ++i) sum_gs += grad[i] * score_b[i];
-  // -∂r(x̃)/∂φ Σ_i ĝ_i score_i: ∂r/∂a_h = t_h, ∂r/∂c_h = a_h dt_h, ∂r/∂W_hj = a_h dt_h x_j, ∂r/∂d = 1.
-  auto add_r = [&](const Net& o, std::span<const double> x, double w) {
-    pg.segment(0, H) += w * o.t;
-    const Eigen::VectorXd adt = (a.array() * o.dt.array()).matrix();
-    pg.segment(H, H) += w * adt;
-    for (Eigen::Index h = 0; h < H; ++h)
-      for (std::size_t j = 0; j < n; ++j) pg[2 * H + h * static_cast<Eigen::Index>(n) + static_cast<Eigen::Index>(j)] += w * adt[h] * x[j];
-    pg[pg.size() - 1] += w;
-  };
-  add_r(nt, st, -sum_gs);
-  // ∂(∂r/∂x_i)/∂a_h = dt_h W_hi; /∂c_h = -2 a_h t_h dt_h W_hi;
-  // /∂W_hj = a_h (dt_h δ_ij - 2 t_h dt_h W_hi x_j); weights w_i = ĝ_i js_i (at x) or -ĝ_i jt_i (at x̃).
-  auto add_rx = [&](const Net& o, std::span<const double> x, const std::vector<double>& wi) {
-    for (Eigen::Index h = 0; h < H; ++h) {
-      double sw = 0.0;  // Σ_i w_i W_hi
-      for (std::size_t i = 0; i < n; ++i) sw += wi[i] * W(h, static_cast<Eigen::Index>(i));
-      const double k = -2.0 * a[h] * o.t[h] * o.dt[h];
-      pg[h] += o.dt[h] * sw;
-      pg[H + h] += k * sw;
-      for (std::size_t j = 0; j < n; ++j)
-        pg[2 * H + h * static_cast<Eigen::Index>(n) + static_cast<Eigen::Index>(j)] +=
-            a[h] * o.dt[h] * wi[j] + k * sw * x[j];
-    }
-  };
+  add_r(nt, st, -sum_gs, pg);
   std::vector<double> wx(n), wt(n);
   for (std::size_t i = 0; i < n; ++i) {
     wx[i] = grad[i] * js[i];
     wt[i] = -grad[i] * jt[i];
   }
-  add_rx(ns, s, wx);
-  add_rx(nt, st, wt);
+  add_rx(ns, s, wx, pg);
+  add_rx(nt, st, wt, pg);
+  pg *= 2.0;
+}
+
+Relax::Net Relax::net(std::span<const double> x) const {
+  const auto H = static_cast<Eigen::Index>(opt_.hidden), n = static_cast<Eigen::Index>(n_);
+  const auto a = phi_.segment(0, H), c = phi_.segment(H, H);
+  const Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>> W(
+      phi_.data() + 2 * H, H, n);
+  const Eigen::Map<const Eigen::VectorXd> xv(x.data(), n);
+  Net o;
+  o.t = (W * xv + c).array().tanh();
+  o.dt = 1.0 - o.t.array().square();
+  o.r = a.dot(o.t) + phi_[phi_.size() - 1];
+  o.rx = W.transpose() * (a.array() * o.dt.array()).matrix();
+  return o;
+}
+
+// ∂r/∂a_h = t_h, ∂r/∂c_h = a_h dt_h, ∂r/∂W_hj = a_h dt_h x_j, ∂r/∂d = 1.
+void Relax::add_r(const Net& o, std::span<const double> x, double w, Eigen::Ref<Eigen::VectorXd> pg) const {
+  const auto H = static_cast<Eigen::Index>(opt_.hidden), n = static_cast<Eigen::Index>(n_);
+  const Eigen::VectorXd adt = (phi_.segment(0, H).array() * o.dt.array()).matrix();
+  pg.segment(0, H) += w * o.t;
+  pg.segment(H, H) += w * adt;
+  for (Eigen::Index h = 0; h < H; ++h)
+    for (Eigen::Index j = 0; j < n; ++j) pg[2 * H + h * n + j] += w * adt[h] * x[static_cast<std::size_t>(j)];
+  pg[pg.size() - 1] += w;
+}
+
+// ∂(∂r/∂x_i)/∂a_h = dt_h W_hi; /∂c_h = -2 a_h t_h dt_h W_hi; /∂W_hj = a_h (dt_h δ_ij - 2 t_h dt_h W_hi x_j).
+void Relax::add_rx(const Net& o, std::span<const double> x, const std::vector<double>& wi,
+                   Eigen::Ref<Eigen::VectorXd> pg) const {
+  const auto H = static_cast<Eigen::Index>(opt_.hidden), n = static_cast<Eigen::Index>(n_);
+  const auto a = phi_.segment(0, H);
+  const Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>> W(
+      phi_.data() + 2 * H, H, n);
+  for (Eigen::Index h = 0; h < H; ++h) {
+    double sw = 0.0;  // Σ_i w_i W_hi
+    for (Eigen::Index i = 0; i < n; ++i) sw += wi[static_cast<std::size_t>(i)] * W(h, i);
+    const double k = -2.0 * a[h] * o.t[h] * o.dt[h];
+    pg[h] += o.dt[h] * sw;
+    pg[H + h] += k * sw;
+    for (Eigen::Index j = 0; j < n; ++j)
+      pg[2 * H + h * n + j] += a[h] * o.dt[h] * wi[static_cast<std::size_t>(j)] + k * sw * x[static_cast<std::size_t>(j)];
+  }
+}
+
+// Categorical RELAX: x = softmax(z/λ), x̃ = softmax(z̃/λ) (REBAR's categorical relaxation),
+// c'(x) = η ∇f(x) + ∂r/∂x; the pathwise terms are q_j = x_j (c'_j - Σ_k c'_k x_k)/λ at x, and at
+// x̃ through ∂z̃_i/∂θ_j = ρ_i (δ_ij - p_j) (ρ_b = 0): path_t_j = ρ_j q̃_j - p_j Σ_i ρ_i q̃_i.
+// Variance gradient: Σ_j ĝ_j ∂q_j/∂φ = Σ_k w_k ∂(∂r/∂x_k)/∂φ with w_k = x_k (ĝ_k - Σ_j ĝ_j x_j)/λ,
+// and Σ_j ĝ_j ∂path_t_j/∂φ = Σ_k w̃_k ∂(∂r/∂x̃_k)/∂φ with γ_i = ρ_i (ĝ_i - Σ_j ĝ_j p_j),
+// w̃_k = x̃_k (γ_k - Σ_i γ_i x̃_i)/λ.
+void Relax::evaluate_categorical(const Model& m, std::span<const double> u, std::span<const double> v,
+                                 std::span<double> grad, std::span<double> param_grad) const {
+  const auto& d = std::get<CategoricalLogits>(m.dist);
+  const std::size_t K = d.size();
+  const double lam = opt_.temperature, eta = opt_.eta;
+  std::vector<double> z(K), zt(K), x(K), xt(K), rho(K, 0.0), onehot(K, 0.0), gf(K), gft(K);
+  std::size_t b = 0;
+  for (std::size_t i = 0; i < K; ++i) {
+    z[i] = d.log_probs[i] - std::log(-std::log(u[i]));
+    if (z[i] > z[b]) b = i;
+  }
+  const double B = -std::log(v[b]);
+  for (std::size_t i = 0; i < K; ++i) {
+    if (i == b) {
+      zt[i] = -std::log(B);
+      continue;
+    }
+    const double A = -std::log(v[i]) * std::exp(-d.log_probs[i]);
+    zt[i] = -std::log(A + B);
+    rho[i] = A / (A + B);
+  }
+  auto softmax_over = [&](const std::vector<double>& in, std::vector<double>& out) {
+    double mx = in[0] / lam;
+    for (double w : in) mx = std::max(mx, w / lam);
+    double total = 0.0;
+    for (std::size_t i = 0; i < K; ++i) total += (out[i] = std::exp(in[i] / lam - mx));
+    for (double& o : out) o /= total;
+  };
+  softmax_over(z, x);
+  softmax_over(zt, xt);
+  onehot[b] = 1.0;
+  const Net nx = net(x), nt = net(xt);
+  const double fb = m.f(onehot), ct = eta * m.problem->f_relaxed(xt) + nt.r;
+  m.problem->relaxed_gradient(x, gf);
+  m.problem->relaxed_gradient(xt, gft);
+  std::vector<double> q(K), qt(K);
+  double cx = 0.0, cxt = 0.0;
+  for (std::size_t k = 0; k < K; ++k) {
+    const auto kk = static_cast<Eigen::Index>(k);
+    cx += (eta * gf[k] + nx.rx[kk]) * x[k];
+    cxt += (eta * gft[k] + nt.rx[kk]) * xt[k];
+  }
+  double sum_rq = 0.0;
+  for (std::size_t k = 0; k < K; ++k) {
+    const auto kk = static_cast<Eigen::Index>(k);
+    q[k] = x[k] * (eta * gf[k] + nx.rx[kk] - cx) / lam;
+    qt[k] = xt[k] * (eta * gft[k] + nt.rx[kk] - cxt) / lam;
+    sum_rq += rho[k] * qt[k];
+  }
+  for (std::size_t j = 0; j < K; ++j) {
+    const double score_j = (j == b ? 1.0 : 0.0) - d.probs[j];
+    grad[j] = (fb - ct) * score_j + q[j] - (rho[j] * qt[j] - d.probs[j] * sum_rq);
+  }
+  if (param_grad.empty()) return;
+  Eigen::Map<Eigen::VectorXd> pg(param_grad.data(), phi_.size());
+  pg.setZero();
+  double sum_gs = 0.0, gx = 0.0, gp = 0.0;
+  for (std::size_t j = 0; j < K; ++j) {
+    sum_gs += grad[j] * ((j == b ? 1.0 : 0.0) - d.probs[j]);
+    gx += grad[j] * x[j];
+    gp += grad[j] * d.probs[j];
+  }
+  add_r(nt, xt, -sum_gs, pg);
+  std::vector<double> w(K), gamma(K), wt(K);
+  double gxt = 0.0;
+  for (std::size_t k = 0; k < K; ++k) {
+    w[k] = x[k] * (grad[k] - gx) / lam;
+    gamma[k] = rho[k] * (grad[k] - gp);
+    gxt += gamma[k] * xt[k];
+  }
+  for (std::size_t k = 0; k < K; ++k) wt[k] = -xt[k] * (gamma[k] - gxt) / lam;
+  add_rx(nx, x, w, pg);
+  add_rx(nt, xt, wt, pg);
   pg *= 2.0;
 }
 
@@ -129,11 +217,21 @@ void Relax::sample(const Model& m, Noise& noise, std::span<double> scratch,
                    std::span<double> grad) const {
   const std::size_t n = m.sample_dim();
   const auto u = scratch.first(n), v = scratch.subspan(n, n);
-  for (std::size_t i = 0; i < n; ++i) {
+  draw_uniforms(m, noise, u, v);
+  evaluate(m, u, v, grad);
+}
+
+void Relax::draw_uniforms(const Model& m, Noise& noise, std::span<double> u, std::span<double> v) {
+  const std::size_t n = m.sample_dim();
+  if (std::holds_alternative<CategoricalLogits>(m.dist)) {  // all u, then all v
+    for (std::size_t i = 0; i < n; ++i) u[i] = noise.uniform();
+    for (std::size_t i = 0; i < n; ++i) v[i] = noise.uniform();
+    return;
+  }
+  for (std::size_t i = 0; i < n; ++i) {  // u_i, v_i per variable
     u[i] = noise.uniform();
     v[i] = noise.uniform();
   }
-  evaluate(m, u, v, grad);
 }
 
 void Relax::train(const Model& m, int steps) {
@@ -147,10 +245,7 @@ void Relax::train(const Model& m, int steps) {
     for (int k = 0; k < opt_.batch; ++k) {
       Noise noise(opt_.train_seed, static_cast<std::uint64_t>(trained_steps_), static_cast<std::uint64_t>(k),
                   Purpose::training);
-      for (std::size_t i = 0; i < n; ++i) {
-        u[i] = noise.uniform();
-        v[i] = noise.uniform();
-      }
+      draw_uniforms(m, noise, u, v);
       evaluate(m, u, v, grad, pg);
       g += Eigen::Map<const Eigen::VectorXd>(pg.data(), static_cast<Eigen::Index>(P));
     }

@@ -12,6 +12,8 @@
 // followed with Adam. Training draws its noise from Purpose::training keyed by (train_seed,
 // step), so the trained φ is a deterministic function of the spec and the model. r starts at 0
 // (a = 0, d = 0; W, c drawn small), so the untrained estimator is REBAR(λ, η).
+// Categorical problems: the same with REBAR's categorical relaxation (softmax(z/λ), the truncated-
+// Gumbel z̃; estimators/rebar.hpp) and r_φ on the K-simplex. Noise: u_1..u_K then v_1..v_K.
 #pragma once
 
 #include "estimators/estimator.hpp"
@@ -50,7 +52,21 @@ class Relax final : public Estimator {
   const Eigen::VectorXd& parameters() const { return phi_; }
 
  private:
+  /// r_φ at x: hidden activations t, 1 - t², the value r and ∂r/∂x.
+  struct Net {
+    Eigen::VectorXd t, dt, rx;
+    double r = 0.0;
+  };
+  Net net(std::span<const double> x) const;
+  /// pg += w ∂r(x)/∂φ.
+  void add_r(const Net& o, std::span<const double> x, double w, Eigen::Ref<Eigen::VectorXd> pg) const;
+  /// pg += Σ_i w_i ∂(∂r/∂x_i)(x)/∂φ.
+  void add_rx(const Net& o, std::span<const double> x, const std::vector<double>& w,
+              Eigen::Ref<Eigen::VectorXd> pg) const;
+  void evaluate_categorical(const Model& m, std::span<const double> u, std::span<const double> v,
+                            std::span<double> grad, std::span<double> param_grad) const;
   void initialize(std::size_t n);
+  static void draw_uniforms(const Model& m, Noise& noise, std::span<double> u, std::span<double> v);
   RelaxOptions opt_;
   EstimatorInfo info_;
   std::size_t n_ = 0;

@@ -72,27 +72,40 @@ TEST(Relax, UnbiasedBeforeDuringAndAfterTraining) {
 
 // ∂(Σ_i ĝ_i²)/∂φ_k from evaluate() against Boost's finite difference in φ_k (its own error
 // estimate ×10, plus rounding of the analytic sum, 64ε of its terms' scale).
-TEST(Relax, VarianceGradientMatchesFiniteDifferences) {
-  auto p = make_table_problem(Family::bernoulli, {1, -2, 0.5, 3}, "t2");
-  const Model m = make_model(*p, std::vector<double>{0.3, -1.0});
+void expect_variance_gradient_matches(const Model& m, const std::vector<double>& u, const std::vector<double>& v) {
+  const std::size_t n = u.size();
   Relax e(RelaxOptions{.hidden = 3, .steps = 30});
   e.prepare(m);  // a trained, non-trivial φ (a ≠ 0)
-  const std::vector<double> u{0.37, 0.81}, v{0.22, 0.64};
-  std::vector<double> g(2), pg(e.parameter_count());
+  std::vector<double> g(n), pg(e.parameter_count());
   e.evaluate(m, u, v, g, pg);
   for (std::size_t k = 0; k < e.parameter_count(); ++k) {
     auto loss = [&](double x) {
       Relax copy = e;
       const_cast<Eigen::VectorXd&>(copy.parameters())[static_cast<Eigen::Index>(k)] = x;
-      std::vector<double> gg(2);
+      std::vector<double> gg(n);
       copy.evaluate(m, u, v, gg);
-      return gg[0] * gg[0] + gg[1] * gg[1];
+      double l = 0;
+      for (double t : gg) l += t * t;
+      return l;
     };
     double err = 0;
     const double fd = boost::math::differentiation::finite_difference_derivative(
         loss, e.parameters()[static_cast<Eigen::Index>(k)], &err);
     EXPECT_NEAR(pg[k], fd, 10 * err + 64 * kEps * (std::abs(fd) + 1)) << "parameter " << k;
   }
+}
+
+TEST(Relax, VarianceGradientMatchesFiniteDifferences) {
+  auto p = make_table_problem(Family::bernoulli, {1, -2, 0.5, 3}, "t2");
+  expect_variance_gradient_matches(make_model(*p, std::vector<double>{0.3, -1.0}), {0.37, 0.81}, {0.22, 0.64});
+}
+
+TEST(Relax, CategoricalVarianceGradientMatchesFiniteDifferences) {
+  auto p = make_table_problem(Family::categorical, {1, -2, 0.5}, "c3");
+  const Model m = make_model(*p, std::vector<double>{0.3, -1.0, 0.8});
+  for (const auto& [u, v] : {std::pair{std::vector<double>{0.37, 0.81, 0.5}, std::vector<double>{0.22, 0.64, 0.9}},
+                             std::pair{std::vector<double>{0.9, 0.1, 0.45}, std::vector<double>{0.05, 0.5, 0.7}}})
+    expect_variance_gradient_matches(m, u, v);
 }
 
 TEST(Relax, TrainingIsDeterministic) {
