@@ -38,6 +38,8 @@ class Rebar : public Estimator {
   Rebar(double temperature, double eta, bool conditional = true);
   const EstimatorInfo& info() const override { return info_; }
   void check(const Problem& problem) const override;
+  double temperature() const { return temperature_; }
+  double eta() const { return eta_; }
   std::size_t scratch_size(const Model& m) const override { return 9 * m.sample_dim(); }
   /// Draws u_i then v_i for each variable and returns evaluate(m, u, v).
   void sample(const Model& m, Noise& noise, std::span<double> scratch,

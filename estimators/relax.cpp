@@ -5,6 +5,7 @@
 #include "estimators/rebar.hpp"
 
 #include <cmath>
+#include <stdexcept>
 
 namespace estcheck {
 
@@ -49,6 +50,8 @@ void Relax::initialize(std::size_t n) {
 
 void Relax::evaluate(const Model& m, std::span<const double> u, std::span<const double> v,
                      std::span<double> grad, std::span<double> param_grad) const {
+  if (n_ != m.sample_dim())
+    throw std::logic_error("relax: prepare(model) must be called before sampling (φ is sized by it)");
   if (std::holds_alternative<CategoricalLogits>(m.dist)) return evaluate_categorical(m, u, v, grad, param_grad);
   const auto& dist = std::get<BernoulliLogits>(m.dist);
   const std::size_t n = dist.size();

@@ -8,6 +8,7 @@
 #include "estimators/problems.hpp"
 #include "estimators/rebar.hpp"
 #include "estimators/registry.hpp"
+#include "verify/estimator_mean.hpp"
 #include "verify/exact.hpp"
 #include "verify/harness.hpp"
 
@@ -15,6 +16,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <tuple>
 #include <limits>
 
 namespace estcheck {
@@ -119,6 +121,31 @@ TEST(Rebar, CategoricalSampleDrawsAllUThenAllV) {
   }
   // The planted bug has no categorical form.
   EXPECT_THROW(make_estimator("mutant/rebar-no-conditional")->check(*p), InputError);
+}
+
+// verify/estimator_mean.hpp's REBAR oracle: on tables (sum over b of products of 1-D integrals)
+// and on the toy (2-D quadrature) it equals ∇L within its stated error; for the planted bug it
+// reports a bias far outside that error.
+TEST(Rebar, ExactMeanOracle) {
+  std::vector<double> table(8);
+  for (std::size_t k = 0; k < 8; ++k) table[k] = std::sin(2.0 * double(k)) * 3.0;
+  auto p = make_table_problem(Family::bernoulli, table, "t3");
+  for (const auto& [theta, lam, eta] : {std::tuple{std::vector<double>{0.3, -1.0, 2.0}, 0.5, 1.0},
+                                        std::tuple{std::vector<double>{4.0, -3.0, 0.5}, 0.1, 1.5},
+                                        std::tuple{std::vector<double>{-0.2, 0.0, 6.0}, 2.0, -0.5}}) {
+    const Model m = make_model(*p, theta);
+    const auto mean = exact_estimator_mean(Rebar(lam, eta), m);
+    ASSERT_TRUE(mean.has_value());
+    const ExactGradient g = exact_gradient(m);
+    for (std::size_t i = 0; i < 3; ++i)
+      EXPECT_NEAR(mean->mean[i], g.gradient[i], mean->error[i] + g.error[i]) << "λ = " << lam << ", i = " << i;
+  }
+  auto toy = make_problem("toy:t=0.45");
+  const Model mt = make_model(*toy, std::vector<double>{1.0});
+  const auto good = exact_estimator_mean(Rebar(0.5, 1.0), mt), bad = exact_estimator_mean(Rebar(0.5, 1.0, false), mt);
+  const double g = exact_gradient(mt).gradient[0];
+  EXPECT_NEAR(good->mean[0], g, good->error[0] + 1e-17);
+  EXPECT_GT(std::abs(bad->mean[0] - g), 1000 * bad->error[0]);
 }
 
 TEST(Rebar, SpecAndInputErrors) {

@@ -12,6 +12,7 @@
 #include "estimators/registry.hpp"
 #include "estimators/relax.hpp"
 #include "tests/budget.hpp"
+#include "verify/estimator_mean.hpp"
 #include "verify/exact.hpp"
 #include "verify/harness.hpp"
 
@@ -155,6 +156,19 @@ TEST(Relax, TrainedVarianceIsBelowReinforceAndRebar) {
     RecordProperty("variance_" + other, std::to_string(o.variance));
   }
   RecordProperty("variance_relax", std::to_string(r.variance));
+}
+
+TEST(Relax, ExactMeanOracleOnTheToyAndThePrepareContract) {
+  auto p = make_problem("toy:t=0.499");
+  const Model m = make_model(*p, std::vector<double>{0.7});
+  Relax e(RelaxOptions{.steps = 100});
+  std::vector<double> scratch(e.scratch_size(m)), g(1);
+  EXPECT_THROW(draw_sample(e, m, 1, 0, 0, scratch, g), std::logic_error);  // not prepared
+  e.prepare(m);
+  const auto mean = exact_estimator_mean(e, m);
+  ASSERT_TRUE(mean.has_value());
+  const ExactGradient exact = exact_gradient(m);
+  EXPECT_NEAR(mean->mean[0], exact.gradient[0], mean->error[0] + exact.error[0]);
 }
 
 TEST(Relax, SpecAndInputErrors) {

@@ -189,6 +189,7 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
       const Model model = make_model(*problem, theta, "--theta");
       ExactReport rep{problem->spec(), theta, exact_gradient(model), "", std::nullopt};
       if (est) {
+        est->prepare(model);
         rep.estimator = est->info().spec;
         rep.estimator_mean = exact_estimator_mean(*est, model);
         if (!rep.estimator_mean)
@@ -230,6 +231,7 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
                                  key + "=" + format_double(v);
         const auto est = make_estimator(spec, "ESTIMATOR");
         est->check(*problem);
+        est->prepare(model);
         auto mean = exact_estimator_mean(*est, model);
         if (!mean)
           raise_input_error("ESTIMATOR",

@@ -3,6 +3,8 @@
 
 #include "estimators/concrete.hpp"
 #include "estimators/nvil.hpp"
+#include "estimators/rebar.hpp"
+#include "estimators/relax.hpp"
 #include "verify/exact.hpp"
 
 #include <boost/math/quadrature/gauss_kronrod.hpp>
@@ -35,9 +37,124 @@ Integral integrate_unit(const std::function<double(double)>& h, double cut) {
 
 double logit(double u) { return std::log(u) - std::log1p(-u); }
 
+/// ∫∫ g(u, v) du dv over (0,1)², the outer integral split at `cut` (where b jumps); the error is
+/// the outer one (2 × estimate + 4ε ∫|.|) plus the largest inner one.
+Integral integrate_unit_square(const std::function<double(double, double)>& g, double cut) {
+  using GK = boost::math::quadrature::gauss_kronrod<double, 61>;
+  double inner_err = 0.0;
+  auto inner = [&](double u) {
+    double e = 0.0, l1 = 0.0;
+    const double val = GK::integrate([&](double v) { return g(u, v); }, 0.0, 1.0, 12, 1e-10, &e, &l1);
+    inner_err = std::max(inner_err, 2.0 * e + 4.0 * kEps * l1);
+    return val;
+  };
+  Integral r;
+  for (auto [a, b] : {std::pair{0.0, cut}, std::pair{cut, 1.0}}) {
+    if (!(a < b)) continue;
+    double e = 0.0, l1 = 0.0;
+    r.value += GK::integrate(inner, a, b, 12, 1e-10, &e, &l1);
+    r.error += 2.0 * e + 4.0 * kEps * l1;
+  }
+  r.error += inner_err;
+  return r;
+}
+
+/// REBAR on a multilinear f (Bernoulli tables), exactly: given b the z̃_j are independent, so with
+/// m_j(b_j) = E[σ_λ(z̃_j) | b_j] and J_i(b_i) = E[∂σ_λ(z̃_i)/∂θ_i | b_i] (1-D integrals over v),
+///   E ĝ_i = Σ_b p(b) s_i(b) (f(b) - η F(m(b))) + η ∂_iF(E x) E[x_i(1-x_i)]/λ - η Σ_b p(b) ∂_iF(m(b)) J_i(b_i).
+EstimatorMean rebar_multilinear(const Model& m, double lam, double eta) {
+  const auto& d = std::get<BernoulliLogits>(m.dist);
+  const std::size_t n = d.size();
+  std::vector<double> ex(n), w(n), mt[2] = {std::vector<double>(n), std::vector<double>(n)},
+                                   jt[2] = {std::vector<double>(n), std::vector<double>(n)};
+  double integral_error = 0.0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const double p = d.probs[i], p0 = d.probs0[i], th = d.logits[i];
+    auto x_of = [&](double u) { return sigmoid((th + logit(u)) / lam); };
+    const Integral a = integrate_unit([&](double u) { return x_of(u); }, p0);
+    const Integral b = integrate_unit([&](double u) { const double x = x_of(u); return x * (1 - x) / lam; }, p0);
+    ex[i] = a.value;
+    w[i] = b.value;
+    integral_error = std::max({integral_error, a.error, b.error});
+    for (int bi = 0; bi < 2; ++bi) {
+      auto ut_of = [&](double v) { return bi ? p0 + v * p : v * p0; };
+      auto xt_of = [&](double v) { return sigmoid((th + logit(ut_of(v))) / lam); };
+      const Integral c = integrate_unit([&](double v) { return xt_of(v); }, 0.5);
+      const Integral e = integrate_unit(
+          [&](double v) {
+            const double ut = ut_of(v), xt = xt_of(v);
+            const double dut = bi ? -p * p0 * (1.0 - v) : -v * p * p0;
+            return xt * (1 - xt) / lam * (1.0 + dut / (ut * (1.0 - ut)));
+          },
+          0.5);
+      mt[bi][i] = c.value;
+      jt[bi][i] = e.value;
+      integral_error = std::max({integral_error, c.error, e.error});
+    }
+  }
+  EstimatorMean r;
+  r.method = "REBAR on a multilinear f: sum over b of products of 1-D Gauss-Kronrod integrals";
+  r.mean.assign(n, 0.0);
+  std::vector<double> grad_ex(n), bvec(n), mb(n), grad_mb(n), sc(n);
+  m.problem->relaxed_gradient(ex, grad_ex);
+  double abs_sum = 0.0;
+  for (std::size_t i = 0; i < n; ++i) {
+    r.mean[i] = eta * grad_ex[i] * w[i];
+    abs_sum = std::max(abs_sum, std::abs(r.mean[i]));
+  }
+  for (std::uint64_t k = 0; k < support_size(d); ++k) {
+    support_point(d, k, bvec);
+    const double pb = std::exp(log_prob(d, bvec));
+    for (std::size_t j = 0; j < n; ++j) mb[j] = mt[bvec[j] != 0.0][j];
+    const double fm = m.problem->f_relaxed(mb);
+    m.problem->relaxed_gradient(mb, grad_mb);
+    score(d, bvec, sc);
+    const double fb = m.f(bvec);
+    for (std::size_t i = 0; i < n; ++i) {
+      const double term = pb * (sc[i] * (fb - eta * fm) - eta * grad_mb[i] * jt[bvec[i] != 0.0][i]);
+      r.mean[i] += term;
+      abs_sum = std::max(abs_sum, std::abs(term));
+    }
+  }
+  // Each 1-D integral errs by <= integral_error; they enter linearly (through multilinear F and
+  // its gradient, whose sensitivity is <= Σ|table| per unit change, bounded via f's range) — a
+  // first-order bound: (|η| + 1) · 4 · max|f| · n · integral_error, plus rounding of the sums.
+  double fmax = 0.0;
+  for (std::uint64_t k = 0; k < support_size(d); ++k) {
+    support_point(d, k, bvec);
+    fmax = std::max(fmax, std::abs(m.f(bvec)));
+  }
+  for (std::size_t i = 0; i < n; ++i)
+    r.error.push_back((std::abs(eta) + 1.0) * 4.0 * fmax * static_cast<double>(n) * integral_error * 8.0 +
+                      64.0 * static_cast<double>(support_size(d)) * kEps * (abs_sum + fmax));
+  return r;
+}
+
 }  // namespace
 
 std::optional<EstimatorMean> exact_estimator_mean(const Estimator& est, const Model& m) {
+  // REBAR and RELAX: on one Bernoulli variable by 2-D quadrature of the estimator's own code;
+  // REBAR on multilinear tables by the exact reduction above.
+  const auto* rebar = dynamic_cast<const Rebar*>(&est);
+  const auto* relax = dynamic_cast<const Relax*>(&est);
+  if ((rebar || relax) && m.problem->family() == Family::bernoulli && m.problem->has_relaxation()) {
+    if (m.sample_dim() == 1) {
+      std::vector<double> u(1), v(1), g(1), scratch(16);
+      const Integral r = integrate_unit_square(
+          [&](double uu, double vv) {
+            u[0] = uu;
+            v[0] = vv;
+            if (rebar) rebar->evaluate(m, u, v, scratch, g);
+            else relax->evaluate(m, u, v, g);
+            return g[0];
+          },
+          std::get<BernoulliLogits>(m.dist).probs0[0]);
+      return EstimatorMean{{r.value}, {r.error}, "2-D Gauss-Kronrod over (u, v) of the estimator's code"};
+    }
+    if (rebar && rebar->info().claimed_unbiased && m.problem->relaxation_is_multilinear())
+      return rebar_multilinear(m, rebar->temperature(), rebar->eta());
+    return std::nullopt;
+  }
   // NVIL with frozen (c, s): E ĝ = E[(f - c) ∇ log p] / s = ∇L / s exactly (E ∇ log p = 0).
   if (const auto* nvil = dynamic_cast<const Nvil*>(&est); nvil != nullptr && exact_available(m, ExactMethod::automatic)) {
     const ExactGradient g = exact_gradient(m);

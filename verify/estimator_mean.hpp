@@ -10,6 +10,9 @@
 //   needing only the one-dimensional integrals E z_i and E z_i(1 - z_i).
 // - One variable (the toy): E ĝ = ∫_0^1 ĝ(u) du directly.
 // NVIL (estimators/nvil.hpp) with its frozen baseline and scale s: E ĝ = ∇L / s.
+// REBAR and RELAX (and the planted REBAR bug) on one Bernoulli variable: a 2-D Gauss–Kronrod
+// integral over (u, v) of the estimator's own code. REBAR on Bernoulli tables: given b the z̃_j
+// are independent, so every term reduces to a sum over b of products of 1-D integrals.
 // Integrals: Boost.Math's adaptive Gauss–Kronrod (61 points) on (0, u*) and (u*, 1) with
 // u* = σ(-θ_i), where b jumps and z changes fastest. The error is 2 × Boost's estimate plus 4ε of
 // ∫|integrand| (see exact.cpp), propagated through the products to first order.
