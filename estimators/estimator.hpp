@@ -48,6 +48,14 @@ class Estimator {
   /// Writes one gradient sample (model.theta_dim() values) to `grad`.
   virtual void sample(const Model& model, Noise& noise, std::span<double> scratch,
                       std::span<double> grad) const = 0;
+  /// When one sample's only randomness is `draws()` independent draws x ~ p_θ (REINFORCE: 1,
+  /// RLOO and VIMCO: K), value_at gives the sample for given draws `xs` (draws × sample_dim,
+  /// row-major) — so verify/ can enumerate its exact mean and variance. 0 (the default): other noise.
+  virtual int draws() const { return 0; }
+  /// The sample for the draws `xs`; `scratch` has scratch_size(model) doubles. Throws
+  /// std::logic_error when draws() is 0.
+  virtual void value_at(const Model& model, std::span<const double> xs, std::span<double> scratch,
+                        std::span<double> grad) const;
   /// Samples (seed, block, 0..count-1), row-major into `out` (count × theta_dim). `work` is
   /// memory the estimator may resize and reuse across calls.
   virtual void sample_block(const Model& model, std::uint64_t seed, std::uint64_t block,

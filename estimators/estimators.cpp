@@ -7,6 +7,9 @@
 namespace estcheck {
 
 void Estimator::check(const Problem&) const {}
+void Estimator::value_at(const Model&, std::span<const double>, std::span<double>, std::span<double>) const {
+  throw std::logic_error("Estimator::value_at: '" + info().spec + "' has noise besides its draws");
+}
 void Estimator::prepare(const Model&) {}
 
 void Estimator::sample_block(const Model& m, std::uint64_t seed, std::uint64_t block,
@@ -29,6 +32,11 @@ void Reinforce::sample(const Model& m, Noise& noise, std::span<double> scratch,
                        std::span<double> grad) const {
   const auto x = scratch.first(m.sample_dim());
   estcheck::sample(m.dist, noise, x);
+  value_at(m, x, scratch, grad);
+}
+
+void Reinforce::value_at(const Model& m, std::span<const double> x, std::span<double>,
+                         std::span<double> grad) const {
   const double weight = m.f(x) - baseline_;
   score(m.dist, x, grad);
   for (double& g : grad) g *= weight;
@@ -84,13 +92,18 @@ void Rloo::sample(const Model& m, Noise& noise, std::span<double> scratch,
                   std::span<double> grad) const {
   const std::size_t n = m.sample_dim(), K = static_cast<std::size_t>(k_);
   const auto xs = scratch.first(K * n);
-  const auto fs = scratch.subspan(K * n, K);
-  const auto s = scratch.subspan(K * (n + 1), m.theta_dim());
+  for (std::size_t k = 0; k < K; ++k) estcheck::sample(m.dist, noise, xs.subspan(k * n, n));
+  value_at(m, xs, scratch.subspan(K * n), grad);
+}
+
+void Rloo::value_at(const Model& m, std::span<const double> xs, std::span<double> scratch,
+                    std::span<double> grad) const {
+  const std::size_t n = m.sample_dim(), K = static_cast<std::size_t>(k_);
+  const auto fs = scratch.first(K);
+  const auto s = scratch.subspan(K, m.theta_dim());
   double fbar = 0.0;
   for (std::size_t k = 0; k < K; ++k) {
-    const auto x = xs.subspan(k * n, n);
-    estcheck::sample(m.dist, noise, x);
-    fs[k] = m.f(x);
+    fs[k] = m.f(xs.subspan(k * n, n));
     fbar += fs[k];
   }
   fbar /= static_cast<double>(K);
@@ -116,6 +129,19 @@ void Reparam::check(const Problem& problem) const {
                           "(the gaussian-* problems)",
                       "'reparam' on the " + std::string(to_string(problem.family())) +
                           " problem '" + problem.spec() + "'");
+}
+
+// Given the draw x, ε = (x - μ)/σ (for verify/'s quadrature over x; sample() keeps its own ε).
+void Reparam::value_at(const Model& m, std::span<const double> x, std::span<double> scratch,
+                       std::span<double> grad) const {
+  const auto& d = std::get<DiagGaussian>(m.dist);
+  const std::size_t n = d.size();
+  const auto df = scratch.first(n);
+  m.problem->gradient(x, df);
+  for (std::size_t i = 0; i < n; ++i) {
+    grad[i] = df[i];
+    grad[n + i] = df[i] * (x[i] - d.mu[i]);  // = ∇f σ ε with ε = (x - μ)/σ
+  }
 }
 
 void Reparam::sample(const Model& m, Noise& noise, std::span<double> scratch,

@@ -45,6 +45,11 @@ void Nvil::sample(const Model& m, Noise& noise, std::span<double> scratch,
                   std::span<double> grad) const {
   const auto x = scratch.first(m.sample_dim());
   estcheck::sample(m.dist, noise, x);
+  value_at(m, x, scratch, grad);
+}
+
+void Nvil::value_at(const Model& m, std::span<const double> x, std::span<double>,
+                    std::span<double> grad) const {
   const double w = (m.f(x) - c_) / scale();
   score(m.dist, x, grad);
   for (double& g : grad) g *= w;

@@ -31,6 +31,9 @@ class Nvil final : public Estimator {
   std::size_t scratch_size(const Model& m) const override { return m.sample_dim(); }
   void sample(const Model& m, Noise& noise, std::span<double> scratch,
               std::span<double> grad) const override;
+  int draws() const override { return 1; }
+  void value_at(const Model& m, std::span<const double> xs, std::span<double> scratch,
+                std::span<double> grad) const override;
   double baseline() const { return c_; }
   /// The divisor s = max(1, √v) (1 without normalization): E ĝ = ∇L / s.
   double scale() const;

@@ -17,6 +17,9 @@ class Reinforce final : public Estimator {
   std::size_t scratch_size(const Model& m) const override { return m.sample_dim(); }
   void sample(const Model& m, Noise& noise, std::span<double> scratch,
               std::span<double> grad) const override;
+  int draws() const override { return 1; }
+  void value_at(const Model& m, std::span<const double> xs, std::span<double> scratch,
+                std::span<double> grad) const override;
   void sample_block(const Model& m, std::uint64_t seed, std::uint64_t block, std::size_t count,
                     std::vector<double>& work, std::span<double> out) const override;
 

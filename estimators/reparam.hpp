@@ -20,6 +20,9 @@ class Reparam final : public Estimator {
   std::size_t scratch_size(const Model& m) const override { return 3 * m.sample_dim(); }
   void sample(const Model& m, Noise& noise, std::span<double> scratch,
               std::span<double> grad) const override;
+  int draws() const override { return 1; }
+  void value_at(const Model& m, std::span<const double> xs, std::span<double> scratch,
+                std::span<double> grad) const override;
 
  private:
   EstimatorInfo info_;

@@ -21,6 +21,9 @@ class Rloo final : public Estimator {
   }
   void sample(const Model& m, Noise& noise, std::span<double> scratch,
               std::span<double> grad) const override;
+  int draws() const override { return k_; }
+  void value_at(const Model& m, std::span<const double> xs, std::span<double> scratch,
+                std::span<double> grad) const override;
 
  private:
   int k_;

@@ -17,12 +17,18 @@ Vimco::Vimco(int k)
 void Vimco::sample(const Model& m, Noise& noise, std::span<double> scratch,
                    std::span<double> grad) const {
   const std::size_t n = m.sample_dim(), K = static_cast<std::size_t>(k_);
-  const auto xs = scratch.first(K * n), fs = scratch.subspan(K * n, K),
-             logs = scratch.subspan(K * (n + 1), K), s = scratch.subspan(K * (n + 2), m.theta_dim());
+  const auto xs = scratch.first(K * n);
+  for (std::size_t k = 0; k < K; ++k) estcheck::sample(m.dist, noise, xs.subspan(k * n, n));
+  value_at(m, xs, scratch.subspan(K * n), grad);
+}
+
+void Vimco::value_at(const Model& m, std::span<const double> xs, std::span<double> scratch,
+                     std::span<double> grad) const {
+  const std::size_t n = m.sample_dim(), K = static_cast<std::size_t>(k_);
+  const auto fs = scratch.first(K), logs = scratch.subspan(K, K), s = scratch.subspan(2 * K, m.theta_dim());
   double sum_f = 0.0, sum_log = 0.0;
   for (std::size_t k = 0; k < K; ++k) {
     const auto x = xs.subspan(k * n, n);
-    estcheck::sample(m.dist, noise, x);
     fs[k] = m.f(x);
     logs[k] = std::log(fs[k]);  // NaN for f <= 0: counted by the harness
     sum_f += fs[k];

@@ -22,6 +22,9 @@ class Vimco final : public Estimator {
   }
   void sample(const Model& m, Noise& noise, std::span<double> scratch,
               std::span<double> grad) const override;
+  int draws() const override { return k_; }
+  void value_at(const Model& m, std::span<const double> xs, std::span<double> scratch,
+                std::span<double> grad) const override;
 
  private:
   int k_;

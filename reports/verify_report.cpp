@@ -36,6 +36,12 @@ nlohmann::json to_json(const ExactReport& r) {
           {"objective_error_bound", r.exact.objective_error},
           {"gradient_error_bound", r.exact.error},
           {"support_points", r.exact.support_points}};
+  if (r.estimator_moments) {
+    j["estimator"] = r.estimator;
+    j["estimator_variance"] = r.estimator_moments->variance;
+    j["estimator_variance_error_bound"] = r.estimator_moments->variance_error;
+    j["estimator_moments_method"] = r.estimator_moments->method;
+  }
   if (r.estimator_mean) {
     j["estimator"] = r.estimator;
     j["estimator_mean"] = r.estimator_mean->mean;
@@ -94,6 +100,10 @@ nlohmann::json to_json(const VerifyReport& r) {
       {"reason", t.reason},
       {"elapsed_s", r.run.elapsed_s}};
   if (t.samples_for_tolerance) j["samples_for_tolerance_estimate"] = *t.samples_for_tolerance;
+  if (r.estimator_moments) {
+    j["exact_estimator_variance"] = r.estimator_moments->variance;
+    j["exact_estimator_variance_error_bound"] = r.estimator_moments->variance_error;
+  }
   if (r.estimator_mean) {
     j["exact_estimator_mean"] = r.estimator_mean->mean;
     j["exact_bias"] = difference(r.estimator_mean->mean, t.exact);
@@ -139,6 +149,12 @@ void write_text(std::ostream& out, const ExactReport& r) {
   for (std::size_t i = 0; i < r.exact.gradient.size(); ++i)
     out << "  [" << i << "] " << std::setw(25) << sci(r.exact.gradient[i], 17) << "  (error <= "
         << sci(r.exact.error[i], 2) << ")\n";
+  if (r.estimator_moments) {
+    out << "estimator " << r.estimator << ": exact variance (" << r.estimator_moments->method << ")\n";
+    for (std::size_t i = 0; i < r.estimator_moments->variance.size(); ++i)
+      out << "  [" << i << "] " << std::setw(25) << sci(r.estimator_moments->variance[i], 17) << "  (error <= "
+          << sci(r.estimator_moments->variance_error[i], 2) << ")\n";
+  }
   if (!r.estimator_mean) return;
   out << "estimator " << r.estimator << ": exact mean (" << r.estimator_mean->method << ")\n";
   for (std::size_t i = 0; i < r.estimator_mean->mean.size(); ++i)
@@ -177,6 +193,8 @@ void write_text(std::ostream& out, const VerifyReport& r) {
     out << "  " << std::setw(5) << i << std::setw(25) << sci(t.exact[i], 12) << std::setw(25)
         << sci(t.mean[i], 12) << std::setw(13) << sci(t.std_error[i], 3) << std::setw(11)
         << sci(t.p_value[i], 3) << "\n";
+  if (r.estimator_moments)
+    out << "  exact estimator variance " << vec(r.estimator_moments->variance) << "\n";
   if (r.estimator_mean)
     out << "  exact estimator mean " << vec(r.estimator_mean->mean) << ", exact bias "
         << vec(difference(r.estimator_mean->mean, t.exact)) << "\n";

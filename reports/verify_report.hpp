@@ -24,6 +24,7 @@ struct ExactReport {
   ExactGradient exact;
   std::string estimator;                    ///< with --estimator: its canonical spec
   std::optional<EstimatorMean> estimator_mean;
+  std::optional<EstimatorMoments> estimator_moments;  ///< exact mean and variance, when known
 };
 
 struct VerifyReport {
@@ -38,6 +39,7 @@ struct VerifyReport {
   RunResult run;
   BiasTest test;
   std::optional<EstimatorMean> estimator_mean;  ///< the exact E[ĝ], when an oracle knows it
+  std::optional<EstimatorMoments> estimator_moments;  ///< the exact E[ĝ] and Var[ĝ], when known
 };
 
 /// `estcheck bias-curve`: the exact bias of an estimator against one of its parameters.

@@ -327,10 +327,21 @@ TEST(Cli, ExactWithEstimatorReportsItsExactBias) {
     EXPECT_TRUE(j.contains(key)) << key;
   EXPECT_EQ(j["bias"][0].get<double>(), j["estimator_mean"][0].get<double>() - j["gradient"][0].get<double>());
   EXPECT_GT(std::abs(j["bias"][0].get<double>()), 1e-3);
-  // An estimator without an exact-mean oracle is an input error naming --estimator.
-  const CliResult bad = run({"exact", "toy", "--theta", "1", "--estimator", "reinforce"});
+  // An estimator without an exact oracle (arm: its noise is continuous and no oracle covers it)
+  // is an input error naming --estimator.
+  const CliResult bad = run({"exact", "toy", "--theta", "1", "--estimator", "arm"});
   EXPECT_EQ(bad.code, 2);
   EXPECT_NE(bad.err.find("--estimator"), std::string::npos) << bad.err;
+}
+
+TEST(Cli, ExactWithEstimatorReportsTheExactVariance) {
+  const CliResult r = run({"exact", "toy:t=0.45", "--theta", "0.3", "--estimator", "reinforce", "--json", "-"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const json j = json::parse(r.out);
+  EXPECT_TRUE(j.contains("estimator_variance"));
+  EXPECT_GT(j["estimator_variance"][0].get<double>(), 0.0);
+  const CliResult v = run({"verify", "toy:t=0.45", "reinforce", "--theta", "0.3", "--samples", "5000", "--json", "-"});
+  EXPECT_TRUE(json::parse(v.out).contains("exact_estimator_variance"));
 }
 
 TEST(Cli, VerifyReportsTheExactBiasBesideTheMonteCarloOne) {

@@ -192,10 +192,14 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
         est->prepare(model);
         rep.estimator = est->info().spec;
         rep.estimator_mean = exact_estimator_mean(*est, model);
+        rep.estimator_moments = exact_estimator_moments(*est, model);
+        if (rep.estimator_moments && !rep.estimator_mean)
+          rep.estimator_mean = EstimatorMean{rep.estimator_moments->mean, rep.estimator_moments->mean_error,
+                                             rep.estimator_moments->method};
         if (!rep.estimator_mean)
           raise_input_error("--estimator",
-                            "an estimator with an exact-mean oracle on this problem (concrete or "
-                            "straight-through on toy or a bernoulli table)",
+                            "an estimator with an exact oracle on this problem (see 'estcheck exact' "
+                            "in README.md)",
                             "'" + rep.estimator + "'");
       }
       if (json_path.empty()) write_text(out, rep);
@@ -272,6 +276,7 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     rep.run = run_estimator(*estimator, model, run);
     rep.test = test_bias(rep.run, rep.exact, test);
     rep.estimator_mean = exact_estimator_mean(*estimator, model);
+    if (estimator->info().objective_samples == 0) rep.estimator_moments = exact_estimator_moments(*estimator, model);
     if (json_path != "-") write_text(out, rep);
     if (!json_path.empty()) write_json(to_json(rep), json_path, out);
     return exit_code(rep.test.verdict);

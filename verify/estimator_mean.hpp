@@ -36,4 +36,16 @@ struct EstimatorMean {
 /// std::nullopt otherwise.
 std::optional<EstimatorMean> exact_estimator_mean(const Estimator& estimator, const Model& model);
 
+struct EstimatorMoments {
+  std::vector<double> mean, variance;              ///< per coordinate
+  std::vector<double> mean_error, variance_error;  ///< absolute error bounds (estimates for quadrature)
+  std::string method;
+};
+
+/// E[ĝ] and Var[ĝ] per coordinate, exactly, for estimators whose only randomness is their draws
+/// (Estimator::draws() > 0: reinforce, rloo, nvil, vimco, reparam): by enumerating every tuple of
+/// draws on finite supports (at most 2^22 tuples), or by Gauss–Kronrod quadrature over ε for
+/// one-dimensional Gaussian problems (split at f's breakpoints). std::nullopt otherwise.
+std::optional<EstimatorMoments> exact_estimator_moments(const Estimator& estimator, const Model& model);
+
 }  // namespace estcheck
