@@ -163,6 +163,47 @@ void write_text(std::ostream& out, const ExactReport& r) {
         << sci(r.estimator_mean->error[i], 2) << ")\n";
 }
 
+nlohmann::json to_json(const CompareReport& r) {
+  const CompareResult& c = r.result;
+  nlohmann::json comps = nlohmann::json::array();
+  auto iv = [](const RatioInterval& x) { return nlohmann::json{{"ratio", x.ratio}, {"lower", x.lower}, {"upper", x.upper}}; };
+  for (const auto& cmp : c.comparisons) {
+    nlohmann::json per = nlohmann::json::array();
+    for (const auto& x : cmp.per_coordinate) per.push_back(iv(x));
+    nlohmann::json j = {{"reference", c.estimators[0]}, {"other", cmp.other}, {"per_coordinate", per},
+                        {"trace", iv(cmp.trace)}};
+    if (cmp.exact_ratio) {
+      j["exact_ratio"] = *cmp.exact_ratio;
+      j["exact_trace_ratio"] = *cmp.exact_trace_ratio;
+      j["exact_trace_ratio_error_bound"] = *cmp.exact_trace_ratio_error;
+    }
+    comps.push_back(j);
+  }
+  return {{"schema_version", kJsonSchemaVersion}, {"command", "compare"}, {"problem", r.problem},
+          {"theta", r.theta}, {"estimators", c.estimators}, {"samples", c.samples}, {"seed", r.seed},
+          {"threads", r.threads}, {"alpha", c.alpha}, {"min_reduction", c.min_reduction},
+          {"interval", "delta method on log(Var A / Var B), paired samples (common random numbers), Bonferroni over comparisons"},
+          {"critical_value", c.z}, {"variance", c.variance}, {"trace", c.trace}, {"nonfinite", c.nonfinite},
+          {"comparisons", comps}, {"verdict", to_string(c.verdict)}, {"reason", c.reason}, {"elapsed_s", c.elapsed_s}};
+}
+
+void write_text(std::ostream& out, const CompareReport& r) {
+  const CompareResult& c = r.result;
+  out << "estcheck compare on " << r.problem << " at theta = " << vec(r.theta) << "\n"
+      << "  samples " << c.samples << " per estimator (seed " << r.seed << ", common random numbers), alpha = "
+      << c.alpha << "\n";
+  for (std::size_t e = 0; e < c.estimators.size(); ++e)
+    out << "  " << std::left << std::setw(40) << c.estimators[e] << std::right << " variance " << vec(c.variance[e])
+        << ", trace " << sci(c.trace[e]) << "\n";
+  for (const auto& cmp : c.comparisons) {
+    out << "  Var(" << c.estimators[0] << ") / Var(" << cmp.other << "): trace " << sci(cmp.trace.ratio, 4) << " ["
+        << sci(cmp.trace.lower, 4) << ", " << sci(cmp.trace.upper, 4) << "]";
+    if (cmp.exact_trace_ratio) out << ", exact " << sci(*cmp.exact_trace_ratio, 4);
+    out << "\n";
+  }
+  out << "  verdict: " << to_string(c.verdict) << " - " << c.reason << "\n";
+}
+
 void write_text(std::ostream& out, const BiasCurveReport& r) {
   out << "exact bias of " << r.estimator << " on " << r.problem << " at theta = " << vec(r.theta)
       << " against " << r.param << "\n"

@@ -2,6 +2,7 @@
 // in docs/json.md) and as text for a terminal; and the one way estcheck writes an output file.
 #pragma once
 
+#include "verify/compare.hpp"
 #include "verify/estimator_mean.hpp"
 #include "verify/exact.hpp"
 #include "verify/harness.hpp"
@@ -56,6 +57,17 @@ struct BiasCurveReport {
 nlohmann::json to_json(const ExactReport& r);
 nlohmann::json to_json(const VerifyReport& r);
 nlohmann::json to_json(const BiasCurveReport& r);
+
+/// `estcheck compare`.
+struct CompareReport {
+  std::string problem;
+  std::vector<double> theta;
+  std::uint64_t seed = 0;
+  int threads = 0;
+  CompareResult result;
+};
+nlohmann::json to_json(const CompareReport& r);
+void write_text(std::ostream& out, const CompareReport& r);
 void write_text(std::ostream& out, const BiasCurveReport& r);
 void write_text(std::ostream& out, const ExactReport& r);
 void write_text(std::ostream& out, const VerifyReport& r);

@@ -355,6 +355,30 @@ TEST(Cli, VerifyReportsTheExactBiasBesideTheMonteCarloOne) {
                                 "--json", "-"}).out).contains("exact_bias"));
 }
 
+TEST(Cli, Compare) {
+  const CliResult r = run({"compare", "toy:t=0.499", "reinforce", "rloo:k=2", "arm", "--theta", "0",
+                           "--samples", "20000", "--json", "-"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const json j = json::parse(r.out);
+  ASSERT_EQ(j["comparisons"].size(), 2u);
+  for (const char* key : {"estimators", "variance", "trace", "comparisons", "verdict", "alpha", "min_reduction"})
+    EXPECT_TRUE(j.contains(key)) << key;
+  EXPECT_TRUE(j["comparisons"][0].contains("exact_trace_ratio"));  // both variances exact here
+  EXPECT_GT(j["comparisons"][0]["trace"]["lower"].get<double>(), 1.0);
+  // A baseline that increases the variance: fail, exit 1.
+  EXPECT_EQ(run({"compare", "toy:t=0.45", "reinforce", "reinforce:baseline=-3", "--theta", "0.5", "--samples",
+                 "20000"}).code, 1);
+  for (const std::vector<std::string>& bad :
+       {std::vector<std::string>{"compare", "toy", "reinforce", "--theta", "0"},
+        std::vector<std::string>{"compare", "toy", "reinforce", "nope", "--theta", "0"},
+        std::vector<std::string>{"compare", "toy", "reinforce", "arm", "--theta", "0", "--min-reduction", "0"},
+        std::vector<std::string>{"compare", "toy", "reinforce", "reparam", "--theta", "0"}}) {
+    const CliResult e = run(bad);
+    EXPECT_EQ(e.code, 2) << e.out;
+    EXPECT_FALSE(e.err.empty());
+  }
+}
+
 TEST(Cli, BiasCurve) {
   const CliResult r = run({"bias-curve", "toy:t=0.45", "concrete", "--theta", "1", "--param",
                            "temperature=0.1:2:5", "--json", "-"});

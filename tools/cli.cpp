@@ -140,7 +140,16 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   add_common(exact);
   exact->add_option("--estimator", estimator_text,
                     "Also the estimator's exact mean and bias (concrete, straight-through)");
-  std::string param_text;
+  std::string param_text, reduction_text = "1";
+  std::vector<std::string> compare_specs;
+  auto* cmp = app.add_subcommand("compare", "Variance ratios of estimators, with intervals");
+  add_common(cmp);
+  cmp->add_option("ESTIMATORS", compare_specs, "The reference estimator, then the others")->required();
+  cmp->add_option("--samples", samples_text, "Samples per estimator (default 1000000)");
+  cmp->add_option("--seed", seed_text, "Seed of the shared noise streams (default 1)");
+  cmp->add_option("--threads", threads_text, "Worker threads (default 0: every core)");
+  cmp->add_option("--alpha", alpha_text, "Family-wise error rate over the comparisons (default 0.001)");
+  cmp->add_option("--min-reduction", reduction_text, "Claim Var(reference)/Var(other) >= R (default 1)");
   auto* curve = app.add_subcommand("bias-curve", "Exact bias of an estimator against one parameter");
   add_common(curve);
   curve->add_option("ESTIMATOR", estimator_text, "Estimator name (concrete, straight-through)")->required();
@@ -176,7 +185,7 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
       list_command(list_json, list_mutants, out);
       return 0;
     }
-    CLI::App* used = exact->parsed() ? exact : curve->parsed() ? curve : verify;
+    CLI::App* used = exact->parsed() ? exact : curve->parsed() ? curve : cmp->parsed() ? cmp : verify;
     if (!json_path.empty() || used->count("--json")) check_output_path(json_path);
     const auto problem = make_problem(problem_text, "PROBLEM");
     const std::vector<double> theta = parse_theta(theta_parts);
@@ -248,6 +257,32 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
       if (json_path != "-") write_text(out, rep);
       if (!json_path.empty()) write_json(to_json(rep), json_path, out);
       return 0;
+    }
+    if (cmp->parsed()) {
+      if (compare_specs.size() < 2)
+        raise_input_error("ESTIMATORS", "a reference estimator and at least one other", std::to_string(compare_specs.size()));
+      const Model model = make_model(*problem, theta, "--theta");
+      std::vector<std::unique_ptr<Estimator>> owned;
+      std::vector<const Estimator*> ests;
+      for (const auto& spec : compare_specs) {
+        owned.push_back(make_estimator(spec, "ESTIMATORS"));
+        owned.back()->check(*problem);
+        owned.back()->prepare(model);
+        ests.push_back(owned.back().get());
+      }
+      CompareOptions co;
+      co.run.samples = parse_count("--samples", samples_text, 2, "an integer >= 2");
+      co.run.seed = parse_count("--seed", seed_text, 0, "an integer in [0, 2^64)");
+      const std::uint64_t threads = parse_count("--threads", threads_text, 0, "an integer >= 0 (0: every core)");
+      if (threads > 4096) raise_input_error("--threads", "an integer in [0, 4096]", "'" + threads_text + "'");
+      co.run.threads = static_cast<int>(threads);
+      co.alpha = parse_double("--alpha", alpha_text);
+      co.min_reduction = parse_double("--min-reduction", reduction_text);
+      CompareReport rep{problem->spec(), theta, co.run.seed, co.run.threads > 0 ? co.run.threads : default_threads(),
+                        compare_estimators(ests, model, co)};
+      if (json_path != "-") write_text(out, rep);
+      if (!json_path.empty()) write_json(to_json(rep), json_path, out);
+      return exit_code(rep.result.verdict);
     }
     const auto estimator = make_estimator(estimator_text, "ESTIMATOR");
     estimator->check(*problem);

@@ -1,0 +1,166 @@
+// verify/compare.cpp — see compare.hpp.
+#include "verify/compare.hpp"
+
+#include "estimators/error.hpp"
+#include "verify/estimator_mean.hpp"
+
+#include <boost/math/distributions/normal.hpp>
+#include <oneapi/tbb/blocked_range.h>
+#include <oneapi/tbb/parallel_reduce.h>
+#include <oneapi/tbb/partitioner.h>
+#include <oneapi/tbb/task_arena.h>
+
+#include <chrono>
+#include <cmath>
+#include <limits>
+
+namespace estcheck {
+namespace {
+
+/// Σ U and Σ U² per comparison, per coordinate plus the trace (index d).
+struct USums {
+  std::vector<double> s1, s2;
+};
+
+}  // namespace
+
+CompareResult compare_estimators(const std::vector<const Estimator*>& ests, const Model& m,
+                                 const CompareOptions& o) {
+  if (ests.size() < 2) raise_input_error("ESTIMATOR", "at least two estimators to compare", std::to_string(ests.size()));
+  if (!(o.alpha > 0.0 && o.alpha < 1.0)) raise_input_error("--alpha", "a number in (0, 1)", format_double(o.alpha));
+  if (!(o.min_reduction > 0.0) || !std::isfinite(o.min_reduction))
+    raise_input_error("--min-reduction", "a finite number > 0", format_double(o.min_reduction));
+  const auto start = std::chrono::steady_clock::now();
+  const std::size_t E = ests.size(), d = m.theta_dim(), C = E - 1;
+  CompareResult r;
+  r.alpha = o.alpha;
+  r.min_reduction = o.min_reduction;
+  r.samples = o.run.samples;
+  // Pass 1: each estimator's moments (the harness; same seed = common random numbers).
+  std::vector<RunResult> runs;
+  for (const Estimator* e : ests) {
+    r.estimators.push_back(e->info().spec);
+    runs.push_back(run_estimator(*e, m, o.run));
+    r.variance.push_back(runs.back().moments.variance());
+    double t = 0.0;
+    for (double v : r.variance.back()) t += v;
+    r.trace.push_back(t);
+    r.nonfinite.push_back(runs.back().nonfinite);
+  }
+  const boost::math::normal_distribution<double> n01;
+  r.z = boost::math::quantile(boost::math::complement(n01, o.alpha / (2.0 * static_cast<double>(C))));
+  for (std::uint64_t nf : r.nonfinite)
+    if (nf > 0) {
+      r.verdict = Verdict::error;
+      r.reason = "an estimator produced NaN or infinite samples; no verdict";
+      return r;
+    }
+  // Pass 2: Σ U, Σ U² over the same paired samples.
+  const std::uint64_t blocks = (o.run.samples + kBlockSize - 1) / kBlockSize;
+  USums identity{std::vector<double>(C * (d + 1), 0.0), std::vector<double>(C * (d + 1), 0.0)};
+  auto leaf = [&](const tbb::blocked_range<std::uint64_t>& range, USums acc) {
+    std::vector<std::vector<double>> work(E), out(E);
+    std::vector<double> ua(d);
+    for (std::uint64_t b = range.begin(); b != range.end(); ++b) {
+      const std::uint64_t count = std::min(kBlockSize, o.run.samples - b * kBlockSize);
+      for (std::size_t e = 0; e < E; ++e) {
+        out[e].resize(count * d);
+        ests[e]->sample_block(m, o.run.seed, b, count, work[e], out[e]);
+      }
+      for (std::uint64_t t = 0; t < count; ++t) {
+        double ta = 0.0;  // the reference's trace term
+        for (std::size_t i = 0; i < d; ++i) {
+          const double dev = out[0][t * d + i] - runs[0].moments.mean[i];
+          ua[i] = dev * dev;
+          ta += dev * dev;
+        }
+        for (std::size_t c = 0; c < C; ++c) {
+          double tb = 0.0;
+          for (std::size_t i = 0; i < d; ++i) {
+            const double dev = out[c + 1][t * d + i] - runs[c + 1].moments.mean[i];
+            tb += dev * dev;
+            const double u = ua[i] / r.variance[0][i] - dev * dev / r.variance[c + 1][i];
+            acc.s1[c * (d + 1) + i] += u;
+            acc.s2[c * (d + 1) + i] += u * u;
+          }
+          const double u = ta / r.trace[0] - tb / r.trace[c + 1];
+          acc.s1[c * (d + 1) + d] += u;
+          acc.s2[c * (d + 1) + d] += u * u;
+        }
+      }
+    }
+    return acc;
+  };
+  auto join = [](USums a, const USums& b) {
+    for (std::size_t k = 0; k < a.s1.size(); ++k) {
+      a.s1[k] += b.s1[k];
+      a.s2[k] += b.s2[k];
+    }
+    return a;
+  };
+  tbb::task_arena arena(o.run.threads > 0 ? o.run.threads : tbb::task_arena::automatic);
+  const USums sums = arena.execute([&] {
+    return tbb::parallel_deterministic_reduce(tbb::blocked_range<std::uint64_t>(0, blocks, 1), identity, leaf,
+                                              join, tbb::simple_partitioner());
+  });
+  const double n = static_cast<double>(o.run.samples);
+  const double levels = blocks > 1 ? std::ceil(std::log2(static_cast<double>(blocks))) : 0.0;
+  const double rounding =
+      4.0 * (static_cast<double>(kBlockSize) + 4.0 * levels + 8.0) * std::numeric_limits<double>::epsilon();
+  auto interval = [&](double ratio, std::size_t k) {
+    const double mean_u = sums.s1[k] / n;
+    const double var_u = std::max(0.0, sums.s2[k] / n - mean_u * mean_u);
+    const double half = r.z * std::sqrt(var_u / n) + rounding;
+    return RatioInterval{ratio, ratio * std::exp(-half), ratio * std::exp(half)};
+  };
+  // Exact variances, where known, for the exact ratios.
+  std::vector<std::optional<EstimatorMoments>> exact(E);
+  for (std::size_t e = 0; e < E; ++e)
+    if (ests[e]->info().objective_samples == 0) exact[e] = exact_estimator_moments(*ests[e], m);
+  bool any_fail = false, all_pass = true;
+  std::string worst;
+  for (std::size_t c = 0; c < C; ++c) {
+    Comparison cmp;
+    cmp.other = r.estimators[c + 1];
+    for (std::size_t i = 0; i < d; ++i)
+      cmp.per_coordinate.push_back(interval(r.variance[0][i] / r.variance[c + 1][i], c * (d + 1) + i));
+    cmp.trace = interval(r.trace[0] / r.trace[c + 1], c * (d + 1) + d);
+    if (exact[0] && exact[c + 1]) {
+      std::vector<double> ratios;
+      double ta = 0.0, tb = 0.0, ea = 0.0, eb = 0.0;
+      for (std::size_t i = 0; i < d; ++i) {
+        ratios.push_back(exact[0]->variance[i] / exact[c + 1]->variance[i]);
+        ta += exact[0]->variance[i];
+        tb += exact[c + 1]->variance[i];
+        ea += exact[0]->variance_error[i];
+        eb += exact[c + 1]->variance_error[i];
+      }
+      cmp.exact_ratio = ratios;
+      cmp.exact_trace_ratio = ta / tb;
+      cmp.exact_trace_ratio_error = (ta / tb) * (ea / ta + eb / tb + 4.0 * std::numeric_limits<double>::epsilon());
+    }
+    if (cmp.trace.upper < o.min_reduction) {
+      any_fail = true;
+      worst = cmp.other;
+    }
+    if (cmp.trace.lower < o.min_reduction) all_pass = false;
+    r.comparisons.push_back(std::move(cmp));
+  }
+  const std::string rs = format_double(o.min_reduction);
+  if (any_fail) {
+    r.verdict = Verdict::fail;
+    r.reason = "Var(" + r.estimators[0] + ")/Var(" + worst + ") (traces) is below " + rs +
+               " with confidence 1 - alpha";
+  } else if (all_pass) {
+    r.verdict = Verdict::pass;
+    r.reason = "every variance ratio Var(" + r.estimators[0] + ")/Var(other) (traces) is at least " + rs +
+               " with family-wise confidence 1 - alpha";
+  } else {
+    r.verdict = Verdict::inconclusive;
+    r.reason = "some trace-ratio interval contains " + rs;
+  }
+  r.elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return r;
+}
+
+}  // namespace estcheck
