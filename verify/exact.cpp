@@ -30,12 +30,37 @@ const char* to_string(ExactMethod m) {
 namespace {
 
 constexpr double kEps = std::numeric_limits<double>::epsilon();
+constexpr std::uint64_t kChunk = 4096;  ///< support points (or tuples) per leaf of the reduction
 
 /// Partial sums over a range of support points: objective, gradient, and Σ|term| for the bounds.
 struct EnumSums {
   CompensatedSum objective, objective_abs;
   std::vector<CompensatedSum> grad, grad_abs;
 };
+
+EnumSums join_sums(EnumSums a, const EnumSums& b) {
+  a.objective.add(b.objective.value());
+  a.objective_abs.add(b.objective_abs.value());
+  for (std::size_t i = 0; i < a.grad.size(); ++i) {
+    a.grad[i].add(b.grad[i].value());
+    a.grad_abs[i].add(b.grad_abs[i].value());
+  }
+  return a;
+}
+
+/// Sums `leaf` over chunks [0, chunks) in the fixed tree of parallel_deterministic_reduce (grain 1,
+/// simple_partitioner): the same bits for any thread count. `leaf(range, acc)` adds its chunks.
+template <class Leaf>
+EnumSums reduce_chunks(std::uint64_t chunks, std::size_t dim, int threads, const Leaf& leaf) {
+  EnumSums identity;
+  identity.grad.resize(dim);
+  identity.grad_abs.resize(dim);
+  tbb::task_arena arena(threads > 0 ? threads : tbb::task_arena::automatic);
+  return arena.execute([&] {
+    return tbb::parallel_deterministic_reduce(tbb::blocked_range<std::uint64_t>(0, chunks, 1), identity, leaf,
+                                              join_sums, tbb::simple_partitioner());
+  });
+}
 
 ExactGradient enumerate(const Model& m, int threads) {
   const std::size_t n = m.sample_dim(), dim = m.theta_dim();
@@ -45,12 +70,7 @@ ExactGradient enumerate(const Model& m, int threads) {
         else return 0;
       },
       m.dist);
-  constexpr std::uint64_t kChunk = 4096;
   const std::uint64_t chunks = (points + kChunk - 1) / kChunk;
-  EnumSums identity;
-  identity.grad.resize(dim);
-  identity.grad_abs.resize(dim);
-
   auto leaf = [&](const tbb::blocked_range<std::uint64_t>& r, EnumSums acc) {
     std::vector<double> x(n), s(dim);
     for (std::uint64_t c = r.begin(); c != r.end(); ++c) {
@@ -72,21 +92,7 @@ ExactGradient enumerate(const Model& m, int threads) {
     }
     return acc;
   };
-  auto join = [](EnumSums a, const EnumSums& b) {
-    a.objective.add(b.objective.value());
-    a.objective_abs.add(b.objective_abs.value());
-    for (std::size_t i = 0; i < a.grad.size(); ++i) {
-      a.grad[i].add(b.grad[i].value());
-      a.grad_abs[i].add(b.grad_abs[i].value());
-    }
-    return a;
-  };
-  const int concurrency = threads > 0 ? threads : tbb::task_arena::automatic;
-  tbb::task_arena arena(concurrency);
-  const EnumSums total = arena.execute([&] {
-    return tbb::parallel_deterministic_reduce(tbb::blocked_range<std::uint64_t>(0, chunks, 1),
-                                              identity, leaf, join, tbb::simple_partitioner());
-  });
+  const EnumSums total = reduce_chunks(chunks, dim, threads, leaf);
   // Rounding bound: each term p·f·s carries relative error <= (n + 8)ε (exp of a sum of n
   // logs, two products, the score), each compensated sum adds <= 3ε relative to Σ|term|, and
   // the join tree adds <= 3ε per level (⌈log2 chunks⌉ levels). Bound = γ Σ|term|.
@@ -203,11 +209,7 @@ ExactGradient exact_multisample_gradient(const Model& m, int k, int threads) {
     score(m.dist, x, std::span(scores).subspan(j * dim, dim));
   }
   const auto total = static_cast<std::uint64_t>(tuples);
-  constexpr std::uint64_t kChunk = 4096;
   const std::uint64_t chunks = (total + kChunk - 1) / kChunk;
-  EnumSums identity;
-  identity.grad.resize(dim);
-  identity.grad_abs.resize(dim);
   auto leaf = [&](const tbb::blocked_range<std::uint64_t>& r, EnumSums acc) {
     std::vector<double> s(dim);
     for (std::uint64_t c = r.begin(); c != r.end(); ++c) {
@@ -231,20 +233,7 @@ ExactGradient exact_multisample_gradient(const Model& m, int k, int threads) {
     }
     return acc;
   };
-  auto join = [](EnumSums a, const EnumSums& b) {
-    a.objective.add(b.objective.value());
-    a.objective_abs.add(b.objective_abs.value());
-    for (std::size_t i = 0; i < a.grad.size(); ++i) {
-      a.grad[i].add(b.grad[i].value());
-      a.grad_abs[i].add(b.grad_abs[i].value());
-    }
-    return a;
-  };
-  tbb::task_arena arena(threads > 0 ? threads : tbb::task_arena::automatic);
-  const EnumSums sums = arena.execute([&] {
-    return tbb::parallel_deterministic_reduce(tbb::blocked_range<std::uint64_t>(0, chunks, 1), identity,
-                                              leaf, join, tbb::simple_partitioner());
-  });
+  const EnumSums sums = reduce_chunks(chunks, dim, threads, leaf);
   // Rounding: each term is a product of K probabilities (each <= (n+8)ε), a sum of K f's and a log
   // (<= (K+4)ε), and a sum of K scores (<= Kε relative to Σ|s|, bounded by the same Σ|term|·K);
   // compensated sums and the join tree as in enumerate().

@@ -12,6 +12,13 @@
 namespace estcheck {
 namespace {
 
+/// Throws InputError unless `p` has a finite (Bernoulli or categorical) family.
+void require_discrete(const std::string& spec, const Problem& p) {
+  if (p.family() == Family::gaussian)
+    raise_input_error("ESTIMATOR", "a Bernoulli or categorical problem for '" + spec + "'",
+                      "the gaussian problem '" + p.spec() + "'");
+}
+
 /// Shared plumbing: the info, and a scratch of `per_dim` × sample_dim plus theta_dim doubles.
 class Mutant : public Estimator {
  public:
@@ -79,11 +86,7 @@ class SignFlip final : public Mutant {
 class NoNormalizer final : public Mutant {
  public:
   NoNormalizer() : Mutant("mutant/score-no-normalizer", 1, "breaks reinforce's score", 1) {}
-  void check(const Problem& p) const override {
-    if (p.family() == Family::gaussian)
-      raise_input_error("ESTIMATOR", "a Bernoulli or categorical problem for '" + info_.spec + "'",
-                        "the gaussian problem '" + p.spec() + "'");
-  }
+  void check(const Problem& p) const override { require_discrete(info_.spec, p); }
   void sample(const Model& m, Noise& noise, std::span<double> s, std::span<double> g) const override {
     const auto x = s.first(m.sample_dim());
     estcheck::sample(m.dist, noise, x);
@@ -97,11 +100,7 @@ class NoNormalizer final : public Mutant {
 class ProbGradient final : public Mutant {
  public:
   ProbGradient() : Mutant("mutant/reinforce-prob-gradient", 1, "breaks reinforce (Williams 1992)", 1) {}
-  void check(const Problem& p) const override {
-    if (p.family() == Family::gaussian)
-      raise_input_error("ESTIMATOR", "a Bernoulli or categorical problem for '" + info_.spec + "'",
-                        "the gaussian problem '" + p.spec() + "'");
-  }
+  void check(const Problem& p) const override { require_discrete(info_.spec, p); }
   void sample(const Model& m, Noise& noise, std::span<double> s, std::span<double> g) const override {
     const auto x = s.first(m.sample_dim());
     estcheck::sample(m.dist, noise, x);
