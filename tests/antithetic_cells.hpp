@@ -9,11 +9,16 @@
 #pragma once
 
 #include "estimators/bernoulli.hpp"
+#include "estimators/problems.hpp"
+#include "verify/exact.hpp"
+
+#include <gtest/gtest.h>
 
 #include <algorithm>
 #include <array>
 #include <cmath>
 #include <functional>
+#include <limits>
 #include <vector>
 
 namespace estcheck::testing {
@@ -51,6 +56,30 @@ inline std::pair<std::vector<double>, std::vector<double>> cell_mean(
     }
   }
   return {mean, abs_sum};
+}
+
+/// For tables of 1 to 4 variables at moderate and extreme logits: the cell mean of `formula`
+/// (formula(model, u, g)) equals ∇L within the oracle's bound plus the cell sum's rounding,
+/// <= (per_variable·n + 3^n) ε Σ|terms| (products of n lengths, the formula's own operations —
+/// `per_variable` ε per variable — and a naive sum of 3^n terms).
+template <class Formula>
+void expect_cell_mean_is_gradient(const Formula& formula, double per_variable) {
+  const double eps = std::numeric_limits<double>::epsilon();
+  const std::vector<std::vector<double>> thetas{{0.7}, {-2.0, 0.3}, {1.0, -0.5, 6.0}, {0.1, 3.0, -4.0, 0.0}};
+  for (const auto& theta : thetas) {
+    const std::size_t n = theta.size();
+    std::vector<double> table(std::size_t{1} << n);
+    for (std::size_t k = 0; k < table.size(); ++k) table[k] = std::cos(1.3 * double(k)) + 0.2 * double(k);
+    auto p = make_table_problem(Family::bernoulli, table);
+    const Model m = make_model(*p, theta);
+    const ExactGradient exact = exact_gradient(m);
+    const auto [mean, abs_sum] = cell_mean(std::get<BernoulliLogits>(m.dist),
+                                           [&](const auto& u, auto& g) { formula(m, u, g); });
+    const double slack = per_variable * double(n) + std::pow(3.0, double(n));
+    for (std::size_t i = 0; i < n; ++i)
+      EXPECT_NEAR(mean[i], exact.gradient[i], exact.error[i] + slack * eps * abs_sum[i])
+          << "n = " << n << ", coordinate " << i;
+  }
 }
 
 }  // namespace estcheck::testing

@@ -48,20 +48,7 @@ TEST(Arm, SampleIsEquationFive) {
 // the oracle's bound plus the cell sum's rounding, <= (4n + 3^n) ε Σ|terms| (products of n
 // lengths, one f difference, a naive sum of 3^n terms).
 TEST(Arm, ExactMeanOverCellsIsTheGradient) {
-  const std::vector<std::vector<double>> thetas{{0.7}, {-2.0, 0.3}, {1.0, -0.5, 6.0}, {0.1, 3.0, -4.0, 0.0}};
-  for (const auto& theta : thetas) {
-    const std::size_t n = theta.size();
-    std::vector<double> table(std::size_t{1} << n);
-    for (std::size_t k = 0; k < table.size(); ++k) table[k] = std::cos(1.3 * double(k)) + 0.2 * double(k);
-    auto p = make_table_problem(Family::bernoulli, table);
-    const Model m = make_model(*p, theta);
-    const ExactGradient exact = exact_gradient(m);
-    const auto [mean, abs_sum] = testing::cell_mean(
-        std::get<BernoulliLogits>(m.dist), [&](const auto& u, auto& g) { arm_formula(m, u, g); });
-    for (std::size_t i = 0; i < n; ++i)
-      EXPECT_NEAR(mean[i], exact.gradient[i], exact.error[i] + (4.0 * double(n) + std::pow(3.0, double(n))) * kEps * abs_sum[i])
-          << "n = " << n << ", coordinate " << i;
-  }
+  testing::expect_cell_mean_is_gradient(arm_formula, 4.0);
 }
 
 TEST(Arm, RefusesNonBernoulliProblems) {
