@@ -172,6 +172,12 @@ nlohmann::json to_json(const CompareReport& r) {
     for (const auto& x : cmp.per_coordinate) per.push_back(iv(x));
     nlohmann::json j = {{"reference", c.estimators[0]}, {"other", cmp.other}, {"per_coordinate", per},
                         {"trace", iv(cmp.trace)}};
+    if (cmp.optimal_scale) {
+      j["optimal_scale"] = *cmp.optimal_scale;
+      j["optimal_trace_variance"] = *cmp.optimal_trace_variance;
+      j["optimal_scale_per_coordinate"] = cmp.optimal_scale_per_coordinate;
+      j["optimal_variance_per_coordinate"] = cmp.optimal_variance_per_coordinate;
+    }
     if (cmp.exact_ratio) {
       j["exact_ratio"] = *cmp.exact_ratio;
       j["exact_trace_ratio"] = *cmp.exact_trace_ratio;
@@ -200,6 +206,10 @@ void write_text(std::ostream& out, const CompareReport& r) {
         << sci(cmp.trace.lower, 4) << ", " << sci(cmp.trace.upper, 4) << "]";
     if (cmp.exact_trace_ratio) out << ", exact " << sci(*cmp.exact_trace_ratio, 4);
     out << "\n";
+    if (cmp.optimal_scale)
+      out << "    optimal scaling: A + s(B - A) with s = " << sci(*cmp.optimal_scale, 4) << " reaches trace variance "
+          << sci(*cmp.optimal_trace_variance, 4) << " (B itself is s = 1: trace "
+          << sci(c.trace[&cmp - &c.comparisons[0] + 1], 4) << ")\n";
   }
   out << "  verdict: " << to_string(c.verdict) << " - " << c.reason << "\n";
 }

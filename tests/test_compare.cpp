@@ -92,6 +92,15 @@ TEST(Compare, VerdictsAndReproducibility) {
   EXPECT_EQ(one.comparisons[0].trace.lower, two.comparisons[0].trace.lower);
   EXPECT_EQ(one.comparisons[0].trace.upper, two.comparisons[0].trace.upper);
   EXPECT_EQ(one.variance, two.variance);
+  // Optimal scaling: reported for unbiased pairs only, and never worse than either estimator
+  // (s = 0 and s = 1 are candidates), up to the rounding of the sums.
+  auto concrete = make_estimator("concrete");
+  o.run.threads = 0;
+  const CompareResult mixed = compare_estimators({reinforce.get(), worse.get(), concrete.get()}, m, o);
+  ASSERT_TRUE(mixed.comparisons[0].optimal_scale.has_value());
+  EXPECT_FALSE(mixed.comparisons[1].optimal_scale.has_value());  // concrete is biased
+  const double opt = *mixed.comparisons[0].optimal_trace_variance;
+  EXPECT_LE(opt, std::min(mixed.trace[0], mixed.trace[1]) * (1 + 1e-9));
 }
 
 }  // namespace

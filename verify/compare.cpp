@@ -17,9 +17,10 @@
 namespace estcheck {
 namespace {
 
-/// Σ U and Σ U² per comparison, per coordinate plus the trace (index d).
+/// Σ U and Σ U² per comparison, per coordinate plus the trace (index d), and Σ (a - ā)(b - b̄)
+/// per comparison and coordinate.
 struct USums {
-  std::vector<double> s1, s2;
+  std::vector<double> s1, s2, cross;
 };
 
 }  // namespace
@@ -57,7 +58,8 @@ CompareResult compare_estimators(const std::vector<const Estimator*>& ests, cons
     }
   // Pass 2: Σ U, Σ U² over the same paired samples.
   const std::uint64_t blocks = (o.run.samples + kBlockSize - 1) / kBlockSize;
-  USums identity{std::vector<double>(C * (d + 1), 0.0), std::vector<double>(C * (d + 1), 0.0)};
+  USums identity{std::vector<double>(C * (d + 1), 0.0), std::vector<double>(C * (d + 1), 0.0),
+                 std::vector<double>(C * d, 0.0)};
   auto leaf = [&](const tbb::blocked_range<std::uint64_t>& range, USums acc) {
     std::vector<std::vector<double>> work(E), out(E);
     std::vector<double> ua(d);
@@ -79,6 +81,7 @@ CompareResult compare_estimators(const std::vector<const Estimator*>& ests, cons
           for (std::size_t i = 0; i < d; ++i) {
             const double dev = out[c + 1][t * d + i] - runs[c + 1].moments.mean[i];
             tb += dev * dev;
+            acc.cross[c * d + i] += (out[0][t * d + i] - runs[0].moments.mean[i]) * dev;
             const double u = ua[i] / r.variance[0][i] - dev * dev / r.variance[c + 1][i];
             acc.s1[c * (d + 1) + i] += u;
             acc.s2[c * (d + 1) + i] += u * u;
@@ -96,6 +99,7 @@ CompareResult compare_estimators(const std::vector<const Estimator*>& ests, cons
       a.s1[k] += b.s1[k];
       a.s2[k] += b.s2[k];
     }
+    for (std::size_t k = 0; k < a.cross.size(); ++k) a.cross[k] += b.cross[k];
     return a;
   };
   tbb::task_arena arena(o.run.threads > 0 ? o.run.threads : tbb::task_arena::automatic);
@@ -138,6 +142,25 @@ CompareResult compare_estimators(const std::vector<const Estimator*>& ests, cons
       cmp.exact_ratio = ratios;
       cmp.exact_trace_ratio = ta / tb;
       cmp.exact_trace_ratio_error = (ta / tb) * (ea / ta + eb / tb + 4.0 * std::numeric_limits<double>::epsilon());
+    }
+    if (ests[0]->info().claimed_unbiased && ests[c + 1]->info().claimed_unbiased &&
+        ests[0]->info().objective_samples == ests[c + 1]->info().objective_samples) {
+      double num = 0.0, den = 0.0, va_sum = 0.0;
+      for (std::size_t i = 0; i < d; ++i) {
+        const double va = r.variance[0][i], vb = r.variance[c + 1][i];
+        const double cov_ab = sums.cross[c * d + i] / (n - 1.0);
+        const double var_c = va + vb - 2.0 * cov_ab, cov_ac = cov_ab - va;
+        const double s_i = var_c > 0.0 ? -cov_ac / var_c : 0.0;
+        cmp.optimal_scale_per_coordinate.push_back(s_i);
+        cmp.optimal_variance_per_coordinate.push_back(var_c > 0.0 ? va - cov_ac * cov_ac / var_c : va);
+        num += -cov_ac;
+        den += var_c;
+        va_sum += va;
+      }
+      if (den > 0.0) {
+        cmp.optimal_scale = num / den;
+        cmp.optimal_trace_variance = va_sum - num * num / den;
+      }
     }
     if (cmp.trace.upper < o.min_reduction) {
       any_fail = true;

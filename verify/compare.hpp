@@ -38,6 +38,16 @@ struct Comparison {
   std::optional<std::vector<double>> exact_ratio;  ///< per coordinate, when both variances are exact
   std::optional<double> exact_trace_ratio;
   std::optional<double> exact_trace_ratio_error;   ///< absolute error bound of exact_trace_ratio
+  /// Optimal scaling (both estimators claimed unbiased, so C = B - A is a control variate with
+  /// mean 0 on the shared noise): A + s (B - A) has least trace variance at
+  /// s* = -Σ_i Cov(a_i, c_i) / Σ_i Var(c_i), reaching optimal_trace_variance (per coordinate: s*_i
+  /// and its variance); B itself is s = 1. The coupling is the shared noise stream: when B is A plus
+  /// a control variate computed from the same draw (REINFORCE with and without a baseline), s*
+  /// rescales that control variate; estimators that read the noise differently (REINFORCE and
+  /// REBAR) are merely correlated, and s* is then the best mix of the two, not REBAR's best η.
+  std::optional<double> optimal_scale;
+  std::optional<double> optimal_trace_variance;
+  std::vector<double> optimal_scale_per_coordinate, optimal_variance_per_coordinate;
 };
 
 struct CompareResult {
