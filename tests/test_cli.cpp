@@ -379,6 +379,22 @@ TEST(Cli, Compare) {
   }
 }
 
+TEST(Cli, CompareThetaGrid) {
+  const CliResult r = run({"compare", "toy:t=0.499", "reinforce", "rloo:k=2", "--theta", "0", "--theta-grid",
+                           "0=-2:2:3", "--samples", "20000", "--json", "-"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const json j = json::parse(r.out);
+  ASSERT_EQ(j["points"].size(), 3u);
+  EXPECT_EQ(j["points"][0]["theta"][0].get<double>(), -2.0);
+  EXPECT_EQ(j["points"][2]["theta"][0].get<double>(), 2.0);
+  EXPECT_DOUBLE_EQ(j["alpha_per_point"].get<double>(), 0.001 / 3);
+  for (const char* bad : {"1=0:1:3", "0:1", "0:1:1", "a:1:3"}) {
+    const CliResult e = run({"compare", "toy", "reinforce", "arm", "--theta", "0", "--theta-grid", bad});
+    EXPECT_EQ(e.code, 2) << bad;
+    EXPECT_NE(e.err.find("--theta-grid"), std::string::npos) << e.err;
+  }
+}
+
 TEST(Cli, BiasCurve) {
   const CliResult r = run({"bias-curve", "toy:t=0.45", "concrete", "--theta", "1", "--param",
                            "temperature=0.1:2:5", "--json", "-"});

@@ -150,6 +150,9 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   cmp->add_option("--threads", threads_text, "Worker threads (default 0: every core)");
   cmp->add_option("--alpha", alpha_text, "Family-wise error rate over the comparisons (default 0.001)");
   cmp->add_option("--min-reduction", reduction_text, "Claim Var(reference)/Var(other) >= R (default 1)");
+  std::string grid_text;
+  cmp->add_option("--theta-grid", grid_text,
+                  "[INDEX=]FROM:TO:COUNT: sweep θ[INDEX] (default 0) over COUNT values; α is split over them");
   auto* curve = app.add_subcommand("bias-curve", "Exact bias of an estimator against one parameter");
   add_common(curve);
   curve->add_option("ESTIMATOR", estimator_text, "Estimator name (concrete, straight-through)")->required();
@@ -278,6 +281,50 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
       co.run.threads = static_cast<int>(threads);
       co.alpha = parse_double("--alpha", alpha_text);
       co.min_reduction = parse_double("--min-reduction", reduction_text);
+      if (!grid_text.empty()) {
+        // [INDEX=]FROM:TO:COUNT
+        std::size_t index = 0;
+        std::string range = grid_text;
+        if (const auto eq = grid_text.find('='); eq != std::string::npos) {
+          index = parse_count("--theta-grid", grid_text.substr(0, eq), 0, "[INDEX=]FROM:TO:COUNT with INDEX < the length of θ");
+          range = grid_text.substr(eq + 1);
+        }
+        std::vector<std::string> parts;
+        for (std::size_t pos; (pos = range.find(':')) != std::string::npos; range = range.substr(pos + 1))
+          parts.push_back(range.substr(0, pos));
+        parts.push_back(range);
+        if (parts.size() != 3 || index >= theta.size())
+          raise_input_error("--theta-grid", "[INDEX=]FROM:TO:COUNT with INDEX < " + std::to_string(theta.size()),
+                            "'" + grid_text + "'");
+        const double from = parse_double("--theta-grid", parts[0]), to = parse_double("--theta-grid", parts[1]);
+        const std::uint64_t count = parse_count("--theta-grid", parts[2], 2, "a COUNT in [2, 1000]");
+        if (count > 1000 || !std::isfinite(from) || !std::isfinite(to))
+          raise_input_error("--theta-grid", "finite FROM, TO and a COUNT in [2, 1000]", "'" + grid_text + "'");
+        CompareOptions point = co;
+        point.alpha = co.alpha / static_cast<double>(count);  // Bonferroni over the grid
+        nlohmann::json sweep = {{"schema_version", kJsonSchemaVersion}, {"command", "compare"},
+                                {"problem", problem->spec()}, {"theta", theta}, {"sweep_index", index},
+                                {"estimators", compare_specs}, {"samples", co.run.samples}, {"seed", co.run.seed},
+                                {"alpha", co.alpha}, {"alpha_per_point", point.alpha},
+                                {"min_reduction", co.min_reduction}, {"points", nlohmann::json::array()}};
+        Verdict overall = Verdict::pass;
+        for (std::uint64_t k = 0; k < count; ++k) {
+          std::vector<double> th = theta;
+          th[index] = from + (to - from) * static_cast<double>(k) / static_cast<double>(count - 1);
+          const Model pm = make_model(*problem, th, "--theta");
+          for (auto& e : owned) e->prepare(pm);
+          CompareReport pr{problem->spec(), th, co.run.seed, co.run.threads, compare_estimators(ests, pm, point)};
+          if (json_path != "-") write_text(out, pr);
+          sweep["points"].push_back(to_json(pr));
+          const Verdict v = pr.result.verdict;
+          if (v == Verdict::error || (v == Verdict::fail && overall != Verdict::error) ||
+              (v == Verdict::inconclusive && overall == Verdict::pass))
+            overall = v;
+        }
+        sweep["verdict"] = to_string(overall);
+        if (!json_path.empty()) write_json(sweep, json_path, out);
+        return exit_code(overall);
+      }
       CompareReport rep{problem->spec(), theta, co.run.seed, co.run.threads > 0 ? co.run.threads : default_threads(),
                         compare_estimators(ests, model, co)};
       if (json_path != "-") write_text(out, rep);

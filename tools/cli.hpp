@@ -5,7 +5,7 @@
 //   estcheck exact PROBLEM --theta V[,V...] [--estimator E] [--json PATH|-]
 //   estcheck bias-curve PROBLEM ESTIMATOR --theta V[,V...] --param KEY=FROM:TO:COUNT [--json PATH|-]
 //   estcheck compare PROBLEM EST_A EST_B [EST_C ...] --theta V[,V...] [--samples N] [--seed S]
-//                    [--threads T] [--alpha A] [--min-reduction R] [--json PATH|-]
+//                    [--threads T] [--alpha A] [--min-reduction R] [--theta-grid [I=]A:B:N] [--json PATH|-]
 //   estcheck verify PROBLEM ESTIMATOR --theta V[,V...] [--samples N] [--seed S] [--threads T]
 //                   [--alpha A] [--tolerance D] [--json PATH|-]
 // Exit codes: 0 pass, 1 fail, 3 inconclusive, 4 error (non-finite estimator samples: no
