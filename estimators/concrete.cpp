@@ -28,11 +28,19 @@ void RelaxedBernoulli::check(const Problem& problem) const {
 void RelaxedBernoulli::sample(const Model& m, Noise& noise, std::span<double> scratch,
                               std::span<double> grad) const {
   if (std::holds_alternative<CategoricalLogits>(m.dist)) return sample_categorical(m, noise, scratch, grad);
+  const std::size_t n = m.sample_dim();
+  const auto u = scratch.subspan(3 * n, n);
+  for (double& x : u) x = noise.uniform();
+  evaluate(m, u, scratch.first(3 * n), grad);
+}
+
+void RelaxedBernoulli::evaluate(const Model& m, std::span<const double> uu, std::span<double> scratch,
+                                std::span<double> grad) const {
   const auto& d = std::get<BernoulliLogits>(m.dist);
   const std::size_t n = d.size();
   const auto z = scratch.first(n), at = scratch.subspan(n, n), df = scratch.subspan(2 * n, n);
   for (std::size_t i = 0; i < n; ++i) {
-    const double u = noise.uniform();
+    const double u = uu[i];
     const double logistic = std::log(u) - std::log1p(-u);
     z[i] = sigmoid((d.logits[i] + logistic) / temperature_);
     at[i] = straight_through_ ? (d.logits[i] + logistic > 0.0 ? 1.0 : 0.0) : z[i];

@@ -26,10 +26,13 @@ class RelaxedBernoulli : public Estimator {
   RelaxedBernoulli(std::string name, double temperature, bool straight_through);
   const EstimatorInfo& info() const override { return info_; }
   void check(const Problem& problem) const override;
-  std::size_t scratch_size(const Model& m) const override { return 3 * m.sample_dim(); }
+  std::size_t scratch_size(const Model& m) const override { return 4 * m.sample_dim(); }
   void sample(const Model& m, Noise& noise, std::span<double> scratch,
               std::span<double> grad) const override;
   double temperature() const { return temperature_; }
+  /// The Bernoulli form as a pure function of its uniforms u ∈ (0,1)^n (scratch: 3n doubles).
+  void evaluate(const Model& m, std::span<const double> u, std::span<double> scratch,
+                std::span<double> grad) const;
   void sample_categorical(const Model& m, Noise& noise, std::span<double> scratch,
                           std::span<double> grad) const;
   bool straight_through() const { return straight_through_; }

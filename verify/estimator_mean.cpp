@@ -135,6 +135,39 @@ EstimatorMean rebar_multilinear(const Model& m, double lam, double eta) {
 }  // namespace
 
 std::optional<EstimatorMoments> exact_estimator_moments(const Estimator& est, const Model& m) {
+  // Continuous-noise estimators on one Bernoulli variable: quadrature of ĝ and ĝ² over their
+  // uniforms — (u, v) for REBAR and RELAX, u for Concrete and straight-through.
+  const auto* rebar = dynamic_cast<const Rebar*>(&est);
+  const auto* relax = dynamic_cast<const Relax*>(&est);
+  const auto* relaxed = dynamic_cast<const RelaxedBernoulli*>(&est);
+  if ((rebar || relax || relaxed) && m.problem->family() == Family::bernoulli && m.sample_dim() == 1 &&
+      m.problem->has_relaxation()) {
+    const double cut = std::get<BernoulliLogits>(m.dist).probs0[0];
+    std::vector<double> u(1), v(1), g(1), scratch(16);
+    auto value = [&](double uu, double vv) {
+      u[0] = uu;
+      v[0] = vv;
+      if (rebar) rebar->evaluate(m, u, v, scratch, g);
+      else if (relax) relax->evaluate(m, u, v, g);
+      else relaxed->evaluate(m, u, scratch, g);
+      return g[0];
+    };
+    Integral first, second;
+    if (relaxed) {
+      first = integrate_unit([&](double uu) { return value(uu, 0.5); }, cut);
+      second = integrate_unit([&](double uu) { const double x = value(uu, 0.5); return x * x; }, cut);
+    } else {
+      first = integrate_unit_square(value, cut);
+      second = integrate_unit_square([&](double uu, double vv) { const double x = value(uu, vv); return x * x; }, cut);
+    }
+    EstimatorMoments r;
+    r.method = relaxed ? "1-D Gauss-Kronrod over u" : "2-D Gauss-Kronrod over (u, v) of the estimator's code";
+    r.mean = {first.value};
+    r.mean_error = {first.error};
+    r.variance = {second.value - first.value * first.value};
+    r.variance_error = {second.error + 2.0 * std::abs(first.value) * first.error + 4.0 * kEps * second.value};
+    return r;
+  }
   const int draws = est.draws();
   if (draws <= 0) return std::nullopt;
   const std::size_t n = m.sample_dim(), dim = m.theta_dim(), K = static_cast<std::size_t>(draws);

@@ -45,7 +45,9 @@ struct EstimatorMoments {
 /// E[ĝ] and Var[ĝ] per coordinate, exactly, for estimators whose only randomness is their draws
 /// (Estimator::draws() > 0: reinforce, rloo, nvil, vimco, reparam): by enumerating every tuple of
 /// draws on finite supports (at most 2^22 tuples), or by Gauss–Kronrod quadrature over ε for
-/// one-dimensional Gaussian problems (split at f's breakpoints). std::nullopt otherwise.
+/// one-dimensional Gaussian problems (split at f's breakpoints); and for concrete,
+/// straight-through, rebar and relax on one Bernoulli variable, by quadrature of ĝ and ĝ² over
+/// their uniforms. std::nullopt otherwise.
 std::optional<EstimatorMoments> exact_estimator_moments(const Estimator& estimator, const Model& model);
 
 }  // namespace estcheck
