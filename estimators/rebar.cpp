@@ -35,10 +35,13 @@ void conditional_relaxation(const BernoulliLogits& d, double lam, bool condition
     b[i] = z > 0.0 ? 1.0 : 0.0;
     s[i] = sigmoid(z / lam);
     if (conditional) {
+      // ũ and 1 - ũ each without cancellation (ũ can round to 1 at extreme logits):
+      // b = 1: ũ = σ(-θ) + v σ(θ), 1 - ũ = (1 - v) σ(θ); b = 0: ũ = v σ(-θ), 1 - ũ = σ(θ) + (1 - v) σ(-θ).
       const double ut = b[i] != 0.0 ? p0 + v * p : v * p0;
+      const double ut_c = b[i] != 0.0 ? (1.0 - v) * p : p + (1.0 - v) * p0;
       const double dut = b[i] != 0.0 ? -pp0 * (1.0 - v) : -v * pp0;
-      st[i] = sigmoid((d.logits[i] + logit(ut)) / lam);
-      dzt[i] = 1.0 + dut / (ut * (1.0 - ut));
+      st[i] = sigmoid((d.logits[i] + std::log(ut) - std::log(ut_c)) / lam);
+      dzt[i] = 1.0 + dut / (ut * ut_c);
     } else {  // BUG (mutant): the control variate at z itself, not at z̃ ~ p(z | b)
       st[i] = s[i];
       dzt[i] = 1.0;

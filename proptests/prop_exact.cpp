@@ -28,7 +28,9 @@
 #include "estimators/error.hpp"
 #include "estimators/problems.hpp"
 #include "verify/compensated_sum.hpp"
+#include "verify/estimator_mean.hpp"
 #include "verify/exact.hpp"
+#include "estimators/registry.hpp"
 
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
@@ -607,6 +609,37 @@ TEST(PropExactRegression, GaussianStepInTheTails) {
             << where << ": gradient[" << i << "] " << e.gradient[i] << " (exact " << pt.gradient[i]
             << "), reported error bound " << e.error[i];
     }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Estimators: every estimator claimed unbiased that has an exact-mean oracle has ∇L as its exact
+// mean — baselines and control variates never change the mean — on random tables and θ. Bounds:
+// the oracles' own (EstimatorMoments::mean_error, EstimatorMean::error, ExactGradient::error),
+// times kSafety.
+
+void expect_mean_is_gradient(const EstimatorMoments& mo, const ExactGradient& g, const std::string& what) {
+  for (std::size_t i = 0; i < g.gradient.size(); ++i)
+    RC_ASSERT(std::abs(mo.mean[i] - g.gradient[i]) <= kSafety * (mo.mean_error[i] + g.error[i]));
+  (void)what;
+}
+
+RC_GTEST_PROP(PropEstimators, DrawOnlyEstimatorsHaveTheGradientAsExactMean, ()) {
+  const bool categorical = *rc::gen::arbitrary<bool>();
+  const TableCase c = categorical ? *categorical_case(5) : *bernoulli_case(4);
+  const double baseline = *table_value();
+  RC_TAG(to_string(c.family));
+  auto p = make_table_problem(c.family, c.table);
+  const Model m = make_model(*p, c.theta);
+  const ExactGradient g = exact_gradient(m);
+  for (const std::string spec : {"reinforce:baseline=" + format_double(baseline), std::string("rloo:k=2"),
+                                 std::string("rloo:k=3"), std::string("nvil:normalize=0")}) {
+    auto e = make_estimator(spec);
+    e->prepare(m);
+    const auto mo = exact_estimator_moments(*e, m);
+    if (!mo) continue;  // too many draw tuples for this table
+    RC_CLASSIFY(spec == "rloo:k=3", "rloo:k=3 enumerated");
+    expect_mean_is_gradient(*mo, g, spec);
   }
 }
 

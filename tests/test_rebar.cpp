@@ -148,6 +148,25 @@ TEST(Rebar, ExactMeanOracle) {
   EXPECT_GT(std::abs(bad->mean[0] - g), 1000 * bad->error[0]);
 }
 
+// Regression (found by a property test): at extreme logits ũ = σ(-θ) + vσ(θ) rounds to 1, and
+// 1 - ũ formed by subtraction was 0, giving NaN. Samples and the exact-mean oracle stay finite.
+TEST(Rebar, ExtremeLogitsStayFinite) {
+  auto p = make_table_problem(Family::bernoulli, {1, -2, 0.5, 3, 2, 0, -1, 4}, "t3");
+  const Model m = make_model(*p, std::vector<double>{-20.0, 0.0, -30.0});
+  const Rebar e(0.05, 1.0);
+  std::vector<double> scratch(e.scratch_size(m)), g(3);
+  for (double u : {1e-15, 0.3, 1.0 - 1e-15})
+    for (double v : {1e-15, 0.5, 1.0 - 1e-15}) {
+      e.evaluate(m, std::vector<double>{u, u, u}, std::vector<double>{v, v, v}, scratch, g);
+      for (double x : g) EXPECT_TRUE(std::isfinite(x)) << "u = " << u << ", v = " << v;
+    }
+  const RunResult r = run_estimator(e, m, {20000, 1, 0});
+  EXPECT_EQ(r.nonfinite, 0u);
+  auto zero = make_table_problem(Family::bernoulli, std::vector<double>(8, 0.0), "zero");
+  const auto mean = exact_estimator_mean(Rebar(0.05, 0.0), make_model(*zero, std::vector<double>{-20.0, 0.0, -30.0}));
+  for (double x : mean->mean) EXPECT_EQ(x, 0.0);
+}
+
 TEST(Rebar, SpecAndInputErrors) {
   EXPECT_EQ(make_estimator("rebar")->info().spec, "rebar:temperature=0.5,eta=1");
   EXPECT_TRUE(make_estimator("rebar:temperature=0.2,eta=0.3")->info().claimed_unbiased);

@@ -79,14 +79,16 @@ EstimatorMean rebar_multilinear(const Model& m, double lam, double eta) {
     w[i] = b.value;
     integral_error = std::max({integral_error, a.error, b.error});
     for (int bi = 0; bi < 2; ++bi) {
+      // ũ and 1 - ũ without cancellation (as in estimators/rebar.cpp).
       auto ut_of = [&](double v) { return bi ? p0 + v * p : v * p0; };
-      auto xt_of = [&](double v) { return sigmoid((th + logit(ut_of(v))) / lam); };
+      auto ut_c_of = [&](double v) { return bi ? (1.0 - v) * p : p + (1.0 - v) * p0; };
+      auto xt_of = [&](double v) { return sigmoid((th + std::log(ut_of(v)) - std::log(ut_c_of(v))) / lam); };
       const Integral c = integrate_unit([&](double v) { return xt_of(v); }, 0.5);
       const Integral e = integrate_unit(
           [&](double v) {
             const double ut = ut_of(v), xt = xt_of(v);
             const double dut = bi ? -p * p0 * (1.0 - v) : -v * p * p0;
-            return xt * (1 - xt) / lam * (1.0 + dut / (ut * (1.0 - ut)));
+            return xt * (1 - xt) / lam * (1.0 + dut / (ut * ut_c_of(v)));
           },
           0.5);
       mt[bi][i] = c.value;
