@@ -41,7 +41,7 @@ void RelaxedBernoulli::evaluate(const Model& m, std::span<const double> uu, std:
   const auto z = scratch.first(n), at = scratch.subspan(n, n), df = scratch.subspan(2 * n, n);
   for (std::size_t i = 0; i < n; ++i) {
     const double u = uu[i];
-    const double logistic = std::log(u) - std::log1p(-u);
+    const double logistic = logit(u);
     z[i] = sigmoid((d.logits[i] + logistic) / temperature_);
     at[i] = straight_through_ ? (d.logits[i] + logistic > 0.0 ? 1.0 : 0.0) : z[i];
   }

@@ -20,10 +20,6 @@ void Rebar::check(const Problem& problem) const {
   require_relaxation(info_.spec, problem);
 }
 
-namespace {
-double logit(double u) { return std::log(u) - std::log1p(-u); }
-}  // namespace
-
 void conditional_relaxation(const BernoulliLogits& d, double lam, bool conditional,
                             std::span<const double> uu, std::span<const double> vv,
                             std::span<double> b, std::span<double> s, std::span<double> st,
@@ -115,15 +111,8 @@ void Rebar::evaluate_categorical(const Model& m, std::span<const double> u, std:
   const double B = -std::log(v[b]);
   for (std::size_t i = 0; i < K; ++i)
     zt[i] = i == b ? -std::log(B) : -std::log(-std::log(v[i]) * std::exp(-d.log_probs[i]) + B);
-  auto softmax_over = [&](std::span<const double> in, std::span<double> out) {
-    double mx = in[0] / lam;
-    for (double w : in) mx = std::max(mx, w / lam);
-    double zsum = 0.0;
-    for (std::size_t i = 0; i < K; ++i) zsum += (out[i] = std::exp(in[i] / lam - mx));
-    for (std::size_t i = 0; i < K; ++i) out[i] /= zsum;
-  };
-  softmax_over(z, s);
-  softmax_over(zt, st);
+  softmax_tempered(z, lam, s);
+  softmax_tempered(zt, lam, st);
   for (std::size_t i = 0; i < K; ++i) x[i] = i == b ? 1.0 : 0.0;
   const double fb = m.f(x), ft = m.problem->f_relaxed(st);
   m.problem->relaxed_gradient(s, c);

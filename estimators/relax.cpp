@@ -55,7 +55,6 @@ void Relax::evaluate(const Model& m, std::span<const double> u, std::span<const 
   if (std::holds_alternative<CategoricalLogits>(m.dist)) return evaluate_categorical(m, u, v, grad, param_grad);
   const auto& dist = std::get<BernoulliLogits>(m.dist);
   const std::size_t n = dist.size();
-  const auto H = static_cast<Eigen::Index>(opt_.hidden);
   const double lam = opt_.temperature, eta = opt_.eta;
   std::vector<double> b(n), s(n), st(n), dzt(n), gs(n), gst(n), score_b(n);
   conditional_relaxation(dist, lam, true, u, v, b, s, st, dzt);
@@ -161,15 +160,8 @@ void Relax::evaluate_categorical(const Model& m, std::span<const double> u, std:
     zt[i] = -std::log(A + B);
     rho[i] = A / (A + B);
   }
-  auto softmax_over = [&](const std::vector<double>& in, std::vector<double>& out) {
-    double mx = in[0] / lam;
-    for (double w : in) mx = std::max(mx, w / lam);
-    double total = 0.0;
-    for (std::size_t i = 0; i < K; ++i) total += (out[i] = std::exp(in[i] / lam - mx));
-    for (double& o : out) o /= total;
-  };
-  softmax_over(z, x);
-  softmax_over(zt, xt);
+  softmax_tempered(z, lam, x);
+  softmax_tempered(zt, lam, xt);
   onehot[b] = 1.0;
   const Net nx = net(x), nt = net(xt);
   const double fb = m.f(onehot), ct = eta * m.problem->f_relaxed(xt) + nt.r;

@@ -103,7 +103,7 @@ TEST(Exact, GaussianClosedFormsAndQuadrature) {
 // objective, within the FD's own error estimate (x10, it is an estimate) plus the oracle bounds.
 TEST(Exact, EnumerationGradientIsDerivativeOfObjective) {
   std::vector<double> table(32);
-  for (std::size_t k = 0; k < table.size(); ++k) table[k] = std::sin(1.7 * k) + 0.1 * k;
+  for (std::size_t k = 0; k < table.size(); ++k) table[k] = std::sin(1.7 * double(k)) + 0.1 * double(k);
   auto p = make_table_problem(Family::bernoulli, table);
   const std::vector<double> theta{0.5, -2.0, 1.0, 3.0, -0.2};
   const ExactGradient e = exact_gradient(make_model(*p, theta));

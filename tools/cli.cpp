@@ -199,7 +199,7 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
         est->check(*problem);
       }
       const Model model = make_model(*problem, theta, "--theta");
-      ExactReport rep{problem->spec(), theta, exact_gradient(model), "", std::nullopt};
+      ExactReport rep{problem->spec(), theta, exact_gradient(model), "", std::nullopt, std::nullopt};
       if (est) {
         est->prepare(model);
         rep.estimator = est->info().spec;

@@ -37,8 +37,6 @@ Integral integrate_unit(const std::function<double(double)>& h, double cut) {
   return r;
 }
 
-double logit(double u) { return std::log(u) - std::log1p(-u); }
-
 /// ∫∫ g(u, v) du dv over (0,1)², the outer integral split at `cut` (where b jumps); the error is
 /// the outer one (2 × estimate + 4ε ∫|.|) plus the largest inner one.
 Integral integrate_unit_square(const std::function<double(double, double)>& g, double cut) {
@@ -187,7 +185,6 @@ std::optional<EstimatorMoments> exact_estimator_moments(const Estimator& est, co
     // Σ p(tuple) ĝ and Σ p(tuple) ĝ², Neumaier-compensated; then Var = E ĝ² - (E ĝ)².
     std::vector<CompensatedSum> s1(dim), s2(dim);
     std::vector<double> abs1(dim, 0.0);
-    double abs2_max = 0.0;
     for (std::uint64_t t = 0; t < static_cast<std::uint64_t>(tuples); ++t) {
       double w = 1.0;
       for (std::uint64_t code = t, k = 0; k < K; ++k, code /= points) {
@@ -214,7 +211,6 @@ std::optional<EstimatorMoments> exact_estimator_moments(const Estimator& est, co
       r.variance.push_back(second - mean * mean);
       r.mean_error.push_back(gamma * abs1[i]);
       r.variance_error.push_back(2.0 * gamma * (second + mean * mean) + 2.0 * std::abs(mean) * gamma * abs1[i]);
-      abs2_max = std::max(abs2_max, second);
     }
     return r;
   }
