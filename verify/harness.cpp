@@ -69,6 +69,7 @@ RunResult run_estimator(const Estimator& est, const Model& model, const RunOptio
         }
       }
       acc.moments = merge(acc.moments, block_moments(std::span(buffer).first(kept * dim), kept, dim));
+      if (opt.on_progress) opt.on_progress(count);
     }
     return acc;
   };

@@ -26,6 +26,10 @@ struct RunOptions {
   std::uint64_t samples = 1'000'000;
   std::uint64_t seed = 1;
   int threads = 0;  ///< 0: every core
+  /// Called after each block with the number of samples that block added; may be called from
+  /// several threads at once (so it must be thread-safe) and in any block order. For progress
+  /// display only: it sees no numbers and cannot change any.
+  std::function<void(std::uint64_t)> on_progress;
 };
 
 struct RunResult {
