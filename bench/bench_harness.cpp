@@ -66,7 +66,10 @@ const Fixture& fixture() {
 
 void BM_Harness(benchmark::State& state) {
   const Fixture& fx = fixture();
-  const RunOptions opt{.samples = kSamples, .seed = 1, .threads = static_cast<int>(state.range(0))};
+  RunOptions opt;
+  opt.samples = kSamples;
+  opt.seed = 1;
+  opt.threads = static_cast<int>(state.range(0));
   RunResult last;
   for (auto _ : state) {
     last = run_estimator(*fx.estimator, fx.model, opt);

@@ -14,6 +14,9 @@
 #include <cstdint>
 #include <span>
 #include <vector>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace estcheck {
 
@@ -50,8 +53,19 @@ inline void sample(const BernoulliLogits& d, Noise& noise, std::span<double> b) 
   for (std::size_t c0 = 0; c0 < n; c0 += 64) {
     const std::size_t m = std::min<std::size_t>(64, n - c0);
     // The chunk's heads in draw order: each word byte-swapped so its top byte comes first.
-    std::uint8_t heads[64];
-    for (std::size_t w = 0; w * 8 < m; ++w) {
+    alignas(16) std::uint8_t heads[64];
+    std::size_t w = 0;
+#if defined(__SSE2__)
+    // Two words per 16-byte store, so the compare loop's 16-byte loads are forwarded from one
+    // store (two 8-byte stores read back as one 16-byte load stall the core ~15 cycles).
+    for (; w * 8 + 8 < m; w += 2) {
+      const std::uint64_t lo = __builtin_bswap64(noise.bits());
+      const std::uint64_t hi = __builtin_bswap64(noise.bits());
+      _mm_store_si128(reinterpret_cast<__m128i*>(heads + 8 * w),
+                      _mm_set_epi64x(static_cast<long long>(hi), static_cast<long long>(lo)));
+    }
+#endif
+    for (; w * 8 < m; ++w) {
       const std::uint64_t word = __builtin_bswap64(noise.bits());
       std::memcpy(heads + 8 * w, &word, 8);
     }

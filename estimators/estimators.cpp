@@ -68,10 +68,13 @@ void Reinforce::sample_block(const Model& m, std::uint64_t seed, std::uint64_t b
   work.resize(count * (n + 1));
   const std::span<double> xs = std::span(work).first(count * n);
   const std::span<double> fs = std::span(work).subspan(count * n, count);
+  thread_local std::vector<Noise::Philox::ctr_type> first;
+  first.resize(count);
+  philox_first_outputs(seed, block, Purpose::estimator, first);
   std::visit(
       [&](const auto& dist) {
         for (std::size_t i = 0; i < count; ++i) {
-          Noise noise(seed, block, i);
+          Noise noise(seed, block, i, Purpose::estimator, first[i]);
           estcheck::sample(dist, noise, xs.subspan(i * n, n));
         }
         m.problem->f_batch(xs, count, fs);

@@ -13,6 +13,7 @@
 #include <Random123/uniform.hpp>
 
 #include <cstdint>
+#include <span>
 
 namespace estcheck {
 
@@ -30,6 +31,15 @@ class Noise {
   Noise(std::uint64_t seed, std::uint64_t block, std::uint64_t index,
         Purpose purpose = Purpose::estimator)
       : key_{{seed, static_cast<std::uint64_t>(purpose)}}, ctr_{{0, index, block, 0}} {}
+
+  /// The same stream, with its first Philox output already computed (by philox_first_outputs):
+  /// reads exactly the numbers Noise(seed, block, index, purpose) reads.
+  Noise(std::uint64_t seed, std::uint64_t block, std::uint64_t index, Purpose purpose,
+        const Philox::ctr_type& first_output)
+      : key_{{seed, static_cast<std::uint64_t>(purpose)}},
+        ctr_{{1, index, block, 0}},
+        out_(first_output),
+        pos_(0) {}
 
   /// 64 uniformly random bits.
   std::uint64_t bits() {
@@ -69,5 +79,15 @@ class Noise {
   bool has_spare_ = false;
   double spare_ = 0.0;
 };
+
+/// The first Philox output of the streams (seed, block, index) for index = 0 .. out.size() - 1:
+/// philox({0, index, block, 0}, {seed, purpose}). One tight loop, so consecutive calls overlap in
+/// the core; the same words a Noise computes one at a time.
+inline void philox_first_outputs(std::uint64_t seed, std::uint64_t block, Purpose purpose,
+                                 std::span<Noise::Philox::ctr_type> out) {
+  const Noise::Philox::key_type key{{seed, static_cast<std::uint64_t>(purpose)}};
+  for (std::size_t i = 0; i < out.size(); ++i)
+    out[i] = Noise::Philox()(Noise::Philox::ctr_type{{0, i, block, 0}}, key);
+}
 
 }  // namespace estcheck

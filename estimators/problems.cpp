@@ -8,6 +8,9 @@
 #include <nlohmann/json.hpp>
 
 #include <bit>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 #include <limits>
 #include <cmath>
 #include <filesystem>
@@ -108,9 +111,16 @@ class ToyProblem final : public Problem {
 };
 
 class TableProblem final : public Problem {
+  /// Σ_i [x_i != 0] 2^i. On x86-64 two coordinates at a time (SSE2 compare + movemask: the
+  /// same bits as the scalar loop, without 16 dependent shift-or steps per row).
   std::size_t bernoulli_index(const double* x) const {
-    std::size_t k = 0;
-    for (std::size_t i = 0; i < dim_; ++i) k |= static_cast<std::size_t>(x[i] != 0.0) << i;
+    std::size_t k = 0, i = 0;
+#if defined(__SSE2__)
+    const __m128d zero = _mm_setzero_pd();
+    for (; i + 2 <= dim_; i += 2)
+      k |= static_cast<std::size_t>(_mm_movemask_pd(_mm_cmpneq_pd(_mm_loadu_pd(x + i), zero))) << i;
+#endif
+    for (; i < dim_; ++i) k |= static_cast<std::size_t>(x[i] != 0.0) << i;
     return k;
   }
 

@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cmath>
 #include <functional>
 #include <limits>
@@ -120,6 +121,45 @@ TEST(Harness, NonFiniteSamplesAreCountedNotAveraged) {
   // (n + kBlockSize + 64) ε.
   EXPECT_NEAR(r.moments.mean[0], sum / double(n - bad),
               double(n + kBlockSize + 64) * std::numeric_limits<double>::epsilon());
+}
+
+/// Huge but finite samples: a block's sums overflow, so the harness scans its rows one by one
+/// (verify/harness.cpp) and must still count no sample as non-finite.
+class Huge final : public Estimator {
+ public:
+  const EstimatorInfo& info() const override { return info_; }
+  std::size_t scratch_size(const Model&) const override { return 0; }
+  void sample(const Model&, Noise& noise, std::span<double>, std::span<double> grad) const override {
+    grad[0] = std::numeric_limits<double>::max() * noise.uniform();
+  }
+
+ private:
+  EstimatorInfo info_{"huge", true, false, 0, "test"};
+};
+
+TEST(Harness, OverflowingSumsAreNotMistakenForNonFiniteSamples) {
+  auto p = make_problem("toy");
+  const Model m = make_model(*p, std::vector<double>{0.0});
+  Huge e;
+  const RunResult r = run_estimator(e, m, {3000, 5, 1});
+  EXPECT_EQ(r.nonfinite, 0u);
+  EXPECT_EQ(r.first_nonfinite, -1);
+  EXPECT_EQ(r.moments.count, 3000u);
+}
+
+TEST(Harness, ProgressCountsEverySampleOnce) {
+  auto p = make_problem("toy");
+  const Model m = make_model(*p, std::vector<double>{0.3});
+  auto e = make_estimator("reinforce");
+  std::atomic<std::uint64_t> done{0}, calls{0};
+  const std::uint64_t n = 5 * kBlockSize + 17;
+  const RunResult r = run_estimator(*e, m, {n, 9, 2}, [&](std::uint64_t k) {
+    done += k;
+    ++calls;
+  });
+  EXPECT_EQ(done.load(), n);
+  EXPECT_EQ(calls.load(), 6u);
+  expect_same_bits(r, run_estimator(*e, m, {n, 9, 2}));  // progress changes no number
 }
 
 TEST(Harness, RejectsBadOptions) {

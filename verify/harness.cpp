@@ -37,7 +37,8 @@ Partial join(const Partial& a, const Partial& b) {
 
 }  // namespace
 
-RunResult run_estimator(const Estimator& est, const Model& model, const RunOptions& opt) {
+RunResult run_estimator(const Estimator& est, const Model& model, const RunOptions& opt,
+                        const ProgressFn& on_progress) {
   if (opt.samples < 2)
     raise_input_error("--samples", "an integer >= 2", std::to_string(opt.samples));
   if (opt.threads < 0) raise_input_error("--threads", "an integer >= 0", std::to_string(opt.threads));
@@ -53,23 +54,33 @@ RunResult run_estimator(const Estimator& est, const Model& model, const RunOptio
     for (std::uint64_t b = r.begin(); b != r.end(); ++b) {
       const std::uint64_t count = std::min(kBlockSize, opt.samples - b * kBlockSize);
       est.sample_block(model, opt.seed, b, count, work, std::span(buffer).first(count * dim));
-      // Keep the finite rows, compacted in place; count the others.
-      std::size_t kept = 0;
-      for (std::uint64_t i = 0; i < count; ++i) {
-        const double* row = buffer.data() + i * dim;
-        bool finite = true;
-        for (std::size_t j = 0; j < dim; ++j) finite &= std::isfinite(row[j]);
-        if (finite) {
-          if (kept != i) std::copy(row, row + dim, buffer.data() + kept * dim);
-          ++kept;
-        } else {
-          if (acc.first_nonfinite < 0)
-            acc.first_nonfinite = static_cast<std::int64_t>(b * kBlockSize + i);
-          ++acc.nonfinite;
+      const std::span<double> rows = std::span(buffer).first(count * dim);
+      Moments block_m = block_moments(rows, count, dim);
+      // A sum of finite values is finite unless it overflows; a NaN or an infinity makes it
+      // non-finite. So finite sums prove every sample finite, and only a block whose sums are
+      // not finite is scanned row by row: its finite rows compacted in place, the others counted.
+      bool sums_finite = true;
+      for (std::size_t j = 0; j < dim; ++j)
+        sums_finite &= std::isfinite(block_m.mean[j]) & std::isfinite(block_m.mean_abs[j]);
+      if (!sums_finite) {
+        std::size_t kept = 0;
+        for (std::uint64_t i = 0; i < count; ++i) {
+          const double* row = buffer.data() + i * dim;
+          bool finite = true;
+          for (std::size_t j = 0; j < dim; ++j) finite &= std::isfinite(row[j]);
+          if (finite) {
+            if (kept != i) std::copy(row, row + dim, buffer.data() + kept * dim);
+            ++kept;
+          } else {
+            if (acc.first_nonfinite < 0)
+              acc.first_nonfinite = static_cast<std::int64_t>(b * kBlockSize + i);
+            ++acc.nonfinite;
+          }
         }
+        if (kept != count) block_m = block_moments(rows.first(kept * dim), kept, dim);
       }
-      acc.moments = merge(acc.moments, block_moments(std::span(buffer).first(kept * dim), kept, dim));
-      if (opt.on_progress) opt.on_progress(count);
+      acc.moments = merge(acc.moments, block_m);
+      if (on_progress) on_progress(count);
     }
     return acc;
   };

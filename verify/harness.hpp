@@ -26,11 +26,12 @@ struct RunOptions {
   std::uint64_t samples = 1'000'000;
   std::uint64_t seed = 1;
   int threads = 0;  ///< 0: every core
-  /// Called after each block with the number of samples that block added; may be called from
-  /// several threads at once (so it must be thread-safe) and in any block order. For progress
-  /// display only: it sees no numbers and cannot change any.
-  std::function<void(std::uint64_t)> on_progress;
 };
+
+/// Progress display: called after each block with the number of samples that block added; may be
+/// called from several threads at once (so it must be thread-safe) and in any block order. It sees
+/// no numbers and cannot change any.
+using ProgressFn = std::function<void(std::uint64_t samples_done)>;
 
 struct RunResult {
   Moments moments;                  ///< over the finite samples
@@ -46,6 +47,7 @@ void draw_sample(const Estimator& est, const Model& model, std::uint64_t seed, s
 
 /// Runs `options.samples` samples of `est` on `model`. Throws InputError (argument "--samples",
 /// "--threads") for samples < 2 or threads < 0, and the estimator's check() error.
-RunResult run_estimator(const Estimator& est, const Model& model, const RunOptions& options);
+RunResult run_estimator(const Estimator& est, const Model& model, const RunOptions& options,
+                        const ProgressFn& on_progress = {});
 
 }  // namespace estcheck
