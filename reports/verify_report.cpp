@@ -100,6 +100,7 @@ nlohmann::json to_json(const VerifyReport& r) {
       {"reason", t.reason},
       {"elapsed_s", r.run.elapsed_s}};
   if (t.samples_for_tolerance) j["samples_for_tolerance_estimate"] = *t.samples_for_tolerance;
+  j["variance_bound"] = r.variance_bound.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.variance_bound);
   if (r.estimator_moments) {
     j["exact_estimator_variance"] = r.estimator_moments->variance;
     j["exact_estimator_variance_error_bound"] = r.estimator_moments->variance_error;

@@ -41,6 +41,7 @@ struct VerifyReport {
   BiasTest test;
   std::optional<EstimatorMean> estimator_mean;  ///< the exact E[ĝ], when an oracle knows it
   std::optional<EstimatorMoments> estimator_moments;  ///< the exact E[ĝ] and Var[ĝ], when known
+  std::vector<double> variance_bound;  ///< the bound the Catoni test used (empty: none)
 };
 
 /// `estcheck bias-curve`: the exact bias of an estimator against one of its parameters.

@@ -55,6 +55,22 @@ TEST(EstimatorMoments, GaussianQuadraticPathwiseAndScoreFunction) {
   }
 }
 
+// The heavy-tailed case of issue 6: f(x) = e^x at θ = (0, 0). The score-function sample is x e^x
+// for μ and e^x (x² - 1) for log σ; with y ~ N(2, 1) (e^{2x} tilts N(0,1) to N(2,1)),
+//   Var = e² E[y²] - e = 5e² - e  and  e² E[(y² - 1)²] - e = e² (43 - 10 + 1) - e = 34e² - e,
+// and both means are e^{1/2}.
+TEST(EstimatorMoments, HeavyTailedScoreFunctionOnGaussianExp) {
+  auto p = make_problem("gaussian-exp");
+  const Model m = make_model(*p, std::vector<double>{0.0, 0.0});
+  const auto sf = exact_estimator_moments(*make_estimator("reinforce"), m);
+  ASSERT_TRUE(sf.has_value());
+  const double e = std::exp(1.0);
+  expect_rel(sf->mean[0], std::sqrt(e), sf->mean_error[0]);
+  expect_rel(sf->mean[1], std::sqrt(e), sf->mean_error[1]);
+  expect_rel(sf->variance[0], 5 * e * e - e, sf->variance_error[0]);
+  expect_rel(sf->variance[1], 34 * e * e - e, sf->variance_error[1]);
+}
+
 TEST(EstimatorMoments, BaselinesChangeTheVarianceNotTheMean) {
   auto p = make_table_problem(Family::bernoulli, {1, -2, 0.5, 3, 2, 0, -1, 4});
   const Model m = make_model(*p, std::vector<double>{0.3, -1.0, 2.0});

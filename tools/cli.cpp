@@ -6,6 +6,7 @@
 #include "estimators/mutants/mutants.hpp"
 #include "estimators/registry.hpp"
 #include "reports/verify_report.hpp"
+#include "verify/catoni.hpp"
 #include "verify/estimator_mean.hpp"
 #include "verify/exact.hpp"
 #include "verify/harness.hpp"
@@ -165,6 +166,15 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   verify->add_option("--threads", threads_text, "Worker threads (default 0: every core)");
   verify->add_option("--alpha", alpha_text, "Family-wise error rate over the coordinates (default 0.001)");
   verify->add_option("--tolerance", tolerance_text, "Claim |bias_i| < D for every i (equivalence test)");
+  std::string test_text = "auto";
+  std::vector<std::string> vbound_parts;
+  verify->add_option("--test", test_text,
+                     "auto (default: catoni when a variance bound is known, else t), t (Student t, CLT), "
+                     "or catoni (heavy-tail-safe; needs a variance bound)");
+  verify->add_option("--variance-bound", vbound_parts,
+                     "Upper bound(s) on Var of each gradient coordinate (one value, or one per coordinate) "
+                     "for the catoni test; default: the exact variance when estcheck computes it")
+      ->delimiter(',');
 
   std::vector<std::string> argv_rev(args.rbegin(), args.rend() - 1);
   try {
@@ -355,10 +365,32 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     rep.threads = run.threads > 0 ? run.threads : default_threads();
     rep.objective_samples = estimator->info().objective_samples;
     rep.exact = exact_target_gradient(model, rep.objective_samples, run.threads);
-    rep.run = run_estimator(*estimator, model, run);
-    rep.test = test_bias(rep.run, rep.exact, test);
+    const TestMethod method = parse_test_method(test_text);
+    std::vector<double> vbound;
+    std::string vsource;
+    if (!vbound_parts.empty()) {
+      for (const auto& part : vbound_parts) {
+        const double v = parse_double("--variance-bound", part);
+        if (!(std::isfinite(v) && v >= 0.0))
+          raise_input_error("--variance-bound", "finite numbers >= 0", "'" + part + "'");
+        vbound.push_back(v);
+      }
+      if (vbound.size() == 1) vbound.assign(model.theta_dim(), vbound[0]);
+      if (vbound.size() != model.theta_dim())
+        raise_input_error("--variance-bound", "1 or " + std::to_string(model.theta_dim()) + " values",
+                          std::to_string(vbound_parts.size()) + " values");
+      vsource = "--variance-bound option";
+    }
     rep.estimator_mean = exact_estimator_mean(*estimator, model);
     if (estimator->info().objective_samples == 0) rep.estimator_moments = exact_estimator_moments(*estimator, model);
+    if (vbound.empty() && rep.estimator_moments && method != TestMethod::t) {
+      for (std::size_t i = 0; i < model.theta_dim(); ++i)
+        vbound.push_back(rep.estimator_moments->variance[i] + rep.estimator_moments->variance_error[i]);
+      vsource = "exact oracle (" + rep.estimator_moments->method + ")";
+    }
+    rep.run = run_estimator(*estimator, model, run);
+    rep.test = verify_bias(*estimator, model, run, rep.run, rep.exact, test, method, vbound, vsource);
+    rep.variance_bound = vbound;
     if (json_path != "-") write_text(out, rep);
     if (!json_path.empty()) write_json(to_json(rep), json_path, out);
     return exit_code(rep.test.verdict);

@@ -234,9 +234,13 @@ std::optional<EstimatorMoments> exact_estimator_moments(const Estimator& est, co
         double e = 0.0, l1 = 0.0;
         moments[q - 1] += GK::integrate(
             [&](double eps) {
+              // Where φ(ε) underflows (|ε| > 38.6) the integrand is 0 for any ĝ of at most
+              // exponential growth; evaluating ĝ there could give inf · 0 = NaN (f = e^x).
+              const double density = inv_sqrt_2pi * std::exp(-0.5 * eps * eps);
+              if (density == 0.0) return 0.0;
               xs[0] = d.mu[0] + d.sigma[0] * eps;
               est.value_at(m, xs, scratch, g);
-              return std::pow(g[i], q) * inv_sqrt_2pi * std::exp(-0.5 * eps * eps);
+              return std::pow(g[i], q) * density;
             },
             cuts[c], cuts[c + 1], 15, 1e-13, &e, &l1);
         errors[q - 1] += 2.0 * e + 4.0 * kEps * l1;
