@@ -295,3 +295,75 @@ void write_json(const nlohmann::json& doc, const std::string& path, std::ostream
 }
 
 }  // namespace estcheck
+
+namespace estcheck {
+
+namespace {
+nlohmann::json rate_json(const RateEstimate& r) {
+  return {{"count", r.count}, {"trials", r.trials}, {"rate", r.rate}, {"ci95", {r.lower, r.upper}}};
+}
+}  // namespace
+
+nlohmann::json to_json(const CalibrateReport& r) {
+  const CalibrationResult& c = r.result;
+  nlohmann::json j = {{"schema_version", kJsonSchemaVersion},
+                      {"command", "calibrate"},
+                      {"problem", r.problem},
+                      {"estimator", r.estimator},
+                      {"theta", r.theta},
+                      {"samples", r.options.samples},
+                      {"repetitions", r.options.repetitions},
+                      {"seed", r.options.seed},
+                      {"repetition_seeds", "Philox4x64-10 word 0 of counter {0, r, 0, 0}, key {seed, 1}"},
+                      {"threads", r.threads},
+                      {"coordinate", r.options.coordinate},
+                      {"test", c.test_method},
+                      {"variance_bound", c.variance_bound.empty() ? nlohmann::json(nullptr) : nlohmann::json(c.variance_bound)},
+                      {"exact_gradient", r.exact.gradient},
+                      {"nonfinite_runs", c.nonfinite_runs},
+                      {"levels", nlohmann::json::array()},
+                      {"p_values", {{"alpha", r.options.alphas.front()},
+                                    {"ks_minus", c.ks_minus},
+                                    {"ks_minus_p_value", c.ks_minus_p},
+                                    {"anderson_darling", c.anderson_darling},
+                                    {"values", c.p_values}}},
+                      {"elapsed_s", c.elapsed_s}};
+  for (const auto& lv : c.levels)
+    j["levels"].push_back({{"alpha", lv.alpha},
+                           {"false_rejection", rate_json(lv.false_rejection)},
+                           {"ratio_to_nominal", lv.ratio_to_nominal},
+                           {"power_at_detectable_bias", rate_json(lv.power)},
+                           {"median_detectable_bias", lv.median_detectable_bias}});
+  return j;
+}
+
+void write_text(std::ostream& out, const CalibrateReport& r) {
+  const auto g3 = [](double x) {
+    std::ostringstream o;
+    o << std::setprecision(3) << x;
+    return o.str();
+  };
+  const CalibrationResult& c = r.result;
+  out << "estcheck calibrate: " << r.estimator << " on " << r.problem << " at theta = (";
+  for (std::size_t i = 0; i < r.theta.size(); ++i) out << (i ? ", " : "") << format_double(r.theta[i]);
+  out << ")\n  " << r.options.repetitions << " repetitions x " << r.options.samples << " samples (seed "
+      << r.options.seed << ", " << r.threads << " threads, " << format_double(c.elapsed_s) << " s)";
+  if (c.nonfinite_runs) out << "; " << c.nonfinite_runs << " runs with non-finite samples left out";
+  out << "\n  test: " << c.test_method << "\n";
+  out << "  alpha        false rejections   rate [95% CI]                    rate/alpha   power at detectable bias [95% CI]   median detectable\n";
+  for (const auto& lv : c.levels) {
+    out << "  " << std::left << std::setw(12) << g3(lv.alpha) << " " << std::setw(18)
+        << (std::to_string(lv.false_rejection.count) + "/" + std::to_string(lv.false_rejection.trials)) << " "
+        << std::setw(32)
+        << (g3(lv.false_rejection.rate) + " [" + g3(lv.false_rejection.lower) + ", " +
+            g3(lv.false_rejection.upper) + "]")
+        << " " << std::setw(12) << g3(lv.ratio_to_nominal) << " " << std::setw(35)
+        << (g3(lv.power.rate) + " [" + g3(lv.power.lower) + ", " + g3(lv.power.upper) + "]")
+        << " " << g3(lv.median_detectable_bias) << std::right << "\n";
+  }
+  out << "  p-values at alpha " << format_double(r.options.alphas.front()) << ": one-sided KS D- = "
+      << g3(c.ks_minus) << " (p = " << g3(c.ks_minus_p)
+      << "; large D- = too many small p-values), Anderson-Darling A2 = " << g3(c.anderson_darling) << "\n";
+}
+
+}  // namespace estcheck

@@ -2,6 +2,7 @@
 // in docs/json.md) and as text for a terminal; and the one way estcheck writes an output file.
 #pragma once
 
+#include "verify/calibrate.hpp"
 #include "verify/compare.hpp"
 #include "verify/estimator_mean.hpp"
 #include "verify/exact.hpp"
@@ -68,6 +69,19 @@ struct CompareReport {
   CompareResult result;
 };
 nlohmann::json to_json(const CompareReport& r);
+
+/// `estcheck calibrate`.
+struct CalibrateReport {
+  std::string problem;
+  std::string estimator;
+  std::vector<double> theta;
+  int threads = 0;
+  CalibrateOptions options;
+  ExactGradient exact;
+  CalibrationResult result;
+};
+nlohmann::json to_json(const CalibrateReport& r);
+void write_text(std::ostream& out, const CalibrateReport& r);
 void write_text(std::ostream& out, const CompareReport& r);
 void write_text(std::ostream& out, const BiasCurveReport& r);
 void write_text(std::ostream& out, const ExactReport& r);

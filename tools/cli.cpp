@@ -6,6 +6,7 @@
 #include "estimators/mutants/mutants.hpp"
 #include "estimators/registry.hpp"
 #include "reports/verify_report.hpp"
+#include "verify/calibrate.hpp"
 #include "verify/catoni.hpp"
 #include "verify/estimator_mean.hpp"
 #include "verify/exact.hpp"
@@ -62,6 +63,30 @@ std::vector<double> parse_theta(const std::vector<std::string>& parts) {
 }
 
 int default_threads() { return tbb::info::default_concurrency(); }
+
+/// The variance bound for the Catoni test: --variance-bound (one value for every coordinate, or
+/// one per coordinate), else the exact Var ĝ plus its error bound when the oracle has it (and the
+/// t-test was not asked for), else none. `source` says which.
+std::vector<double> variance_bound(const std::vector<std::string>& parts, const Model& model, TestMethod method,
+                                   const std::optional<EstimatorMoments>& moments, std::string& source) {
+  std::vector<double> vb;
+  if (!parts.empty()) {
+    for (const auto& part : parts) {
+      const double v = parse_double("--variance-bound", part);
+      if (!(std::isfinite(v) && v >= 0.0)) raise_input_error("--variance-bound", "finite numbers >= 0", "'" + part + "'");
+      vb.push_back(v);
+    }
+    if (vb.size() == 1) vb.assign(model.theta_dim(), vb[0]);
+    if (vb.size() != model.theta_dim())
+      raise_input_error("--variance-bound", "1 or " + std::to_string(model.theta_dim()) + " values",
+                        std::to_string(parts.size()) + " values");
+    source = "--variance-bound option";
+  } else if (moments && method != TestMethod::t) {
+    for (std::size_t i = 0; i < model.theta_dim(); ++i) vb.push_back(moments->variance[i] + moments->variance_error[i]);
+    source = "exact oracle (" + moments->method + ")";
+  }
+  return vb;
+}
 
 void list_command(bool as_json, bool mutants, std::ostream& out) {
   const auto params_json = [](const std::vector<ParamInfo>& ps) {
@@ -175,6 +200,20 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
                      "Upper bound(s) on Var of each gradient coordinate (one value, or one per coordinate) "
                      "for the catoni test; default: the exact variance when estcheck computes it")
       ->delimiter(',');
+  auto* cal = app.add_subcommand("calibrate", "Tests of the tester: error rates of the bias test under a "
+                                              "true null and power at the planted detectable bias");
+  add_common(cal);
+  cal->add_option("ESTIMATOR", estimator_text, "Estimator spec (name:key=value,...)")->required();
+  std::string cal_samples_text = "1000", reps_text = "1000", coord_text = "0";
+  std::vector<std::string> alphas_parts;
+  cal->add_option("--samples", cal_samples_text, "Samples per repetition (default 1000)");
+  cal->add_option("--repetitions", reps_text, "Independent runs (default 1000)");
+  cal->add_option("--seed", seed_text, "Seed of the repetitions' seeds (default 1)");
+  cal->add_option("--threads", threads_text, "Worker threads (default 0: every core)");
+  cal->add_option("--alphas", alphas_parts, "Nominal levels, comma-separated (default 0.01,0.001)")->delimiter(',');
+  cal->add_option("--test", test_text, "auto, t or catoni (as for verify)");
+  cal->add_option("--variance-bound", vbound_parts, "As for verify")->delimiter(',');
+  cal->add_option("--coordinate", coord_text, "Coordinate where the bias is planted (default 0)");
 
   std::vector<std::string> argv_rev(args.rbegin(), args.rend() - 1);
   try {
@@ -198,7 +237,7 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
       list_command(list_json, list_mutants, out);
       return 0;
     }
-    CLI::App* used = exact->parsed() ? exact : curve->parsed() ? curve : cmp->parsed() ? cmp : verify;
+    CLI::App* used = exact->parsed() ? exact : curve->parsed() ? curve : cmp->parsed() ? cmp : cal->parsed() ? cal : verify;
     if (!json_path.empty() || used->count("--json")) check_output_path(json_path);
     const auto problem = make_problem(problem_text, "PROBLEM");
     const std::vector<double> theta = parse_theta(theta_parts);
@@ -341,6 +380,42 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
       if (!json_path.empty()) write_json(to_json(rep), json_path, out);
       return exit_code(rep.result.verdict);
     }
+    if (cal->parsed()) {
+      const auto estimator = make_estimator(estimator_text, "ESTIMATOR");
+      estimator->check(*problem);
+      const Model model = make_model(*problem, theta, "--theta");
+      estimator->prepare(model);
+      CalibrateOptions co;
+      co.samples = parse_count("--samples", cal_samples_text, 2, "an integer >= 2");
+      co.repetitions = parse_count("--repetitions", reps_text, 1, "an integer >= 1");
+      co.seed = parse_count("--seed", seed_text, 0, "an integer in [0, 2^64)");
+      const std::uint64_t threads = parse_count("--threads", threads_text, 0, "an integer >= 0 (0: every core)");
+      if (threads > 4096) raise_input_error("--threads", "an integer in [0, 4096]", "'" + threads_text + "'");
+      co.threads = static_cast<int>(threads);
+      co.coordinate = parse_count("--coordinate", coord_text, 0, "an index >= 0");
+      co.method = parse_test_method(test_text);
+      if (!alphas_parts.empty()) {
+        co.alphas.clear();
+        for (const auto& a : alphas_parts) co.alphas.push_back(parse_double("--alphas", a));
+      }
+      if (estimator->info().objective_samples != 0)
+        raise_input_error("ESTIMATOR", "an estimator of the gradient of E[f] (not a multi-sample bound)",
+                          "'" + estimator->info().spec + "'");
+      CalibrateReport rep;
+      rep.problem = problem->spec();
+      rep.estimator = estimator->info().spec;
+      rep.theta = theta;
+      rep.options = co;
+      rep.threads = co.threads > 0 ? co.threads : default_threads();
+      const auto moments = exact_estimator_moments(*estimator, model);
+      std::string vsource;
+      const std::vector<double> vbound = variance_bound(vbound_parts, model, co.method, moments, vsource);
+      rep.exact = exact_gradient(model);
+      rep.result = calibrate(*estimator, model, rep.exact, co, vbound, vsource);
+      if (json_path != "-") write_text(out, rep);
+      if (!json_path.empty()) write_json(to_json(rep), json_path, out);
+      return 0;
+    }
     const auto estimator = make_estimator(estimator_text, "ESTIMATOR");
     estimator->check(*problem);
     const Model model = make_model(*problem, theta, "--theta");
@@ -366,28 +441,11 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     rep.objective_samples = estimator->info().objective_samples;
     rep.exact = exact_target_gradient(model, rep.objective_samples, run.threads);
     const TestMethod method = parse_test_method(test_text);
-    std::vector<double> vbound;
-    std::string vsource;
-    if (!vbound_parts.empty()) {
-      for (const auto& part : vbound_parts) {
-        const double v = parse_double("--variance-bound", part);
-        if (!(std::isfinite(v) && v >= 0.0))
-          raise_input_error("--variance-bound", "finite numbers >= 0", "'" + part + "'");
-        vbound.push_back(v);
-      }
-      if (vbound.size() == 1) vbound.assign(model.theta_dim(), vbound[0]);
-      if (vbound.size() != model.theta_dim())
-        raise_input_error("--variance-bound", "1 or " + std::to_string(model.theta_dim()) + " values",
-                          std::to_string(vbound_parts.size()) + " values");
-      vsource = "--variance-bound option";
-    }
     rep.estimator_mean = exact_estimator_mean(*estimator, model);
     if (estimator->info().objective_samples == 0) rep.estimator_moments = exact_estimator_moments(*estimator, model);
-    if (vbound.empty() && rep.estimator_moments && method != TestMethod::t) {
-      for (std::size_t i = 0; i < model.theta_dim(); ++i)
-        vbound.push_back(rep.estimator_moments->variance[i] + rep.estimator_moments->variance_error[i]);
-      vsource = "exact oracle (" + rep.estimator_moments->method + ")";
-    }
+    std::string vsource;
+    const std::vector<double> vbound =
+        variance_bound(vbound_parts, model, method, rep.estimator_moments, vsource);
     rep.run = run_estimator(*estimator, model, run);
     rep.test = verify_bias(*estimator, model, run, rep.run, rep.exact, test, method, vbound, vsource);
     rep.variance_bound = vbound;

@@ -261,6 +261,23 @@ BiasTest test_bias_catoni(const RunResult& run, const ExactGradient& exact, cons
   return t;
 }
 
+CatoniMeans catoni_means_for_test(const Estimator& est, const Model& model, const RunOptions& options,
+                                  const RunResult& run, double alpha, std::span<const double> vbound) {
+  const std::size_t d = model.theta_dim();
+  const double n = static_cast<double>(run.moments.count);
+  const double delta0 = alpha / (2.0 * static_cast<double>(d));
+  if (n <= 2.0 * -std::log(delta0) + 1.0)
+    raise_input_error("--samples", "more than 2 log(2d/alpha) + 1 = " + format_double(2.0 * -std::log(delta0) + 1.0) +
+                      " samples for the Catoni test", std::to_string(run.moments.count));
+  std::vector<double> scale(d), tol(d);
+  for (std::size_t i = 0; i < d; ++i) {
+    scale[i] = vbound[i] > 0.0 ? catoni_scale(n, vbound[i], delta0) : 0.0;
+    // The root to 1e-4 of the test's deviation: its error joins the numerical budget.
+    tol[i] = scale[i] > 0.0 ? 1e-4 * catoni_deviation(n, vbound[i], scale[i], delta0) : 0.0;
+  }
+  return catoni_means(est, model, options, scale, run.moments.mean, tol);
+}
+
 BiasTest verify_bias(const Estimator& est, const Model& model, const RunOptions& options,
                      const RunResult& run, const ExactGradient& exact, const BiasTestOptions& test,
                      TestMethod method, std::span<const double> vbound, const std::string& source) {
@@ -274,19 +291,7 @@ BiasTest verify_bias(const Estimator& est, const Model& model, const RunOptions&
       t.method += "; chosen because no variance bound is known (the Catoni test needs one)";
     return t;
   }
-  const std::size_t d = model.theta_dim();
-  const double n = static_cast<double>(run.moments.count);
-  const double delta0 = test.alpha / (2.0 * static_cast<double>(d));
-  if (n <= 2.0 * -std::log(delta0) + 1.0)
-    raise_input_error("--samples", "more than 2 log(2d/alpha) + 1 = " + format_double(2.0 * -std::log(delta0) + 1.0) +
-                      " samples for the Catoni test", std::to_string(run.moments.count));
-  std::vector<double> scale(d), tol(d);
-  for (std::size_t i = 0; i < d; ++i) {
-    scale[i] = vbound[i] > 0.0 ? catoni_scale(n, vbound[i], delta0) : 0.0;
-    // The root to 1e-4 of the test's deviation: its error joins the numerical budget.
-    tol[i] = scale[i] > 0.0 ? 1e-4 * catoni_deviation(n, vbound[i], scale[i], delta0) : 0.0;
-  }
-  const CatoniMeans cm = catoni_means(est, model, options, scale, run.moments.mean, tol);
+  const CatoniMeans cm = catoni_means_for_test(est, model, options, run, test.alpha, vbound);
   return test_bias_catoni(run, exact, test, vbound, cm, source);
 }
 

@@ -60,6 +60,12 @@ CatoniMeans catoni_means(const Estimator& est, const Model& model, const RunOpti
                          std::span<const double> scale, std::span<const double> start,
                          std::span<const double> tolerance);
 
+/// catoni_means at the scale the test at level `alpha` uses (δ0 = α/(2d) per side and coordinate),
+/// from the run's sample means, to 1e-4 of the test's deviation. Throws InputError (argument
+/// "--samples") when the run has too few samples for the inequality (n <= 2 log(1/δ0) + 1).
+CatoniMeans catoni_means_for_test(const Estimator& est, const Model& model, const RunOptions& options,
+                                  const RunResult& run, double alpha, std::span<const double> variance_bound);
+
 /// Which bias test `verify` runs: `t` (Student t, CLT), `catoni` (needs a variance bound), or
 /// `automatic` (catoni when a variance bound is known, else t).
 enum class TestMethod { automatic, t, catoni };

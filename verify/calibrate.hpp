@@ -1,0 +1,73 @@
+// verify/calibrate.hpp — tests of the tester: a bias test run many times under a true null and
+// under a planted bias, with its observed error rates against the nominal ones.
+//
+// Repetition r runs the estimator with its own seed (Philox of (seed, r), Purpose::test) and tests
+// it against the exact gradient at every α of the list:
+// - null: the false-rejection count k at each α, the rate k/R and its Clopper–Pearson 95% interval
+//   (Boost.Math binomial bounds), and the ratio rate/α;
+// - p-values: the family p-values (min Holm-adjusted) of all R runs at the first α: the one-sided
+//   Kolmogorov–Smirnov statistic D⁻ = max_u (F̂(u) - u) (a valid test has P(p <= u) <= u, so a
+//   large D⁻ means too many small p-values; asymptotic p-value exp(-2 R D⁻²)), and the
+//   Anderson–Darling statistic for uniformity (Boost's anderson_darling_normality_statistic on
+//   Φ⁻¹(p), p clipped to [1/(2R), 1 - 1/(2R)]): conservative tests have many p = 1 and a large A²
+//   in the harmless direction, so D⁻ is the figure that speaks to validity;
+// - power: the same runs tested against a target shifted on one coordinate by the detectable bias
+//   that run reported (its claim: detected with probability >= 0.9); the rejection rate with its
+//   interval.
+// Counts are integers and p-values are stored by repetition, so every figure is independent of the
+// thread count.
+#pragma once
+
+#include "verify/catoni.hpp"
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace estcheck {
+
+struct CalibrateOptions {
+  std::uint64_t samples = 1000;      ///< per repetition
+  std::uint64_t repetitions = 1000;
+  std::uint64_t seed = 1;
+  int threads = 0;
+  std::vector<double> alphas{1e-2, 1e-3};
+  TestMethod method = TestMethod::automatic;
+  std::size_t coordinate = 0;        ///< where the bias is planted
+};
+
+struct RateEstimate {
+  std::uint64_t count = 0, trials = 0;
+  double rate = 0.0, lower = 0.0, upper = 1.0;  ///< Clopper–Pearson, 95% two-sided
+};
+
+struct CalibrationAtAlpha {
+  double alpha = 0.0;
+  RateEstimate false_rejection;  ///< under the true null
+  double ratio_to_nominal = 0.0; ///< false_rejection.rate / alpha
+  RateEstimate power;            ///< at the planted bias = each run's detectable bias
+  double median_detectable_bias = 0.0;
+};
+
+struct CalibrationResult {
+  std::string test_method;          ///< the first run's BiasTest::method
+  std::vector<double> variance_bound;
+  std::vector<CalibrationAtAlpha> levels;
+  std::vector<double> p_values;     ///< family p-values of the null runs at alphas[0], by repetition
+  double ks_minus = 0.0, ks_minus_p = 1.0;  ///< one-sided KS D⁻ and its asymptotic p-value
+  double anderson_darling = 0.0;    ///< A² for uniformity (see the file comment)
+  std::uint64_t nonfinite_runs = 0; ///< repetitions with non-finite samples (no verdict; excluded)
+  double elapsed_s = 0.0;
+};
+
+/// Clopper–Pearson interval at confidence 1 - 2 × 0.025 for k successes in n trials.
+RateEstimate rate_estimate(std::uint64_t k, std::uint64_t n);
+
+/// Runs the calibration. `variance_bound` is passed to each test as `verify` would (empty: none).
+/// Throws InputError for repetitions < 1, an α outside (0, 1), or a coordinate out of range.
+CalibrationResult calibrate(const Estimator& est, const Model& model, const ExactGradient& exact,
+                            const CalibrateOptions& options, std::span<const double> variance_bound,
+                            const std::string& variance_source);
+
+}  // namespace estcheck
