@@ -101,6 +101,16 @@ nlohmann::json to_json(const VerifyReport& r) {
       {"elapsed_s", r.run.elapsed_s}};
   if (t.samples_for_tolerance) j["samples_for_tolerance_estimate"] = *t.samples_for_tolerance;
   j["variance_bound"] = r.variance_bound.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.variance_bound);
+  if (r.sequential) {
+    nlohmann::json rounds = nlohmann::json::array();
+    for (const auto& k : r.sequential->rounds)
+      rounds.push_back({{"samples", k.samples}, {"alpha", k.alpha}, {"p_value_family", k.p_value_family},
+                        {"bias_bound", k.bias_bound}, {"verdict", to_string(k.verdict)}});
+    j["sequential"] = {{"planned_rounds", r.sequential->planned_rounds},
+                       {"alpha_per_round", r.sequential->rounds.front().alpha},
+                       {"samples_used", r.sequential->rounds.back().samples},
+                       {"rounds", rounds}};
+  }
   if (r.estimator_moments) {
     j["exact_estimator_variance"] = r.estimator_moments->variance;
     j["exact_estimator_variance_error_bound"] = r.estimator_moments->variance_error;

@@ -4,6 +4,7 @@
 
 #include "verify/calibrate.hpp"
 #include "verify/compare.hpp"
+#include "verify/sequential.hpp"
 #include "verify/estimator_mean.hpp"
 #include "verify/exact.hpp"
 #include "verify/harness.hpp"
@@ -43,6 +44,7 @@ struct VerifyReport {
   std::optional<EstimatorMean> estimator_mean;  ///< the exact E[ĝ], when an oracle knows it
   std::optional<EstimatorMoments> estimator_moments;  ///< the exact E[ĝ] and Var[ĝ], when known
   std::vector<double> variance_bound;  ///< the bound the Catoni test used (empty: none)
+  std::optional<SequentialResult> sequential;  ///< with --sequential: the rounds (run/test: the last)
 };
 
 /// `estcheck bias-curve`: the exact bias of an estimator against one of its parameters.

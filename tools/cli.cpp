@@ -200,6 +200,12 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
                      "Upper bound(s) on Var of each gradient coordinate (one value, or one per coordinate) "
                      "for the catoni test; default: the exact variance when estcheck computes it")
       ->delimiter(',');
+  bool sequential = false;
+  std::string max_samples_text, first_samples_text = "16384";
+  verify->add_flag("--sequential", sequential,
+                   "Sample in doubling rounds and stop when the verdict is clear (error rate holds at any round)");
+  verify->add_option("--max-samples", max_samples_text, "With --sequential: the largest round (required)");
+  verify->add_option("--first-samples", first_samples_text, "With --sequential: the first round (default 16384)");
   auto* cal = app.add_subcommand("calibrate", "Tests of the tester: error rates of the bias test under a "
                                               "true null and power at the planted detectable bias");
   add_common(cal);
@@ -446,8 +452,24 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     std::string vsource;
     const std::vector<double> vbound =
         variance_bound(vbound_parts, model, method, rep.estimator_moments, vsource);
-    rep.run = run_estimator(*estimator, model, run);
-    rep.test = verify_bias(*estimator, model, run, rep.run, rep.exact, test, method, vbound, vsource);
+    if (sequential) {
+      if (max_samples_text.empty())
+        raise_input_error("--max-samples", "a sample budget with --sequential (e.g. --max-samples 1e7)", "nothing");
+      if (verify->count("--samples"))
+        raise_input_error("--samples", "no --samples with --sequential (it sets --max-samples and --first-samples)",
+                          "'" + samples_text + "'");
+      SequentialOptions so;
+      so.max_samples = parse_count("--max-samples", max_samples_text, 2, "an integer >= 2");
+      so.first_samples = std::min(so.max_samples, parse_count("--first-samples", first_samples_text, 2, "an integer >= 2"));
+      rep.sequential = verify_sequential(*estimator, model, run, rep.exact, test, method, vbound, vsource, so);
+      rep.run = rep.sequential->run;
+      rep.test = rep.sequential->test;
+    } else {
+      if (verify->count("--max-samples") || verify->count("--first-samples"))
+        raise_input_error("--max-samples", "--sequential alongside --max-samples / --first-samples", "no --sequential");
+      rep.run = run_estimator(*estimator, model, run);
+      rep.test = verify_bias(*estimator, model, run, rep.run, rep.exact, test, method, vbound, vsource);
+    }
     rep.variance_bound = vbound;
     if (json_path != "-") write_text(out, rep);
     if (!json_path.empty()) write_json(to_json(rep), json_path, out);
