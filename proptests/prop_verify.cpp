@@ -168,7 +168,7 @@ RC_GTEST_PROP(PropVerify, BaselinesNeverChangeTheExactMean, ()) {
   const Setup plain = setup(c, "reinforce");
   const auto m0 = exact_estimator_moments(*plain.est, plain.model);
   RC_ASSERT(m0.has_value());
-  for (const std::string spec : {"reinforce:baseline=" + format_double(b), std::string("rloo:k=2")}) {
+  for (const std::string& spec : {"reinforce:baseline=" + format_double(b), std::string("rloo:k=2")}) {
     const Setup s = setup(c, spec);
     const auto m1 = exact_estimator_moments(*s.est, s.model);
     RC_ASSERT(m1.has_value());

@@ -1,0 +1,45 @@
+// verify/check.cpp — see check.hpp.
+#include "verify/check.hpp"
+
+#include "estimators/error.hpp"
+#include "verify/estimator_mean.hpp"
+
+namespace estcheck {
+
+BiasCheck check_unbiased(Estimator& est, const Problem& problem, std::span<const double> theta,
+                         const CheckOptions& o) {
+  est.check(problem);
+  const Model model = make_model(problem, theta, "theta");
+  est.prepare(model);
+  BiasCheck r;
+  r.estimator = est.info().spec;
+  r.problem = problem.spec();
+  r.theta.assign(theta.begin(), theta.end());
+  r.seed = o.seed;
+  r.exact = exact_target_gradient(model, est.info().objective_samples, o.threads);
+  r.variance_bound = o.variance_bound;
+  if (!r.variance_bound.empty()) {
+    if (r.variance_bound.size() == 1) r.variance_bound.assign(model.theta_dim(), r.variance_bound[0]);
+    if (r.variance_bound.size() != model.theta_dim())
+      raise_input_error("variance_bound", "1 or " + std::to_string(model.theta_dim()) + " values",
+                        std::to_string(o.variance_bound.size()) + " values");
+    r.variance_source = "caller's variance bound";
+  } else if (o.method != TestMethod::t && est.info().objective_samples == 0) {
+    if (const auto mo = exact_estimator_moments(est, model)) {
+      for (std::size_t i = 0; i < model.theta_dim(); ++i) r.variance_bound.push_back(mo->variance[i] + mo->variance_error[i]);
+      r.variance_source = "exact oracle (" + mo->method + ")";
+    }
+  }
+  RunOptions ro;
+  ro.samples = o.samples;
+  ro.seed = o.seed;
+  ro.threads = o.threads;
+  r.run = run_estimator(est, model, ro);
+  BiasTestOptions bo;
+  bo.alpha = o.alpha;
+  bo.tolerance = o.tolerance;
+  r.test = verify_bias(est, model, ro, r.run, r.exact, bo, o.method, r.variance_bound, r.variance_source);
+  return r;
+}
+
+}  // namespace estcheck
