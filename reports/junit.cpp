@@ -46,7 +46,7 @@ std::string to_junit(const SuiteReport& r) {
   for (const auto& c : r.checks) {
     s << "    <testcase name='" << escape(c.name) << "' classname='estcheck." << escape(c.kind) << "' time='"
       << seconds(c.elapsed_s) << "'>\n";
-    const std::string msg = to_string(c.verdict) + std::string(": ") + figures(c);
+    const std::string msg = "check " + c.name + " " + to_string(c.verdict) + ": " + figures(c);
     const std::string body = "check " + c.name + " (" + c.kind + ", seed " + std::to_string(c.seed) + ")\n" +
                              figures(c) + "\n" + c.reason;
     if (c.verdict == Verdict::fail)

@@ -127,7 +127,7 @@ nlohmann::json to_json(const CheckResult& c) {
       nlohmann::json points = nlohmann::json::array();
       for (const auto& p : c.compare) points.push_back(to_json(p));
       j["result"] = {{"schema_version", kJsonSchemaVersion}, {"command", "compare"}, {"problem", f.problem},
-                     {"sweep_index", *c.sweep_index}, {"estimators", f.result.estimators},
+                     {"theta", f.theta}, {"sweep_index", *c.sweep_index}, {"estimators", f.result.estimators},
                      {"samples", f.result.samples}, {"seed", f.seed}, {"alpha", c.threshold ? *c.threshold : f.result.alpha},
                      {"alpha_per_point", f.result.alpha}, {"min_reduction", f.result.min_reduction},
                      {"points", points}, {"verdict", to_string(c.verdict)}};
@@ -174,8 +174,8 @@ void write_files(const std::vector<std::pair<std::string, std::string>>& files, 
   auto cleanup = [&] {
     for (const auto& t : temps) std::remove(t.c_str());
   };
+  for (const auto& f : files) check_output_path(f.first, argument);
   for (const auto& [path, text] : files) {
-    check_output_path(path, argument);
     const std::string tmp = path + ".tmp." + std::to_string(::getpid());
     temps.push_back(tmp);
     std::ofstream f(tmp, std::ios::binary | std::ios::trunc);

@@ -80,9 +80,10 @@ bool show_progress(const std::ostream& err, bool quiet) {
 /// --junit / --markdown copies) atomically, and returns the suite's exit code.
 int suite_command(const std::string& file, const std::string& out_dir, const std::string& junit_path,
                   const std::string& markdown_path, std::optional<std::uint64_t> seed, int threads, bool quiet,
-                  bool dry_run, std::ostream& out, std::ostream& err) {
+                  std::optional<double> alpha, bool dry_run, std::ostream& out, std::ostream& err) {
   namespace fs = std::filesystem;
-  const SuiteSpec spec = parse_suite(file);
+  SuiteSpec spec = parse_suite(file);
+  if (alpha) spec.alpha = *alpha;
   if (dry_run) {  // the file is valid: show the plan, run nothing, write nothing
     SuiteReport plan;
     plan.alpha = spec.alpha;
@@ -250,6 +251,8 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   suite->add_option("--seed", seed_text, "Suite seed (default: the file's \"seed\", else 1); check seeds derive from it");
   suite->add_option("--threads", threads_text, "Worker threads (default 0: every core)");
   suite->add_flag("--quiet", quiet, "No progress bar and no per-check lines");
+  std::string suite_alpha_text;
+  suite->add_option("--alpha", suite_alpha_text, "The suite's family-wise error budget (default: the file's \"alpha\", else 1e-4)");
   bool dry_run = false;
   suite->add_flag("--dry-run", dry_run, "Check the suite file and print the plan; run nothing, write nothing");
 
@@ -280,8 +283,13 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
       if (suite->count("--seed")) seed = parse_count("--seed", seed_text, 0, "an integer in [0, 2^64)");
       const std::uint64_t threads = parse_count("--threads", threads_text, 0, "an integer >= 0 (0: every core)");
       if (threads > 4096) raise_input_error("--threads", "an integer in [0, 4096]", "'" + threads_text + "'");
+      std::optional<double> alpha;
+      if (!suite_alpha_text.empty()) {
+        alpha = parse_double("--alpha", suite_alpha_text);
+        if (!(*alpha > 0 && *alpha < 1)) raise_input_error("--alpha", "a number in (0, 1)", "'" + suite_alpha_text + "'");
+      }
       return suite_command(suite_file, out_dir, junit_path, markdown_path, seed, static_cast<int>(threads), quiet,
-                           dry_run, out, err);
+                           alpha, dry_run, out, err);
     }
     CLI::App* used = exact->parsed() ? exact : curve->parsed() ? curve : cmp->parsed() ? cmp : verify;
     if (!json_path.empty() || used->count("--json")) check_output_path(json_path);
