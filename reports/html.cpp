@@ -12,7 +12,7 @@ namespace {
 using svg::escape;
 
 const char* kStyle = R"(
-body{font-family:sans-serif;margin:1.5em auto;max-width:1340px;color:#111;line-height:1.35}
+body{font-family:sans-serif;margin:1.5em auto;padding:0 1em;max-width:1300px;color:#111;line-height:1.35}
 h1{font-size:1.5em}h2{font-size:1.15em;margin-top:1.6em;border-bottom:1px solid #ccc}
 table{border-collapse:collapse;margin:.8em 0;font-size:.9em}
 td,th{border:1px solid #bbb;padding:3px 7px;text-align:left;vertical-align:top}

@@ -50,8 +50,8 @@ struct BarChart {
 };
 
 /// The chart as one <svg> element, `width` × `height` pixels.
-std::string render(const LineChart& chart, int width = 640, int height = 360);
-std::string render(const BarChart& chart, int width = 640, int height = 360);
+std::string render(const LineChart& chart, int width = 600, int height = 340);
+std::string render(const BarChart& chart, int width = 600, int height = 340);
 
 /// `text` with &, <, >, " and ' escaped (for XML and HTML).
 std::string escape(const std::string& text);

@@ -118,7 +118,9 @@ auto located(const Reader& rd, const std::string& pointer, F&& f) -> decltype(f(
   try {
     return f();
   } catch (const InputError& e) {
-    throw InputError(rd.file + ": " + pointer, rd.file + ": " + pointer + ": " + e.what());
+    std::string what = e.what();  // "<argument>: expected ...": the pointer replaces the argument
+    if (what.rfind(e.argument() + ": ", 0) == 0) what = what.substr(e.argument().size() + 2);
+    throw InputError(rd.file + ": " + pointer, rd.file + ": " + pointer + ": " + what);
   }
 }
 
