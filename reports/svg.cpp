@@ -24,6 +24,14 @@ std::string num(double v) {
   return s.str();
 }
 
+/// "x,y" of an SVG points list.
+std::string point(double x, double y) {
+  std::string p = num(x);
+  p += ',';
+  p += num(y);
+  return p;
+}
+
 struct Axis {
   double lo = 0, hi = 1;
   bool log = false;
@@ -239,8 +247,9 @@ std::string render(const LineChart& c, int width, int height) {
       std::string top, bottom;
       for (std::size_t i = 0; i < se.x.size(); ++i) {
         if (!x.usable(se.x[i]) || !y.usable(se.lower[i]) || !y.usable(se.upper[i])) continue;
-        top += (top.empty() ? "" : " ") + num(x.map(se.x[i])) + "," + num(y.map(se.upper[i]));
-        bottom = num(x.map(se.x[i])) + "," + num(y.map(se.lower[i])) + (bottom.empty() ? "" : " ") + bottom;
+        if (!top.empty()) top += ' ';
+        top += point(x.map(se.x[i]), y.map(se.upper[i]));
+        bottom.insert(0, point(x.map(se.x[i]), y.map(se.lower[i])) + (bottom.empty() ? "" : " "));
       }
       if (!top.empty())
         s << "<polygon class='band' points='" << top << " " << bottom << "' fill='" << colour
@@ -249,7 +258,10 @@ std::string render(const LineChart& c, int width, int height) {
     std::string pts;
     for (std::size_t i = 0; i < se.x.size() && i < se.y.size(); ++i)
       if (x.usable(se.x[i]) && y.usable(se.y[i]))
-        pts += (pts.empty() ? "" : " ") + num(x.map(se.x[i])) + "," + num(y.map(se.y[i]));
+      {
+        if (!pts.empty()) pts += ' ';
+        pts += point(x.map(se.x[i]), y.map(se.y[i]));
+      }
     if (se.line && !pts.empty())
       s << "<polyline class='series' points='" << pts << "' fill='none' stroke='" << colour
         << "' stroke-width='1.8'" << dash_attr(style) << "/>";
