@@ -108,6 +108,21 @@ expect "--seed changes the check seeds and is recorded" "$PY" -c "
 import json,sys; a=json.load(open('$work/planted/report.json')); b=json.load(open('$work/seed7/report.json'))
 sys.exit(not (b['seed']==7 and a['checks'][0]['seed']!=b['checks'][0]['seed']))"
 
+# --- exit 4 (a check errs: f overflows in every sample) beats a pass; exit 3 (inconclusive: 5000
+# samples cannot bound the bias below 1e-6). Neither verdict is borderline (see cli_exit_codes.sh).
+printf '%s\n' '{"checks": [
+  {"name": "overflow", "kind": "verify", "problem": "gaussian-quadratic", "estimator": "reinforce", "theta": [1e200, 0], "samples": 5000},
+  {"name": "tight", "kind": "verify", "problem": "gaussian-quadratic:d=1,c=0.5", "estimator": "reinforce", "theta": [0.5, 0], "samples": 5000, "tolerance": 1e-6}]}' >"$work/error.json"
+"$ESTCHECK" suite "$work/error.json" --quiet --out "$work/error" >"$work/out" 2>&1
+code=$?
+expect "a check with non-finite samples: exit 4 (exit $code)" test "$code" -eq 4
+expect "errored report.json validates" validate_json "$work/error/report.json"
+expect "errored junit.xml validates and has an <error>" bash -c "xmllint --noout --schema '$schema_xsd' '$work/error/junit.xml' 2>/dev/null && grep -qF \"<error type='error' message='check overflow error:\" '$work/error/junit.xml'"
+"$PY" -c "import json; d=json.load(open('$work/error.json')); d['checks']=d['checks'][1:]; json.dump(d, open('$work/inconclusive.json','w'))"
+"$ESTCHECK" suite "$work/inconclusive.json" --quiet --out "$work/inconclusive" >"$work/out" 2>&1
+code=$?
+expect "an unsettled tolerance claim: exit 3 (exit $code)" test "$code" -eq 3
+
 # --- bad suites and paths: exit 2, the file and key named, nothing written.
 ok_check='{"name": "a", "kind": "verify", "problem": "toy", "estimator": "reinforce", "theta": [0], "samples": 2048}'
 bad_suite() {  # bad_suite NAME NEEDLE JSON-TEXT
