@@ -552,12 +552,13 @@ SuiteReport run_suite(const SuiteSpec& suite, const SuiteOptions& o, std::ostrea
   int width = 6;
   for (const auto& c : rep.checks) width = std::max(width, static_cast<int>(c.name.size()) + 2);
   out << "  " << std::left << std::setw(width) << "check" << std::setw(12) << "kind" << std::setw(11) << "p-value"
-      << std::setw(6) << "rank" << std::setw(11) << "threshold" << "verdict\n";
+      << std::setw(6) << "rank" << std::setw(11) << "threshold" << std::setw(14) << "verdict" << "seed\n";
   for (const auto& c : rep.checks)
     out << "  " << std::setw(width) << c.name << std::setw(12) << c.kind << std::setw(11)
         << (c.p_value ? g(*c.p_value) : "-") << std::setw(6)
         << (c.holm_rank ? std::to_string(*c.holm_rank) : "-") << std::setw(11)
-        << (c.threshold ? g(*c.threshold) : "-") << (c.verdict == Verdict::pass ? "pass" : c.verdict == Verdict::fail ? "FAIL" : to_string(c.verdict))
+        << (c.threshold ? g(*c.threshold) : "-") << std::setw(14)
+        << (c.verdict == Verdict::pass ? "pass" : c.verdict == Verdict::fail ? "FAIL" : to_string(c.verdict)) << c.seed
         << "\n";
   out << std::right;
   for (const auto& c : rep.checks)
