@@ -2,6 +2,7 @@
 #include "reports/svg.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <cmath>
 #include <iomanip>
 #include <limits>
@@ -173,15 +174,20 @@ struct LegendEntry {
   int style;
   bool line, markers, band, dashed_grey;
   bool black_solid = false;  ///< the interval whiskers of a bar chart
+  bool hatched = false;      ///< the bars of a bar chart
 };
 
-void legend(std::ostringstream& s, int width, const std::vector<LegendEntry>& entries) {
+void legend(std::ostringstream& s, int width, const std::vector<LegendEntry>& entries,
+            const std::string& hatch = "") {
   double y = kTop + 10;
   const double x = width - kLegendWidth + 8;
   s << "<g class='legend'>";
   for (const auto& e : entries) {
     const char* c = e.dashed_grey ? "#555" : e.black_solid ? "black" : kColours[e.style % kStyles];
-    if (e.band)
+    if (e.hatched)
+      s << "<rect x='" << num(x) << "' y='" << num(y - 6) << "' width='26' height='12' fill='url(#" << hatch << ")' stroke='"
+        << c << "'/>";
+    else if (e.band)
       s << "<rect x='" << num(x) << "' y='" << num(y - 6) << "' width='26' height='12' fill='" << c
         << "' fill-opacity='0.18' stroke='" << c << "' stroke-opacity='0.4'/>";
     if (e.line)
@@ -303,7 +309,12 @@ std::string render(const BarChart& c, int width, int height) {
   y.p1 = kTop;
   std::ostringstream s;
   frame(s, width, height, c.title, x, y, "", c.y_label, false);
-  s << "<defs><pattern id='hatch' width='6' height='6' patternUnits='userSpaceOnUse' patternTransform='rotate(45)'>"
+  // The hatch pattern's id must be unique in a page holding many charts: derived from the title.
+  std::uint64_t title_hash = 0xcbf29ce484222325ULL;  // FNV-1a
+  for (unsigned char ch : c.title) title_hash = (title_hash ^ ch) * 0x100000001b3ULL;
+  const std::string hatch = "hatch-" + std::to_string(title_hash % 1000000007ULL);
+  s << "<defs><pattern id='" << hatch
+    << "' width='6' height='6' patternUnits='userSpaceOnUse' patternTransform='rotate(45)'>"
        "<line x1='0' y1='0' x2='0' y2='6' stroke='#0072B2' stroke-width='2'/></pattern></defs>";
   s << "<g class='plot'>";
   const double slot = (x.p1 - x.p0) / x.hi;
@@ -314,7 +325,7 @@ std::string render(const BarChart& c, int width, int height) {
     if (y.usable(b.value)) {
       const double py = y.map(b.value);
       s << "<rect class='bar' x='" << num(cx - slot * 0.3) << "' y='" << num(std::min(py, base)) << "' width='"
-        << num(slot * 0.6) << "' height='" << num(std::abs(base - py)) << "' fill='url(#hatch)' stroke='#0072B2'/>";
+        << num(slot * 0.6) << "' height='" << num(std::abs(base - py)) << "' fill='url(#" << hatch << ")' stroke='#0072B2'/>";
     }
     if (b.lower && b.upper && y.usable(*b.lower) && y.usable(*b.upper)) {
       const double lo = y.map(*b.lower), hi = y.map(*b.upper);
@@ -325,7 +336,7 @@ std::string render(const BarChart& c, int width, int height) {
     s << "<text x='" << num(cx) << "' y='" << num(y.p0 + 14) << "' text-anchor='middle'>"
       << escape(truncate(b.label, static_cast<std::size_t>(std::max(6.0, slot / 6.5)))) << "</text>";
   }
-  std::vector<LegendEntry> entries{{c.legend_bar, 0, false, false, true, false},
+  std::vector<LegendEntry> entries{{c.legend_bar, 0, false, false, false, false, false, true},
                                    {c.legend_interval, 6, true, false, false, false, true}};
   for (const auto& h : c.hlines) {
     if (!y.usable(h.y)) continue;
@@ -335,7 +346,7 @@ std::string render(const BarChart& c, int width, int height) {
     entries.push_back({h.name, 0, true, false, false, true});
   }
   s << "</g>";
-  legend(s, width, entries);
+  legend(s, width, entries, hatch);
   s << "</svg>";
   return s.str();
 }
