@@ -42,7 +42,9 @@ page="$work/report/report.html"
 expect "report.html written" test -s "$page"
 
 # Chromium as root needs --no-sandbox; a private profile; every host unresolvable (no network).
-flags=(--headless --no-sandbox --disable-gpu --hide-scrollbars --no-first-run --disable-extensions
+# --disable-dev-shm-usage: containers often have a tiny /dev/shm. Caches go under $work.
+export XDG_CONFIG_HOME="$work/config" XDG_CACHE_HOME="$work/cache"
+flags=(--headless --no-sandbox --disable-gpu --disable-dev-shm-usage --hide-scrollbars --no-first-run --disable-extensions
        --user-data-dir="$work/profile" --host-resolver-rules="MAP * ~NOTFOUND" --window-size=1280,2200)
 timeout 90 "$browser" "${flags[@]}" --enable-logging=stderr --v=0 --dump-dom "file://$page" >"$work/dom.html" 2>"$work/dom.err"
 expect "chromium dumped the DOM" test -s "$work/dom.html"
