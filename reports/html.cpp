@@ -3,6 +3,7 @@
 
 #include "reports/svg.hpp"
 
+#include <cctype>
 #include <cmath>
 #include <sstream>
 

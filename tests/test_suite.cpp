@@ -276,7 +276,7 @@ TEST(WriteFiles, AllOrNothing) {
 
 TEST(RunSuite, PlantedBugFailsWithHolmArithmetic) {
   TempDir dir;
-  // Seed 1 (the file's); the mutant's bias is 0.2 against a standard error near 3e-4.
+  // Seed 1 (the file's); the mutant's bias is 0.2 against a standard error near 1e-3 (|z| near 200).
   const std::string path = dir.file("p.json", R"({"seed": 1, "alpha": 1e-4, "checks": [
     {"name": "mutant", "kind": "verify", "problem": "toy:t=0.45", "estimator": "mutant/score-no-normalizer",
      "theta": [1], "samples": 20000},

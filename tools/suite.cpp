@@ -14,6 +14,7 @@
 #include <oneapi/tbb/info.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
