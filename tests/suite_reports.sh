@@ -9,7 +9,8 @@
 #   figures, a FAIL row in report.md and a red row in report.html;
 # - report.json is identical for --threads 1 and 2 apart from elapsed_s and threads;
 # - malformed suites and bad output paths exit 2 with a message naming the file and key, and
-#   write nothing; suites/full.json is a valid suite (--dry-run).
+#   write nothing; suites/full.json is a valid suite (--dry-run) that names every estimator and
+#   problem of `estcheck list --json`.
 # Error budget: the one statistical assertion is "the default suite passes", run at
 # --alpha 5e-6 = budget::kSuites (tests/budget.hpp: the suites' share, one assertion), seed 1 (the
 # file's). Every other verdict asserted is a planted bug with |z| in the hundreds (certain).
@@ -163,6 +164,27 @@ expect "--junit into a missing folder: exit 2 before running (exit $code)" \
 "$ESTCHECK" suite "$SOURCE_DIR/suites/full.json" --dry-run >"$work/out" 2>"$work/err"
 code=$?
 expect "full.json is a valid suite (--dry-run exit $code)" bash -c "[[ $code -eq 0 ]] && grep -qF 'split over m =' '$work/out'"
+
+"$ESTCHECK" list --json >"$work/list.json"
+covers_catalogue() {
+  "$PY" - "$work/list.json" "$SOURCE_DIR/suites/full.json" <<'EOF'
+import json, sys
+catalogue = json.load(open(sys.argv[1]))
+suite = json.load(open(sys.argv[2]))
+used_est, used_prob = set(), set()
+for c in suite["checks"]:
+    for e in c.get("estimators", []) + ([c["estimator"]] if "estimator" in c else []):
+        used_est.add(e.split(":")[0])
+    p = c["problem"]
+    used_prob.add("FILE.json" if p.endswith(".json") else p.split(":")[0])
+missing = [e["name"] for e in catalogue["estimators"] if e["name"] not in used_est]
+missing += [p["name"] for p in catalogue["problems"] if p["name"] not in used_prob]
+if missing:
+    print("not in full.json:", missing)
+sys.exit(bool(missing))
+EOF
+}
+expect "full.json names every built-in estimator and problem (estcheck list --json)" covers_catalogue
 
 echo "suite_reports: $passed passed, $failed failed"
 [[ $failed -eq 0 ]]
