@@ -4,7 +4,10 @@
 # --with-torch also installs python3-torch / python3-numpy for the benchmark's PyTorch peer.
 set -euo pipefail
 packages=(cmake ninja-build g++ libboost-dev libeigen3-dev libtbb-dev librandom123-dev
-          librapidcheck-dev libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev libcli11-dev)
+          librapidcheck-dev libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev libcli11-dev
+          chromium libxml2-utils python3-jsonschema)
+# chromium, libxml2-utils (xmllint) and python3-jsonschema serve the report tests (issue 7): the
+# browser test renders report.html headless; junit.xml and report.json are checked against schemas.
 if [[ "${1:-}" == "--with-torch" ]]; then packages+=(python3-torch python3-numpy); fi
 missing=()
 for p in "${packages[@]}"; do

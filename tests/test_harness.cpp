@@ -153,10 +153,12 @@ TEST(Harness, ProgressCountsEverySampleOnce) {
   auto e = make_estimator("reinforce");
   std::atomic<std::uint64_t> done{0}, calls{0};
   const std::uint64_t n = 5 * kBlockSize + 17;
-  const RunResult r = run_estimator(*e, m, {n, 9, 2}, [&](std::uint64_t k) {
+  RunOptions opt{n, 9, 2};
+  opt.on_progress = [&](std::uint64_t k) {
     done += k;
     ++calls;
-  });
+  };
+  const RunResult r = run_estimator(*e, m, opt);
   EXPECT_EQ(done.load(), n);
   EXPECT_EQ(calls.load(), 6u);
   expect_same_bits(r, run_estimator(*e, m, {n, 9, 2}));  // progress changes no number

@@ -5,7 +5,13 @@
 #include "estimators/error.hpp"
 #include "estimators/mutants/mutants.hpp"
 #include "estimators/registry.hpp"
+#include "reports/html.hpp"
+#include "reports/junit.hpp"
+#include "reports/markdown.hpp"
+#include "reports/suite_report.hpp"
 #include "reports/verify_report.hpp"
+#include "tools/progress.hpp"
+#include "tools/suite.hpp"
 #include "verify/calibrate.hpp"
 #include "verify/catoni.hpp"
 #include "verify/estimator_mean.hpp"
@@ -18,7 +24,10 @@
 
 #include <charconv>
 #include <cmath>
+#include <filesystem>
 #include <iomanip>
+#include <iostream>
+#include <unistd.h>
 
 namespace estcheck {
 namespace {
@@ -86,6 +95,69 @@ std::vector<double> variance_bound(const std::vector<std::string>& parts, const 
     source = "exact oracle (" + moments->method + ")";
   }
   return vb;
+}
+
+/// A progress bar goes to stderr only when it is the process's stderr and a terminal.
+bool show_progress(const std::ostream& err, bool quiet) {
+  return !quiet && &err == &std::cerr && ::isatty(STDERR_FILENO) == 1;
+}
+
+/// `estcheck suite`: checks every output path, runs the suite, writes the four reports (and the
+/// --junit / --markdown copies) atomically, and returns the suite's exit code.
+int suite_command(const std::string& file, const std::string& out_dir, const std::string& junit_path,
+                  const std::string& markdown_path, std::optional<std::uint64_t> seed, int threads, bool quiet,
+                  std::optional<double> alpha, bool dry_run, std::ostream& out, std::ostream& err) {
+  namespace fs = std::filesystem;
+  SuiteSpec spec = parse_suite(file);
+  if (alpha) spec.alpha = *alpha;
+  if (dry_run) {  // the file is valid: show the plan, run nothing, write nothing
+    SuiteReport plan;
+    plan.alpha = spec.alpha;
+    for (const auto& c : spec.checks) plan.budget_checks += c.kind == "verify" || c.kind == "compare";
+    const std::uint64_t suite_seed = seed.value_or(spec.seed);
+    out << "suite " << spec.name << " (" << file << "): " << spec.checks.size() << " checks, seed " << suite_seed
+        << "\n  " << budget_text(plan) << "\n";
+    for (const auto& c : spec.checks)
+      out << "  " << c.name << " (" << c.kind << ", seed " << check_seed(suite_seed, c.name) << ")\n";
+    return 0;
+  }
+  // Output paths are checked (and --out created) before the run, so a long run cannot fail at the end.
+  std::error_code ec;
+  if (fs::exists(out_dir, ec) && !fs::is_directory(out_dir, ec))
+    raise_input_error("--out", "a folder", "the file '" + out_dir + "'");
+  if (!fs::exists(out_dir, ec)) {
+    const fs::path parent = fs::path(out_dir).has_parent_path() ? fs::path(out_dir).parent_path() : fs::path(".");
+    if (!fs::is_directory(parent, ec))
+      raise_input_error("--out", "a folder in an existing folder", "'" + out_dir + "'");
+    if (!fs::create_directory(out_dir, ec) || ec)
+      raise_input_error("--out", "a folder that can be created", "'" + out_dir + "' (" + ec.message() + ")");
+  }
+  const fs::path dir(out_dir);
+  std::vector<std::pair<std::string, std::string>> files = {{(dir / "report.json").string(), ""},
+                                                           {(dir / "report.md").string(), ""},
+                                                           {(dir / "report.html").string(), ""},
+                                                           {(dir / "junit.xml").string(), ""}};
+  for (const auto& f : files) check_output_path(f.first, "--out");
+  if (!junit_path.empty()) check_output_path(junit_path, "--junit");
+  if (!markdown_path.empty()) check_output_path(markdown_path, "--markdown");
+
+  SuiteOptions so;
+  so.seed = seed;
+  so.threads = threads;
+  so.quiet = quiet;
+  so.progress = show_progress(err, quiet);
+  const SuiteReport rep = run_suite(spec, so, out, err);
+  const std::string junit = to_junit(rep), markdown = to_markdown(rep);
+  files[0].second = to_json(rep).dump(2) + "\n";
+  files[1].second = markdown;
+  files[2].second = to_html(rep);
+  files[3].second = junit;
+  if (!junit_path.empty()) files.emplace_back(junit_path, junit);
+  if (!markdown_path.empty()) files.emplace_back(markdown_path, markdown);
+  write_files(files, "--out");
+  out << "reports: " << (dir / "report.json").string() << ", report.md, report.html, junit.xml in " << out_dir
+      << (junit_path.empty() ? "" : "; " + junit_path) << (markdown_path.empty() ? "" : "; " + markdown_path) << "\n";
+  return exit_code(rep.verdict);
 }
 
 void list_command(bool as_json, bool mutants, std::ostream& out) {
@@ -220,6 +292,24 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   cal->add_option("--test", test_text, "auto, t or catoni (as for verify)");
   cal->add_option("--variance-bound", vbound_parts, "As for verify")->delimiter(',');
   cal->add_option("--coordinate", coord_text, "Coordinate where the bias is planted (default 0)");
+  bool quiet = false;
+  verify->add_flag("--quiet", quiet, "No progress bar (shown on a terminal's stderr otherwise)");
+  cmp->add_flag("--quiet", quiet, "No progress bar (shown on a terminal's stderr otherwise)");
+
+  std::string suite_file, out_dir = "estcheck-report", junit_path, markdown_path;
+  auto* suite = app.add_subcommand("suite", "Run a verification suite file and write its reports (docs/suites.md)");
+  suite->add_option("FILE", suite_file, "Suite file (JSON; docs/suites.md)")->required();
+  suite->add_option("--out", out_dir,
+                    "Folder for report.json, report.md, report.html and junit.xml (default estcheck-report; created)");
+  suite->add_option("--junit", junit_path, "Also write the JUnit XML to PATH");
+  suite->add_option("--markdown", markdown_path, "Also write the Markdown report to PATH");
+  suite->add_option("--seed", seed_text, "Suite seed (default: the file's \"seed\", else 1); check seeds derive from it");
+  suite->add_option("--threads", threads_text, "Worker threads (default 0: every core)");
+  suite->add_flag("--quiet", quiet, "No progress bar and no per-check lines");
+  std::string suite_alpha_text;
+  suite->add_option("--alpha", suite_alpha_text, "The suite's family-wise error budget (default: the file's \"alpha\", else 1e-4)");
+  bool dry_run = false;
+  suite->add_flag("--dry-run", dry_run, "Check the suite file and print the plan; run nothing, write nothing");
 
   std::vector<std::string> argv_rev(args.rbegin(), args.rend() - 1);
   try {
@@ -242,6 +332,19 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     if (list->parsed()) {
       list_command(list_json, list_mutants, out);
       return 0;
+    }
+    if (suite->parsed()) {
+      std::optional<std::uint64_t> seed;
+      if (suite->count("--seed")) seed = parse_count("--seed", seed_text, 0, "an integer in [0, 2^64)");
+      const std::uint64_t threads = parse_count("--threads", threads_text, 0, "an integer >= 0 (0: every core)");
+      if (threads > 4096) raise_input_error("--threads", "an integer in [0, 4096]", "'" + threads_text + "'");
+      std::optional<double> alpha;
+      if (!suite_alpha_text.empty()) {
+        alpha = parse_double("--alpha", suite_alpha_text);
+        if (!(*alpha > 0 && *alpha < 1)) raise_input_error("--alpha", "a number in (0, 1)", "'" + suite_alpha_text + "'");
+      }
+      return suite_command(suite_file, out_dir, junit_path, markdown_path, seed, static_cast<int>(threads), quiet,
+                           alpha, dry_run, out, err);
     }
     CLI::App* used = exact->parsed() ? exact : curve->parsed() ? curve : cmp->parsed() ? cmp : cal->parsed() ? cal : verify;
     if (!json_path.empty() || used->count("--json")) check_output_path(json_path);
@@ -355,7 +458,9 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
         const std::uint64_t count = parse_count("--theta-grid", parts[2], 2, "a COUNT in [2, 1000]");
         if (count > 1000 || !std::isfinite(from) || !std::isfinite(to))
           raise_input_error("--theta-grid", "finite FROM, TO and a COUNT in [2, 1000]", "'" + grid_text + "'");
+        Progress progress(err, co.run.samples * compare_specs.size() * count, show_progress(err, quiet));
         CompareOptions point = co;
+        point.run.on_progress = progress.callback();
         point.alpha = co.alpha / static_cast<double>(count);  // Bonferroni over the grid
         nlohmann::json sweep = {{"schema_version", kJsonSchemaVersion}, {"command", "compare"},
                                 {"problem", problem->spec()}, {"theta", theta}, {"sweep_index", index},
@@ -369,6 +474,7 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
           const Model pm = make_model(*problem, th, "--theta");
           for (auto& e : owned) e->prepare(pm);
           CompareReport pr{problem->spec(), th, co.run.seed, co.run.threads, compare_estimators(ests, pm, point)};
+          progress.finish();
           if (json_path != "-") write_text(out, pr);
           sweep["points"].push_back(to_json(pr));
           const Verdict v = pr.result.verdict;
@@ -380,8 +486,11 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
         if (!json_path.empty()) write_json(sweep, json_path, out);
         return exit_code(overall);
       }
+      Progress progress(err, co.run.samples * compare_specs.size(), show_progress(err, quiet));
+      co.run.on_progress = progress.callback();
       CompareReport rep{problem->spec(), theta, co.run.seed, co.run.threads > 0 ? co.run.threads : default_threads(),
                         compare_estimators(ests, model, co)};
+      progress.finish();
       if (json_path != "-") write_text(out, rep);
       if (!json_path.empty()) write_json(to_json(rep), json_path, out);
       return exit_code(rep.result.verdict);
@@ -432,6 +541,8 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     const std::uint64_t threads = parse_count("--threads", threads_text, 0, "an integer >= 0 (0: every core)");
     if (threads > 4096) raise_input_error("--threads", "an integer in [0, 4096]", "'" + threads_text + "'");
     run.threads = static_cast<int>(threads);
+    Progress progress(err, run.samples, show_progress(err, quiet));
+    run.on_progress = progress.callback();
     BiasTestOptions test;
     test.alpha = parse_double("--alpha", alpha_text);
     if (!tolerance_text.empty()) test.tolerance = parse_double("--tolerance", tolerance_text);
@@ -461,6 +572,7 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
       SequentialOptions so;
       so.max_samples = parse_count("--max-samples", max_samples_text, 2, "an integer >= 2");
       so.first_samples = std::min(so.max_samples, parse_count("--first-samples", first_samples_text, 2, "an integer >= 2"));
+      run.on_progress = nullptr;  // the rounds re-read prefixes: a bar over N samples would mislead
       rep.sequential = verify_sequential(*estimator, model, run, rep.exact, test, method, vbound, vsource, so);
       rep.run = rep.sequential->run;
       rep.test = rep.sequential->test;
@@ -468,6 +580,7 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
       if (verify->count("--max-samples") || verify->count("--first-samples"))
         raise_input_error("--max-samples", "--sequential alongside --max-samples / --first-samples", "no --sequential");
       rep.run = run_estimator(*estimator, model, run);
+      progress.finish();
       rep.test = verify_bias(*estimator, model, run, rep.run, rep.exact, test, method, vbound, vsource);
     }
     rep.variance_bound = vbound;

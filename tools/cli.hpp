@@ -8,8 +8,13 @@
 //                    [--threads T] [--alpha A] [--min-reduction R] [--theta-grid [I=]A:B:N] [--json PATH|-]
 //   estcheck verify PROBLEM ESTIMATOR --theta V[,V...] [--samples N] [--seed S] [--threads T]
 //                   [--alpha A] [--tolerance D] [--json PATH|-]
+//   estcheck suite FILE [--out DIR] [--junit PATH] [--markdown PATH] [--seed S] [--threads T]
+//                  [--alpha A] [--quiet] [--dry-run]            (docs/suites.md; tools/suite.hpp)
+// verify and compare also take --quiet (no progress bar; it is only ever shown on a terminal).
 // Exit codes: 0 pass, 1 fail, 3 inconclusive, 4 error (non-finite estimator samples: no
 // verdict), 2 usage or input error (message on stderr naming the argument; no output file).
+// A suite exits 4 if a check errs, else 1 if one fails, else 3 if one is inconclusive, else 0;
+// 2 for a bad suite file (the message names the file and the JSON pointer of the bad value).
 #pragma once
 
 #include <ostream>

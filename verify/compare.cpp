@@ -111,18 +111,16 @@ CompareResult compare_estimators(const std::vector<const Estimator*>& ests, cons
   const double levels = blocks > 1 ? std::ceil(std::log2(static_cast<double>(blocks))) : 0.0;
   const double rounding =
       4.0 * (static_cast<double>(kBlockSize) + 4.0 * levels + 8.0) * std::numeric_limits<double>::epsilon();
+  r.rounding = rounding;
   auto interval = [&](double ratio, std::size_t k) {
     const double mean_u = sums.s1[k] / n;
     const double var_u = std::max(0.0, sums.s2[k] / n - mean_u * mean_u);
-    const double half = r.z * std::sqrt(var_u / n) + rounding;
-    return RatioInterval{ratio, ratio * std::exp(-half), ratio * std::exp(half)};
+    return RatioInterval{ratio, 0.0, 0.0, std::sqrt(var_u / n)};
   };
   // Exact variances, where known, for the exact ratios.
   std::vector<std::optional<EstimatorMoments>> exact(E);
   for (std::size_t e = 0; e < E; ++e)
     if (ests[e]->info().objective_samples == 0) exact[e] = exact_estimator_moments(*ests[e], m);
-  bool any_fail = false, all_pass = true;
-  std::string worst;
   for (std::size_t c = 0; c < C; ++c) {
     Comparison cmp;
     cmp.other = r.estimators[c + 1];
@@ -162,14 +160,42 @@ CompareResult compare_estimators(const std::vector<const Estimator*>& ests, cons
         cmp.optimal_trace_variance = va_sum - num * num / den;
       }
     }
-    if (cmp.trace.upper < o.min_reduction) {
+    r.comparisons.push_back(std::move(cmp));
+  }
+  decide(r, o.alpha);
+  r.elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return r;
+}
+
+void decide(CompareResult& r, double alpha) {
+  if (!(alpha > 0.0 && alpha < 1.0)) raise_input_error("--alpha", "a number in (0, 1)", format_double(alpha));
+  const double C = static_cast<double>(r.comparisons.size());
+  r.alpha = alpha;
+  r.z = boost::math::quantile(
+      boost::math::complement(boost::math::normal_distribution<double>(), alpha / (2.0 * std::max(1.0, C))));
+  for (std::uint64_t nf : r.nonfinite)
+    if (nf > 0) {
+      r.verdict = Verdict::error;
+      r.reason = "an estimator produced NaN or infinite samples; no verdict";
+      return;
+    }
+  auto widen = [&](RatioInterval& x) {
+    const double half = r.z * x.se_log + r.rounding;
+    x.lower = x.ratio * std::exp(-half);
+    x.upper = x.ratio * std::exp(half);
+  };
+  bool any_fail = false, all_pass = true;
+  std::string worst;
+  for (auto& cmp : r.comparisons) {
+    for (auto& x : cmp.per_coordinate) widen(x);
+    widen(cmp.trace);
+    if (cmp.trace.upper < r.min_reduction) {
       any_fail = true;
       worst = cmp.other;
     }
-    if (cmp.trace.lower < o.min_reduction) all_pass = false;
-    r.comparisons.push_back(std::move(cmp));
+    if (cmp.trace.lower < r.min_reduction) all_pass = false;
   }
-  const std::string rs = format_double(o.min_reduction);
+  const std::string rs = format_double(r.min_reduction);
   if (any_fail) {
     r.verdict = Verdict::fail;
     r.reason = "Var(" + r.estimators[0] + ")/Var(" + worst + ") (traces) is below " + rs +
@@ -182,8 +208,24 @@ CompareResult compare_estimators(const std::vector<const Estimator*>& ests, cons
     r.verdict = Verdict::inconclusive;
     r.reason = "some trace-ratio interval contains " + rs;
   }
-  r.elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  return r;
+}
+
+double fail_p_value(const CompareResult& r) {
+  for (std::uint64_t nf : r.nonfinite)
+    if (nf > 0) return 1.0;
+  if (r.comparisons.empty()) return 1.0;
+  double worst = -std::numeric_limits<double>::infinity();
+  for (const auto& cmp : r.comparisons) {
+    const double excess = std::log(r.min_reduction) - std::log(cmp.trace.ratio) - r.rounding;
+    const double stat = cmp.trace.se_log > 0.0 ? excess / cmp.trace.se_log
+                        : excess > 0.0         ? std::numeric_limits<double>::infinity()
+                                               : -std::numeric_limits<double>::infinity();
+    if (!std::isnan(stat)) worst = std::max(worst, stat);
+  }
+  if (worst == std::numeric_limits<double>::infinity()) return 0.0;
+  if (worst == -std::numeric_limits<double>::infinity()) return 1.0;
+  const double tail = boost::math::cdf(boost::math::complement(boost::math::normal_distribution<double>(), worst));
+  return std::min(1.0, 2.0 * static_cast<double>(r.comparisons.size()) * tail);
 }
 
 }  // namespace estcheck

@@ -29,6 +29,7 @@ namespace estcheck {
 
 struct RatioInterval {
   double ratio = 0.0, lower = 0.0, upper = 0.0;
+  double se_log = 0.0;  ///< sd(U)/√n, the standard error of log ρ̂ (the interval is log ρ̂ ± (z se_log + rounding))
 };
 
 struct Comparison {
@@ -57,6 +58,7 @@ struct CompareResult {
   std::vector<std::uint64_t> nonfinite;       ///< per estimator
   std::vector<Comparison> comparisons;        ///< the reference against each other estimator
   double alpha = 0.0, min_reduction = 1.0, z = 0.0;
+  double rounding = 0.0;  ///< the rounding widening of every interval, in log ρ
   std::uint64_t samples = 0;
   Verdict verdict = Verdict::error;
   std::string reason;
@@ -73,5 +75,14 @@ struct CompareOptions {
 /// checked and prepared. Throws InputError for fewer than 2 estimators or a bad option.
 CompareResult compare_estimators(const std::vector<const Estimator*>& estimators, const Model& model,
                                  const CompareOptions& options);
+
+/// Recomputes the intervals, z, alpha, verdict and reason of `result` at another family-wise α,
+/// from the standard errors it holds (no new samples). Throws InputError for α outside (0, 1).
+void decide(CompareResult& result, double alpha);
+
+/// The p-value of the fail verdict: the smallest α at which `result` would say fail,
+/// min(1, 2C Φ̄(max_c (log R - log ρ̂_c - rounding) / se_c)) over the C trace comparisons
+/// (Bonferroni, matching the intervals). 1 when the result is an error.
+double fail_p_value(const CompareResult& result);
 
 }  // namespace estcheck

@@ -37,8 +37,7 @@ Partial join(const Partial& a, const Partial& b) {
 
 }  // namespace
 
-RunResult run_estimator(const Estimator& est, const Model& model, const RunOptions& opt,
-                        const ProgressFn& on_progress) {
+RunResult run_estimator(const Estimator& est, const Model& model, const RunOptions& opt) {
   if (opt.samples < 2)
     raise_input_error("--samples", "an integer >= 2", std::to_string(opt.samples));
   if (opt.threads < 0) raise_input_error("--threads", "an integer >= 0", std::to_string(opt.threads));
@@ -80,7 +79,7 @@ RunResult run_estimator(const Estimator& est, const Model& model, const RunOptio
         if (kept != count) block_m = block_moments(rows.first(kept * dim), kept, dim);
       }
       acc.moments = merge(acc.moments, block_m);
-      if (on_progress) on_progress(count);
+      if (opt.on_progress) opt.on_progress(count);
     }
     return acc;
   };

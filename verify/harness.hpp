@@ -26,12 +26,11 @@ struct RunOptions {
   std::uint64_t samples = 1'000'000;
   std::uint64_t seed = 1;
   int threads = 0;  ///< 0: every core
+  /// Progress display only: called after each block with the number of samples that block added;
+  /// may be called from several threads at once (so it must be thread-safe) and in any block
+  /// order. It sees no numbers and cannot change any. Empty: no calls.
+  std::function<void(std::uint64_t samples_done)> on_progress = nullptr;
 };
-
-/// Progress display: called after each block with the number of samples that block added; may be
-/// called from several threads at once (so it must be thread-safe) and in any block order. It sees
-/// no numbers and cannot change any.
-using ProgressFn = std::function<void(std::uint64_t samples_done)>;
 
 struct RunResult {
   Moments moments;                  ///< over the finite samples
@@ -47,7 +46,6 @@ void draw_sample(const Estimator& est, const Model& model, std::uint64_t seed, s
 
 /// Runs `options.samples` samples of `est` on `model`. Throws InputError (argument "--samples",
 /// "--threads") for samples < 2 or threads < 0, and the estimator's check() error.
-RunResult run_estimator(const Estimator& est, const Model& model, const RunOptions& options,
-                        const ProgressFn& on_progress = {});
+RunResult run_estimator(const Estimator& est, const Model& model, const RunOptions& options);
 
 }  // namespace estcheck

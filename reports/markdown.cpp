@@ -1,0 +1,82 @@
+// reports/markdown.cpp — see markdown.hpp.
+#include "reports/markdown.hpp"
+
+#include <sstream>
+
+namespace estcheck {
+namespace {
+
+/// A table cell: pipes escaped, newlines flattened.
+std::string cell(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '|') out += "\\|";
+    else if (c == '\n') out += ' ';
+    else out += c;
+  }
+  return out;
+}
+
+std::string mark(Verdict v) {
+  switch (v) {
+    case Verdict::pass: return "🟢 pass";
+    case Verdict::fail: return "🔴 **FAIL**";
+    case Verdict::inconclusive: return "🟡 inconclusive";
+    case Verdict::error: return "🔴 **ERROR**";
+  }
+  return "?";
+}
+
+std::string g(double v) {
+  std::ostringstream s;
+  s.precision(3);
+  s << v;
+  return s.str();
+}
+
+}  // namespace
+
+std::string to_markdown(const SuiteReport& r) {
+  std::ostringstream s;
+  s << "# estcheck suite `" << r.name << "`: " << (r.verdict == Verdict::pass ? "pass" : mark(r.verdict)) << "\n\n";
+  if (!r.description.empty()) s << r.description << "\n\n";
+  std::size_t n[4] = {0, 0, 0, 0};
+  for (const auto& c : r.checks) ++n[static_cast<int>(c.verdict)];
+  s << "- suite file: `" << r.file << "`; seed " << r.seed << " (each check's seed is derived from it and the check's name); "
+    << r.threads << " threads; " << r.elapsed_s << " s\n"
+    << "- checks: " << r.checks.size() << " (" << n[0] << " pass, " << n[1] << " fail, " << n[2] << " inconclusive, "
+    << n[3] << " error); exit code " << exit_code(r.verdict) << "\n"
+    << "- " << budget_text(r) << "\n\n"
+    << "| status | check | kind | estimator(s) | problem | θ | max \\|z\\| | p-value | threshold | bias bound |\n"
+    << "|---|---|---|---|---|---|---|---|---|---|\n";
+  for (const auto& c : r.checks) {
+    std::string ests, problem, theta, z = "", bound = "";
+    if (c.verify) {
+      ests = c.verify->estimator;
+      problem = c.verify->problem;
+      theta = theta_text(c.verify->theta);
+      z = g(max_abs_z(c));
+      bound = g(c.verify->test.bias_bound);
+    } else if (!c.compare.empty()) {
+      for (const auto& e : c.compare.front().result.estimators) ests += (ests.empty() ? "" : ", ") + e;
+      problem = c.compare.front().problem;
+      theta = c.sweep_index ? "θ[" + std::to_string(*c.sweep_index) + "] swept over " +
+                                  std::to_string(c.compare.size()) + " points"
+                            : theta_text(c.compare.front().theta);
+    } else if (c.curve) {
+      ests = c.curve->estimator + " (" + c.curve->param + " varied)";
+      problem = c.curve->problem;
+      theta = theta_text(c.curve->theta);
+    }
+    s << "| " << mark(c.verdict) << " | `" << cell(c.name) << "` | " << c.kind << " | `" << cell(ests) << "` | `"
+      << cell(problem) << "` | " << cell(theta) << " | " << z << " | " << (c.p_value ? g(*c.p_value) : "—") << " | "
+      << (c.threshold ? g(*c.threshold) : "—") << " | " << bound << " |\n";
+  }
+  s << "\n## Checks\n\n";
+  for (const auto& c : r.checks)
+    s << "- " << mark(c.verdict) << " `" << cell(c.name) << "` (seed " << c.seed << "): " << c.reason << ". "
+      << figures(c) << "\n";
+  return s.str();
+}
+
+}  // namespace estcheck

@@ -1,0 +1,304 @@
+// tests/test_suite.cpp — suites (tools/suite.hpp) and their reports (reports/suite_report.hpp,
+// junit.hpp, markdown.hpp, html.hpp, svg.hpp), in-process and deterministic:
+// - Holm's thresholds over checks against hand-worked cases, and their defining property (a check
+//   fails exactly when p <= its threshold, and that is Holm's step-down rejection set);
+// - check seeds: fixed values, independent of the other checks, different per name;
+// - parse_suite: every malformed file is an InputError naming the file and the JSON pointer;
+// - the writers on a hand-built report: a failing check is a JUnit <failure> with its figures, a
+//   "FAIL" row in Markdown and a red row in HTML; charts are SVG with a legend; text is escaped;
+// - write_files writes all files or none.
+// One small suite is run (planted bug, fixed seed 1): its mutant check has |z| in the hundreds, so
+// the asserted fail is not a borderline outcome and draws nothing from tests/budget.hpp; no pass
+// verdict is asserted here (tests/suite_reports.sh asserts the default suite's, at
+// budget::kSuites).
+#include "reports/html.hpp"
+#include "reports/junit.hpp"
+#include "reports/markdown.hpp"
+#include "reports/suite_report.hpp"
+#include "reports/svg.hpp"
+#include "estimators/error.hpp"
+#include "tools/suite.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <unistd.h>
+
+namespace estcheck {
+namespace {
+
+namespace fs = std::filesystem;
+
+class TempDir {
+ public:
+  TempDir() {
+    static int counter = 0;
+    for (;;) {
+      path_ = fs::temp_directory_path() /
+              ("estcheck_test_suite." + std::to_string(::getpid()) + "." + std::to_string(counter++));
+      if (fs::create_directory(path_)) break;
+    }
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  std::string file(const std::string& name, const std::string& text) const {
+    const fs::path p = path_ / name;
+    std::ofstream(p) << text;
+    return p.string();
+  }
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+TEST(Holm, HandWorkedThresholds) {
+  // m = 4, α = 0.04: thresholds by rank 0.01, 0.04/3, 0.02, 0.04. p sorted: 0.001 (rank 1,
+  // 0.001 <= 0.01: fail), 0.012 (rank 2, <= 0.0133: fail), 0.03 (rank 3, > 0.02: stop), 0.5.
+  // After the stop every later rank keeps the stopping threshold 0.02.
+  const auto h = holm_thresholds({0.5, 0.012, 0.001, 0.03}, 0.04);
+  ASSERT_EQ(h.size(), 4u);
+  EXPECT_EQ(h[2].first, 1u);
+  EXPECT_DOUBLE_EQ(h[2].second, 0.01);
+  EXPECT_EQ(h[1].first, 2u);
+  EXPECT_DOUBLE_EQ(h[1].second, 0.04 / 3);
+  EXPECT_EQ(h[3].first, 3u);
+  EXPECT_DOUBLE_EQ(h[3].second, 0.02);
+  EXPECT_EQ(h[0].first, 4u);
+  EXPECT_DOUBLE_EQ(h[0].second, 0.02);
+}
+
+TEST(Holm, FailsExactlyTheStepDownRejections) {
+  // Against the adjusted-p-value form of Holm: reject i iff max_{l <= rank i} (m-l+1) p_(l) <= α.
+  const std::vector<std::vector<double>> cases = {
+      {0.01, 0.02, 0.03}, {0.0, 0.0, 1.0}, {0.2, 0.001, 0.0249, 0.5, 0.012}, {1e-9}, {0.9}, {0.02, 0.02, 0.02}};
+  for (const auto& p : cases) {
+    const double alpha = 0.05;
+    const auto h = holm_thresholds(p, alpha);
+    std::vector<std::size_t> order(p.size());
+    for (std::size_t i = 0; i < p.size(); ++i) order[h[i].first - 1] = i;
+    double running = 0;
+    for (std::size_t l = 0; l < p.size(); ++l) {
+      running = std::max(running, static_cast<double>(p.size() - l) * p[order[l]]);
+      const bool holm_rejects = running <= alpha;
+      EXPECT_EQ(p[order[l]] <= h[order[l]].second, holm_rejects) << "case starting " << p[0] << ", rank " << l + 1;
+    }
+  }
+}
+
+TEST(CheckSeed, FixedDistinctAndIndependentOfOtherChecks) {
+  const std::uint64_t a = check_seed(1, "reinforce-toy");
+  EXPECT_EQ(a, check_seed(1, "reinforce-toy"));
+  EXPECT_NE(a, check_seed(2, "reinforce-toy"));
+  EXPECT_NE(a, check_seed(1, "reinforce-toy2"));
+  EXPECT_NE(check_seed(1, "ab"), check_seed(1, "ba"));
+  // Pinned: the derivation is part of the reproducibility contract (docs/suites.md).
+  EXPECT_EQ(a, 6410594666900315492ULL);
+}
+
+std::string expect_input_error(const std::string& path) {
+  try {
+    parse_suite(path);
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  ADD_FAILURE() << "no InputError for " << path;
+  return "";
+}
+
+TEST(ParseSuite, MalformedFilesNameTheFileAndPointer) {
+  TempDir dir;
+  const std::string ok_check =
+      R"({"name": "a", "kind": "verify", "problem": "toy", "estimator": "reinforce", "theta": [0]})";
+  struct Case {
+    std::string name, text, needle1, needle2;
+  };
+  const std::vector<Case> cases = {
+      {"unknown_top_key", R"({"checks": [)" + ok_check + R"(], "alpah": 1e-4})", "/alpah", "unknown key"},
+      {"unknown_check_key", R"({"checks": [{"name": "a", "kind": "verify", "problem": "toy", "estimator": "reinforce", "theta": [0], "sample": 5}]})",
+       "/checks/0/sample", "unknown key"},
+      {"wrong_type", R"({"checks": [{"name": "a", "kind": "verify", "problem": "toy", "estimator": "reinforce", "theta": [0], "samples": "many"}]})",
+       "/checks/0/samples", "an integer"},
+      {"theta_type", R"({"checks": [{"name": "a", "kind": "verify", "problem": "toy", "estimator": "reinforce", "theta": 0}]})",
+       "/checks/0/theta", "array"},
+      {"duplicate", R"({"checks": [)" + ok_check + "," + ok_check + "]}", "/checks/1/name", "already"},
+      {"unknown_problem", R"({"checks": [{"name": "a", "kind": "verify", "problem": "nosuch", "estimator": "reinforce", "theta": [0]}]})",
+       "/checks/0/problem", "nosuch"},
+      {"unknown_estimator", R"({"checks": [{"name": "a", "kind": "verify", "problem": "toy", "estimator": "nosuch", "theta": [0]}]})",
+       "/checks/0/estimator", "nosuch"},
+      {"calibrate", R"({"checks": [{"name": "a", "kind": "calibrate", "problem": "toy", "theta": [0]}]})",
+       "/checks/0/kind", "not yet supported"},
+      {"missing_key", R"({"checks": [{"name": "a", "kind": "verify", "problem": "toy", "estimator": "reinforce"}]})",
+       "/checks/0/theta", "required"},
+      {"syntax", "{\"checks\": [\n  {\"name\": \"a\",,}\n]}", "valid JSON", "line 2"},
+      {"alpha_range", R"({"alpha": 2, "checks": [)" + ok_check + "]}", "/alpha", "(0, 1)"},
+      {"empty_checks", R"({"checks": []})", "/checks", "non-empty"},
+  };
+  for (const auto& c : cases) {
+    const std::string path = dir.file(c.name + ".json", c.text);
+    const std::string msg = expect_input_error(path);
+    EXPECT_NE(msg.find(path), std::string::npos) << c.name << ": " << msg;
+    EXPECT_NE(msg.find(c.needle1), std::string::npos) << c.name << ": " << msg;
+    EXPECT_NE(msg.find(c.needle2), std::string::npos) << c.name << ": " << msg;
+  }
+  const std::string missing = expect_input_error((dir.path() / "missing.json").string());
+  EXPECT_NE(missing.find("no such file"), std::string::npos) << missing;
+}
+
+TEST(ParseSuite, DefaultsAndTablePathsRelativeToTheSuite) {
+  TempDir dir;
+  dir.file("t.json", R"({"distribution": "bernoulli", "n": 1, "table": [0.2, 0.7]})");
+  const std::string path = dir.file(
+      "s.json", R"({"checks": [{"name": "a", "kind": "verify", "problem": "t.json", "estimator": "arm", "theta": [0.1]}]})");
+  const SuiteSpec s = parse_suite(path);
+  EXPECT_EQ(s.name, "s");
+  EXPECT_EQ(s.alpha, 1e-4);
+  EXPECT_EQ(s.seed, 1u);
+  ASSERT_EQ(s.checks.size(), 1u);
+  EXPECT_EQ(s.checks[0].samples, 100000u);
+  EXPECT_EQ(fs::path(s.checks[0].problem), (dir.path() / "t.json").lexically_normal());
+}
+
+/// A hand-built report: one failing verify check, one passing bias-curve.
+SuiteReport sample_report() {
+  SuiteReport r;
+  r.name = "demo <&>";
+  r.file = "demo.json";
+  r.seed = 3;
+  r.threads = 2;
+  r.alpha = 1e-4;
+  r.budget_checks = 1;
+  CheckResult v;
+  v.name = "bad-one";
+  v.kind = "verify";
+  v.seed = 42;
+  v.verdict = Verdict::fail;
+  v.reason = "bias detected";
+  v.p_value = 0.0;
+  v.holm_rank = 1;
+  v.threshold = 1e-4;
+  VerifyReport vr;
+  vr.problem = "toy:t=0.45";
+  vr.estimator = "mutant/x";
+  vr.theta = {1.0};
+  vr.exact.gradient = {0.5};
+  vr.exact.error = {0.0};
+  vr.run.requested = 2048;
+  vr.test.exact = {0.5};
+  vr.test.mean = {0.7};
+  vr.test.std_error = {0.01};
+  vr.test.bias = {0.2};
+  vr.test.bias_bound = 0.25;
+  vr.test.verdict = Verdict::fail;
+  v.verify = vr;
+  v.checkpoints = {{1024, {0.69}, {0.014}, 0.27, 4.0}, {2048, {0.7}, {0.01}, 0.25, 4.0}};
+  CheckResult b;
+  b.name = "curve";
+  b.kind = "bias-curve";
+  b.verdict = Verdict::pass;
+  b.reason = "exact";
+  BiasCurveReport cr;
+  cr.problem = "toy";
+  cr.estimator = "concrete";
+  cr.param = "temperature";
+  cr.theta = {1.0};
+  cr.values = {0.1, 1.0};
+  cr.exact.gradient = {0.5};
+  cr.means = {EstimatorMean{{0.45}, {0.0}, "quadrature"}, EstimatorMean{{0.3}, {0.0}, "quadrature"}};
+  b.curve = cr;
+  r.checks = {v, b};
+  r.verdict = overall_verdict(r.checks);
+  return r;
+}
+
+TEST(Writers, FailingCheckIsAFailureWithFiguresAndARedRow) {
+  const SuiteReport r = sample_report();
+  EXPECT_EQ(r.verdict, Verdict::fail);
+  const std::string junit = to_junit(r);
+  EXPECT_NE(junit.find("<testcase name='bad-one' classname='estcheck.verify'"), std::string::npos);
+  EXPECT_NE(junit.find("<failure type='fail' message='check bad-one fail: estimator mutant/x, problem toy:t=0.45, "
+                       "theta (1), samples 2048, max |z| 20, bias bound 0.25, p-value 0, threshold 0.0001'"),
+            std::string::npos)
+      << junit;
+  EXPECT_NE(junit.find("name='demo &lt;&amp;&gt;'"), std::string::npos);
+  EXPECT_NE(junit.find("tests='2' failures='1' errors='0'"), std::string::npos);
+  const std::string md = to_markdown(r);
+  EXPECT_NE(md.find("| 🔴 **FAIL** | `bad-one` |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| 🟢 pass | `curve` |"), std::string::npos) << md;
+  const std::string html = to_html(r);
+  EXPECT_NE(html.find("<tr class='fail'><td class='verdict'>FAIL</td>"), std::string::npos);
+  EXPECT_EQ(html.find("http://", html.find("<body")) , html.find("http://www.w3.org/2000/svg"));
+  // Two running-mean charts? One coordinate: one running mean, one bias bound; plus the curve.
+  std::size_t svgs = 0;
+  for (std::size_t at = html.find("<svg"); at != std::string::npos; at = html.find("<svg", at + 1)) ++svgs;
+  EXPECT_EQ(svgs, 3u);
+  EXPECT_EQ(html.find("<demo"), std::string::npos);  // the suite name is escaped
+}
+
+TEST(Svg, LineChartHasAxesLegendAndSkipsUnplottablePoints) {
+  svg::LineChart c;
+  c.title = "t";
+  c.x_label = "samples n";
+  c.y_label = "mean (units)";
+  c.log_x = true;
+  c.series.push_back({"a<b", {1, 10, 100, -1}, {1, 2, 3, 4}, {}, {}, true, true});
+  c.hlines.push_back({"exact", 2.5});
+  const std::string s = svg::render(c);
+  EXPECT_EQ(s.rfind("<svg", 0), 0u);
+  EXPECT_NE(s.find("samples n"), std::string::npos);
+  EXPECT_NE(s.find("mean (units)"), std::string::npos);
+  EXPECT_NE(s.find("a&lt;b"), std::string::npos);
+  EXPECT_NE(s.find("class='legend'"), std::string::npos);
+  EXPECT_NE(s.find("stroke-dasharray='5,4'"), std::string::npos);  // the reference line is dashed
+  // x = -1 on a log axis is skipped: 3 markers (circles) for the series, plus one in the legend.
+  std::size_t circles = 0;
+  for (std::size_t at = s.find("<circle"); at != std::string::npos; at = s.find("<circle", at + 1)) ++circles;
+  EXPECT_EQ(circles, 4u);
+  EXPECT_EQ(svg::short_number(1e5), "1e+05");
+  EXPECT_EQ(svg::short_number(0.25), "0.25");
+}
+
+TEST(WriteFiles, AllOrNothing) {
+  TempDir dir;
+  const std::string a = (dir.path() / "a.txt").string(), b = (dir.path() / "no" / "b.txt").string();
+  EXPECT_THROW(write_files({{a, "A"}, {b, "B"}}, "--out"), InputError);
+  EXPECT_FALSE(fs::exists(a));
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir.path()), fs::directory_iterator()), 0);
+  write_files({{a, "A"}}, "--out");
+  std::ifstream in(a);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(text, "A");
+}
+
+TEST(RunSuite, PlantedBugFailsWithHolmArithmetic) {
+  TempDir dir;
+  // Seed 1 (the file's); the mutant's bias is 0.2 against a standard error near 1e-3 (|z| near 200).
+  const std::string path = dir.file("p.json", R"({"seed": 1, "alpha": 1e-4, "checks": [
+    {"name": "mutant", "kind": "verify", "problem": "toy:t=0.45", "estimator": "mutant/score-no-normalizer",
+     "theta": [1], "samples": 20000},
+    {"name": "curve", "kind": "bias-curve", "problem": "toy:t=0.45", "estimator": "concrete", "theta": [1],
+     "param": "temperature", "from": 0.1, "to": 1, "count": 3, "max_abs_bias": 1}]})");
+  std::ostringstream out, err;
+  SuiteOptions o;
+  o.threads = 1;
+  const SuiteReport r = run_suite(parse_suite(path), o, out, err);
+  EXPECT_EQ(r.budget_checks, 1u);
+  ASSERT_EQ(r.checks.size(), 2u);
+  EXPECT_EQ(r.checks[0].verdict, Verdict::fail);
+  EXPECT_EQ(r.checks[0].threshold, 1e-4);  // m = 1: the whole budget
+  EXPECT_EQ(r.checks[0].seed, check_seed(1, "mutant"));
+  EXPECT_EQ(r.checks[0].checkpoints.size(), 6u);  // 1, 2, 4, 8, 16 blocks, then all 20000 samples
+  EXPECT_EQ(r.checks[0].checkpoints.back().samples, 20000u);
+  EXPECT_EQ(r.checks[1].verdict, Verdict::pass);  // exact: |bias| <= 1 for a gradient below 0.25
+  EXPECT_FALSE(r.checks[1].p_value.has_value());
+  EXPECT_EQ(r.verdict, Verdict::fail);
+  EXPECT_EQ(err.str(), "");  // no progress bar unless asked for
+  EXPECT_NE(out.str().find("split over m = 1 check"), std::string::npos) << out.str();
+}
+
+}  // namespace
+}  // namespace estcheck
