@@ -1,9 +1,12 @@
 // tools/suite.cpp — see suite.hpp.
 #include "tools/suite.hpp"
 
+#include "verify/catoni.hpp"
+
 #include "estimators/error.hpp"
 #include "estimators/registry.hpp"
 #include "tools/progress.hpp"
+#include "verify/catoni.hpp"
 #include "verify/compare.hpp"
 #include "verify/estimator_mean.hpp"
 #include "verify/exact.hpp"
@@ -242,6 +245,9 @@ struct Pending {
   RunResult run;
   std::vector<RunResult> prefixes;
   ExactGradient exact;
+  std::vector<double> variance_bound;  ///< for the Catoni test (empty: t-test)
+  std::string variance_source;
+  std::optional<CatoniMeans> catoni;
   // compare
   std::size_t points = 1;
 };
@@ -258,7 +264,13 @@ std::uint64_t planned_samples(const CheckSpec& c) {
   return 0;
 }
 
-Pending run_verify(const CheckSpec& c, std::uint64_t seed, int threads, Progress& progress) {
+/// The bias test of a verify check at `opt`: Catoni when run_verify prepared it, else Student t.
+BiasTest test(const Pending& p, const BiasTestOptions& opt) {
+  if (p.catoni) return test_bias_catoni(p.run, p.exact, opt, p.variance_bound, *p.catoni, p.variance_source);
+  return test_bias(p.run, p.exact, opt);
+}
+
+Pending run_verify(const CheckSpec& c, std::uint64_t seed, int threads, double alpha0, Progress& progress) {
   Pending p;
   const auto problem = make_problem(c.problem, c.pointer + "/problem");
   const auto est = make_estimator(c.estimators[0], c.pointer + "/estimator");
@@ -290,8 +302,18 @@ Pending run_verify(const CheckSpec& c, std::uint64_t seed, int threads, Progress
   if (rep.objective_samples == 0) rep.estimator_moments = exact_estimator_moments(*est, model);
   p.run = rep.run;
   p.exact = rep.exact;
-  // The p-value does not depend on α; the verdict is decided after Holm (finish_verify).
-  const BiasTest t = test_bias(rep.run, rep.exact, BiasTestOptions{0.5, std::nullopt});
+  // The heavy-tail-safe Catoni test where the exact variance is known (as `estcheck verify`
+  // does), with its scale tuned to α0 = the suite's budget / its checks (Holm's smallest
+  // threshold). Its p-value is valid at any level, since the scale is fixed before the data, so
+  // the verdict can be decided after Holm (finish_verify); otherwise the t-test.
+  if (rep.estimator_moments && rep.run.nonfinite == 0 && rep.run.moments.count >= 2) {
+    for (std::size_t i = 0; i < model.theta_dim(); ++i)
+      p.variance_bound.push_back(rep.estimator_moments->variance[i] + rep.estimator_moments->variance_error[i]);
+    p.variance_source = "exact oracle (" + rep.estimator_moments->method + ")";
+    p.catoni = catoni_means_for_test(*est, model, run, rep.run, alpha0, p.variance_bound);
+    rep.variance_bound = p.variance_bound;
+  }
+  const BiasTest t = test(p, BiasTestOptions{0.5, std::nullopt});
   if (t.verdict != Verdict::error) p.result.p_value = t.p_value_family;
   p.result.verify = std::move(rep);
   return p;
@@ -300,7 +322,7 @@ Pending run_verify(const CheckSpec& c, std::uint64_t seed, int threads, Progress
 void finish_verify(Pending& p, const CheckSpec& c, double threshold) {
   CheckResult& r = p.result;
   const BiasTestOptions opt{threshold, c.tolerance};
-  r.verify->test = test_bias(p.run, p.exact, opt);
+  r.verify->test = test(p, opt);
   r.verdict = r.verify->test.verdict;
   r.reason = r.verify->test.reason;
   auto checkpoint = [&](const RunResult& run) {
@@ -512,7 +534,7 @@ SuiteReport run_suite(const SuiteSpec& suite, const SuiteOptions& o, std::ostrea
     const std::uint64_t seed = check_seed(rep.seed, c.name);
     progress.set_label("check " + std::to_string(i + 1) + "/" + std::to_string(suite.checks.size()) + " " + c.name);
     const auto t0 = std::chrono::steady_clock::now();
-    Pending p = c.kind == "verify"    ? run_verify(c, seed, rep.threads, progress)
+    Pending p = c.kind == "verify"    ? run_verify(c, seed, rep.threads, suite.alpha / static_cast<double>(std::max<std::size_t>(1, rep.budget_checks)), progress)
                 : c.kind == "compare" ? run_compare(c, seed, rep.threads, suite.alpha, progress)
                                       : run_curve(c);
     p.result.name = c.name;
