@@ -65,7 +65,7 @@ expect "--junit copy equals junit.xml" cmp -s "$work/copy/junit.xml" "$work/defa
 expect "--markdown copy equals report.md" cmp -s "$work/copy/report.md" "$work/default/report.md"
 expect "no temporary files left" test -z "$(ls "$work/default" | grep -v -E '^(report\.(json|md|html)|junit\.xml)$')"
 expect "stderr is empty when not a terminal" test ! -s "$work/err"
-expect "the budget arithmetic is printed" grep -qF "split over m = 6 checks by Holm" "$work/out"
+expect "the budget arithmetic is printed" grep -qF "split over m = 8 checks by Holm" "$work/out"
 expect "default junit.xml validates against junit.xsd" validate_xml "$work/default/junit.xml"
 expect "default report.json validates against its schema" validate_json "$work/default/report.json"
 
@@ -185,6 +185,23 @@ sys.exit(bool(missing))
 EOF
 }
 expect "full.json names every built-in estimator and problem (estcheck list --json)" covers_catalogue
+
+# --- mutate: the built-in suites catch every planted bug (exit 0, JSON score 1); a suite without
+# checks of a mutant's base reports it as not exercised (exit 1).
+for suite in default full; do
+  code=0
+  "$ESTCHECK" mutate "$SOURCE_DIR/suites/$suite.json" --json "$work/mutate-$suite.json" >"$work/out" 2>"$work/err" || code=$?
+  expect "mutate $suite.json catches every mutant (exit $code)" bash -c \
+    "[[ $code -eq 0 ]] && grep -q 'mutation score: 9/9' '$work/out' && \"$PY\" -c 'import json,sys; j=json.load(open(sys.argv[1])); sys.exit(j[\"mutation_score\"] != 1.0)' '$work/mutate-$suite.json'"
+done
+printf '{"name": "thin", "checks": [%s]}' "$ok_check" >"$work/thin.json"
+code=0
+"$ESTCHECK" mutate "$work/thin.json" >"$work/out" 2>"$work/err" || code=$?
+expect "mutate on a thin suite reports unexercised mutants (exit $code)" bash -c \
+  "[[ $code -eq 1 ]] && grep -q 'not exercised' '$work/out'"
+code=0
+"$ESTCHECK" mutate "$work/missing.json" >"$work/out" 2>"$work/err" || code=$?
+expect "mutate on a missing suite file is exit 2 (got $code)" bash -c "[[ $code -eq 2 ]]"
 
 echo "suite_reports: $passed passed, $failed failed"
 [[ $failed -eq 0 ]]

@@ -10,6 +10,7 @@
 #include "reports/markdown.hpp"
 #include "reports/suite_report.hpp"
 #include "reports/verify_report.hpp"
+#include "tools/mutate.hpp"
 #include "tools/progress.hpp"
 #include "tools/suite.hpp"
 #include "verify/calibrate.hpp"
@@ -310,6 +311,12 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   suite->add_option("--alpha", suite_alpha_text, "The suite's family-wise error budget (default: the file's \"alpha\", else 1e-4)");
   bool dry_run = false;
   suite->add_flag("--dry-run", dry_run, "Check the suite file and print the plan; run nothing, write nothing");
+  auto* mut = app.add_subcommand("mutate", "Run every planted-bug estimator through a suite's verify checks "
+                                           "and report which the suite catches (its power)");
+  mut->add_option("FILE", suite_file, "Suite file (JSON; docs/suites.md)")->required();
+  mut->add_option("--seed", seed_text, "Suite seed (default: the file's \"seed\", else 1)");
+  mut->add_option("--threads", threads_text, "Worker threads (default 0: every core)");
+  mut->add_option("--json", json_path, "Write the result as JSON to PATH ('-': stdout)");
 
   std::vector<std::string> argv_rev(args.rbegin(), args.rend() - 1);
   try {
@@ -332,6 +339,17 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     if (list->parsed()) {
       list_command(list_json, list_mutants, out);
       return 0;
+    }
+    if (mut->parsed()) {
+      if (!json_path.empty()) check_output_path(json_path);
+      std::optional<std::uint64_t> seed;
+      if (mut->count("--seed")) seed = parse_count("--seed", seed_text, 0, "an integer in [0, 2^64)");
+      const std::uint64_t threads = parse_count("--threads", threads_text, 0, "an integer >= 0 (0: every core)");
+      if (threads > 4096) raise_input_error("--threads", "an integer in [0, 4096]", "'" + threads_text + "'");
+      const MutationReport rep = mutate_suite(parse_suite(suite_file), seed, static_cast<int>(threads));
+      if (json_path != "-") write_text(out, rep);
+      if (!json_path.empty()) write_json(to_json(rep), json_path, out);
+      return exit_code(rep);
     }
     if (suite->parsed()) {
       std::optional<std::uint64_t> seed;

@@ -22,6 +22,7 @@ struct MutantInfo {
   std::string bug;       ///< the mistake it models
   std::string fails_on;  ///< a problem spec where it must fail
   std::vector<double> theta;  ///< θ for that problem
+  std::string base;           ///< the correct estimator it is an edit of ("reinforce")
 };
 
 /// Every mutant, in a fixed order.
