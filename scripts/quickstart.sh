@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Quick start command 1: install what is missing, build, and run a real verification
-# (REINFORCE on the REBAR/RELAX toy problem, one million samples, fixed seed).
+# (REINFORCE on the REBAR/RELAX toy problem, one million samples, fixed seed), then the short
+# default suite, which writes report.json, report.md, report.html and junit.xml to estcheck-report/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release
 cmake --build build --target estcheck
 build/bin/estcheck verify toy:t=0.45 reinforce --theta 0.3 --samples 1000000 --seed 1
+build/bin/estcheck suite suites/default.json --out estcheck-report
