@@ -75,5 +75,25 @@ else
   failed=$((failed + 1))
 fi
 
+# test-samples: samples from a file. The stratified file holds REINFORCE's two values on
+# toy:t=0.45 at θ = 0.3 in exact proportion (a mean equal to the gradient up to rounding: pass
+# is certain); the halved file is biased by half the gradient, 0.012, against a detectable
+# bias near 0.0003 at 20000 rows (fail is certain).
+awk 'BEGIN { p = 1 / (1 + exp(-0.3)); n = 20000; k = int(n * p + 0.5);
+             for (i = 0; i < n; i++) { b = (i < k); g = (b ? 0.55 * 0.55 : 0.45 * 0.45) * (b - p); printf "%.17g\n", g } }' \
+  >"$work/samples.csv"
+awk '{ printf "%.17g\n", $1 / 2 }' "$work/samples.csv" >"$work/halved.csv"
+printf '0.1\n0.2,0.3\n' >"$work/ragged.csv"
+printf '0.1\nabc\n' >"$work/text.csv"
+head -c 12 /dev/zero >"$work/odd.f64"
+check samples_pass 0 -- test-samples toy:t=0.45 --theta 0.3 --samples-file "$work/samples.csv" --alpha 0.001
+check samples_biased_fail 1 -- test-samples toy:t=0.45 --theta 0.3 --samples-file "$work/halved.csv"
+check samples_missing_file 2 --samples-file -- test-samples toy --theta 0.3 --samples-file "$work/none.csv"
+check samples_ragged_row 2 "line 2" -- test-samples toy --theta 0.3 --samples-file "$work/ragged.csv"
+check samples_not_a_number 2 "line 2" -- test-samples toy --theta 0.3 --samples-file "$work/text.csv"
+check samples_partial_f64_row 2 "multiple of 8" -- test-samples toy --theta 0.3 --samples-file "$work/odd.f64" --format f64
+check samples_bad_format 2 --format -- test-samples toy --theta 0.3 --samples-file "$work/samples.csv" --format xml
+check samples_catoni_needs_bound 2 --test -- test-samples toy --theta 0.3 --samples-file "$work/samples.csv" --test catoni
+
 echo "cli_exit_codes: $passed passed, $failed failed"
 [[ $failed -eq 0 ]]

@@ -15,6 +15,7 @@
 #include "tools/suite.hpp"
 #include "verify/calibrate.hpp"
 #include "verify/catoni.hpp"
+#include "verify/recorded.hpp"
 #include "verify/estimator_mean.hpp"
 #include "verify/exact.hpp"
 #include "verify/harness.hpp"
@@ -311,6 +312,19 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   suite->add_option("--alpha", suite_alpha_text, "The suite's family-wise error budget (default: the file's \"alpha\", else 1e-4)");
   bool dry_run = false;
   suite->add_flag("--dry-run", dry_run, "Check the suite file and print the plan; run nothing, write nothing");
+  std::string samples_file, format_text = "csv";
+  auto* ts = app.add_subcommand("test-samples", "Test gradient samples produced anywhere (a CSV or raw float64 "
+                                                "file) for bias against the exact gradient");
+  add_common(ts);
+  ts->add_option("--samples-file", samples_file, "One sample per row: d comma-separated numbers (csv) or "
+                                                 "row-major native float64 (f64)")->required();
+  ts->add_option("--format", format_text, "csv (default) or f64");
+  ts->add_option("--alpha", alpha_text, "Family-wise error rate over the coordinates (default 0.001)");
+  ts->add_option("--tolerance", tolerance_text, "Claim |bias_i| < D for every i (equivalence test)");
+  ts->add_option("--test", test_text, "auto (catoni with --variance-bound, else t), t, or catoni");
+  ts->add_option("--variance-bound", vbound_parts, "Upper bound(s) on Var of each coordinate (enables the "
+                                                   "heavy-tail-safe catoni test)")->delimiter(',');
+  ts->add_option("--threads", threads_text, "Worker threads (default 0: every core)");
   auto* mut = app.add_subcommand("mutate", "Run every planted-bug estimator through a suite's verify checks "
                                            "and report which the suite catches (its power)");
   mut->add_option("FILE", suite_file, "Suite file (JSON; docs/suites.md)")->required();
@@ -364,7 +378,8 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
       return suite_command(suite_file, out_dir, junit_path, markdown_path, seed, static_cast<int>(threads), quiet,
                            alpha, dry_run, out, err);
     }
-    CLI::App* used = exact->parsed() ? exact : curve->parsed() ? curve : cmp->parsed() ? cmp : cal->parsed() ? cal : verify;
+    CLI::App* used = exact->parsed() ? exact : curve->parsed() ? curve : cmp->parsed() ? cmp : cal->parsed() ? cal
+                   : ts->parsed() ? ts : verify;
     if (!json_path.empty() || used->count("--json")) check_output_path(json_path);
     const auto problem = make_problem(problem_text, "PROBLEM");
     const std::vector<double> theta = parse_theta(theta_parts);
@@ -512,6 +527,37 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
       if (json_path != "-") write_text(out, rep);
       if (!json_path.empty()) write_json(to_json(rep), json_path, out);
       return exit_code(rep.result.verdict);
+    }
+    if (ts->parsed()) {
+      const SampleFormat format = parse_sample_format(format_text);
+      const Model model = make_model(*problem, theta, "--theta");
+      RecordedSamples rec(read_samples(samples_file, format, model.theta_dim()), model.theta_dim(), samples_file);
+      rec.check(*problem);
+      RunOptions run;
+      run.samples = rec.rows();
+      run.seed = 0;
+      const std::uint64_t threads = parse_count("--threads", threads_text, 0, "an integer >= 0 (0: every core)");
+      if (threads > 4096) raise_input_error("--threads", "an integer in [0, 4096]", "'" + threads_text + "'");
+      run.threads = static_cast<int>(threads);
+      BiasTestOptions test;
+      test.alpha = parse_double("--alpha", alpha_text);
+      if (!tolerance_text.empty()) test.tolerance = parse_double("--tolerance", tolerance_text);
+      validate(test);
+      const TestMethod method = parse_test_method(test_text);
+      std::string vsource;
+      const std::vector<double> vbound = variance_bound(vbound_parts, model, method, std::nullopt, vsource);
+      VerifyReport rep;
+      rep.problem = problem->spec();
+      rep.estimator = rec.info().spec;
+      rep.theta = theta;
+      rep.threads = run.threads > 0 ? run.threads : default_threads();
+      rep.exact = exact_gradient(model, ExactMethod::automatic, run.threads);
+      rep.run = run_estimator(rec, model, run);
+      rep.test = verify_bias(rec, model, run, rep.run, rep.exact, test, method, vbound, vsource);
+      rep.variance_bound = vbound;
+      if (json_path != "-") write_text(out, rep);
+      if (!json_path.empty()) write_json(to_json(rep), json_path, out);
+      return exit_code(rep.test.verdict);
     }
     if (cal->parsed()) {
       const auto estimator = make_estimator(estimator_text, "ESTIMATOR");
