@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Installs whatever estcheck needs that this Debian 12 machine lacks (idempotent: installs
-# nothing and asks no registry when everything is present). Usage: scripts/setup.sh [--with-torch]
-# --with-torch also installs python3-torch / python3-numpy for the benchmark's PyTorch peer.
+# nothing and asks no registry when everything is present). Usage: scripts/setup.sh
 set -euo pipefail
 packages=(cmake ninja-build g++ libboost-dev libeigen3-dev libtbb-dev librandom123-dev
           librapidcheck-dev libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev libcli11-dev
-          chromium libxml2-utils python3-jsonschema)
+          chromium libxml2-utils python3-jsonschema python3-numpy python3-torch)
 # chromium, libxml2-utils (xmllint) and python3-jsonschema serve the report tests (issue 7): the
 # browser test renders report.html headless; junit.xml and report.json are checked against schemas.
-if [[ "${1:-}" == "--with-torch" ]]; then packages+=(python3-torch python3-numpy); fi
+# python3-numpy and python3-torch run the external-estimator examples (examples/external/, tested)
+# and the benchmark's PyTorch peer (bench/).
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -20,19 +20,20 @@ inline constexpr double kNoise = 0.04e-4;          // tests/test_noise.cpp
 inline constexpr double kSequential = 0.01e-4;     // tests/test_sequential.cpp
 inline constexpr double kProperties = 0.05e-4;     // proptests/prop_verify.cpp
 inline constexpr double kCheck = 0.01e-4;          // tests/test_check.cpp
+inline constexpr double kExternal = 0.01e-4;       // tests/external_test.sh (2 passes at 5e-7)
 inline constexpr double kDistributions = 0.15e-4;  // test_bernoulli, test_categorical, test_gaussian
 inline constexpr double kVerdict = 0.10e-4;        // tests/test_verdict.cpp
 inline constexpr double kCalibrate = 0.05e-4;      // tests/test_calibrate.cpp
 inline constexpr double kCompare = 0.05e-4;        // tests/test_compare.cpp
 inline constexpr double kCatalogue = 0.15e-4;      // tests/test_verify_catalogue.cpp
-inline constexpr double kSweep = 0.09e-4;          // tests/test_verify_sweep.cpp
+inline constexpr double kSweep = 0.08e-4;          // tests/test_verify_sweep.cpp
 inline constexpr double kEstimators = 0.10e-4;     // test_reinforce, test_rloo, test_reparam
 inline constexpr double kRelaxed = 0.10e-4;        // tests/test_concrete.cpp, tests/test_relax.cpp
 inline constexpr double kGraphs = 0.05e-4;         // stochastic computation graphs, MDPs, DiCE (issue 5)
 inline constexpr double kSuites = 0.05e-4;         // suite runs and reports in ctest (issue 7)
 static_assert(kNoise + kDistributions + kVerdict + kCompare + kCatalogue + kSweep + kEstimators + kRelaxed +
                   kGraphs + kSuites + kCalibrate + kSequential +
-                  kProperties + kCheck <=
+                  kProperties + kCheck + kExternal <=
               kSuiteBudget * (1 + 1e-12));
 
 /// Two-sided normal critical value for a per-check α (for tests that compare a sample mean with

@@ -5,7 +5,7 @@
 // Problems: table entries uniform in [-5, 5] and θ drawn from Philox (Purpose::test, seed
 // kSweepSeed), so the cases are fixed and recorded. Budget: kChecks null hypotheses, each at
 //   α = budget::kSweep / kChecks,
-// so the whole sweep fails falsely with probability <= 0.9e-5 (union bound, CLT approximation of
+// so the whole sweep fails falsely with probability <= 0.8e-5 (union bound, CLT approximation of
 // the verdict; docs/statistics.md). 2^18 samples per case.
 #include "estimators/problems.hpp"
 #include "estimators/registry.hpp"

@@ -15,6 +15,7 @@
 #include "tools/suite.hpp"
 #include "verify/calibrate.hpp"
 #include "verify/catoni.hpp"
+#include "verify/external.hpp"
 #include "verify/recorded.hpp"
 #include "verify/estimator_mean.hpp"
 #include "verify/exact.hpp"
@@ -259,7 +260,11 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   curve->add_option("--param", param_text, "KEY=FROM:TO:COUNT, e.g. temperature=0.05:5:20")->required();
   auto* verify = app.add_subcommand("verify", "Test whether an estimator's mean is the exact gradient");
   add_common(verify);
-  verify->add_option("ESTIMATOR", estimator_text, "Estimator spec (name:key=value,...)")->required();
+  verify->add_option("ESTIMATOR", estimator_text, "Estimator spec (name:key=value,...); omit with --external");
+  std::string external_text, timeout_text = "60";
+  verify->add_option("--external", external_text,
+                     "Run 'CMD ARGS' (no shell) as the estimator, over the protocol of docs/external.md");
+  verify->add_option("--timeout", timeout_text, "With --external: seconds to wait for each answer (default 60)");
   verify->add_option("--samples", samples_text, "Number of estimator samples N (default 1000000)");
   verify->add_option("--seed", seed_text, "Seed of the Philox noise streams (default 1)");
   verify->add_option("--threads", threads_text, "Worker threads (default 0: every core)");
@@ -595,7 +600,22 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
       if (!json_path.empty()) write_json(to_json(rep), json_path, out);
       return 0;
     }
-    const auto estimator = make_estimator(estimator_text, "ESTIMATOR");
+    std::unique_ptr<Estimator> estimator;
+    if (!external_text.empty()) {
+      if (!estimator_text.empty())
+        raise_input_error("ESTIMATOR", "no estimator spec with --external (the program is the estimator)",
+                          "'" + estimator_text + "'");
+      const double timeout = parse_double("--timeout", timeout_text);
+      if (!(timeout > 0.0 && timeout <= 86400.0))
+        raise_input_error("--timeout", "seconds in (0, 86400]", "'" + timeout_text + "'");
+      make_model(*problem, theta, "--theta");  // θ is checked before the program starts
+      estimator = std::make_unique<ExternalEstimator>(external_text, problem->spec(), timeout);
+    } else {
+      if (estimator_text.empty())
+        raise_input_error("ESTIMATOR", "an estimator spec (see 'estcheck list') or --external 'CMD ARGS'", "nothing");
+      if (verify->count("--timeout")) raise_input_error("--timeout", "--external alongside --timeout", "no --external");
+      estimator = make_estimator(estimator_text, "ESTIMATOR");
+    }
     estimator->check(*problem);
     const Model model = make_model(*problem, theta, "--theta");
     estimator->prepare(model);  // learned control variates train here (deterministically)
