@@ -8,6 +8,7 @@
 #include "reports/verify_report.hpp"
 #include "verify/estimator_mean.hpp"
 #include "verify/exact.hpp"
+#include "verify/graph_exact.hpp"
 #include "verify/harness.hpp"
 #include "verify/verdict.hpp"
 
@@ -165,6 +166,9 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   verify->add_option("--threads", threads_text, "Worker threads (default 0: every core)");
   verify->add_option("--alpha", alpha_text, "Family-wise error rate over the coordinates (default 0.001)");
   verify->add_option("--tolerance", tolerance_text, "Claim |bias_i| < D for every i (equivalence test)");
+  std::string order_text = "1";
+  verify->add_option("--order", order_text,
+                     "1: check the gradient; 2: the Hessian (ESTIMATOR gets order=2, e.g. dice; docs/graphs.md)");
 
   std::vector<std::string> argv_rev(args.rbegin(), args.rend() - 1);
   try {
@@ -269,6 +273,8 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
       std::vector<const Estimator*> ests;
       for (const auto& spec : compare_specs) {
         owned.push_back(make_estimator(spec, "ESTIMATORS"));
+        if (owned.back()->info().order != 1)
+          raise_input_error("ESTIMATORS", "gradient estimators (order 1)", "'" + spec + "'");
         owned.back()->check(*problem);
         owned.back()->prepare(model);
         ests.push_back(owned.back().get());
@@ -331,7 +337,24 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
       if (!json_path.empty()) write_json(to_json(rep), json_path, out);
       return exit_code(rep.result.verdict);
     }
-    const auto estimator = make_estimator(estimator_text, "ESTIMATOR");
+    // --order 2: the estimator's order-2 form (spec + "order=2"; mutants are taken as named).
+    const auto order = static_cast<int>(parse_count("--order", order_text, 1, "1 or 2"));
+    if (order > 2) raise_input_error("--order", "1 or 2", "'" + order_text + "'");
+    std::string spec = estimator_text;
+    if (order == 2 && !spec.starts_with("mutant/") && spec.find("order=") == std::string::npos)
+      spec += (spec.find(':') == std::string::npos ? ":" : ",") + std::string("order=2");
+    std::unique_ptr<Estimator> estimator;
+    try {
+      estimator = make_estimator(spec, "ESTIMATOR");
+    } catch (const InputError&) {
+      if (order == 1) throw;
+      raise_input_error("--order", "an ESTIMATOR with an order-2 form (dice, mutant/dice-first-order)",
+                        "'" + estimator_text + "'");
+    }
+    if (estimator->info().order != order)
+      raise_input_error("--order", "the order of ESTIMATOR '" + estimator->info().spec + "' (" +
+                                       std::to_string(estimator->info().order) + ")",
+                        "'" + order_text + "'");
     estimator->check(*problem);
     const Model model = make_model(*problem, theta, "--theta");
     estimator->prepare(model);  // learned control variates train here (deterministically)
@@ -354,7 +377,7 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     rep.seed = run.seed;
     rep.threads = run.threads > 0 ? run.threads : default_threads();
     rep.objective_samples = estimator->info().objective_samples;
-    rep.exact = exact_target_gradient(model, rep.objective_samples, run.threads);
+    rep.exact = exact_target(*estimator, model, run.threads);
     rep.run = run_estimator(*estimator, model, run);
     rep.test = test_bias(rep.run, rep.exact, test);
     rep.estimator_mean = exact_estimator_mean(*estimator, model);

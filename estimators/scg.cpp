@@ -1,0 +1,504 @@
+// estimators/scg.cpp — see scg.hpp. One templated forward pass (evaluate) serves every scalar
+// type: double for sampling, Boost.Math's fvar<double, 1> and fvar<double, 2> for derivatives.
+#include "estimators/scg.hpp"
+
+#include "estimators/error.hpp"
+#include "estimators/math.hpp"
+
+#include <boost/math/differentiation/autodiff.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <set>
+
+namespace estcheck {
+
+namespace ad = boost::math::differentiation;
+using D1 = ad::autodiff_fvar<double, 1>;
+using D2 = ad::autodiff_fvar<double, 2>;
+
+const char* to_string(NodeKind k) {
+  switch (k) {
+    case NodeKind::param: return "param";
+    case NodeKind::constant: return "constant";
+    case NodeKind::deterministic: return "deterministic";
+    case NodeKind::bernoulli: return "bernoulli";
+    case NodeKind::categorical: return "categorical";
+    case NodeKind::cost: return "cost";
+  }
+  return "?";
+}
+
+const char* to_string(Op op) {
+  switch (op) {
+    case Op::identity: return "identity";
+    case Op::sum: return "sum";
+    case Op::product: return "product";
+    case Op::neg: return "neg";
+    case Op::exp: return "exp";
+    case Op::log: return "log";
+    case Op::sigmoid: return "sigmoid";
+    case Op::softplus: return "softplus";
+    case Op::tanh: return "tanh";
+    case Op::square: return "square";
+    case Op::affine: return "affine";
+    case Op::table: return "table";
+    case Op::select: return "select";
+    case Op::equals: return "equals";
+  }
+  return "?";
+}
+
+namespace {
+
+bool is_stochastic(NodeKind k) { return k == NodeKind::bernoulli || k == NodeKind::categorical; }
+
+inline double val(double x) { return x; }
+inline double val(const D1& x) { return x.derivative(0); }
+inline double val(const D2& x) { return x.derivative(0); }
+
+inline std::size_t index_of(double v) { return static_cast<std::size_t>(std::lround(v)); }
+
+// softplus(x) = log(1 + e^x) without overflow; for doubles with log1p, for fvar (Boost autodiff
+// has no log1p) as log(1 + e^{-|x|}), whose absolute error is <= ε — what log-probabilities need.
+inline double softplus(double x) { return x > 0 ? x + std::log1p(std::exp(-x)) : std::log1p(std::exp(x)); }
+template <class T>
+T softplus(const T& x) {
+  using std::exp;
+  using std::log;
+  return val(x) > 0 ? x + log(1.0 + exp(-x)) : log(1.0 + exp(x));
+}
+inline double sigmoid_t(double x) { return sigmoid(x); }
+template <class T>
+T sigmoid_t(const T& x) {
+  using std::exp;
+  if (val(x) >= 0) return 1.0 / (1.0 + exp(-x));
+  const T e = exp(x);
+  return e / (1.0 + e);
+}
+
+template <class T>
+T apply_op(const GraphNode& n, const std::vector<T>& v) {
+  using std::exp;
+  using std::log;
+  using std::tanh;
+  const auto p = [&](std::size_t i) -> const T& { return v[n.parents[i]]; };
+  switch (n.op) {
+    case Op::identity: return p(0);
+    case Op::sum: {
+      T s = p(0);
+      for (std::size_t i = 1; i < n.parents.size(); ++i) s += p(i);
+      return s;
+    }
+    case Op::product: {
+      T s = p(0);
+      for (std::size_t i = 1; i < n.parents.size(); ++i) s *= p(i);
+      return s;
+    }
+    case Op::neg: return -p(0);
+    case Op::exp: return exp(p(0));
+    case Op::log: return log(p(0));
+    case Op::sigmoid: return sigmoid_t(p(0));
+    case Op::softplus: return softplus(p(0));
+    case Op::tanh: return tanh(p(0));
+    case Op::square: return p(0) * p(0);
+    case Op::affine: {
+      T s = T(n.bias);
+      for (std::size_t i = 0; i < n.parents.size(); ++i) s += n.weights[i] * p(i);
+      return s;
+    }
+    case Op::table: {
+      std::size_t k = 0;
+      for (std::size_t i = 0; i < n.parents.size(); ++i) k = k * n.sizes[i] + index_of(val(p(i)));
+      return T(n.table[k]);
+    }
+    case Op::select: return p(1 + index_of(val(p(0))));
+    case Op::equals: return T(index_of(val(p(0))) == static_cast<std::size_t>(n.k) ? 1.0 : 0.0);
+  }
+  return T(0.0);
+}
+
+/// log p(w = c | logits) for a Bernoulli (one logit) or categorical node.
+template <class T>
+T node_log_prob(const Graph& g, const GraphNode& n, const std::vector<T>& v, int c) {
+  using std::exp;
+  using std::log;
+  if (n.kind == NodeKind::bernoulli) {
+    const T& l = v[n.parents[0]];
+    return c == 1 ? -softplus(-l) : -softplus(l);
+  }
+  double m = -std::numeric_limits<double>::infinity();
+  for (std::size_t p : n.parents) m = std::max(m, val(v[p]));
+  T s = exp(v[n.parents[0]] - m);
+  for (std::size_t i = 1; i < n.parents.size(); ++i) s += exp(v[n.parents[i]] - m);
+  (void)g;
+  return v[n.parents[static_cast<std::size_t>(c)]] - m - log(s);
+}
+
+/// Every node's value at the assignment `choice`; `logp` receives log p(w | DEPS_w) per node
+/// (0 for non-stochastic nodes).
+template <class T>
+void evaluate(const Graph& g, std::span<const T> theta, std::span<const int> choice, std::vector<T>& v,
+              std::vector<T>& logp) {
+  const std::size_t n = g.nodes.size();
+  v.assign(n, T(0.0));
+  logp.assign(n, T(0.0));
+  std::size_t next_theta = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const GraphNode& node = g.nodes[i];
+    switch (node.kind) {
+      case NodeKind::param: v[i] = theta[next_theta++]; break;
+      case NodeKind::constant: v[i] = T(node.value); break;
+      case NodeKind::deterministic:
+      case NodeKind::cost: v[i] = apply_op(node, v); break;
+      case NodeKind::bernoulli:
+      case NodeKind::categorical:
+        logp[i] = node_log_prob(g, node, v, choice[i]);
+        v[i] = T(static_cast<double>(choice[i]));
+        break;
+    }
+  }
+}
+
+/// θ + t u as fvar values, t the autodiff variable at 0.
+template <class T>
+std::vector<T> seeded(std::span<const double> theta, std::span<const double> u) {
+  constexpr std::size_t order = std::is_same_v<T, D1> ? 1 : 2;
+  const auto t = ad::make_fvar<double, order>(0.0);
+  std::vector<T> th;
+  th.reserve(theta.size());
+  for (std::size_t j = 0; j < theta.size(); ++j) th.push_back(T(theta[j]) + u[j] * t);
+  return th;
+}
+
+template <class T>
+T total_cost(const Graph& g, const std::vector<T>& v) {
+  T s = T(0.0);
+  for (std::size_t c : g.costs) s += v[c];
+  return s;
+}
+
+template <class T>
+T total_log_prob(const Graph& g, const std::vector<T>& logp) {
+  T s = T(0.0);
+  for (std::size_t w : g.stochastic) s += logp[w];
+  return s;
+}
+
+}  // namespace
+
+Graph make_graph(std::string name, std::vector<GraphNode> nodes, const std::string& where) {
+  Graph g;
+  g.name = std::move(name);
+  g.nodes = std::move(nodes);
+  const std::size_t n = g.nodes.size();
+  if (n == 0) raise_input_error(where + ": nodes", "at least one node", "none");
+  if (n > 4096) raise_input_error(where + ": nodes", "at most 4096 nodes", std::to_string(n));
+  g.support.assign(n, 0);
+  std::set<std::string> names;
+  for (std::size_t i = 0; i < n; ++i) {
+    GraphNode& node = g.nodes[i];
+    const std::string at = where + ": node '" + node.name + "' (#" + std::to_string(i) + ")";
+    if (node.name.empty()) raise_input_error(where + ": node #" + std::to_string(i), "a non-empty name", "''");
+    if (!names.insert(node.name).second) raise_input_error(at, "a name used once", "a repeated name");
+    for (std::size_t p : node.parents) {
+      if (p >= i) raise_input_error(at, "parents listed before the node (topological order)", "parent #" + std::to_string(p));
+      if (g.nodes[p].kind == NodeKind::cost)
+        raise_input_error(at, "parents that are not cost nodes (costs are leaves)", "'" + g.nodes[p].name + "'");
+    }
+    const std::size_t np = node.parents.size();
+    const auto arity = [&](bool ok, const std::string& expected) {
+      if (!ok) raise_input_error(at, expected, std::to_string(np) + " parents");
+    };
+    switch (node.kind) {
+      case NodeKind::param:
+        arity(np == 0, "no parents for a param");
+        g.theta_node.push_back(i);
+        break;
+      case NodeKind::constant:
+        arity(np == 0, "no parents for a constant");
+        if (!std::isfinite(node.value)) raise_input_error(at, "a finite value", format_double(node.value));
+        if (node.value >= 0 && node.value < 1e9 && node.value == std::floor(node.value))
+          g.support[i] = static_cast<std::size_t>(node.value) + 1;
+        break;
+      case NodeKind::bernoulli:
+        arity(np == 1, "exactly one parent (the logit) for a bernoulli node");
+        g.support[i] = 2;
+        g.stochastic.push_back(i);
+        break;
+      case NodeKind::categorical:
+        arity(np >= 2, "at least two parents (the logits) for a categorical node");
+        g.support[i] = np;
+        g.stochastic.push_back(i);
+        break;
+      case NodeKind::deterministic:
+      case NodeKind::cost: {
+        if (node.kind == NodeKind::cost) g.costs.push_back(i);
+        const auto discrete = [&](std::size_t p, std::size_t most) {
+          const std::size_t s = g.support[node.parents[p]];
+          if (s == 0 || s > most)
+            raise_input_error(at, std::string("a discrete parent with at most ") + std::to_string(most) +
+                                      " values as index of '" + to_string(node.op) + "'",
+                              "'" + g.nodes[node.parents[p]].name + "' (" +
+                                  (s == 0 ? std::string("not discrete") : std::to_string(s) + " values") + ")");
+        };
+        switch (node.op) {
+          case Op::identity:
+            arity(np == 1, "one parent");
+            g.support[i] = g.support[node.parents[0]];
+            break;
+          case Op::neg: case Op::exp: case Op::log: case Op::sigmoid: case Op::softplus: case Op::tanh:
+          case Op::square:
+            arity(np == 1, std::string("one parent for '") + to_string(node.op) + "'");
+            break;
+          case Op::sum: case Op::product:
+            arity(np >= 1, std::string("at least one parent for '") + to_string(node.op) + "'");
+            break;
+          case Op::affine:
+            arity(np >= 1, "at least one parent for 'affine'");
+            if (node.weights.size() != np)
+              raise_input_error(at, std::to_string(np) + " weights (one per parent)", std::to_string(node.weights.size()));
+            for (double w : node.weights)
+              if (!std::isfinite(w)) raise_input_error(at, "finite weights", format_double(w));
+            if (!std::isfinite(node.bias)) raise_input_error(at, "a finite bias", format_double(node.bias));
+            break;
+          case Op::table: {
+            arity(np >= 1, "at least one parent for 'table'");
+            if (node.sizes.size() != np)
+              raise_input_error(at, std::to_string(np) + " sizes (one radix per parent)", std::to_string(node.sizes.size()));
+            double entries = 1;
+            for (std::size_t p = 0; p < np; ++p) {
+              discrete(p, node.sizes[p]);
+              entries *= static_cast<double>(node.sizes[p]);
+            }
+            if (static_cast<double>(node.table.size()) != entries)
+              raise_input_error(at, format_double(entries) + " table entries (the product of sizes)",
+                                std::to_string(node.table.size()));
+            bool integral = true;
+            double top = 0;
+            for (double t : node.table) {
+              if (!std::isfinite(t)) raise_input_error(at, "finite table entries", format_double(t));
+              integral &= t >= 0 && t < 1e9 && t == std::floor(t);
+              top = std::max(top, t);
+            }
+            if (integral) g.support[i] = static_cast<std::size_t>(top) + 1;
+            break;
+          }
+          case Op::select:
+            arity(np >= 2, "an index parent and at least one candidate for 'select'");
+            discrete(0, np - 1);
+            break;
+          case Op::equals:
+            arity(np == 1, "one (discrete) parent for 'equals'");
+            discrete(0, std::numeric_limits<std::size_t>::max());
+            if (node.k < 0) raise_input_error(at, "k >= 0", std::to_string(node.k));
+            g.support[i] = 2;
+            break;
+        }
+        break;
+      }
+    }
+  }
+  g.theta_dim = g.theta_node.size();
+  if (g.theta_dim == 0) raise_input_error(where + ": nodes", "at least one param node (θ)", "none");
+  if (g.costs.empty()) raise_input_error(where + ": nodes", "at least one cost node", "none");
+  // Stochastic ancestors of each node: anc[i][w] = 1 when stochastic node w influences node i.
+  std::vector<std::vector<char>> anc(n, std::vector<char>(n, 0));
+  for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t p : g.nodes[i].parents) {
+      for (std::size_t w = 0; w < n; ++w) anc[i][w] |= anc[p][w];
+      if (is_stochastic(g.nodes[p].kind)) anc[i][p] = 1;
+    }
+  for (std::size_t w : g.stochastic) {
+    g.downstream_costs.emplace_back();
+    for (std::size_t c : g.costs)
+      if (anc[c][w]) g.downstream_costs.back().push_back(c);
+  }
+  for (std::size_t c : g.costs) {
+    g.upstream_stochastic.emplace_back();
+    for (std::size_t w : g.stochastic)
+      if (anc[c][w]) g.upstream_stochastic.back().push_back(w);
+  }
+  return g;
+}
+
+std::uint64_t assignment_count(const Graph& g) {
+  std::uint64_t total = 1;
+  for (std::size_t w : g.stochastic) {
+    const std::uint64_t s = g.support[w];
+    if (total > (std::uint64_t{1} << 63) / s) return std::uint64_t{1} << 63;
+    total *= s;
+  }
+  return total;
+}
+
+void assignment(const Graph& g, std::uint64_t code, std::span<int> choice) {
+  for (std::size_t w : g.stochastic) {
+    choice[w] = static_cast<int>(code % g.support[w]);
+    code /= g.support[w];
+  }
+}
+
+double sample_graph(const Graph& g, std::span<const double> theta, Noise& noise, std::span<int> choice,
+                    std::span<double> values) {
+  thread_local std::vector<double> v;
+  v.assign(g.nodes.size(), 0.0);
+  std::size_t next_theta = 0;
+  double total = 0.0;
+  for (std::size_t i = 0; i < g.nodes.size(); ++i) {
+    const GraphNode& node = g.nodes[i];
+    switch (node.kind) {
+      case NodeKind::param: v[i] = theta[next_theta++]; break;
+      case NodeKind::constant: v[i] = node.value; break;
+      case NodeKind::deterministic: v[i] = apply_op(node, v); break;
+      case NodeKind::cost:
+        v[i] = apply_op(node, v);
+        total += v[i];
+        break;
+      case NodeKind::bernoulli:
+        choice[i] = noise.uniform() < sigmoid(v[node.parents[0]]) ? 1 : 0;
+        v[i] = choice[i];
+        break;
+      case NodeKind::categorical: {
+        double m = -std::numeric_limits<double>::infinity();
+        for (std::size_t p : node.parents) m = std::max(m, v[p]);
+        double z = 0.0;
+        for (std::size_t p : node.parents) z += std::exp(v[p] - m);
+        const double u = noise.uniform() * z;
+        double c = 0.0;
+        std::size_t k = 0;
+        for (; k + 1 < node.parents.size(); ++k) {
+          c += std::exp(v[node.parents[k]] - m);
+          if (u < c) break;
+        }
+        choice[i] = static_cast<int>(k);
+        v[i] = static_cast<double>(k);
+        break;
+      }
+    }
+  }
+  std::copy(v.begin(), v.end(), values.begin());
+  return total;
+}
+
+double evaluate_values(const Graph& g, std::span<const double> theta, std::span<const int> choice,
+                       std::span<double> values) {
+  thread_local std::vector<double> v, logp;
+  evaluate<double>(g, theta, choice, v, logp);
+  std::copy(v.begin(), v.end(), values.begin());
+  return total_log_prob(g, logp);
+}
+
+void surrogate_gradient(const Graph& g, std::span<const double> theta, std::span<const int> choice,
+                        std::span<const double> weights, double cost_scale, std::span<double> grad) {
+  thread_local std::vector<D1> v, logp;
+  thread_local std::vector<double> u;
+  const std::size_t d = theta.size();
+  u.assign(d, 0.0);
+  for (std::size_t i = 0; i < d; ++i) {
+    u[i] = 1.0;
+    const std::vector<D1> th = seeded<D1>(theta, u);
+    u[i] = 0.0;
+    evaluate<D1>(g, th, choice, v, logp);
+    D1 s = cost_scale * total_cost(g, v);
+    for (std::size_t k = 0; k < g.stochastic.size(); ++k) s += weights[k] * logp[g.stochastic[k]];
+    grad[i] = s.derivative(1);
+  }
+}
+
+void dice_hessian(const Graph& g, std::span<const double> theta, std::span<const int> choice,
+                  bool first_order_only, std::span<double> hessian) {
+  thread_local std::vector<D2> v, logp;
+  thread_local std::vector<double> u, q;
+  const std::size_t d = theta.size();
+  // Q̂_w (values only) for the first-order surrogate.
+  if (first_order_only) {
+    std::vector<double> dv, dl;
+    evaluate<double>(g, theta, choice, dv, dl);
+    q.assign(g.stochastic.size(), 0.0);
+    for (std::size_t k = 0; k < g.stochastic.size(); ++k)
+      for (std::size_t c : g.downstream_costs[k]) q[k] += dv[c];
+  }
+  const auto second = [&](std::span<const double> dir) {
+    const std::vector<D2> th = seeded<D2>(theta, dir);
+    evaluate<D2>(g, th, choice, v, logp);
+    D2 s = D2(0.0);
+    if (first_order_only) {
+      s = total_cost(g, v);
+      for (std::size_t k = 0; k < g.stochastic.size(); ++k) s += q[k] * logp[g.stochastic[k]];
+    } else {
+      for (std::size_t ci = 0; ci < g.costs.size(); ++ci) {
+        D2 tau = D2(0.0);
+        for (std::size_t w : g.upstream_stochastic[ci]) tau += logp[w];
+        s += exp(tau - val(tau)) * v[g.costs[ci]];  // ⊡(W_c) c, ⊡ = exp(τ - ⊥τ)
+      }
+    }
+    return s.derivative(2);
+  };
+  u.assign(d, 0.0);
+  for (std::size_t i = 0; i < d; ++i) {
+    u[i] = 1.0;
+    hessian[upper_index(i, i, d)] = second(u);
+    u[i] = 0.0;
+  }
+  for (std::size_t i = 0; i < d; ++i)
+    for (std::size_t j = i + 1; j < d; ++j) {
+      u[i] = u[j] = 1.0;
+      const double both = second(u);
+      u[i] = u[j] = 0.0;
+      hessian[upper_index(i, j, d)] =
+          0.5 * (both - hessian[upper_index(i, i, d)] - hessian[upper_index(j, j, d)]);
+    }
+}
+
+PointGradient point_gradient(const Graph& g, std::span<const double> theta, std::span<const int> choice) {
+  thread_local std::vector<D1> v, logp;
+  const std::size_t d = theta.size();
+  PointGradient r;
+  r.d_log_prob.resize(d);
+  r.d_cost.resize(d);
+  std::vector<double> u(d, 0.0);
+  for (std::size_t i = 0; i < d; ++i) {
+    u[i] = 1.0;
+    const std::vector<D1> th = seeded<D1>(theta, u);
+    u[i] = 0.0;
+    evaluate<D1>(g, th, choice, v, logp);
+    const D1 lp = total_log_prob(g, logp), f = total_cost(g, v);
+    r.log_prob = val(lp);
+    r.cost = val(f);
+    r.d_log_prob[i] = lp.derivative(1);
+    r.d_cost[i] = f.derivative(1);
+  }
+  return r;
+}
+
+PointDirectional point_directional(const Graph& g, std::span<const double> theta, std::span<const int> choice,
+                                   std::span<const double> u) {
+  thread_local std::vector<D2> v, logp;
+  const std::vector<D2> th = seeded<D2>(theta, u);
+  evaluate<D2>(g, th, choice, v, logp);
+  const D2 lp = total_log_prob(g, logp), f = total_cost(g, v);
+  return {lp.derivative(0), lp.derivative(1), lp.derivative(2), f.derivative(0), f.derivative(1), f.derivative(2)};
+}
+
+GraphProblem::GraphProblem(std::string spec, std::shared_ptr<const Graph> graph)
+    : spec_(std::move(spec)), graph_(std::move(graph)) {}
+
+std::string GraphProblem::theta_meaning() const {
+  std::string s = "θ = (";
+  for (std::size_t i = 0; i < graph_->theta_node.size(); ++i)
+    s += (i ? ", " : "") + graph_->nodes[graph_->theta_node[i]].name;
+  return s + ") of graph '" + graph_->name + "'";
+}
+
+double GraphProblem::f(std::span<const double>) const {
+  throw std::logic_error("GraphProblem::f: a graph's costs may depend on θ; use the graph estimators");
+}
+
+const Graph* graph_of(const Problem& p) {
+  const auto* gp = dynamic_cast<const GraphProblem*>(&p);
+  return gp ? &gp->graph() : nullptr;
+}
+
+}  // namespace estcheck
