@@ -351,7 +351,7 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
       raise_input_error("--order", "an ESTIMATOR with an order-2 form (dice, mutant/dice-first-order)",
                         "'" + estimator_text + "'");
     }
-    if (estimator->info().order != order)
+    if (verify->count("--order") && estimator->info().order != order)
       raise_input_error("--order", "the order of ESTIMATOR '" + estimator->info().spec + "' (" +
                                        std::to_string(estimator->info().order) + ")",
                         "'" + order_text + "'");

@@ -1,0 +1,97 @@
+// tests/test_scg_verify.cpp — Monte Carlo verdicts on stochastic computation graphs (issue 5):
+// scg with and without valid baselines, whole-return REINFORCE (credit=all) and reward-to-go on
+// the MDP, DiCE's Hessian against the exact Hessian, and a JSON graph, each with verify's test at
+// a fixed seed; and one variance comparison (reward-to-go with the state baseline against whole
+// returns on the MDP).
+//
+// Budget: kChecks = 26 assertions that can fail falsely (25 verdicts, 1 comparison), each at
+//   α = budget::kGraphs / kChecks = 0.05e-4 / 26 ≈ 1.9e-7,
+// so this program fails falsely with probability <= 0.05e-4 (union bound; under the CLT that the
+// verdicts use). The planted graph bugs are power checks in tests/test_mutants.cpp (they spend
+// none of the budget).
+#include "estimators/problems.hpp"
+#include "estimators/registry.hpp"
+#include "tests/budget.hpp"
+#include "verify/compare.hpp"
+#include "verify/graph_exact.hpp"
+#include "verify/harness.hpp"
+#include "verify/verdict.hpp"
+
+#include <gtest/gtest.h>
+
+namespace estcheck {
+namespace {
+
+constexpr int kChecks = 26;
+constexpr double kAlpha = budget::kGraphs / kChecks;
+constexpr std::uint64_t kSeed = 20151;  // fixed, recorded; never retuned
+
+struct Run {
+  std::string problem, estimator;
+  std::vector<double> theta;
+  std::uint64_t samples;
+};
+
+void expect_pass(const Run& r) {
+  const auto p = make_problem(r.problem);
+  auto e = make_estimator(r.estimator);
+  e->check(*p);
+  const Model m = make_model(*p, r.theta);
+  e->prepare(m);
+  const RunResult run = run_estimator(*e, m, {r.samples, kSeed, 0});
+  const BiasTest t = test_bias(run, exact_target(*e, m), {kAlpha, {}});
+  EXPECT_EQ(t.verdict, Verdict::pass) << r.estimator << " on " << r.problem << ": " << t.reason;
+}
+
+const std::vector<double> kMdpTheta1{0, 0.5, 0, 0.3, -0.2, 0, 0, 1};
+const std::vector<double> kMdpTheta2{1, -1, 0.5, 0, 0, 0.5, -1, 2};
+
+TEST(ScgVerify, SurrogatePassesOnEveryBuiltInGraph) {  // 14 checks
+  const std::vector<std::pair<std::string, std::vector<double>>> graphs = {
+      {"scg-fig1a", {0.3}}, {"scg-fig1b", {-0.7}}, {"scg-fig1c", {0.5}}, {"scg-fig1d", {0.3, 0.2}},
+      {"scg-fig1e", {0.3, -0.5}}, {"sbn", {0.1, -0.2, 0.5, -1, 1, 0.3, 0, 0.2}}};
+  for (const auto& [g, th] : graphs) {
+    expect_pass({g, "scg", th, 100'000});
+    expect_pass({g, "scg:baseline=conditional", th, 100'000});
+  }
+  expect_pass({"scg-fig1c", "scg:baseline=1", {0.5}, 100'000});
+  expect_pass({"scg-fig1e", "scg:baseline=-0.5", {0.3, -0.5}, 100'000});
+}
+
+TEST(ScgVerify, PolicyGradientsPassOnTheMdp) {  // 6 checks
+  for (const auto& th : {kMdpTheta1, kMdpTheta2}) {
+    expect_pass({"mdp", "scg:credit=all", th, 50'000});             // REINFORCE on whole returns
+    expect_pass({"mdp", "scg", th, 50'000});                        // reward-to-go
+    expect_pass({"mdp", "scg:baseline=conditional", th, 50'000});   // reward-to-go - V(s_t)
+  }
+}
+
+TEST(ScgVerify, DiceHessianPasses) {  // 4 checks
+  expect_pass({"scg-fig1d", "dice:order=2", {0.3, 0.2}, 100'000});
+  expect_pass({"scg-fig1e", "dice:order=2", {0.3, -0.5}, 100'000});
+  expect_pass({"mdp:states=3,horizon=3,slip=0.2", "dice:order=2", {0, 0.5, 0, 0.3, -0.2, 0}, 50'000});
+  expect_pass({ESTCHECK_SOURCE_DIR "/examples/chain2.json", "dice:order=2", {0.2, -0.4, 0.3}, 100'000});
+}
+
+TEST(ScgVerify, JsonGraphPasses) {  // 1 check
+  expect_pass({ESTCHECK_SOURCE_DIR "/examples/chain2.json", "scg", {0.2, -0.4, 0.3}, 100'000});
+}
+
+// Reward-to-go with the state baseline has lower variance than whole returns (1 check): compare's
+// verdict is pass when Var(whole) / Var(baselined) >= 1 with confidence 1 - α on the trace.
+TEST(ScgVerify, BaselinedRewardToGoReducesVariance) {
+  const auto p = make_problem("mdp");
+  const Model m = make_model(*p, kMdpTheta1);
+  auto whole = make_estimator("scg:credit=all"), better = make_estimator("scg:baseline=conditional");
+  whole->prepare(m);
+  better->prepare(m);
+  CompareOptions o;
+  o.run = {50'000, kSeed, 0};
+  o.alpha = kAlpha;
+  const CompareResult r = compare_estimators({whole.get(), better.get()}, m, o);
+  EXPECT_EQ(r.verdict, Verdict::pass) << r.reason;
+  EXPECT_GT(r.trace[0], r.trace[1]);
+}
+
+}  // namespace
+}  // namespace estcheck
