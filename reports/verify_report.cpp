@@ -75,6 +75,7 @@ nlohmann::json to_json(const VerifyReport& r) {
       {"objective", r.objective_samples > 0
                         ? "E[log (1/" + std::to_string(r.objective_samples) + ") sum_k f(x_k)]"
                         : std::string("E[f(x)]")},
+      {"order", r.order},
       {"exact_objective", r.exact.objective},
       {"exact_gradient", t.exact},
       {"exact_gradient_error_bound", r.exact.error},
@@ -238,6 +239,7 @@ void write_text(std::ostream& out, const VerifyReport& r) {
       << sci(r.run.elapsed_s, 3) << " s, "
       << sci(static_cast<double>(r.run.requested) / std::max(r.run.elapsed_s, 1e-9), 3)
       << " samples/s); non-finite samples: " << r.run.nonfinite << "\n"
+      << (r.order == 2 ? "  target: the Hessian, coordinates = its upper triangle row-major (H_00, H_01, ...)\n" : "")
       << "  test: " << t.method << ", alpha = " << t.alpha << "\n"
       << "  coord                    exact                     mean    std.error   p (Holm)\n";
   for (std::size_t i = 0; i < t.exact.size(); ++i)

@@ -36,6 +36,7 @@ struct VerifyReport {
   std::uint64_t seed = 0;
   int threads = 0;  ///< threads actually used
   int objective_samples = 0;  ///< 0: the target is ∇E[f]; K: ∇E[log mean of K f] (VIMCO)
+  int order = 1;              ///< 2: the target is the Hessian, upper triangle row-major (DiCE)
   ExactGradient exact;
   RunResult run;
   BiasTest test;

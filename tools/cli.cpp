@@ -377,6 +377,7 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     rep.seed = run.seed;
     rep.threads = run.threads > 0 ? run.threads : default_threads();
     rep.objective_samples = estimator->info().objective_samples;
+    rep.order = estimator->info().order;
     rep.exact = exact_target(*estimator, model, run.threads);
     rep.run = run_estimator(*estimator, model, run);
     rep.test = test_bias(rep.run, rep.exact, test);
