@@ -452,6 +452,110 @@ void dice_hessian(const Graph& g, std::span<const double> theta, std::span<const
     }
 }
 
+std::size_t gumbel_size(const Graph& g) {
+  std::size_t n = 0;
+  for (std::size_t w : g.stochastic) n += g.support[w];
+  return n;
+}
+
+double sample_graph_gumbel(const Graph& g, std::span<const double> theta, Noise& noise, std::span<int> choice,
+                           std::span<double> values, std::span<double> u, std::span<double> v) {
+  thread_local std::vector<double> vals;
+  vals.assign(g.nodes.size(), 0.0);
+  std::size_t next_theta = 0, offset = 0;
+  double total = 0.0;
+  for (std::size_t i = 0; i < g.nodes.size(); ++i) {
+    const GraphNode& node = g.nodes[i];
+    switch (node.kind) {
+      case NodeKind::param: vals[i] = theta[next_theta++]; break;
+      case NodeKind::constant: vals[i] = node.value; break;
+      case NodeKind::deterministic: vals[i] = apply_op(node, vals); break;
+      case NodeKind::cost:
+        vals[i] = apply_op(node, vals);
+        total += vals[i];
+        break;
+      case NodeKind::bernoulli:
+      case NodeKind::categorical: {
+        const std::size_t K = g.support[i];
+        int best = 0;
+        double best_z = -std::numeric_limits<double>::infinity();
+        for (std::size_t k = 0; k < K; ++k) u[offset + k] = noise.uniform();
+        for (std::size_t k = 0; k < K; ++k) v[offset + k] = noise.uniform();
+        for (std::size_t k = 0; k < K; ++k) {
+          const double z = node_log_prob(g, node, vals, static_cast<int>(k)) - std::log(-std::log(u[offset + k]));
+          if (z > best_z) {
+            best_z = z;
+            best = static_cast<int>(k);
+          }
+        }
+        choice[i] = best;
+        vals[i] = best;
+        offset += K;
+        break;
+      }
+    }
+  }
+  std::copy(vals.begin(), vals.end(), values.begin());
+  return total;
+}
+
+namespace {
+
+/// Σ_k softmax(z/λ)_k q_k, shifted by max z/λ (a constant) so exp never overflows.
+template <class T>
+T relaxed_value(const std::vector<T>& z, std::span<const double> q, double lambda) {
+  using std::exp;
+  double mx = -std::numeric_limits<double>::infinity();
+  for (const T& x : z) mx = std::max(mx, val(x) / lambda);
+  T num = T(0.0), den = T(0.0);
+  for (std::size_t k = 0; k < z.size(); ++k) {
+    const T e = exp(z[k] / lambda - mx);
+    num += e * q[k];
+    den += e;
+  }
+  return num / den;
+}
+
+}  // namespace
+
+void relax_gradient(const Graph& g, std::span<const double> theta, std::span<const int> choice,
+                    std::span<const double> u, std::span<const double> v, std::span<const double> weights,
+                    std::span<const double> q, double lambda, double eta, std::span<double> grad,
+                    bool correction) {
+  thread_local std::vector<D1> vals, logp, z, zt;
+  thread_local std::vector<double> dir;
+  const std::size_t d = theta.size();
+  dir.assign(d, 0.0);
+  for (std::size_t i = 0; i < d; ++i) {
+    dir[i] = 1.0;
+    const std::vector<D1> th = seeded<D1>(theta, dir);
+    dir[i] = 0.0;
+    evaluate<D1>(g, th, choice, vals, logp);
+    D1 s = total_cost(g, vals);
+    std::size_t offset = 0;
+    for (std::size_t k = 0; k < g.stochastic.size(); ++k) {
+      const std::size_t w = g.stochastic[k], K = g.support[w];
+      const int a = choice[w];
+      z.assign(K, D1(0.0));
+      zt.assign(K, D1(0.0));
+      const double B = -std::log(v[offset + static_cast<std::size_t>(a)]);
+      for (std::size_t c = 0; c < K; ++c) {
+        const D1 lp = node_log_prob(g, g.nodes[w], vals, static_cast<int>(c));
+        z[c] = lp - std::log(-std::log(u[offset + c]));
+        zt[c] = static_cast<int>(c) == a ? D1(-std::log(B))
+                                         : -log(-std::log(v[offset + c]) * exp(-lp) + B);
+      }
+      const auto qk = q.subspan(offset, K);
+      const D1 m = relaxed_value(z, qk, lambda), mt = relaxed_value(zt, qk, lambda);
+      // The score weight Q̂_w - η m(z̃) is held constant; the two m terms are differentiated.
+      s += (weights[k] - eta * val(mt)) * logp[w];
+      if (correction) s += eta * (m - mt);
+      offset += K;
+    }
+    grad[i] = s.derivative(1);
+  }
+}
+
 PointGradient point_gradient(const Graph& g, std::span<const double> theta, std::span<const int> choice) {
   thread_local std::vector<D1> v, logp;
   const std::size_t d = theta.size();

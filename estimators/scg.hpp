@@ -102,6 +102,27 @@ void surrogate_gradient(const Graph& g, std::span<const double> theta, std::span
 void dice_hessian(const Graph& g, std::span<const double> theta, std::span<const int> choice,
                   bool first_order_only, std::span<double> hessian);
 
+/// Uniforms per stochastic node for the Gumbel form of sampling: Σ_w |support of w|.
+std::size_t gumbel_size(const Graph& g);
+
+/// Like sample_graph, but every stochastic node w (K = its support) is drawn by Gumbel-max:
+/// z_k = log p(w = k | DEPS_w) - log(-log u_k), w = argmax_k z_k; `u` and `v` (gumbel_size each,
+/// node after node) receive the K uniforms of z and K more for the conditional sample z̃ | w.
+double sample_graph_gumbel(const Graph& g, std::span<const double> theta, Noise& noise, std::span<int> choice,
+                           std::span<double> values, std::span<double> u, std::span<double> v);
+
+/// The RELAX estimator on a graph (Grathwohl et al. 2018, §6.4.2 of the draft; Tucker et al. 2017,
+/// App. C for z̃): ∇θ of Σ_w (weight_w - η m_w(z̃_w)) log p(w | DEPS_w) + Σ_c c
+/// + η Σ_w [m_w(z_w) - m_w(z̃_w)], with the bracketed weights held constant, m_w(z) =
+/// Σ_k softmax(z/λ)_k q_w[k], z_w = log p(w = · | DEPS_w) + G(u_w), and z̃_w the conditional Gumbel
+/// sample given w's value: z̃_a = -log B, z̃_k = -log(-log v_k / p_k + B), B = -log v_a.
+/// `q` is laid out like `u` (K values per node). `correction = false` drops η Σ_w (m(z) - m(z̃)):
+/// the planted bug mutant/scg-relax-no-correction.
+void relax_gradient(const Graph& g, std::span<const double> theta, std::span<const int> choice,
+                    std::span<const double> u, std::span<const double> v, std::span<const double> weights,
+                    std::span<const double> q, double temperature, double eta, std::span<double> grad,
+                    bool correction = true);
+
 /// At an assignment: log p(a), f(a) = Σ_c c, and their gradients (theta_dim each).
 struct PointGradient {
   double log_prob = 0.0, cost = 0.0;

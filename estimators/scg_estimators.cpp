@@ -2,6 +2,7 @@
 #include "estimators/scg_estimators.hpp"
 
 #include "estimators/error.hpp"
+#include "estimators/scg_relax.hpp"
 #include "estimators/spec.hpp"
 
 #include <cmath>
@@ -200,6 +201,9 @@ std::vector<EstimatorEntry> graph_estimator_entries() {
         {"credit", "downstream", "downstream (Q̂_w = costs w influences; reward-to-go) or all (whole return)"}},
        true, "graph problems (scg-fig1a..e, sbn, mdp, JSON graphs)",
        "surrogate loss Σ_w log p(w|DEPS_w)(Q̂_w - b_w) + Σ_c c, differentiated by forward-mode AD"},
+      {"scg-relax", {{"temperature", "0.5", "λ > 0 of the relaxed control variate"}, {"eta", "1", "its scale η"}},
+       true, "graph problems (at most 2^22 assignments)",
+       "RELAX RL form: Gumbel-max sampling, control variate Σ_k softmax(z/λ)_k Q(pa, k) at z and z̃ | w (exact Q)"},
       {"dice", {{"order", "1", "1: gradient; 2: Hessian (upper triangle, verify --order 2)"}}, true,
        "graph problems", "DiCE: magic box exp(τ - ⊥τ) on each cost, differentiated once or twice"},
   };
@@ -223,6 +227,11 @@ std::unique_ptr<Estimator> make_graph_estimator(std::string_view text, const std
       raise_input_error(argument + " scg:credit", "downstream or all", "'" + c + "'");
     o.credit_all = c == "all";
     e = std::make_unique<Scg>(o);
+  } else if (s.name() == "scg-relax") {
+    ScgRelaxOptions o;
+    o.temperature = s.get_double("temperature", o.temperature);
+    o.eta = s.get_double("eta", o.eta);
+    e = std::make_unique<ScgRelax>(o);
   } else if (s.name() == "dice") {
     e = std::make_unique<Dice>(static_cast<int>(s.get_int("order", 1, 1, 2)));
   } else {
@@ -242,6 +251,10 @@ std::vector<MutantInfo> graph_mutant_entries() {
       {"mutant/scg-last-credit",
        "each cost credited only to the last stochastic node that influences it (earlier decisions get no credit)",
        "scg-fig1c", {0.5}},
+      {"mutant/scg-relax-no-correction",
+       "RELAX RL form with the control variate subtracted from the score weight but its correction "
+       "η ∇(m(z) - m(z̃)) dropped",
+       "scg-fig1c", {0.5}},
       {"mutant/dice-first-order",
        "order 2: Schulman's first-order surrogate differentiated twice (no ∇τ∇τᵀ terms); use --order 2",
        "scg-fig1c", {0.5}},
@@ -253,6 +266,11 @@ std::unique_ptr<Estimator> make_graph_mutant(std::string_view name) {
   if (name == "mutant/scg-missing-score") return std::make_unique<ScgMutant>(ScgMutant::Bug::missing_score);
   if (name == "mutant/scg-last-credit") return std::make_unique<ScgMutant>(ScgMutant::Bug::last_credit);
   if (name == "mutant/dice-first-order") return std::make_unique<Dice>(2, true);
+  if (name == "mutant/scg-relax-no-correction") {
+    ScgRelaxOptions o;
+    o.correction = false;
+    return std::make_unique<ScgRelax>(o);
+  }
   return nullptr;
 }
 

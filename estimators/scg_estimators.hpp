@@ -17,7 +17,8 @@
 //   mutant/scg-baseline-uses-sample (b_w = the sampled value of w), mutant/scg-missing-score (no
 //   score term for the last stochastic node), mutant/scg-last-credit (each cost credited only to
 //   the last stochastic node that influences it, not to earlier ones), mutant/dice-first-order
-//   (order 2: Schulman's first-order surrogate differentiated twice, missing ∇τ∇τᵀ terms).
+//   (order 2: Schulman's first-order surrogate differentiated twice, missing ∇τ∇τᵀ terms),
+//   mutant/scg-relax-no-correction (estimators/scg_relax.hpp without its correction term).
 // Every one of them accepts only graph problems (Family::graph); the single-distribution
 // estimators reject graph problems (Estimator::check).
 #pragma once

@@ -208,7 +208,7 @@ TEST(ScgEstimators, OnlyGraphEstimatorsRunOnGraphs) {
   const auto toy = make_problem("toy");
   for (const auto& e : estimator_catalogue()) {
     const auto est = make_estimator(e.name);
-    if (e.name == "scg" || e.name == "dice") {
+    if (e.name == "scg" || e.name == "dice" || e.name == "scg-relax") {
       EXPECT_NO_THROW(est->check(*graph));
       EXPECT_THROW(est->check(*toy), InputError) << e.name;
     } else {
@@ -238,6 +238,8 @@ TEST(ScgEstimators, SpecsRoundTripAndBadValuesAreErrors) {
   EXPECT_THROW(make_estimator("scg:credit=upstream"), InputError);
   EXPECT_THROW(make_estimator("scg:baseline=x"), InputError);
   EXPECT_THROW(make_estimator("dice:order=3"), InputError);
+  EXPECT_EQ(make_estimator("scg-relax")->info().spec, "scg-relax:temperature=0.5,eta=1");
+  EXPECT_THROW(make_estimator("scg-relax:temperature=0"), InputError);
 }
 
 // DiCE's first derivative is Schulman's surrogate gradient: sample by sample on the same noise.
@@ -273,6 +275,42 @@ TEST(ScgEstimators, FirstDecisionIsCreditedWithEveryCost) {
     mean_weight += pa * q;
   }
   EXPECT_NEAR(mean_weight, e.objective, e.objective_error + 64 * kEps);
+}
+
+// scg-relax needs its action-value table: unprepared, every sample is NaN (verify reports an error).
+TEST(ScgEstimators, UnpreparedRelaxFailsLoudly) {
+  const auto p = make_problem("scg-fig1e");
+  const Model m = make_model(*p, std::vector<double>{0.3, -0.5});
+  const auto est = make_estimator("scg-relax");
+  std::vector<double> s(est->scratch_size(m)), g(2);
+  draw_sample(*est, m, 1, 0, 0, s, g);
+  EXPECT_TRUE(std::isnan(g[0]));
+  est->prepare(m);
+  draw_sample(*est, m, 1, 0, 0, s, g);
+  EXPECT_TRUE(std::isfinite(g[0]) && std::isfinite(g[1]));
+}
+
+// With η = 0 the RELAX form is the reward-to-go surrogate on Gumbel-max draws: compare it with
+// scg's gradient at the same assignment (Gumbel noise only changes which assignment is drawn).
+TEST(ScgEstimators, RelaxWithoutControlVariateIsTheSurrogate) {
+  const auto p = make_problem("mdp:states=3,horizon=3,slip=0.2");
+  const std::vector<double> theta{0, 0.5, 0, 0.3, -0.2, 0};
+  const Model m = make_model(*p, theta);
+  const Graph& g = *graph_of(*p);
+  std::vector<int> choice(g.nodes.size());
+  std::vector<double> values(g.nodes.size()), u(gumbel_size(g)), v(gumbel_size(g)), q(gumbel_size(g), 1.0),
+      w(g.stochastic.size()), a(6), b(6);
+  for (std::uint64_t i = 0; i < 32; ++i) {
+    Noise noise(3, 0, i);
+    sample_graph_gumbel(g, theta, noise, choice, values, u, v);
+    for (std::size_t k = 0; k < g.stochastic.size(); ++k) {
+      w[k] = 0;
+      for (std::size_t c : g.downstream_costs[k]) w[k] += values[c];
+    }
+    relax_gradient(g, theta, choice, u, v, w, q, 0.5, 0.0, a);
+    surrogate_gradient(g, theta, choice, w, 1.0, b);
+    for (std::size_t k = 0; k < a.size(); ++k) EXPECT_NEAR(a[k], b[k], 1e-12 * (1 + std::abs(b[k])));
+  }
 }
 
 TEST(ScgEstimators, HessianSampleHasTheUpperTriangle) {

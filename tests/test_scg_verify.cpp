@@ -1,11 +1,11 @@
 // tests/test_scg_verify.cpp — Monte Carlo verdicts on stochastic computation graphs (issue 5):
-// scg with and without valid baselines, whole-return REINFORCE (credit=all) and reward-to-go on
-// the MDP, DiCE's Hessian against the exact Hessian, and a JSON graph, each with verify's test at
+// scg with and without valid baselines, whole-return REINFORCE (credit=all), reward-to-go and
+// the RELAX RL form (scg-relax) on the MDP, DiCE's Hessian against the exact Hessian, and a JSON graph, each with verify's test at
 // a fixed seed; and one variance comparison (reward-to-go with the state baseline against whole
 // returns on the MDP).
 //
-// Budget: kChecks = 26 assertions that can fail falsely (25 verdicts, 1 comparison), each at
-//   α = budget::kGraphs / kChecks = 0.05e-4 / 26 ≈ 1.9e-7,
+// Budget: kChecks = 28 assertions that can fail falsely (27 verdicts, 1 comparison), each at
+//   α = budget::kGraphs / kChecks = 0.05e-4 / 28 ≈ 1.8e-7,
 // so this program fails falsely with probability <= 0.05e-4 (union bound; under the CLT that the
 // verdicts use). The planted graph bugs are power checks in tests/test_mutants.cpp (they spend
 // none of the budget).
@@ -22,7 +22,7 @@
 namespace estcheck {
 namespace {
 
-constexpr int kChecks = 26;
+constexpr int kChecks = 28;
 constexpr double kAlpha = budget::kGraphs / kChecks;
 constexpr std::uint64_t kSeed = 20151;  // fixed, recorded; never retuned
 
@@ -64,6 +64,11 @@ TEST(ScgVerify, PolicyGradientsPassOnTheMdp) {  // 6 checks
     expect_pass({"mdp", "scg", th, 50'000});                        // reward-to-go
     expect_pass({"mdp", "scg:baseline=conditional", th, 50'000});   // reward-to-go - V(s_t)
   }
+}
+
+TEST(ScgVerify, RelaxRlFormPasses) {  // 2 checks
+  expect_pass({"scg-fig1e", "scg-relax", {0.3, -0.5}, 100'000});
+  expect_pass({"mdp", "scg-relax", kMdpTheta1, 50'000});
 }
 
 TEST(ScgVerify, DiceHessianPasses) {  // 4 checks
