@@ -25,6 +25,7 @@ const char* to_string(NodeKind k) {
     case NodeKind::deterministic: return "deterministic";
     case NodeKind::bernoulli: return "bernoulli";
     case NodeKind::categorical: return "categorical";
+    case NodeKind::gaussian: return "gaussian";
     case NodeKind::cost: return "cost";
   }
   return "?";
@@ -52,7 +53,9 @@ const char* to_string(Op op) {
 
 namespace {
 
-bool is_stochastic(NodeKind k) { return k == NodeKind::bernoulli || k == NodeKind::categorical; }
+bool is_stochastic(NodeKind k) {
+  return k == NodeKind::bernoulli || k == NodeKind::categorical || k == NodeKind::gaussian;
+}
 
 inline double val(double x) { return x; }
 inline double val(const D1& x) { return x.derivative(0); }
@@ -119,11 +122,17 @@ T apply_op(const GraphNode& n, const std::vector<T>& v) {
   return T(0.0);
 }
 
-/// log p(w = c | logits) for a Bernoulli (one logit) or categorical node.
+/// log p(w = c | DEPS_w) for a Bernoulli (one logit), categorical (K logits) or gaussian (μ, log σ)
+/// node; c is the draw (0/1, k, or x).
 template <class T>
-T node_log_prob(const Graph& g, const GraphNode& n, const std::vector<T>& v, int c) {
+T node_log_prob(const Graph& g, const GraphNode& n, const std::vector<T>& v, double draw) {
   using std::exp;
   using std::log;
+  if (n.kind == NodeKind::gaussian) {
+    const T z = (draw - v[n.parents[0]]) * exp(-v[n.parents[1]]);
+    return -0.5 * z * z - v[n.parents[1]] - 0.91893853320467274178;  // log √(2π)
+  }
+  const int c = static_cast<int>(draw);
   if (n.kind == NodeKind::bernoulli) {
     const T& l = v[n.parents[0]];
     return c == 1 ? -softplus(-l) : -softplus(l);
@@ -139,7 +148,7 @@ T node_log_prob(const Graph& g, const GraphNode& n, const std::vector<T>& v, int
 /// Every node's value at the assignment `choice`; `logp` receives log p(w | DEPS_w) per node
 /// (0 for non-stochastic nodes).
 template <class T>
-void evaluate(const Graph& g, std::span<const T> theta, std::span<const int> choice, std::vector<T>& v,
+void evaluate(const Graph& g, std::span<const T> theta, std::span<const double> choice, std::vector<T>& v,
               std::vector<T>& logp) {
   const std::size_t n = g.nodes.size();
   v.assign(n, T(0.0));
@@ -154,8 +163,9 @@ void evaluate(const Graph& g, std::span<const T> theta, std::span<const int> cho
       case NodeKind::cost: v[i] = apply_op(node, v); break;
       case NodeKind::bernoulli:
       case NodeKind::categorical:
+      case NodeKind::gaussian:
         logp[i] = node_log_prob(g, node, v, choice[i]);
-        v[i] = T(static_cast<double>(choice[i]));
+        v[i] = T(choice[i]);
         break;
     }
   }
@@ -231,6 +241,11 @@ Graph make_graph(std::string name, std::vector<GraphNode> nodes, const std::stri
         arity(np >= 2, "at least two parents (the logits) for a categorical node");
         g.support[i] = np;
         g.stochastic.push_back(i);
+        break;
+      case NodeKind::gaussian:
+        arity(np == 2, "exactly two parents (μ, log σ) for a gaussian node");
+        g.stochastic.push_back(i);
+        g.gaussian.push_back(i);
         break;
       case NodeKind::deterministic:
       case NodeKind::cost: {
@@ -327,20 +342,22 @@ std::uint64_t assignment_count(const Graph& g) {
   std::uint64_t total = 1;
   for (std::size_t w : g.stochastic) {
     const std::uint64_t s = g.support[w];
+    if (s == 0) continue;  // gaussian
     if (total > (std::uint64_t{1} << 63) / s) return std::uint64_t{1} << 63;
     total *= s;
   }
   return total;
 }
 
-void assignment(const Graph& g, std::uint64_t code, std::span<int> choice) {
+void assignment(const Graph& g, std::uint64_t code, std::span<double> choice) {
   for (std::size_t w : g.stochastic) {
-    choice[w] = static_cast<int>(code % g.support[w]);
+    if (g.support[w] == 0) continue;  // gaussian
+    choice[w] = static_cast<double>(code % g.support[w]);
     code /= g.support[w];
   }
 }
 
-double sample_graph(const Graph& g, std::span<const double> theta, Noise& noise, std::span<int> choice,
+double sample_graph(const Graph& g, std::span<const double> theta, Noise& noise, std::span<double> choice,
                     std::span<double> values) {
   thread_local std::vector<double> v;
   v.assign(g.nodes.size(), 0.0);
@@ -360,6 +377,10 @@ double sample_graph(const Graph& g, std::span<const double> theta, Noise& noise,
         choice[i] = noise.uniform() < sigmoid(v[node.parents[0]]) ? 1 : 0;
         v[i] = choice[i];
         break;
+      case NodeKind::gaussian:
+        choice[i] = v[node.parents[0]] + std::exp(v[node.parents[1]]) * noise.normal();
+        v[i] = choice[i];
+        break;
       case NodeKind::categorical: {
         double m = -std::numeric_limits<double>::infinity();
         for (std::size_t p : node.parents) m = std::max(m, v[p]);
@@ -372,7 +393,7 @@ double sample_graph(const Graph& g, std::span<const double> theta, Noise& noise,
           c += std::exp(v[node.parents[k]] - m);
           if (u < c) break;
         }
-        choice[i] = static_cast<int>(k);
+        choice[i] = static_cast<double>(k);
         v[i] = static_cast<double>(k);
         break;
       }
@@ -382,7 +403,7 @@ double sample_graph(const Graph& g, std::span<const double> theta, Noise& noise,
   return total;
 }
 
-double evaluate_values(const Graph& g, std::span<const double> theta, std::span<const int> choice,
+double evaluate_values(const Graph& g, std::span<const double> theta, std::span<const double> choice,
                        std::span<double> values) {
   thread_local std::vector<double> v, logp;
   evaluate<double>(g, theta, choice, v, logp);
@@ -390,7 +411,7 @@ double evaluate_values(const Graph& g, std::span<const double> theta, std::span<
   return total_log_prob(g, logp);
 }
 
-void surrogate_gradient(const Graph& g, std::span<const double> theta, std::span<const int> choice,
+void surrogate_gradient(const Graph& g, std::span<const double> theta, std::span<const double> choice,
                         std::span<const double> weights, double cost_scale, std::span<double> grad) {
   thread_local std::vector<D1> v, logp;
   thread_local std::vector<double> u;
@@ -407,7 +428,7 @@ void surrogate_gradient(const Graph& g, std::span<const double> theta, std::span
   }
 }
 
-void dice_hessian(const Graph& g, std::span<const double> theta, std::span<const int> choice,
+void dice_hessian(const Graph& g, std::span<const double> theta, std::span<const double> choice,
                   bool first_order_only, std::span<double> hessian) {
   thread_local std::vector<D2> v, logp;
   thread_local std::vector<double> u, q;
@@ -458,7 +479,7 @@ std::size_t gumbel_size(const Graph& g) {
   return n;
 }
 
-double sample_graph_gumbel(const Graph& g, std::span<const double> theta, Noise& noise, std::span<int> choice,
+double sample_graph_gumbel(const Graph& g, std::span<const double> theta, Noise& noise, std::span<double> choice,
                            std::span<double> values, std::span<double> u, std::span<double> v) {
   thread_local std::vector<double> vals;
   vals.assign(g.nodes.size(), 0.0);
@@ -474,6 +495,10 @@ double sample_graph_gumbel(const Graph& g, std::span<const double> theta, Noise&
         vals[i] = apply_op(node, vals);
         total += vals[i];
         break;
+      case NodeKind::gaussian:
+        choice[i] = vals[node.parents[0]] + std::exp(vals[node.parents[1]]) * noise.normal();
+        vals[i] = choice[i];
+        break;
       case NodeKind::bernoulli:
       case NodeKind::categorical: {
         const std::size_t K = g.support[i];
@@ -482,14 +507,14 @@ double sample_graph_gumbel(const Graph& g, std::span<const double> theta, Noise&
         for (std::size_t k = 0; k < K; ++k) u[offset + k] = noise.uniform();
         for (std::size_t k = 0; k < K; ++k) v[offset + k] = noise.uniform();
         for (std::size_t k = 0; k < K; ++k) {
-          const double z = node_log_prob(g, node, vals, static_cast<int>(k)) - std::log(-std::log(u[offset + k]));
+          const double z = node_log_prob(g, node, vals, static_cast<double>(k)) - std::log(-std::log(u[offset + k]));
           if (z > best_z) {
             best_z = z;
             best = static_cast<int>(k);
           }
         }
-        choice[i] = best;
-        vals[i] = best;
+        choice[i] = static_cast<double>(best);
+        vals[i] = static_cast<double>(best);
         offset += K;
         break;
       }
@@ -518,7 +543,7 @@ T relaxed_value(const std::vector<T>& z, std::span<const double> q, double lambd
 
 }  // namespace
 
-void relax_gradient(const Graph& g, std::span<const double> theta, std::span<const int> choice,
+void relax_gradient(const Graph& g, std::span<const double> theta, std::span<const double> choice,
                     std::span<const double> u, std::span<const double> v, std::span<const double> weights,
                     std::span<const double> q, double lambda, double eta, std::span<double> grad,
                     bool correction) {
@@ -535,12 +560,16 @@ void relax_gradient(const Graph& g, std::span<const double> theta, std::span<con
     std::size_t offset = 0;
     for (std::size_t k = 0; k < g.stochastic.size(); ++k) {
       const std::size_t w = g.stochastic[k], K = g.support[w];
-      const int a = choice[w];
+      if (K == 0) {  // gaussian: score term only
+        s += weights[k] * logp[w];
+        continue;
+      }
+      const int a = static_cast<int>(choice[w]);
       z.assign(K, D1(0.0));
       zt.assign(K, D1(0.0));
       const double B = -std::log(v[offset + static_cast<std::size_t>(a)]);
       for (std::size_t c = 0; c < K; ++c) {
-        const D1 lp = node_log_prob(g, g.nodes[w], vals, static_cast<int>(c));
+        const D1 lp = node_log_prob(g, g.nodes[w], vals, static_cast<double>(c));
         z[c] = lp - std::log(-std::log(u[offset + c]));
         zt[c] = static_cast<int>(c) == a ? D1(-std::log(B))
                                          : -log(-std::log(v[offset + c]) * exp(-lp) + B);
@@ -556,7 +585,7 @@ void relax_gradient(const Graph& g, std::span<const double> theta, std::span<con
   }
 }
 
-PointGradient point_gradient(const Graph& g, std::span<const double> theta, std::span<const int> choice) {
+PointGradient point_gradient(const Graph& g, std::span<const double> theta, std::span<const double> choice) {
   thread_local std::vector<D1> v, logp;
   const std::size_t d = theta.size();
   PointGradient r;
@@ -577,7 +606,7 @@ PointGradient point_gradient(const Graph& g, std::span<const double> theta, std:
   return r;
 }
 
-PointDirectional point_directional(const Graph& g, std::span<const double> theta, std::span<const int> choice,
+PointDirectional point_directional(const Graph& g, std::span<const double> theta, std::span<const double> choice,
                                    std::span<const double> u) {
   thread_local std::vector<D2> v, logp;
   const std::vector<D2> th = seeded<D2>(theta, u);

@@ -6,7 +6,8 @@
 // - deterministic: an Op applied to the parents' values (sum, product, affine, exp, ..., table);
 // - bernoulli: w ∈ {0, 1}, logit = the one parent's value; categorical: w ∈ {0..K-1}, logits =
 //   the K parents' values (the "stochastic nodes" of the paper, whose parameters are functions of
-//   their parents, DEPS_w);
+//   their parents, DEPS_w); gaussian: w ∈ R, w ~ N(μ, σ²) with μ and log σ the two parents'
+//   values (at most one gaussian node per graph for the exact oracle, which integrates it);
 // - cost: an Op applied to the parents, added to the total cost; costs are leaves.
 // The objective is L(θ) = E[Σ_c c]. Discrete values feed downstream nodes as numbers (0, 1, k),
 // through `table` (mixed-radix lookup), `select` (pick one of several parents) and `equals`.
@@ -34,7 +35,7 @@
 
 namespace estcheck {
 
-enum class NodeKind { param, constant, deterministic, bernoulli, categorical, cost };
+enum class NodeKind { param, constant, deterministic, bernoulli, categorical, gaussian, cost };
 enum class Op {
   identity, sum, product, neg, exp, log, sigmoid, softplus, tanh, square, affine, table, select, equals
 };
@@ -61,6 +62,7 @@ struct Graph {
   std::size_t theta_dim = 0;
   std::vector<std::size_t> theta_node;       ///< node of θ_i
   std::vector<std::size_t> stochastic;       ///< stochastic nodes, in order
+  std::vector<std::size_t> gaussian;         ///< the gaussian ones among them
   std::vector<std::size_t> costs;            ///< cost nodes, in order
   std::vector<std::size_t> support;          ///< per node: number of values if discrete (else 0)
   /// Per stochastic node (by position in `stochastic`): the cost nodes downstream of it.
@@ -73,42 +75,45 @@ struct Graph {
 /// leaves) and fills the derived fields. Throws InputError naming `where` and the node.
 Graph make_graph(std::string name, std::vector<GraphNode> nodes, const std::string& where = "graph");
 
-/// Number of joint assignments of the stochastic nodes (Π of their supports; saturates at 2^63).
+/// Number of joint assignments of the discrete stochastic nodes (Π of their supports; saturates
+/// at 2^63). Gaussian nodes are not counted: the oracle integrates over them.
 std::uint64_t assignment_count(const Graph& g);
-/// The assignment with mixed-radix code `code` (first stochastic node fastest): `choice` has one
-/// entry per node; stochastic entries are set, others are left as they are.
-void assignment(const Graph& g, std::uint64_t code, std::span<int> choice);
+/// The assignment with mixed-radix code `code` (first discrete stochastic node fastest): `choice`
+/// has one entry per node (the draw: 0/1, k, or x for gaussian nodes); discrete stochastic entries
+/// are set, others are left as they are.
+void assignment(const Graph& g, std::uint64_t code, std::span<double> choice);
 
 /// Draws every stochastic node in order (Bernoulli: 1[u < σ(l)]; categorical: inverse CDF of one
-/// uniform) and returns the total cost; `choice` (one entry per node) receives the draws and
+/// uniform; gaussian: μ + σ ε, ε = Noise::normal()) and returns the total cost; `choice` (one entry per node) receives the draws and
 /// `values` (one per node) every node's value.
-double sample_graph(const Graph& g, std::span<const double> theta, Noise& noise, std::span<int> choice,
+double sample_graph(const Graph& g, std::span<const double> theta, Noise& noise, std::span<double> choice,
                     std::span<double> values);
 
 /// Every node's value at the assignment `choice` (the same bits as sample_graph gives for those
 /// draws), written to `values` (one per node); returns log p(a) = Σ_w log p(w | DEPS_w).
-double evaluate_values(const Graph& g, std::span<const double> theta, std::span<const int> choice,
+double evaluate_values(const Graph& g, std::span<const double> theta, std::span<const double> choice,
                        std::span<double> values);
 
 /// ∇θ [Σ_w weight_w log p(w | DEPS_w) + cost_scale Σ_c c] at the assignment `choice`, with
 /// `weights` per stochastic node (by position) held constant. Written to `grad` (theta_dim).
-void surrogate_gradient(const Graph& g, std::span<const double> theta, std::span<const int> choice,
+void surrogate_gradient(const Graph& g, std::span<const double> theta, std::span<const double> choice,
                         std::span<const double> weights, double cost_scale, std::span<double> grad);
 
 /// The Hessian of the DiCE objective Σ_c ⊡(W_c) c at `choice`, upper triangle row-major
 /// (d(d+1)/2 values): Σ_c [c (∇τ_c ∇τ_cᵀ + ∇²τ_c) + ∇τ_c ∇cᵀ + ∇c ∇τ_cᵀ + ∇²c].
 /// With `first_order_only`, the Hessian of Schulman's surrogate Σ_w log p(w) ⊥(Q̂_w) + Σ_c c
 /// instead (Σ_w ∇² log p(w) Q̂_w + Σ_c ∇²c): a planted bug, biased for the Hessian.
-void dice_hessian(const Graph& g, std::span<const double> theta, std::span<const int> choice,
+void dice_hessian(const Graph& g, std::span<const double> theta, std::span<const double> choice,
                   bool first_order_only, std::span<double> hessian);
 
-/// Uniforms per stochastic node for the Gumbel form of sampling: Σ_w |support of w|.
+/// Uniforms per stochastic node for the Gumbel form of sampling: Σ_w |support of w| (gaussian
+/// nodes: 0; they are drawn as in sample_graph and get no relaxed control variate).
 std::size_t gumbel_size(const Graph& g);
 
 /// Like sample_graph, but every stochastic node w (K = its support) is drawn by Gumbel-max:
 /// z_k = log p(w = k | DEPS_w) - log(-log u_k), w = argmax_k z_k; `u` and `v` (gumbel_size each,
 /// node after node) receive the K uniforms of z and K more for the conditional sample z̃ | w.
-double sample_graph_gumbel(const Graph& g, std::span<const double> theta, Noise& noise, std::span<int> choice,
+double sample_graph_gumbel(const Graph& g, std::span<const double> theta, Noise& noise, std::span<double> choice,
                            std::span<double> values, std::span<double> u, std::span<double> v);
 
 /// The RELAX estimator on a graph (Grathwohl et al. 2018, §6.4.2 of the draft; Tucker et al. 2017,
@@ -118,7 +123,7 @@ double sample_graph_gumbel(const Graph& g, std::span<const double> theta, Noise&
 /// sample given w's value: z̃_a = -log B, z̃_k = -log(-log v_k / p_k + B), B = -log v_a.
 /// `q` is laid out like `u` (K values per node). `correction = false` drops η Σ_w (m(z) - m(z̃)):
 /// the planted bug mutant/scg-relax-no-correction.
-void relax_gradient(const Graph& g, std::span<const double> theta, std::span<const int> choice,
+void relax_gradient(const Graph& g, std::span<const double> theta, std::span<const double> choice,
                     std::span<const double> u, std::span<const double> v, std::span<const double> weights,
                     std::span<const double> q, double temperature, double eta, std::span<double> grad,
                     bool correction = true);
@@ -128,7 +133,7 @@ struct PointGradient {
   double log_prob = 0.0, cost = 0.0;
   std::vector<double> d_log_prob, d_cost;
 };
-PointGradient point_gradient(const Graph& g, std::span<const double> theta, std::span<const int> choice);
+PointGradient point_gradient(const Graph& g, std::span<const double> theta, std::span<const double> choice);
 
 /// At an assignment, along direction u: log p, f and their first and second derivatives in t of
 /// θ + t u at t = 0.
@@ -136,7 +141,7 @@ struct PointDirectional {
   double log_prob = 0.0, d_log_prob = 0.0, d2_log_prob = 0.0;
   double cost = 0.0, d_cost = 0.0, d2_cost = 0.0;
 };
-PointDirectional point_directional(const Graph& g, std::span<const double> theta, std::span<const int> choice,
+PointDirectional point_directional(const Graph& g, std::span<const double> theta, std::span<const double> choice,
                                    std::span<const double> u);
 
 /// Index of H_ij (i ≤ j) in the upper triangle, row-major, of a d × d matrix.

@@ -68,13 +68,16 @@ void Scg::prepare(const Model& m) {
   conditional_.clear();
   if (options_.baseline != ScgOptions::Baseline::conditional) return;
   const Graph& g = *graph_of(*m.problem);
+  if (!g.gaussian.empty())
+    raise_input_error("ESTIMATOR", "a graph without gaussian nodes for baseline=conditional (it enumerates)",
+                      "'" + m.problem->spec() + "'");
   const std::uint64_t count = assignment_count(g);
   if (count > kMaxPrepareAssignments)
     raise_input_error("ESTIMATOR", "a graph with at most 2^22 joint assignments for baseline=conditional",
                       format_double(static_cast<double>(count)) + " assignments in '" + m.problem->spec() + "'");
   // b_w(v) = Σ_a p(a) 1[pa_w(a) = v] Q̂_w(a) / Σ_a p(a) 1[pa_w(a) = v]: E[Q̂_w | parents of w = v].
   std::map<std::pair<std::size_t, std::vector<double>>, std::pair<double, double>> sums;
-  std::vector<int> choice(g.nodes.size(), 0);
+  std::vector<double> choice(g.nodes.size(), 0);
   std::vector<double> values(g.nodes.size()), q(g.stochastic.size());
   for (std::uint64_t a = 0; a < count; ++a) {
     assignment(g, a, choice);
@@ -89,7 +92,7 @@ void Scg::prepare(const Model& m) {
   for (const auto& [key, s] : sums) conditional_[key] = s.second > 0 ? s.first / s.second : 0.0;
 }
 
-void Scg::weights(const Graph& g, std::span<const double> values, std::span<const int>,
+void Scg::weights(const Graph& g, std::span<const double> values, std::span<const double>,
                   std::span<double> out) const {
   credit(g, values, options_.credit_all, out);
   for (std::size_t k = 0; k < g.stochastic.size(); ++k) {
@@ -112,7 +115,7 @@ void Scg::sample(const Model& m, Noise& noise, std::span<double> scratch, std::s
     std::fill(grad.begin(), grad.end(), std::numeric_limits<double>::quiet_NaN());
     return;
   }
-  thread_local std::vector<int> choice;
+  thread_local std::vector<double> choice;
   choice.assign(g.nodes.size(), 0);
   const auto values = scratch.first(g.nodes.size());
   const auto w = scratch.subspan(g.nodes.size(), g.stochastic.size());
@@ -133,7 +136,7 @@ Dice::Dice(int order, bool first_order_only)
 
 void Dice::sample(const Model& m, Noise& noise, std::span<double> scratch, std::span<double> grad) const {
   const Graph& g = *graph_of(*m.problem);
-  thread_local std::vector<int> choice;
+  thread_local std::vector<double> choice;
   thread_local std::vector<double> values;
   choice.assign(g.nodes.size(), 0);
   values.resize(g.nodes.size());
@@ -163,7 +166,7 @@ class ScgMutant final : public Scg {
   }
 
  protected:
-  void weights(const Graph& g, std::span<const double> values, std::span<const int> choice,
+  void weights(const Graph& g, std::span<const double> values, std::span<const double> choice,
                std::span<double> out) const override {
     switch (bug_) {
       case Bug::baseline_uses_sample:

@@ -58,7 +58,7 @@ class Scg : public Estimator {
 
  protected:
   /// The weight Q̂_w - b_w of each stochastic node, given the sample's node values and choices.
-  virtual void weights(const Graph& g, std::span<const double> values, std::span<const int> choice,
+  virtual void weights(const Graph& g, std::span<const double> values, std::span<const double> choice,
                        std::span<double> out) const;
   ScgOptions options_;
   EstimatorInfo info_;

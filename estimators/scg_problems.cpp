@@ -56,6 +56,9 @@ struct Builder {
   std::size_t bernoulli(std::string name, std::size_t logit) {
     return add(node(std::move(name), NodeKind::bernoulli, Op::identity, {logit}));
   }
+  std::size_t gaussian(std::string name, std::size_t mean, std::size_t log_std) {
+    return add(node(std::move(name), NodeKind::gaussian, Op::identity, {mean, log_std}));
+  }
   std::size_t categorical(std::string name, std::vector<std::size_t> logits) {
     return add(node(std::move(name), NodeKind::categorical, Op::identity, std::move(logits)));
   }
@@ -111,6 +114,21 @@ Graph fig1e() {
   const auto x2 = b.categorical("x2", {zero, l1, l2});
   b.table("f2", {x2}, {3}, {1.0, -1.0, 3.0}, NodeKind::cost);
   return make_graph("scg-fig1e", std::move(b.nodes));
+}
+
+// A gaussian node upstream of a Bernoulli one: x ~ N(μ, σ²), y ~ Bern(σ(2x)), costs (x - 1)² and
+// [0.5, -1][y]; θ = (μ, log σ). The oracle integrates x by quadrature.
+Graph gauss() {
+  Builder b;
+  const auto mu = b.param("mu");
+  const auto ls = b.param("log_sigma");
+  const auto x = b.gaussian("x", mu, ls);
+  const auto d = b.affine("x_minus_1", {x}, {1.0}, -1.0);
+  b.op("f1", Op::square, {d}, NodeKind::cost);
+  const auto l = b.affine("logit_y", {x}, {2.0}, 0.0);
+  const auto y = b.bernoulli("y", l);
+  b.table("f2", {y}, {2}, {0.5, -1.0}, NodeKind::cost);
+  return make_graph("scg-gauss", std::move(b.nodes));
 }
 
 Graph sbn() {
@@ -194,6 +212,7 @@ Built build(Spec& s, const std::string& argument) {
   if (n == "scg-fig1d") return {n, fig1d()};
   if (n == "scg-fig1e") return {n, fig1e()};
   if (n == "sbn") return {n, sbn()};
+  if (n == "scg-gauss") return {n, gauss()};
   if (n == "mdp") {
     const auto states = static_cast<std::size_t>(s.get_int("states", 4, 2, 16));
     const auto horizon = static_cast<std::size_t>(s.get_int("horizon", 4, 1, 6));
@@ -217,6 +236,8 @@ std::vector<ProblemInfo> graph_problem_entries() {
       {"scg-fig1d", "graph", "Schulman Fig. 1 (d): x ~ Bern(σ(a)), f = (x - b)²; θ = (a, b)", {}},
       {"scg-fig1e", "graph",
        "Schulman Fig. 1 (e): x1 ~ Bern(σ(a)), x2 ~ Cat(0, b+2x1-1, -b), f1(x1) + f2(x2); θ = (a, b)", {}},
+      {"scg-gauss", "graph",
+       "x ~ N(μ, σ²), y ~ Bern(σ(2x)), f = (x-1)² + [0.5, -1][y]; θ = (μ, log σ) (oracle: quadrature over x)", {}},
       {"sbn", "graph", "two-layer sigmoid belief network (2+2 units), cost -log p(x=(1,0) | h2); θ: 8", {}},
       {"mdp", "graph",
        "chain MDP: states 0..S-1, left/right with slip P, reward 1 at S-1; softmax policy, θ = 2S logits",
@@ -256,7 +277,7 @@ Graph graph_from_json(const nlohmann::json& j, const std::string& where) {
   static const std::map<std::string, NodeKind> kinds = {
       {"param", NodeKind::param},         {"constant", NodeKind::constant},
       {"deterministic", NodeKind::deterministic}, {"bernoulli", NodeKind::bernoulli},
-      {"categorical", NodeKind::categorical}, {"cost", NodeKind::cost}};
+      {"categorical", NodeKind::categorical}, {"gaussian", NodeKind::gaussian}, {"cost", NodeKind::cost}};
   static const std::map<std::string, Op> ops = {
       {"identity", Op::identity}, {"sum", Op::sum},         {"product", Op::product}, {"neg", Op::neg},
       {"exp", Op::exp},           {"log", Op::log},         {"sigmoid", Op::sigmoid}, {"softplus", Op::softplus},
@@ -298,7 +319,7 @@ Graph graph_from_json(const nlohmann::json& j, const std::string& where) {
     const std::string type = str("type");
     const auto kt = kinds.find(type);
     if (kt == kinds.end())
-      raise_input_error(at + ": type", "param, constant, deterministic, bernoulli, categorical or cost", "\"" + type + "\"");
+      raise_input_error(at + ": type", "param, constant, deterministic, bernoulli, categorical, gaussian or cost", "\"" + type + "\"");
     n.kind = kt->second;
     if (n.kind == NodeKind::deterministic || n.kind == NodeKind::cost) {
       const std::string op = str("op");

@@ -5,6 +5,8 @@
 //   categorical nodes: (a) θ → x → y~p(·|x) → f(y); (b) x~p(·;θ) → y(x) → f(y); (c) x~p(·;θ) →
 //   y~p(·|x) → f(y); (d) x~p(·;θ), f(x, θ); (e) a two-step chain x1~p(·;θ), x2~p(·|x1, θ) with a
 //   cost at each step, f1(x1) + f2(x2). docs/graphs.md gives each L(θ) and ∇L by hand.
+// - scg-gauss: x ~ N(μ, σ²) (a gaussian node), y ~ Bern(σ(2x)), f = (x - 1)² + [0.5, -1][y];
+//   θ = (μ, log σ); the exact oracle integrates over x.
 // - sbn: a two-layer sigmoid belief network h1 ~ Bern(σ(b1)), h2 ~ Bern(σ(W h1 + b2)) (2 + 2
 //   units), cost -log p(x | h2) of a fixed observation x = (1, 0) under a fixed decoder;
 //   θ = (b1, W row-major, b2), 8 values.

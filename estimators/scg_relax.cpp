@@ -48,13 +48,16 @@ std::size_t ScgRelax::scratch_size(const Model& m) const {
 
 void ScgRelax::prepare(const Model& m) {
   const Graph& g = *graph_of(*m.problem);
+  if (!g.gaussian.empty())
+    raise_input_error("ESTIMATOR", "a graph without gaussian nodes for scg-relax (its action values are enumerated)",
+                      "'" + m.problem->spec() + "'");
   const std::uint64_t count = assignment_count(g);
   if (count > (std::uint64_t{1} << 22))
     raise_input_error("ESTIMATOR", "a graph with at most 2^22 joint assignments for scg-relax",
                       format_double(static_cast<double>(count)) + " assignments in '" + m.problem->spec() + "'");
   // Σ_a p(a) 1[pa_w = v, w = k] Q̂_w(a) and Σ_a p(a) 1[pa_w = v, w = k], per (w, v).
   std::map<std::pair<std::size_t, std::vector<double>>, std::pair<std::vector<double>, std::vector<double>>> sums;
-  std::vector<int> choice(g.nodes.size(), 0);
+  std::vector<double> choice(g.nodes.size(), 0);
   std::vector<double> values(g.nodes.size()), q(g.stochastic.size());
   for (std::uint64_t a = 0; a < count; ++a) {
     assignment(g, a, choice);
@@ -85,7 +88,7 @@ void ScgRelax::sample(const Model& m, Noise& noise, std::span<double> scratch, s
   }
   const Graph& g = *graph_of(*m.problem);
   const std::size_t G = gumbel_size(g);
-  thread_local std::vector<int> choice;
+  thread_local std::vector<double> choice;
   choice.assign(g.nodes.size(), 0);
   const auto values = scratch.first(g.nodes.size());
   const auto w = scratch.subspan(g.nodes.size(), g.stochastic.size());

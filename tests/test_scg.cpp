@@ -23,6 +23,7 @@
 
 #include <cmath>
 #include <fstream>
+#include <map>
 
 namespace estcheck {
 namespace {
@@ -45,6 +46,8 @@ const std::vector<Case>& cases() {
       {"mdp:states=3,horizon=3,slip=0.2", {0, 0.5, 0, 0.3, -0.2, 0}},
       {"mdp", {0, 0.5, 0, 0.3, -0.2, 0, 0, 1}},
       {ESTCHECK_SOURCE_DIR "/examples/chain2.json", {0.2, -0.4, 0.3}},
+      {"scg-gauss", {0.3, -0.2}},
+      {ESTCHECK_SOURCE_DIR "/examples/gauss_quadratic.json", {0.4, -0.3}},
   };
   return c;
 }
@@ -124,6 +127,36 @@ TEST(ScgExact, MatchesHandDerivedValues) {
   }
 }
 
+// A gaussian node, by quadrature: L = (μ-1)² + e^{2s}, ∇L = (2(μ-1), 2e^{2s}),
+// ∇²L = [[2, 0], [0, 4e^{2s}]] (gaussian-quadratic:d=1,c=1 written as a graph).
+TEST(ScgExact, GaussianNodeMatchesHandDerivedValues) {
+  const auto p = make_problem(ESTCHECK_SOURCE_DIR "/examples/gauss_quadratic.json");
+  const double mu = 0.4, s = -0.3, v = std::exp(2 * s);
+  const Model m = make_model(*p, std::vector<double>{mu, s});
+  const ExactGradient e = exact_gradient(m);
+  EXPECT_EQ(e.method, ExactMethod::quadrature);
+  const auto tol = [](double x, double bound) { return bound + 16 * kEps * std::abs(x); };
+  EXPECT_NEAR(e.objective, (mu - 1) * (mu - 1) + v, tol(e.objective, e.objective_error));
+  EXPECT_NEAR(e.gradient[0], 2 * (mu - 1), tol(e.gradient[0], e.error[0]));
+  EXPECT_NEAR(e.gradient[1], 2 * v, tol(e.gradient[1], e.error[1]));
+  const ExactGradient h = exact_graph_hessian(m);
+  EXPECT_NEAR(h.gradient[upper_index(0, 0, 2)], 2.0, tol(2.0, h.error[0]));
+  EXPECT_NEAR(h.gradient[upper_index(0, 1, 2)], 0.0, h.error[1] + 16 * kEps);
+  EXPECT_NEAR(h.gradient[upper_index(1, 1, 2)], 4 * v, tol(4 * v, h.error[2]));
+}
+
+TEST(ScgExact, AtMostOneGaussianNodeAndEnumeratingEstimatorsRefuseThem) {
+  const nlohmann::json two = nlohmann::json::parse(R"({"nodes": [{"name": "m", "type": "param"},
+      {"name": "x", "type": "gaussian", "parents": ["m", "m"]}, {"name": "y", "type": "gaussian", "parents": ["x", "m"]},
+      {"name": "f", "type": "cost", "op": "square", "parents": ["y"]}]})");
+  const GraphProblem p("two", std::make_shared<const Graph>(graph_from_json(two, "two.json")));
+  EXPECT_THROW(exact_gradient(make_model(p, std::vector<double>{0.1})), InputError);
+  const auto g = make_problem("scg-gauss");
+  const Model m = make_model(*g, std::vector<double>{0.3, -0.2});
+  EXPECT_THROW(make_estimator("scg:baseline=conditional")->prepare(m), InputError);
+  EXPECT_THROW(make_estimator("scg-relax")->prepare(m), InputError);
+}
+
 // Central differences of the exact objective (Boost's 6th-order stencil, which also returns an
 // error estimate of the quotient): |FD - ∇L| <= Boost's estimate + the oracle's gradient bound
 // + the objective bound propagated through the stencil (Σ|w_k|/h with Σ|w_k| < 3 for order 6).
@@ -157,13 +190,16 @@ TEST(ScgExact, HessianMatchesFiniteDifferencesOfTheGradient) {
     const ExactGradient g = exact_gradient(m);
     EXPECT_NEAR(h.objective, g.objective, h.objective_error + g.objective_error);
     const std::size_t d = c.theta.size();
+    std::map<std::vector<double>, ExactGradient> cache;  // the stencil's gradients, shared over i
     for (std::size_t j = 0; j < d; ++j) {
       std::vector<double> fd(d), fd_error(d);
       for (std::size_t i = 0; i < d; ++i) {
         auto f = [&](double x) {
           auto th = c.theta;
           th[j] = x;
-          return exact_at(*p, th).gradient[i];
+          auto it = cache.find(th);
+          if (it == cache.end()) it = cache.emplace(th, exact_at(*p, th)).first;
+          return it->second.gradient[i];
         };
         fd[i] = boost::math::differentiation::finite_difference_derivative<decltype(f), double, 6>(f, c.theta[j],
                                                                                                  &fd_error[i]);
@@ -265,7 +301,7 @@ TEST(ScgEstimators, FirstDecisionIsCreditedWithEveryCost) {
   const ExactGradient e = exact_gradient(m);
   const Graph& g = *graph_of(*p);
   double mean_weight = 0;
-  std::vector<int> choice(g.nodes.size());
+  std::vector<double> choice(g.nodes.size());
   std::vector<double> values(g.nodes.size());
   for (std::uint64_t a = 0; a < assignment_count(g); ++a) {
     assignment(g, a, choice);
@@ -297,7 +333,7 @@ TEST(ScgEstimators, RelaxWithoutControlVariateIsTheSurrogate) {
   const std::vector<double> theta{0, 0.5, 0, 0.3, -0.2, 0};
   const Model m = make_model(*p, theta);
   const Graph& g = *graph_of(*p);
-  std::vector<int> choice(g.nodes.size());
+  std::vector<double> choice(g.nodes.size());
   std::vector<double> values(g.nodes.size()), u(gumbel_size(g)), v(gumbel_size(g)), q(gumbel_size(g), 1.0),
       w(g.stochastic.size()), a(6), b(6);
   for (std::uint64_t i = 0; i < 32; ++i) {

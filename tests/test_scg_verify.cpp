@@ -4,8 +4,8 @@
 // a fixed seed; and one variance comparison (reward-to-go with the state baseline against whole
 // returns on the MDP).
 //
-// Budget: kChecks = 28 assertions that can fail falsely (27 verdicts, 1 comparison), each at
-//   α = budget::kGraphs / kChecks = 0.05e-4 / 28 ≈ 1.8e-7,
+// Budget: kChecks = 30 assertions that can fail falsely (29 verdicts, 1 comparison), each at
+//   α = budget::kGraphs / kChecks = 0.05e-4 / 30 ≈ 1.7e-7,
 // so this program fails falsely with probability <= 0.05e-4 (union bound; under the CLT that the
 // verdicts use). The planted graph bugs are power checks in tests/test_mutants.cpp (they spend
 // none of the budget).
@@ -22,7 +22,7 @@
 namespace estcheck {
 namespace {
 
-constexpr int kChecks = 28;
+constexpr int kChecks = 30;
 constexpr double kAlpha = budget::kGraphs / kChecks;
 constexpr std::uint64_t kSeed = 20151;  // fixed, recorded; never retuned
 
@@ -76,6 +76,11 @@ TEST(ScgVerify, DiceHessianPasses) {  // 4 checks
   expect_pass({"scg-fig1e", "dice:order=2", {0.3, -0.5}, 100'000});
   expect_pass({"mdp:states=3,horizon=3,slip=0.2", "dice:order=2", {0, 0.5, 0, 0.3, -0.2, 0}, 50'000});
   expect_pass({ESTCHECK_SOURCE_DIR "/examples/chain2.json", "dice:order=2", {0.2, -0.4, 0.3}, 100'000});
+}
+
+TEST(ScgVerify, GaussianNodePasses) {  // 2 checks: gradient and Hessian against the quadrature oracle
+  expect_pass({"scg-gauss", "scg", {0.3, -0.2}, 100'000});
+  expect_pass({"scg-gauss", "dice:order=2", {0.3, -0.2}, 100'000});
 }
 
 TEST(ScgVerify, JsonGraphPasses) {  // 1 check

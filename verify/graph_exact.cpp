@@ -5,6 +5,7 @@
 #include "estimators/scg.hpp"
 #include "verify/compensated_sum.hpp"
 
+#include <boost/math/quadrature/gauss_kronrod.hpp>
 #include <oneapi/tbb/blocked_range.h>
 #include <oneapi/tbb/parallel_reduce.h>
 #include <oneapi/tbb/partitioner.h>
@@ -36,6 +37,9 @@ const Graph& checked_graph(const Model& m, std::uint64_t& count) {
   const Graph* g = graph_of(*m.problem);
   if (g == nullptr)
     raise_input_error("PROBLEM", "a graph problem for the graph oracle", "'" + m.problem->spec() + "'");
+  if (g->gaussian.size() > 1)
+    raise_input_error("PROBLEM", "at most one gaussian node for the exact oracle (it integrates over it)",
+                      std::to_string(g->gaussian.size()) + " in '" + m.problem->spec() + "'");
   count = assignment_count(*g);
   if (count > kMaxGraphAssignments)
     raise_input_error("PROBLEM", "a graph with at most 2^24 joint assignments of its stochastic nodes",
@@ -45,6 +49,44 @@ const Graph& checked_graph(const Model& m, std::uint64_t& count) {
 
 /// Σ over assignments of `terms(choice, value, magnitude)`, which adds each coordinate's term and
 /// its magnitude (dim coordinates), in a fixed tree.
+/// With one gaussian node x (mean μ_a, standard deviation σ_a at each assignment a of the
+/// discrete nodes): Σ_a ∫ terms(a, x) dx, each coordinate by Boost.Math's adaptive Gauss–Kronrod
+/// (61 points) over ε ∈ R with x = μ_a + σ_a ε (only a change of variable: the integrand is the
+/// joint density in x times the cost, so its θ-derivatives are taken at fixed x). Each
+/// coordinate's error: 2 × Boost's |K − G| estimate (the factor 2 of its infinite-interval
+/// transform, as in verify/exact.cpp) + (γ + 4ε) ∫|magnitude|, the rounding of the integrand.
+struct Integrated {
+  std::vector<double> value, error;
+};
+
+template <class Terms>
+Integrated integrate_gaussian(const Graph& g, std::span<const double> theta, std::uint64_t count, std::size_t dim,
+                              double gm, const Terms& terms) {
+  using GK = boost::math::quadrature::gauss_kronrod<double, 61>;
+  const std::size_t x = g.gaussian[0];
+  Integrated r{std::vector<double>(dim, 0.0), std::vector<double>(dim, 0.0)};
+  std::vector<double> choice(g.nodes.size(), 0.0), values(g.nodes.size()), value(dim), magnitude(dim);
+  for (std::uint64_t a = 0; a < count; ++a) {
+    assignment(g, a, choice);
+    choice[x] = 0.0;
+    evaluate_values(g, theta, choice, values);  // x's parents come before x: μ_a and log σ_a
+    const double mu = values[g.nodes[x].parents[0]], sigma = std::exp(values[g.nodes[x].parents[1]]);
+    for (std::size_t c = 0; c < dim; ++c) {
+      double e = 0.0, l1 = 0.0, e2 = 0.0, l2 = 0.0;
+      const auto at = [&](double eps, bool mag) {
+        choice[x] = mu + sigma * eps;
+        terms(std::span<const double>(choice), value, magnitude);
+        return sigma * (mag ? magnitude[c] : value[c]);
+      };
+      const double inf = std::numeric_limits<double>::infinity();
+      r.value[c] += GK::integrate([&](double eps) { return at(eps, false); }, -inf, inf, 15, 1e-12, &e, &l1);
+      const double mag = GK::integrate([&](double eps) { return at(eps, true); }, -inf, inf, 15, 1e-6, &e2, &l2);
+      r.error[c] += 2.0 * e + (gm + 4.0 * kEps) * (mag + 2.0 * e2);
+    }
+  }
+  return r;
+}
+
 template <class Terms>
 Sums reduce(const Graph& g, std::uint64_t count, std::size_t dim, int threads, const Terms& terms) {
   Sums identity;
@@ -52,7 +94,7 @@ Sums reduce(const Graph& g, std::uint64_t count, std::size_t dim, int threads, c
   identity.magnitude.resize(dim);
   const std::uint64_t chunks = (count + kChunk - 1) / kChunk;
   auto leaf = [&](const tbb::blocked_range<std::uint64_t>& r, Sums acc) {
-    std::vector<int> choice(g.nodes.size(), 0);
+    std::vector<double> choice(g.nodes.size(), 0);
     std::vector<double> value(dim), magnitude(dim);
     for (std::uint64_t c = r.begin(); c != r.end(); ++c)
       for (std::uint64_t a = c * kChunk; a < std::min(count, (c + 1) * kChunk); ++a) {
@@ -91,8 +133,7 @@ ExactGradient exact_graph_gradient(const Model& m, int threads) {
   std::uint64_t count = 0;
   const Graph& g = checked_graph(m, count);
   const std::size_t d = m.theta_dim();
-  const Sums s = reduce(g, count, d + 1, threads, [&](std::span<const int> choice, std::vector<double>& v,
-                                                         std::vector<double>& mag) {
+  const auto terms = [&](std::span<const double> choice, std::vector<double>& v, std::vector<double>& mag) {
     const PointGradient pg = point_gradient(g, m.theta, choice);
     const double p = std::exp(pg.log_prob);
     v[0] = p * pg.cost;
@@ -101,9 +142,20 @@ ExactGradient exact_graph_gradient(const Model& m, int threads) {
       v[i + 1] = p * (pg.cost * pg.d_log_prob[i] + pg.d_cost[i]);
       mag[i + 1] = p * (std::abs(pg.cost * pg.d_log_prob[i]) + std::abs(pg.d_cost[i]));
     }
-  });
+  };
   const double gm = gamma(g, count);
   ExactGradient r;
+  if (!g.gaussian.empty()) {
+    const Integrated q = integrate_gaussian(g, m.theta, count, d + 1, gm, terms);
+    r.method = ExactMethod::quadrature;
+    r.support_points = count;
+    r.objective = q.value[0];
+    r.objective_error = q.error[0];
+    r.gradient.assign(q.value.begin() + 1, q.value.end());
+    r.error.assign(q.error.begin() + 1, q.error.end());
+    return r;
+  }
+  const Sums s = reduce(g, count, d + 1, threads, terms);
   r.method = ExactMethod::enumeration;
   r.support_points = count;
   r.objective = s.value[0].value();
@@ -121,8 +173,7 @@ ExactGradient exact_graph_hessian(const Model& m, int threads) {
   const std::size_t d = m.theta_dim(), t = d * (d + 1) / 2;
   // Coordinate 0: L; coordinate 1 + upper_index(i, j): Σ_a D²_u (p f) along u = e_i (i = j) or
   // e_i + e_j (i < j); polarized after the sum.
-  const Sums s = reduce(g, count, t + 1, threads, [&](std::span<const int> choice, std::vector<double>& v,
-                                                         std::vector<double>& mag) {
+  const auto terms = [&](std::span<const double> choice, std::vector<double>& v, std::vector<double>& mag) {
     std::vector<double> u(d, 0.0);
     for (std::size_t i = 0; i < d; ++i)
       for (std::size_t j = i; j < d; ++j) {
@@ -141,28 +192,42 @@ ExactGradient exact_graph_hessian(const Model& m, int threads) {
           mag[0] = std::abs(v[0]);
         }
       }
-  });
+  };
   const double gm = gamma(g, count);
+  // Per coordinate 0..t: the sum (or integral) and its error bound.
+  std::vector<double> value(t + 1), err(t + 1);
   ExactGradient r;
-  r.method = ExactMethod::enumeration;
   r.support_points = count;
-  r.objective = s.value[0].value();
-  r.objective_error = gm * s.magnitude[0].value();
+  if (!g.gaussian.empty()) {
+    const Integrated q = integrate_gaussian(g, m.theta, count, t + 1, gm, terms);
+    r.method = ExactMethod::quadrature;
+    value = q.value;
+    err = q.error;
+  } else {
+    const Sums s = reduce(g, count, t + 1, threads, terms);
+    r.method = ExactMethod::enumeration;
+    for (std::size_t c = 0; c <= t; ++c) {
+      value[c] = s.value[c].value();
+      err[c] = gm * s.magnitude[c].value();
+    }
+  }
+  r.objective = value[0];
+  r.objective_error = err[0];
   r.gradient.assign(t, 0.0);
   r.error.assign(t, 0.0);
   const auto at = [&](std::size_t i, std::size_t j) { return 1 + upper_index(i, j, d); };
   for (std::size_t i = 0; i < d; ++i) {
-    r.gradient[upper_index(i, i, d)] = s.value[at(i, i)].value();
-    r.error[upper_index(i, i, d)] = gm * s.magnitude[at(i, i)].value();
+    r.gradient[upper_index(i, i, d)] = value[at(i, i)];
+    r.error[upper_index(i, i, d)] = err[at(i, i)];
   }
   for (std::size_t i = 0; i < d; ++i)
     for (std::size_t j = i + 1; j < d; ++j) {
-      const double both = s.value[at(i, j)].value();
       const std::size_t k = upper_index(i, j, d);
-      r.gradient[k] = 0.5 * (both - r.gradient[upper_index(i, i, d)] - r.gradient[upper_index(j, j, d)]);
-      // The polarization's own two subtractions and halving add 2ε relative to the magnitudes.
-      r.error[k] = 0.5 * (gm + 2 * kEps) *
-                   (s.magnitude[at(i, j)].value() + s.magnitude[at(i, i)].value() + s.magnitude[at(j, j)].value());
+      const double hii = value[at(i, i)], hjj = value[at(j, j)], both = value[at(i, j)];
+      r.gradient[k] = 0.5 * (both - hii - hjj);
+      // The polarization's own two subtractions and halving add 2ε relative to the values.
+      r.error[k] = 0.5 * (err[at(i, j)] + err[at(i, i)] + err[at(j, j)]) +
+                   kEps * (std::abs(both) + std::abs(hii) + std::abs(hjj));
     }
   return r;
 }
