@@ -26,6 +26,8 @@ struct ExactReport {
   std::string estimator;                    ///< with --estimator: its canonical spec
   std::optional<EstimatorMean> estimator_mean;
   std::optional<EstimatorMoments> estimator_moments;  ///< exact mean and variance, when known
+  /// With --order 2 (graph problems): the exact Hessian, upper triangle row-major, in `gradient`.
+  std::optional<ExactGradient> hessian = std::nullopt;
 };
 
 struct VerifyReport {

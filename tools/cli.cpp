@@ -139,6 +139,8 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   };
   auto* exact = app.add_subcommand("exact", "Exact objective and gradient of a problem at θ");
   add_common(exact);
+  std::string exact_order_text = "1";
+  exact->add_option("--order", exact_order_text, "2: also the exact Hessian (graph problems; docs/graphs.md)");
   exact->add_option("--estimator", estimator_text,
                     "Also the estimator's exact mean and bias (concrete, straight-through)");
   std::string param_text, reduction_text = "1";
@@ -204,6 +206,13 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
       }
       const Model model = make_model(*problem, theta, "--theta");
       ExactReport rep{problem->spec(), theta, exact_gradient(model), "", std::nullopt, std::nullopt};
+      const auto order = parse_count("--order", exact_order_text, 1, "1 or 2");
+      if (order > 2) raise_input_error("--order", "1 or 2", "'" + exact_order_text + "'");
+      if (order == 2) {
+        if (problem->family() != Family::graph)
+          raise_input_error("--order", "a graph problem for the exact Hessian (order 2)", "'" + problem->spec() + "'");
+        rep.hessian = exact_graph_hessian(model);
+      }
       if (est) {
         est->prepare(model);
         rep.estimator = est->info().spec;
