@@ -125,7 +125,7 @@ T apply_op(const GraphNode& n, const std::vector<T>& v) {
 /// log p(w = c | DEPS_w) for a Bernoulli (one logit), categorical (K logits) or gaussian (μ, log σ)
 /// node; c is the draw (0/1, k, or x).
 template <class T>
-T node_log_prob(const Graph& g, const GraphNode& n, const std::vector<T>& v, double draw) {
+T node_log_prob(const GraphNode& n, const std::vector<T>& v, double draw) {
   using std::exp;
   using std::log;
   if (n.kind == NodeKind::gaussian) {
@@ -141,7 +141,6 @@ T node_log_prob(const Graph& g, const GraphNode& n, const std::vector<T>& v, dou
   for (std::size_t p : n.parents) m = std::max(m, val(v[p]));
   T s = exp(v[n.parents[0]] - m);
   for (std::size_t i = 1; i < n.parents.size(); ++i) s += exp(v[n.parents[i]] - m);
-  (void)g;
   return v[n.parents[static_cast<std::size_t>(c)]] - m - log(s);
 }
 
@@ -164,7 +163,7 @@ void evaluate(const Graph& g, std::span<const T> theta, std::span<const double> 
       case NodeKind::bernoulli:
       case NodeKind::categorical:
       case NodeKind::gaussian:
-        logp[i] = node_log_prob(g, node, v, choice[i]);
+        logp[i] = node_log_prob(node, v, choice[i]);
         v[i] = T(choice[i]);
         break;
     }
@@ -507,7 +506,7 @@ double sample_graph_gumbel(const Graph& g, std::span<const double> theta, Noise&
         for (std::size_t k = 0; k < K; ++k) u[offset + k] = noise.uniform();
         for (std::size_t k = 0; k < K; ++k) v[offset + k] = noise.uniform();
         for (std::size_t k = 0; k < K; ++k) {
-          const double z = node_log_prob(g, node, vals, static_cast<double>(k)) - std::log(-std::log(u[offset + k]));
+          const double z = node_log_prob(node, vals, static_cast<double>(k)) - std::log(-std::log(u[offset + k]));
           if (z > best_z) {
             best_z = z;
             best = static_cast<int>(k);
@@ -569,7 +568,7 @@ void relax_gradient(const Graph& g, std::span<const double> theta, std::span<con
       zt.assign(K, D1(0.0));
       const double B = -std::log(v[offset + static_cast<std::size_t>(a)]);
       for (std::size_t c = 0; c < K; ++c) {
-        const D1 lp = node_log_prob(g, g.nodes[w], vals, static_cast<double>(c));
+        const D1 lp = node_log_prob(g.nodes[w], vals, static_cast<double>(c));
         z[c] = lp - std::log(-std::log(u[offset + c]));
         zt[c] = static_cast<int>(c) == a ? D1(-std::log(B))
                                          : -log(-std::log(v[offset + c]) * exp(-lp) + B);

@@ -183,14 +183,16 @@ Graph mdp(std::size_t states, std::size_t horizon, double slip, const std::strin
       logits.push_back(b.op("pi_logit[" + T + "," + (a ? "right" : "left") + "]", Op::select, parents));
     }
     const auto act = b.categorical("a" + T, logits);
+    std::string next_name = "s";  // (appended, not "s" + ...: avoids GCC 12's false -Wrestrict, bug 105329)
+    next_name += std::to_string(t + 1);
     std::size_t s_next;
     if (slip > 0) {
       const auto z = b.bernoulli("slip" + T, slip_logit);
-      s_next = b.table("s" + std::to_string(t + 1), {s, act, z}, {states, 2, 2}, next);
+      s_next = b.table(next_name, {s, act, z}, {states, 2, 2}, next);
     } else {
       std::vector<double> det;
       for (std::size_t i = 0; i < next.size(); i += 2) det.push_back(next[i]);
-      s_next = b.table("s" + std::to_string(t + 1), {s, act}, {states, 2}, det);
+      s_next = b.table(next_name, {s, act}, {states, 2}, det);
     }
     b.table("cost" + T, {s_next}, {states}, reward, NodeKind::cost);
     s = s_next;

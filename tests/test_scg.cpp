@@ -127,6 +127,15 @@ TEST(ScgExact, MatchesHandDerivedValues) {
   }
 }
 
+// The chain MDP without slip under the uniform policy (S = 4, H = 4, from state 0): of the 16
+// action sequences, RRRR spends 2 steps at state 3, RRRL and LRRR one each: L = -(2 + 1 + 1)/16.
+TEST(ScgExact, ChainMdpObjectiveByHand) {
+  const auto p = make_problem("mdp:states=4,horizon=4,slip=0");
+  const ExactGradient e = exact_at(*p, std::vector<double>(8, 0.0));
+  EXPECT_NEAR(e.objective, -0.25, e.objective_error + 4 * kEps);
+  EXPECT_EQ(e.support_points, 16u);
+}
+
 // A gaussian node, by quadrature: L = (μ-1)² + e^{2s}, ∇L = (2(μ-1), 2e^{2s}),
 // ∇²L = [[2, 0], [0, 4e^{2s}]] (gaussian-quadratic:d=1,c=1 written as a graph).
 TEST(ScgExact, GaussianNodeMatchesHandDerivedValues) {
