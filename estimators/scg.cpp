@@ -412,15 +412,14 @@ double evaluate_values(const Graph& g, std::span<const double> theta, std::span<
 
 void surrogate_gradient(const Graph& g, std::span<const double> theta, std::span<const double> choice,
                         std::span<const double> weights, double cost_scale, std::span<double> grad) {
-  thread_local std::vector<D1> v, logp;
-  thread_local std::vector<double> u;
+  thread_local std::vector<D1> v, logp, th;
   const std::size_t d = theta.size();
-  u.assign(d, 0.0);
+  th.clear();
+  for (double t : theta) th.emplace_back(t);  // constants; coordinate i becomes the variable below
   for (std::size_t i = 0; i < d; ++i) {
-    u[i] = 1.0;
-    const std::vector<D1> th = seeded<D1>(theta, u);
-    u[i] = 0.0;
+    th[i] = ad::make_fvar<double, 1>(theta[i]);
     evaluate<D1>(g, th, choice, v, logp);
+    th[i] = D1(theta[i]);
     D1 s = cost_scale * total_cost(g, v);
     for (std::size_t k = 0; k < g.stochastic.size(); ++k) s += weights[k] * logp[g.stochastic[k]];
     grad[i] = s.derivative(1);
