@@ -362,7 +362,7 @@ std::unique_ptr<Problem> make_problem(std::string_view spec_or_path, const std::
   const bool looks_like_file = text.ends_with(".json") || text.find('/') != std::string::npos;
   if (looks_like_file || std::filesystem::is_regular_file(text, ec))
     return load_table_file(text, argument);
-  if (auto g = make_graph_problem(text, argument)) return g;  // scg-fig1*, sbn, mdp
+  if (auto g = make_graph_problem(text, argument)) return g;  // scg-fig1*, scg-gauss, sbn, mdp, grid
   Spec s = Spec::parse(text, argument);
   std::unique_ptr<Problem> p;
   if (s.name() == "toy") {
@@ -374,7 +374,7 @@ std::unique_ptr<Problem> make_problem(std::string_view spec_or_path, const std::
     p = std::make_unique<GaussianStep>(static_cast<std::size_t>(s.get_int("d", 1, 1, 4096)));
   } else {
     raise_input_error(argument,
-                      "one of toy, gaussian-quadratic, gaussian-step, scg-fig1a..e, sbn, mdp, or a path to a "
+                      "one of toy, gaussian-quadratic, gaussian-step, scg-fig1a..e, scg-gauss, sbn, mdp, grid, or a path to a "
                       "JSON table or graph file",
                       "'" + text + "'");
   }

@@ -13,7 +13,7 @@ namespace estcheck {
 void require_graph(const std::string& spec, const Problem& p) {
   if (p.family() != Family::graph)
     raise_input_error("ESTIMATOR",
-                      "a graph problem (scg-fig1a..e, sbn, mdp, or a JSON graph file) for '" + spec + "'",
+                      "a graph problem (scg-fig1a..e, scg-gauss, sbn, mdp, grid, or a JSON graph file) for '" + spec + "'",
                       std::string("the ") + to_string(p.family()) + " problem '" + p.spec() + "'");
 }
 
@@ -202,7 +202,7 @@ std::vector<EstimatorEntry> graph_estimator_entries() {
       {"scg",
        {{"baseline", "none", "none, a constant B, or conditional (E[Q̂_w | parents of w], exact)"},
         {"credit", "downstream", "downstream (Q̂_w = costs w influences; reward-to-go) or all (whole return)"}},
-       true, "graph problems (scg-fig1a..e, sbn, mdp, JSON graphs)",
+       true, "graph problems (scg-fig1a..e, scg-gauss, sbn, mdp, grid, JSON graphs)",
        "surrogate loss Σ_w log p(w|DEPS_w)(Q̂_w - b_w) + Σ_c c, differentiated by forward-mode AD"},
       {"scg-relax", {{"temperature", "0.5", "λ > 0 of the relaxed control variate"}, {"eta", "1", "its scale η"}},
        true, "graph problems (at most 2^22 assignments)",

@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 
@@ -156,31 +157,26 @@ Graph sbn() {
   return make_graph("sbn", std::move(b.nodes));
 }
 
-Graph mdp(std::size_t states, std::size_t horizon, double slip, const std::string& name) {
+/// A tabular MDP as a graph: from state 0, at each step t a_t ~ softmax(θ[s_t, ·]) (select nodes
+/// pick state s_t's logits), slip_t ~ Bern(P) when P > 0, s_{t+1} = next[s_t, a_t, slip_t], and
+/// cost_t = cost[s_{t+1}].
+Graph tabular_mdp(std::size_t states, const std::vector<std::string>& actions, const std::vector<double>& next,
+                  const std::vector<double>& cost, std::size_t horizon, double slip, const std::string& name) {
   Builder b;
-  std::vector<std::size_t> logit[2];
+  const std::size_t A = actions.size();
+  std::vector<std::vector<std::size_t>> logit(A);
   for (std::size_t s = 0; s < states; ++s)
-    for (std::size_t a = 0; a < 2; ++a)
-      logit[a].push_back(b.param("logit[" + std::to_string(s) + "," + (a ? "right" : "left") + "]"));
-  // Transition table over (s, a, slip): effective action a XOR slip; left = -1, right = +1, clamped.
-  std::vector<double> next;
-  for (std::size_t s = 0; s < states; ++s)
-    for (int a = 0; a < 2; ++a)
-      for (int z = 0; z < 2; ++z) {
-        const int eff = a ^ z;
-        next.push_back(static_cast<double>(eff ? std::min(s + 1, states - 1) : (s == 0 ? 0 : s - 1)));
-      }
-  std::vector<double> reward(states, 0.0);
-  reward[states - 1] = -1.0;  // cost = -reward
+    for (std::size_t a = 0; a < A; ++a)
+      logit[a].push_back(b.param("logit[" + std::to_string(s) + "," + actions[a] + "]"));
   std::size_t s = b.constant("s0", 0.0);
   const std::size_t slip_logit = slip > 0 ? b.constant("slip_logit", estcheck::logit(slip)) : 0;
   for (std::size_t t = 0; t < horizon; ++t) {
     const std::string T = std::to_string(t);
     std::vector<std::size_t> logits;
-    for (int a = 0; a < 2; ++a) {
+    for (std::size_t a = 0; a < A; ++a) {
       std::vector<std::size_t> parents{s};
       parents.insert(parents.end(), logit[a].begin(), logit[a].end());
-      logits.push_back(b.op("pi_logit[" + T + "," + (a ? "right" : "left") + "]", Op::select, parents));
+      logits.push_back(b.op("pi_logit[" + T + "," + actions[a] + "]", Op::select, parents));
     }
     const auto act = b.categorical("a" + T, logits);
     std::string next_name = "s";  // (appended, not "s" + ...: avoids GCC 12's false -Wrestrict, bug 105329)
@@ -188,16 +184,48 @@ Graph mdp(std::size_t states, std::size_t horizon, double slip, const std::strin
     std::size_t s_next;
     if (slip > 0) {
       const auto z = b.bernoulli("slip" + T, slip_logit);
-      s_next = b.table(next_name, {s, act, z}, {states, 2, 2}, next);
+      s_next = b.table(next_name, {s, act, z}, {states, A, 2}, next);
     } else {
       std::vector<double> det;
       for (std::size_t i = 0; i < next.size(); i += 2) det.push_back(next[i]);
-      s_next = b.table(next_name, {s, act}, {states, 2}, det);
+      s_next = b.table(next_name, {s, act}, {states, A}, det);
     }
-    b.table("cost" + T, {s_next}, {states}, reward, NodeKind::cost);
+    b.table("cost" + T, {s_next}, {states}, cost, NodeKind::cost);
     s = s_next;
   }
   return make_graph(name, std::move(b.nodes));
+}
+
+/// The chain: states 0..S-1, left/right, a slip reverses the action; cost -1 at S-1.
+Graph mdp(std::size_t states, std::size_t horizon, double slip, const std::string& name) {
+  std::vector<double> next;  // over (s, a, slip)
+  for (std::size_t s = 0; s < states; ++s)
+    for (int a = 0; a < 2; ++a)
+      for (int z = 0; z < 2; ++z) {
+        const int eff = a ^ z;
+        next.push_back(static_cast<double>(eff ? std::min(s + 1, states - 1) : (s == 0 ? 0 : s - 1)));
+      }
+  std::vector<double> cost(states, 0.0);
+  cost[states - 1] = -1.0;  // cost = -reward
+  return tabular_mdp(states, {"left", "right"}, next, cost, horizon, slip, name);
+}
+
+/// The n × n gridworld: state r n + c from (0, 0), actions up/down/left/right clamped at the
+/// walls, a slip keeps the agent in place; cost -1 at the far corner (n-1, n-1).
+Graph grid(std::size_t n, std::size_t horizon, double slip, const std::string& name) {
+  const std::size_t S = n * n;
+  const int dr[4] = {-1, 1, 0, 0}, dc[4] = {0, 0, -1, 1};
+  std::vector<double> next;  // over (s, a, slip)
+  for (std::size_t s = 0; s < S; ++s)
+    for (int a = 0; a < 4; ++a)
+      for (int z = 0; z < 2; ++z) {
+        const auto r = static_cast<long>(s / n), c = static_cast<long>(s % n), N = static_cast<long>(n);
+        const long r2 = z ? r : std::clamp(r + dr[a], 0L, N - 1), c2 = z ? c : std::clamp(c + dc[a], 0L, N - 1);
+        next.push_back(static_cast<double>(r2 * N + c2));
+      }
+  std::vector<double> cost(S, 0.0);
+  cost[S - 1] = -1.0;
+  return tabular_mdp(S, {"up", "down", "left", "right"}, next, cost, horizon, slip, name);
 }
 
 struct Built {
@@ -225,6 +253,16 @@ Built build(Spec& s, const std::string& argument) {
                              ",slip=" + format_double(slip);
     return {spec, mdp(states, horizon, slip, spec)};
   }
+  if (n == "grid") {
+    const auto size = static_cast<std::size_t>(s.get_int("size", 4, 2, 4));
+    const auto horizon = static_cast<std::size_t>(s.get_int("horizon", 6, 1, 6));
+    const double slip = s.get_double("slip", 0.0);  // 0: 4^H trajectories (a slip node per step: 8^H)
+    if (!(slip >= 0.0 && slip < 1.0))
+      raise_input_error(argument + " grid:slip", "a probability in [0, 1)", format_double(slip));
+    const std::string spec = "grid:size=" + std::to_string(size) + ",horizon=" + std::to_string(horizon) +
+                             ",slip=" + format_double(slip);
+    return {spec, grid(size, horizon, slip, spec)};
+  }
   return {"", {}};
 }
 
@@ -246,6 +284,9 @@ std::vector<ProblemInfo> graph_problem_entries() {
        {{"states", "4", "number of states S (2..16)"},
         {"horizon", "4", "steps H (1..6)"},
         {"slip", "0.1", "probability that an action is reversed"}}},
+      {"grid", "graph",
+       "n×n gridworld from (0,0): up/down/left/right, slip P stays put, reward 1 at (n-1,n-1); θ = 4n² logits",
+       {{"size", "4", "n (2..4)"}, {"horizon", "6", "steps H (1..6)"}, {"slip", "0", "probability of staying put"}}},
       {"FILE.json (nodes)", "graph", "a graph file: {\"nodes\": [...]} (docs/graphs.md)", {}},
   };
 }

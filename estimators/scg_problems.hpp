@@ -14,6 +14,9 @@
 //   left/right reversed with probability P (a Bernoulli "slip" node per step), cost -1 per step
 //   spent at state S-1 after moving (reward 1); the policy π(a | s) = softmax(θ[s, ·]),
 //   θ = 2S logits. Exact objective by enumerating the 4^H trajectories (H ≤ 6).
+// - grid:size=n,horizon=H,slip=P (4, 6, 0): the n × n gridworld from (0, 0), actions
+//   up/down/left/right clamped at the walls, a slip (probability P) keeps the agent in place, cost -1
+//   per step ending at (n-1, n-1); θ = 4n² logits.
 // - FILE.json with a "nodes" key: a graph described node by node (docs/graphs.md), e.g.
 //   examples/fig1b.json.
 #pragma once

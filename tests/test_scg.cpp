@@ -47,6 +47,7 @@ const std::vector<Case>& cases() {
       {"mdp", {0, 0.5, 0, 0.3, -0.2, 0, 0, 1}},
       {ESTCHECK_SOURCE_DIR "/examples/chain2.json", {0.2, -0.4, 0.3}},
       {"scg-gauss", {0.3, -0.2}},
+      {"grid:size=2,horizon=3,slip=0.2", {0.1, -0.2, 0.3, 0, 0.5, 0.1, -0.4, 0.2, 0, 0, 0.3, -0.1, 0.2, 0.4, -0.3, 0}},
       {ESTCHECK_SOURCE_DIR "/examples/gauss_quadratic.json", {0.4, -0.3}},
   };
   return c;
@@ -134,6 +135,16 @@ TEST(ScgExact, ChainMdpObjectiveByHand) {
   const ExactGradient e = exact_at(*p, std::vector<double>(8, 0.0));
   EXPECT_NEAR(e.objective, -0.25, e.objective_error + 4 * kEps);
   EXPECT_EQ(e.support_points, 16u);
+}
+
+// The 4×4 gridworld without slip under the uniform policy reaches (3, 3) from (0, 0) in H = 6
+// steps only by the C(6, 3) = 20 orderings of 3 rights and 3 downs, each of probability 4^-6,
+// and only at the last step: L = -20/4096. On the 2×2 grid with H = 2: right-down and down-right.
+TEST(ScgExact, GridworldObjectiveByHand) {
+  const ExactGradient big = exact_at(*make_problem("grid:size=4,horizon=6"), std::vector<double>(64, 0.0));
+  EXPECT_NEAR(big.objective, -20.0 / 4096.0, big.objective_error + 4 * kEps);
+  const ExactGradient small = exact_at(*make_problem("grid:size=2,horizon=2"), std::vector<double>(16, 0.0));
+  EXPECT_NEAR(small.objective, -2.0 / 16.0, small.objective_error + 4 * kEps);
 }
 
 // A gaussian node, by quadrature: L = (μ-1)² + e^{2s}, ∇L = (2(μ-1), 2e^{2s}),

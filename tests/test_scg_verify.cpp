@@ -4,8 +4,8 @@
 // a fixed seed; and one variance comparison (reward-to-go with the state baseline against whole
 // returns on the MDP).
 //
-// Budget: kChecks = 30 assertions that can fail falsely (29 verdicts, 1 comparison), each at
-//   α = budget::kGraphs / kChecks = 0.05e-4 / 30 ≈ 1.7e-7,
+// Budget: kChecks = 31 assertions that can fail falsely (30 verdicts, 1 comparison), each at
+//   α = budget::kGraphs / kChecks = 0.05e-4 / 31 ≈ 1.6e-7,
 // so this program fails falsely with probability <= 0.05e-4 (union bound; under the CLT that the
 // verdicts use). The planted graph bugs are power checks in tests/test_mutants.cpp (they spend
 // none of the budget).
@@ -22,7 +22,7 @@
 namespace estcheck {
 namespace {
 
-constexpr int kChecks = 30;
+constexpr int kChecks = 31;
 constexpr double kAlpha = budget::kGraphs / kChecks;
 constexpr std::uint64_t kSeed = 20151;  // fixed, recorded; never retuned
 
@@ -38,7 +38,10 @@ void expect_pass(const Run& r) {
   e->check(*p);
   const Model m = make_model(*p, r.theta);
   e->prepare(m);
-  const RunResult run = run_estimator(*e, m, {r.samples, kSeed, 0});
+  RunOptions run_options;
+  run_options.samples = r.samples;
+  run_options.seed = kSeed;
+  const RunResult run = run_estimator(*e, m, run_options);
   const BiasTest t = test_bias(run, exact_target(*e, m), {kAlpha, {}});
   EXPECT_EQ(t.verdict, Verdict::pass) << r.estimator << " on " << r.problem << ": " << t.reason;
 }
@@ -64,6 +67,12 @@ TEST(ScgVerify, PolicyGradientsPassOnTheMdp) {  // 6 checks
     expect_pass({"mdp", "scg", th, 50'000});                        // reward-to-go
     expect_pass({"mdp", "scg:baseline=conditional", th, 50'000});   // reward-to-go - V(s_t)
   }
+}
+
+TEST(ScgVerify, StateBaselinePassesOnTheGridworld) {  // 1 check (36 logits: 3×3 states × 4 actions)
+  std::vector<double> theta(36);
+  for (std::size_t i = 0; i < theta.size(); ++i) theta[i] = 0.25 * static_cast<double>(i % 5) - 0.5;
+  expect_pass({"grid:size=3,horizon=4,slip=0.1", "scg:baseline=conditional", theta, 20'000});
 }
 
 TEST(ScgVerify, RelaxRlFormPasses) {  // 2 checks
@@ -96,7 +105,8 @@ TEST(ScgVerify, BaselinedRewardToGoReducesVariance) {
   whole->prepare(m);
   better->prepare(m);
   CompareOptions o;
-  o.run = {50'000, kSeed, 0};
+  o.run.samples = 50'000;
+  o.run.seed = kSeed;
   o.alpha = kAlpha;
   const CompareResult r = compare_estimators({whole.get(), better.get()}, m, o);
   EXPECT_EQ(r.verdict, Verdict::pass) << r.reason;
