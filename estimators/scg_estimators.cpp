@@ -64,9 +64,12 @@ std::size_t Scg::scratch_size(const Model& m) const {
 }
 
 void Scg::prepare(const Model& m) {
-  prepared_ = true;
+  prepared_ = false;
   conditional_.clear();
-  if (options_.baseline != ScgOptions::Baseline::conditional) return;
+  if (options_.baseline != ScgOptions::Baseline::conditional) {
+    prepared_ = true;
+    return;
+  }
   const Graph& g = *graph_of(*m.problem);
   if (!g.gaussian.empty())
     raise_input_error("ESTIMATOR", "a graph without gaussian nodes for baseline=conditional (it enumerates)",
@@ -90,6 +93,7 @@ void Scg::prepare(const Model& m) {
     }
   }
   for (const auto& [key, s] : sums) conditional_[key] = s.second > 0 ? s.first / s.second : 0.0;
+  prepared_ = true;
 }
 
 void Scg::weights(const Graph& g, std::span<const double> values, std::span<const double>,

@@ -47,6 +47,8 @@ std::size_t ScgRelax::scratch_size(const Model& m) const {
 }
 
 void ScgRelax::prepare(const Model& m) {
+  prepared_ = false;
+  q_.clear();
   const Graph& g = *graph_of(*m.problem);
   if (!g.gaussian.empty())
     raise_input_error("ESTIMATOR", "a graph without gaussian nodes for scg-relax (its action values are enumerated)",
