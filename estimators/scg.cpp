@@ -8,6 +8,7 @@
 #include <boost/math/differentiation/autodiff.hpp>
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <limits>
 #include <set>
@@ -165,6 +166,52 @@ void evaluate(const Graph& g, std::span<const T> theta, std::span<const double> 
       case NodeKind::gaussian:
         logp[i] = node_log_prob(node, v, choice[i]);
         v[i] = T(choice[i]);
+        break;
+    }
+  }
+}
+
+/// Which coordinates of θ the sample's log-probabilities and costs depend on at `choice`:
+/// live[i] = 0 means every derivative in θ_i is exactly 0 there, so the forward pass along θ_i can
+/// be skipped. Dependencies flow through parents, except that a `select` depends only on the
+/// candidate it picks and `table`/`equals` (functions of discrete values) on no θ; a stochastic
+/// node's value (its draw) depends on no θ, its log-probability on its parents'.
+void live_params(const Graph& g, std::span<const double> theta, std::span<const double> choice,
+                 std::vector<char>& live) {
+  thread_local std::vector<double> v, lp;
+  thread_local std::vector<std::uint64_t> dep;
+  evaluate<double>(g, theta, choice, v, lp);
+  const std::size_t n = g.nodes.size(), W = (theta.size() + 63) / 64;
+  dep.assign(n * W, 0);
+  live.assign(theta.size(), 0);
+  const auto merge = [&](std::size_t to, std::size_t from) {
+    for (std::size_t w = 0; w < W; ++w) dep[to * W + w] |= dep[from * W + w];
+  };
+  const auto mark = [&](std::size_t from) {
+    for (std::size_t w = 0; w < W; ++w)
+      for (std::uint64_t bits = dep[from * W + w]; bits != 0; bits &= bits - 1)
+        live[w * 64 + static_cast<std::size_t>(std::countr_zero(bits))] = 1;
+  };
+  std::size_t next = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const GraphNode& node = g.nodes[i];
+    switch (node.kind) {
+      case NodeKind::param:
+        dep[i * W + next / 64] |= std::uint64_t{1} << (next % 64);
+        ++next;
+        break;
+      case NodeKind::constant: break;
+      case NodeKind::bernoulli:
+      case NodeKind::categorical:
+      case NodeKind::gaussian:
+        for (std::size_t p : node.parents) mark(p);
+        break;
+      case NodeKind::deterministic:
+      case NodeKind::cost:
+        if (node.op == Op::select) merge(i, node.parents[1 + index_of(v[node.parents[0]])]);
+        else if (node.op != Op::table && node.op != Op::equals)
+          for (std::size_t p : node.parents) merge(i, p);
+        if (node.kind == NodeKind::cost) mark(i);
         break;
     }
   }
@@ -413,10 +460,16 @@ double evaluate_values(const Graph& g, std::span<const double> theta, std::span<
 void surrogate_gradient(const Graph& g, std::span<const double> theta, std::span<const double> choice,
                         std::span<const double> weights, double cost_scale, std::span<double> grad) {
   thread_local std::vector<D1> v, logp, th;
+  thread_local std::vector<char> live;
   const std::size_t d = theta.size();
+  live_params(g, theta, choice, live);
   th.clear();
   for (double t : theta) th.emplace_back(t);  // constants; coordinate i becomes the variable below
   for (std::size_t i = 0; i < d; ++i) {
+    if (!live[i]) {  // nothing at this sample depends on θ_i
+      grad[i] = 0.0;
+      continue;
+    }
     th[i] = ad::make_fvar<double, 1>(theta[i]);
     evaluate<D1>(g, th, choice, v, logp);
     th[i] = D1(theta[i]);
@@ -455,14 +508,20 @@ void dice_hessian(const Graph& g, std::span<const double> theta, std::span<const
     }
     return s.derivative(2);
   };
+  thread_local std::vector<char> live;
+  live_params(g, theta, choice, live);  // mixed partials in a dead θ_i are exactly 0
   u.assign(d, 0.0);
   for (std::size_t i = 0; i < d; ++i) {
     u[i] = 1.0;
-    hessian[upper_index(i, i, d)] = second(u);
+    hessian[upper_index(i, i, d)] = live[i] ? second(u) : 0.0;
     u[i] = 0.0;
   }
   for (std::size_t i = 0; i < d; ++i)
     for (std::size_t j = i + 1; j < d; ++j) {
+      if (!live[i] || !live[j]) {
+        hessian[upper_index(i, j, d)] = 0.0;
+        continue;
+      }
       u[i] = u[j] = 1.0;
       const double both = second(u);
       u[i] = u[j] = 0.0;
@@ -547,9 +606,15 @@ void relax_gradient(const Graph& g, std::span<const double> theta, std::span<con
                     bool correction) {
   thread_local std::vector<D1> vals, logp, z, zt;
   thread_local std::vector<double> dir;
+  thread_local std::vector<char> live;
   const std::size_t d = theta.size();
+  live_params(g, theta, choice, live);
   dir.assign(d, 0.0);
   for (std::size_t i = 0; i < d; ++i) {
+    if (!live[i]) {
+      grad[i] = 0.0;
+      continue;
+    }
     dir[i] = 1.0;
     const std::vector<D1> th = seeded<D1>(theta, dir);
     dir[i] = 0.0;
@@ -589,15 +654,22 @@ PointGradient point_gradient(const Graph& g, std::span<const double> theta, std:
   PointGradient r;
   r.d_log_prob.resize(d);
   r.d_cost.resize(d);
+  thread_local std::vector<char> live;
+  live_params(g, theta, choice, live);
+  {
+    thread_local std::vector<double> dv, dl;
+    evaluate<double>(g, theta, choice, dv, dl);
+    r.log_prob = total_log_prob(g, dl);
+    r.cost = total_cost(g, dv);
+  }
   std::vector<double> u(d, 0.0);
   for (std::size_t i = 0; i < d; ++i) {
+    if (!live[i]) continue;  // d_log_prob[i] = d_cost[i] = 0
     u[i] = 1.0;
     const std::vector<D1> th = seeded<D1>(theta, u);
     u[i] = 0.0;
     evaluate<D1>(g, th, choice, v, logp);
     const D1 lp = total_log_prob(g, logp), f = total_cost(g, v);
-    r.log_prob = val(lp);
-    r.cost = val(f);
     r.d_log_prob[i] = lp.derivative(1);
     r.d_cost[i] = f.derivative(1);
   }
