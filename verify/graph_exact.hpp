@@ -6,6 +6,8 @@
 // (estimators/scg.hpp): one fvar<double, 1> pass per coordinate, and one fvar<double, 2> pass per
 // direction e_i or e_i + e_j (H_ij = (D²_{e_i+e_j} - H_ii - H_jj) / 2). Summed in a fixed oneTBB
 // parallel_deterministic_reduce tree (bits independent of the thread count) with Neumaier sums.
+// A graph with one gaussian node x: each sum over a becomes Σ_a ∫ dx of the same terms, integrated
+// by Boost.Math's adaptive Gauss–Kronrod over x = μ_a + σ_a ε (method `quadrature`).
 #pragma once
 
 #include "estimators/estimator.hpp"
@@ -17,7 +19,7 @@ namespace estcheck {
 inline constexpr std::uint64_t kMaxGraphAssignments = std::uint64_t{1} << 24;
 
 /// The exact L and ∇L of a graph problem. Throws InputError (argument "PROBLEM") for a non-graph
-/// problem or more than kMaxGraphAssignments assignments.
+/// problem, more than kMaxGraphAssignments assignments, or more than one gaussian node.
 ExactGradient exact_graph_gradient(const Model& model, int threads = 0);
 
 /// The exact Hessian ∇²L, upper triangle row-major, in ExactGradient::gradient (with its error
