@@ -5,7 +5,8 @@
 // - Inputs: a Model (problem at θ; θ already checked), a Noise stream (the sample's only
 //   randomness), and scratch memory of scratch_size(model) doubles whose content on entry is
 //   meaningless.
-// - Output: model.theta_dim() values written to `grad`. The result depends on nothing but the
+// - Output: output_dim(info(), model.theta_dim()) values written to `grad` (theta_dim, or the
+//   Hessian's upper triangle for estimators of order 2). The result depends on nothing but the
 //   model and the noise, so the harness may call it from any thread in any order.
 // - Failures: check(problem) throws InputError (argument "ESTIMATOR") when the estimator cannot run
 //   on the problem; sample() itself never throws for a checked problem. It may return non-finite
@@ -33,7 +34,15 @@ struct EstimatorInfo {
   /// The objective whose gradient the estimator targets: 0 for L = E[f(x)]; K >= 1 for the
   /// multi-sample bound L_K = E[log (1/K) Σ_k f(x_k)] (VIMCO), which needs f > 0.
   int objective_samples = 0;
+  /// The derivative it estimates: 1, ∇θ L (theta_dim values); 2, the Hessian ∇²θ L, upper
+  /// triangle row-major (theta_dim (theta_dim + 1) / 2 values; `dice:order=2`, docs/graphs.md).
+  int order = 1;
 };
+
+/// Values one sample writes: theta_dim for order 1, theta_dim (theta_dim + 1) / 2 for order 2.
+inline std::size_t output_dim(const EstimatorInfo& info, std::size_t theta_dim) {
+  return info.order == 2 ? theta_dim * (theta_dim + 1) / 2 : theta_dim;
+}
 
 class Estimator {
  public:

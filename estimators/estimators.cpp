@@ -6,7 +6,14 @@
 
 namespace estcheck {
 
-void Estimator::check(const Problem&) const {}
+// Single-distribution estimators read model.dist and f(x); a graph problem has neither.
+void Estimator::check(const Problem& p) const {
+  if (p.family() == Family::graph)
+    raise_input_error("ESTIMATOR",
+                      "a bernoulli, categorical or gaussian problem for '" + info().spec +
+                          "' (on graphs use scg or dice)",
+                      "the graph problem '" + p.spec() + "'");
+}
 void Estimator::value_at(const Model&, std::span<const double>, std::span<double>, std::span<double>) const {
   throw std::logic_error("Estimator::value_at: '" + info().spec + "' has noise besides its draws");
 }
@@ -16,7 +23,7 @@ void Estimator::sample_block(const Model& m, std::uint64_t seed, std::uint64_t b
                              std::size_t count, std::vector<double>& work,
                              std::span<double> out) const {
   work.resize(scratch_size(m));
-  const std::size_t d = m.theta_dim();
+  const std::size_t d = output_dim(info(), m.theta_dim());
   for (std::size_t i = 0; i < count; ++i) {
     Noise noise(seed, block, i);
     sample(m, noise, work, out.subspan(i * d, d));

@@ -21,7 +21,9 @@
 
 namespace estcheck {
 
-enum class Family { bernoulli, categorical, gaussian };
+/// graph: a stochastic computation graph (estimators/scg.hpp); its Model::dist is a placeholder
+/// (Bernoulli logits θ) that only the graph estimators' checks keep unread.
+enum class Family { bernoulli, categorical, gaussian, graph };
 const char* to_string(Family f);
 
 /// L(θ) and ∇L(θ) in closed form, with absolute rounding-error bounds when the problem knows

@@ -2,6 +2,7 @@
 #include "estimators/problems.hpp"
 
 #include "estimators/error.hpp"
+#include "estimators/scg_problems.hpp"
 #include "estimators/spec.hpp"
 
 #include <boost/math/distributions/normal.hpp>
@@ -24,6 +25,7 @@ const char* to_string(Family f) {
     case Family::bernoulli: return "bernoulli";
     case Family::categorical: return "categorical";
     case Family::gaussian: return "gaussian";
+    case Family::graph: return "graph";
   }
   return "?";
 }
@@ -61,6 +63,8 @@ Model make_model(const Problem& problem, std::span<const double> theta,
         return Model{&problem, {theta.begin(), theta.end()}, CategoricalLogits(theta)};
       case Family::gaussian:
         return Model{&problem, {theta.begin(), theta.end()}, DiagGaussian(theta)};
+      case Family::graph:  // checks θ is finite; the graph estimators read the graph, not dist
+        return Model{&problem, {theta.begin(), theta.end()}, BernoulliLogits(theta)};
     }
   } catch (const InputError& e) {
     // Re-raise under the caller's argument name, keeping the distribution's explanation.
@@ -327,6 +331,7 @@ std::unique_ptr<Problem> load_table_file(const std::string& path, const std::str
     raise_input_error(where, "valid JSON", std::string("a parse error: ") + e.what());
   }
   if (!j.is_object()) raise_input_error(where, "a JSON object", j.type_name());
+  if (j.contains("nodes")) return load_graph_json(j, path, where);  // a graph file (docs/graphs.md)
   for (const auto& [key, value] : j.items())
     if (key != "distribution" && key != "n" && key != "k" && key != "table" && key != "description")
       raise_input_error(where + ": " + key,
@@ -372,7 +377,8 @@ std::unique_ptr<Problem> load_table_file(const std::string& path, const std::str
 }  // namespace
 
 const std::vector<ProblemInfo>& problem_catalogue() {
-  static const std::vector<ProblemInfo> catalogue = {
+  static const std::vector<ProblemInfo> catalogue = [] {
+    std::vector<ProblemInfo> v = {
       {"toy", "bernoulli",
        "b ~ Bernoulli(σ(θ)), f(b) = (b - t)²; θ is one logit (REBAR/RELAX toy problem)",
        {{"t", "0.499", "target of the squared error"}}},
@@ -389,7 +395,10 @@ const std::vector<ProblemInfo>& problem_catalogue() {
        "a table problem: {\"distribution\": \"bernoulli\", \"n\": N, \"table\": [2^N values]} "
        "(index Σ b_i 2^i) or {\"distribution\": \"categorical\", \"k\": K, \"table\": [K values]}",
        {}},
-  };
+    };
+    for (auto& e : graph_problem_entries()) v.push_back(std::move(e));  // estimators/scg_problems.hpp
+    return v;
+  }();
   return catalogue;
 }
 
@@ -399,6 +408,7 @@ std::unique_ptr<Problem> make_problem(std::string_view spec_or_path, const std::
   const bool looks_like_file = text.ends_with(".json") || text.find('/') != std::string::npos;
   if (looks_like_file || std::filesystem::is_regular_file(text, ec))
     return load_table_file(text, argument);
+  if (auto g = make_graph_problem(text, argument)) return g;  // scg-fig1*, scg-gauss, sbn, mdp, grid
   Spec s = Spec::parse(text, argument);
   std::unique_ptr<Problem> p;
   if (s.name() == "toy") {
@@ -412,7 +422,8 @@ std::unique_ptr<Problem> make_problem(std::string_view spec_or_path, const std::
     p = std::make_unique<GaussianStep>(static_cast<std::size_t>(s.get_int("d", 1, 1, 4096)));
   } else {
     raise_input_error(argument,
-                      "one of toy, gaussian-quadratic, gaussian-exp, gaussian-step, or a path to a JSON table file",
+                      "one of toy, gaussian-quadratic, gaussian-exp, gaussian-step, scg-fig1a..e, scg-gauss, sbn, mdp, grid, or a path to a "
+                      "JSON table or graph file",
                       "'" + text + "'");
   }
   s.finish();

@@ -13,13 +13,15 @@
 #include "estimators/reinforce.hpp"
 #include "estimators/reparam.hpp"
 #include "estimators/rloo.hpp"
+#include "estimators/scg_estimators.hpp"
 #include "estimators/spec.hpp"
 #include "estimators/vimco.hpp"
 
 namespace estcheck {
 
 const std::vector<EstimatorEntry>& estimator_catalogue() {
-  static const std::vector<EstimatorEntry> catalogue = {
+  static const std::vector<EstimatorEntry> catalogue = [] {
+    std::vector<EstimatorEntry> v = {
       {"reinforce", {{"baseline", "0", "constant subtracted from f"}}, true, "any",
        "score function (REINFORCE), one sample: (f(x) - baseline) ∇θ log p(x)"},
       {"rloo", {{"k", "2", "samples per estimate, >= 2"}}, true, "any",
@@ -55,7 +57,10 @@ const std::vector<EstimatorEntry>& estimator_catalogue() {
       {"straight-through", {{"temperature", "1", "relaxation temperature λ > 0"}}, false,
        "bernoulli or categorical with a relaxation of f (toy, tables)",
        "straight-through: ∂f/∂z at the hard sample b, times z(1-z)/λ; biased"},
-  };
+    };
+    for (auto& e : graph_estimator_entries()) v.push_back(std::move(e));  // estimators/scg_estimators.hpp
+    return v;
+  }();
   return catalogue;
 }
 
@@ -66,6 +71,7 @@ std::unique_ptr<Estimator> make_estimator(std::string_view text, const std::stri
     for (const auto& mi : mutant_catalogue()) names += (names.empty() ? "" : ", ") + mi.name;
     raise_input_error(argument, "one of " + names, "'" + std::string(text) + "'");
   }
+  if (auto g = make_graph_estimator(text, argument)) return g;  // scg, dice
   Spec s = Spec::parse(text, argument);
   std::unique_ptr<Estimator> e;
   if (s.name() == "reinforce") {

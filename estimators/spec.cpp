@@ -34,6 +34,12 @@ Spec Spec::parse(std::string_view text, std::string_view what) {
   return s;
 }
 
+std::string Spec::get_string(const std::string& key, const std::string& fallback) {
+  used_.insert(key);
+  const auto it = params_.find(key);
+  return it == params_.end() ? fallback : it->second;
+}
+
 double Spec::get_double(const std::string& key, double fallback) {
   used_.insert(key);
   const auto it = params_.find(key);

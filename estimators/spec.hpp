@@ -26,6 +26,8 @@ class Spec {
   /// The value of `key` as an integer in [lo, hi] (default when absent).
   std::int64_t get_int(const std::string& key, std::int64_t fallback, std::int64_t lo,
                        std::int64_t hi);
+  /// The value of `key` as text (default when absent).
+  std::string get_string(const std::string& key, const std::string& fallback);
   /// Throws InputError naming the first key no getter asked for.
   void finish() const;
 

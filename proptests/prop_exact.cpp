@@ -517,7 +517,7 @@ RC_GTEST_PROP(PropEstimators, DrawOnlyEstimatorsHaveTheGradientAsExactMean, ()) 
   auto p = make_table_problem(c.family, c.table);
   const Model m = make_model(*p, c.theta);
   const ExactGradient g = exact_gradient(m);
-  for (const std::string spec : {"reinforce:baseline=" + format_double(baseline), std::string("rloo:k=2"),
+  for (const std::string& spec : {"reinforce:baseline=" + format_double(baseline), std::string("rloo:k=2"),
                                  std::string("rloo:k=3"), std::string("nvil:normalize=0")}) {
     auto e = make_estimator(spec);
     e->prepare(m);

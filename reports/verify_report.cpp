@@ -36,6 +36,10 @@ nlohmann::json to_json(const ExactReport& r) {
           {"objective_error_bound", r.exact.objective_error},
           {"gradient_error_bound", r.exact.error},
           {"support_points", r.exact.support_points}};
+  if (r.hessian) {
+    j["hessian"] = r.hessian->gradient;
+    j["hessian_error_bound"] = r.hessian->error;
+  }
   if (r.estimator_moments) {
     j["estimator"] = r.estimator;
     j["estimator_variance"] = r.estimator_moments->variance;
@@ -75,6 +79,7 @@ nlohmann::json to_json(const VerifyReport& r) {
       {"objective", r.objective_samples > 0
                         ? "E[log (1/" + std::to_string(r.objective_samples) + ") sum_k f(x_k)]"
                         : std::string("E[f(x)]")},
+      {"order", r.order},
       {"exact_objective", r.exact.objective},
       {"exact_gradient", t.exact},
       {"exact_gradient_error_bound", r.exact.error},
@@ -160,6 +165,14 @@ void write_text(std::ostream& out, const ExactReport& r) {
   for (std::size_t i = 0; i < r.exact.gradient.size(); ++i)
     out << "  [" << i << "] " << std::setw(25) << sci(r.exact.gradient[i], 17) << "  (error <= "
         << sci(r.exact.error[i], 2) << ")\n";
+  if (r.hessian) {
+    out << "hessian (upper triangle)\n";
+    const std::size_t d = r.exact.gradient.size();
+    for (std::size_t i = 0, k = 0; i < d; ++i)
+      for (std::size_t j = i; j < d; ++j, ++k)
+        out << "  [" << i << "," << j << "] " << std::setw(23) << sci(r.hessian->gradient[k], 17) << "  (error <= "
+            << sci(r.hessian->error[k], 2) << ")\n";
+  }
   if (r.estimator_moments) {
     out << "estimator " << r.estimator << ": exact variance (" << r.estimator_moments->method << ")\n";
     for (std::size_t i = 0; i < r.estimator_moments->variance.size(); ++i)
@@ -249,6 +262,7 @@ void write_text(std::ostream& out, const VerifyReport& r) {
       << sci(r.run.elapsed_s, 3) << " s, "
       << sci(static_cast<double>(r.run.requested) / std::max(r.run.elapsed_s, 1e-9), 3)
       << " samples/s); non-finite samples: " << r.run.nonfinite << "\n"
+      << (r.order == 2 ? "  target: the Hessian, coordinates = its upper triangle row-major (H_00, H_01, ...)\n" : "")
       << "  test: " << t.method << ", alpha = " << t.alpha << "\n"
       << "  coord                    exact                     mean    std.error   p (Holm)\n";
   for (std::size_t i = 0; i < t.exact.size(); ++i)

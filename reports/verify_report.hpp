@@ -28,6 +28,8 @@ struct ExactReport {
   std::string estimator;                    ///< with --estimator: its canonical spec
   std::optional<EstimatorMean> estimator_mean;
   std::optional<EstimatorMoments> estimator_moments;  ///< exact mean and variance, when known
+  /// With --order 2 (graph problems): the exact Hessian, upper triangle row-major, in `gradient`.
+  std::optional<ExactGradient> hessian = std::nullopt;
 };
 
 struct VerifyReport {
@@ -38,6 +40,7 @@ struct VerifyReport {
   std::uint64_t seed = 0;
   int threads = 0;  ///< threads actually used
   int objective_samples = 0;  ///< 0: the target is ∇E[f]; K: ∇E[log mean of K f] (VIMCO)
+  int order = 1;              ///< 2: the target is the Hessian, upper triangle row-major (DiCE)
   ExactGradient exact;
   RunResult run;
   BiasTest test;

@@ -63,6 +63,14 @@ check nan_theta 2 --theta -- verify toy reinforce --theta nan
 check bad_samples 2 --samples -- verify toy reinforce --theta 0 --samples 0
 check missing_file 2 PROBLEM -- exact "$work/missing.json" --theta 0
 check json_into_missing_folder 2 --json -- exact toy --theta 0 --json "$work/no/such/folder/x.json"
+# Graph problems (docs/graphs.md): estimators that do not fit are input errors; a graph mutant whose
+# every sample is 0 against a gradient of -0.33 fails deterministically; exact Hessians and JSON graphs.
+check graph_reinforce 2 ESTIMATOR -- verify scg-fig1a reinforce --theta 0
+check scg_on_toy 2 ESTIMATOR -- verify toy scg --theta 0
+check order2_without_form 2 --order -- verify scg-fig1a scg --order 2 --theta 0
+check graph_mutant_fails 1 -- verify scg-fig1c mutant/scg-last-credit --theta 0.5 --samples 20000
+check exact_hessian 0 -- exact scg-fig1e --order 2 --theta 0.3,-0.5
+check exact_json_graph 0 -- exact "$(dirname "$0")/../examples/chain2.json" --theta 0.2,-0.4,0.3
 # 0: help, and a JSON report to a file.
 check help 0 -- --help
 check verify_help 0 -- verify --help

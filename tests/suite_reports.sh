@@ -65,7 +65,7 @@ expect "--junit copy equals junit.xml" cmp -s "$work/copy/junit.xml" "$work/defa
 expect "--markdown copy equals report.md" cmp -s "$work/copy/report.md" "$work/default/report.md"
 expect "no temporary files left" test -z "$(ls "$work/default" | grep -v -E '^(report\.(json|md|html)|junit\.xml)$')"
 expect "stderr is empty when not a terminal" test ! -s "$work/err"
-expect "the budget arithmetic is printed" grep -qF "split over m = 8 checks by Holm" "$work/out"
+expect "the budget arithmetic is printed" grep -qF "split over m = 12 checks by Holm" "$work/out"
 expect "default junit.xml validates against junit.xsd" validate_xml "$work/default/junit.xml"
 expect "default report.json validates against its schema" validate_json "$work/default/report.json"
 
@@ -168,7 +168,7 @@ expect "full.json is a valid suite (--dry-run exit $code)" bash -c "[[ $code -eq
 "$ESTCHECK" list --json >"$work/list.json"
 covers_catalogue() {
   "$PY" - "$work/list.json" "$SOURCE_DIR/suites/full.json" <<'EOF'
-import json, sys
+import json, os, sys
 catalogue = json.load(open(sys.argv[1]))
 suite = json.load(open(sys.argv[2]))
 used_est, used_prob = set(), set()
@@ -176,7 +176,11 @@ for c in suite["checks"]:
     for e in c.get("estimators", []) + ([c["estimator"]] if "estimator" in c else []):
         used_est.add(e.split(":")[0])
     p = c["problem"]
-    used_prob.add("FILE.json" if p.endswith(".json") else p.split(":")[0])
+    if p.endswith(".json"):  # a table file, or a graph file (a "nodes" key)
+        graph = "nodes" in json.load(open(os.path.join(os.path.dirname(sys.argv[2]), p)))
+        used_prob.add("FILE.json (nodes)" if graph else "FILE.json")
+    else:
+        used_prob.add(p.split(":")[0])
 missing = [e["name"] for e in catalogue["estimators"] if e["name"] not in used_est]
 missing += [p["name"] for p in catalogue["problems"] if p["name"] not in used_prob]
 if missing:
@@ -192,7 +196,7 @@ for suite in default full; do
   code=0
   "$ESTCHECK" mutate "$SOURCE_DIR/suites/$suite.json" --json "$work/mutate-$suite.json" >"$work/out" 2>"$work/err" || code=$?
   expect "mutate $suite.json catches every mutant (exit $code)" bash -c \
-    "[[ $code -eq 0 ]] && grep -q 'mutation score: 9/9' '$work/out' && \"$PY\" -c 'import json,sys; j=json.load(open(sys.argv[1])); sys.exit(j[\"mutation_score\"] != 1.0)' '$work/mutate-$suite.json'"
+    "[[ $code -eq 0 ]] && grep -q 'mutation score: 14/14' '$work/out' && \"$PY\" -c 'import json,sys; j=json.load(open(sys.argv[1])); sys.exit(j[\"mutation_score\"] != 1.0)' '$work/mutate-$suite.json'"
 done
 printf '{"name": "thin", "checks": [%s]}' "$ok_check" >"$work/thin.json"
 code=0

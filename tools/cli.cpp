@@ -19,6 +19,7 @@
 #include "verify/recorded.hpp"
 #include "verify/estimator_mean.hpp"
 #include "verify/exact.hpp"
+#include "verify/graph_exact.hpp"
 #include "verify/harness.hpp"
 #include "verify/verdict.hpp"
 
@@ -79,7 +80,7 @@ int default_threads() { return tbb::info::default_concurrency(); }
 /// The variance bound for the Catoni test: --variance-bound (one value for every coordinate, or
 /// one per coordinate), else the exact Var ĝ plus its error bound when the oracle has it (and the
 /// t-test was not asked for), else none. `source` says which.
-std::vector<double> variance_bound(const std::vector<std::string>& parts, const Model& model, TestMethod method,
+std::vector<double> variance_bound(const std::vector<std::string>& parts, std::size_t dim, TestMethod method,
                                    const std::optional<EstimatorMoments>& moments, std::string& source) {
   std::vector<double> vb;
   if (!parts.empty()) {
@@ -88,13 +89,13 @@ std::vector<double> variance_bound(const std::vector<std::string>& parts, const 
       if (!(std::isfinite(v) && v >= 0.0)) raise_input_error("--variance-bound", "finite numbers >= 0", "'" + part + "'");
       vb.push_back(v);
     }
-    if (vb.size() == 1) vb.assign(model.theta_dim(), vb[0]);
-    if (vb.size() != model.theta_dim())
-      raise_input_error("--variance-bound", "1 or " + std::to_string(model.theta_dim()) + " values",
+    if (vb.size() == 1) vb.assign(dim, vb[0]);
+    if (vb.size() != dim)
+      raise_input_error("--variance-bound", "1 or " + std::to_string(dim) + " values",
                         std::to_string(parts.size()) + " values");
     source = "--variance-bound option";
   } else if (moments && method != TestMethod::t) {
-    for (std::size_t i = 0; i < model.theta_dim(); ++i) vb.push_back(moments->variance[i] + moments->variance_error[i]);
+    for (std::size_t i = 0; i < dim; ++i) vb.push_back(moments->variance[i] + moments->variance_error[i]);
     source = "exact oracle (" + moments->method + ")";
   }
   return vb;
@@ -239,6 +240,8 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   };
   auto* exact = app.add_subcommand("exact", "Exact objective and gradient of a problem at θ");
   add_common(exact);
+  std::string exact_order_text = "1";
+  exact->add_option("--order", exact_order_text, "2: also the exact Hessian (graph problems; docs/graphs.md)");
   exact->add_option("--estimator", estimator_text,
                     "Also the estimator's exact mean and bias (concrete, straight-through)");
   std::string param_text, reduction_text = "1";
@@ -336,6 +339,9 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   mut->add_option("--seed", seed_text, "Suite seed (default: the file's \"seed\", else 1)");
   mut->add_option("--threads", threads_text, "Worker threads (default 0: every core)");
   mut->add_option("--json", json_path, "Write the result as JSON to PATH ('-': stdout)");
+  std::string order_text = "1";
+  verify->add_option("--order", order_text,
+                     "1: check the gradient; 2: the Hessian (ESTIMATOR gets order=2, e.g. dice; docs/graphs.md)");
 
   std::vector<std::string> argv_rev(args.rbegin(), args.rend() - 1);
   try {
@@ -396,6 +402,13 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
       }
       const Model model = make_model(*problem, theta, "--theta");
       ExactReport rep{problem->spec(), theta, exact_gradient(model), "", std::nullopt, std::nullopt};
+      const auto order = parse_count("--order", exact_order_text, 1, "1 or 2");
+      if (order > 2) raise_input_error("--order", "1 or 2", "'" + exact_order_text + "'");
+      if (order == 2) {
+        if (problem->family() != Family::graph)
+          raise_input_error("--order", "a graph problem for the exact Hessian (order 2)", "'" + problem->spec() + "'");
+        rep.hessian = exact_graph_hessian(model);
+      }
       if (est) {
         est->prepare(model);
         rep.estimator = est->info().spec;
@@ -465,6 +478,8 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
       std::vector<const Estimator*> ests;
       for (const auto& spec : compare_specs) {
         owned.push_back(make_estimator(spec, "ESTIMATORS"));
+        if (owned.back()->info().order != 1)
+          raise_input_error("ESTIMATORS", "gradient estimators (order 1)", "'" + spec + "'");
         owned.back()->check(*problem);
         owned.back()->prepare(model);
         ests.push_back(owned.back().get());
@@ -550,7 +565,7 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
       validate(test);
       const TestMethod method = parse_test_method(test_text);
       std::string vsource;
-      const std::vector<double> vbound = variance_bound(vbound_parts, model, method, std::nullopt, vsource);
+      const std::vector<double> vbound = variance_bound(vbound_parts, model.theta_dim(), method, std::nullopt, vsource);
       VerifyReport rep;
       rep.problem = problem->spec();
       rep.estimator = rec.info().spec;
@@ -582,8 +597,8 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
         co.alphas.clear();
         for (const auto& a : alphas_parts) co.alphas.push_back(parse_double("--alphas", a));
       }
-      if (estimator->info().objective_samples != 0)
-        raise_input_error("ESTIMATOR", "an estimator of the gradient of E[f] (not a multi-sample bound)",
+      if (estimator->info().objective_samples != 0 || estimator->info().order != 1)
+        raise_input_error("ESTIMATOR", "an estimator of the gradient of E[f] (not a multi-sample bound or a Hessian)",
                           "'" + estimator->info().spec + "'");
       CalibrateReport rep;
       rep.problem = problem->spec();
@@ -593,7 +608,7 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
       rep.threads = co.threads > 0 ? co.threads : default_threads();
       const auto moments = exact_estimator_moments(*estimator, model);
       std::string vsource;
-      const std::vector<double> vbound = variance_bound(vbound_parts, model, co.method, moments, vsource);
+      const std::vector<double> vbound = variance_bound(vbound_parts, model.theta_dim(), co.method, moments, vsource);
       rep.exact = exact_gradient(model);
       rep.result = calibrate(*estimator, model, rep.exact, co, vbound, vsource);
       if (json_path != "-") write_text(out, rep);
@@ -614,7 +629,23 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
       if (estimator_text.empty())
         raise_input_error("ESTIMATOR", "an estimator spec (see 'estcheck list') or --external 'CMD ARGS'", "nothing");
       if (verify->count("--timeout")) raise_input_error("--timeout", "--external alongside --timeout", "no --external");
-      estimator = make_estimator(estimator_text, "ESTIMATOR");
+      // --order 2: the estimator's order-2 form (spec + "order=2"; mutants are taken as named).
+      const auto order = static_cast<int>(parse_count("--order", order_text, 1, "1 or 2"));
+      if (order > 2) raise_input_error("--order", "1 or 2", "'" + order_text + "'");
+      std::string spec = estimator_text;
+      if (order == 2 && !spec.starts_with("mutant/") && spec.find("order=") == std::string::npos)
+        spec += (spec.find(':') == std::string::npos ? ":" : ",") + std::string("order=2");
+      try {
+        estimator = make_estimator(spec, "ESTIMATOR");
+      } catch (const InputError&) {
+        if (order == 1) throw;
+        raise_input_error("--order", "an ESTIMATOR with an order-2 form (dice, mutant/dice-first-order)",
+                          "'" + estimator_text + "'");
+      }
+      if (verify->count("--order") && estimator->info().order != order)
+        raise_input_error("--order", "the order of ESTIMATOR '" + estimator->info().spec + "' (" +
+                                         std::to_string(estimator->info().order) + ")",
+                          "'" + order_text + "'");
     }
     estimator->check(*problem);
     const Model model = make_model(*problem, theta, "--theta");
@@ -640,13 +671,15 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     rep.seed = run.seed;
     rep.threads = run.threads > 0 ? run.threads : default_threads();
     rep.objective_samples = estimator->info().objective_samples;
-    rep.exact = exact_target_gradient(model, rep.objective_samples, run.threads);
+    rep.order = estimator->info().order;
+    rep.exact = exact_target(*estimator, model, run.threads);
     const TestMethod method = parse_test_method(test_text);
     rep.estimator_mean = exact_estimator_mean(*estimator, model);
-    if (estimator->info().objective_samples == 0) rep.estimator_moments = exact_estimator_moments(*estimator, model);
+    if (estimator->info().objective_samples == 0 && estimator->info().order == 1)
+      rep.estimator_moments = exact_estimator_moments(*estimator, model);
     std::string vsource;
     const std::vector<double> vbound =
-        variance_bound(vbound_parts, model, method, rep.estimator_moments, vsource);
+        variance_bound(vbound_parts, output_dim(estimator->info(), model.theta_dim()), method, rep.estimator_moments, vsource);
     if (sequential) {
       if (max_samples_text.empty())
         raise_input_error("--max-samples", "a sample budget with --sequential (e.g. --max-samples 1e7)", "nothing");

@@ -10,6 +10,7 @@
 #include "verify/compare.hpp"
 #include "verify/estimator_mean.hpp"
 #include "verify/exact.hpp"
+#include "verify/graph_exact.hpp"
 #include "verify/harness.hpp"
 #include "verify/verdict.hpp"
 
@@ -284,7 +285,7 @@ Pending run_verify(const CheckSpec& c, std::uint64_t seed, int threads, double a
   rep.seed = seed;
   rep.threads = threads;
   rep.objective_samples = est->info().objective_samples;
-  rep.exact = exact_target_gradient(model, rep.objective_samples, threads);
+  rep.exact = exact_target(*est, model, threads);  // ∇L, ∇L_K (VIMCO) or the Hessian (order 2)
   RunOptions run;
   run.samples = c.samples;
   run.seed = seed;
@@ -299,7 +300,7 @@ Pending run_verify(const CheckSpec& c, std::uint64_t seed, int threads, double a
   }
   rep.run = run_estimator(*est, model, run);
   rep.estimator_mean = exact_estimator_mean(*est, model);
-  if (rep.objective_samples == 0) rep.estimator_moments = exact_estimator_moments(*est, model);
+  if (rep.objective_samples == 0 && est->info().order == 1) rep.estimator_moments = exact_estimator_moments(*est, model);
   p.run = rep.run;
   p.exact = rep.exact;
   // The heavy-tail-safe Catoni test where the exact variance is known (as `estcheck verify`

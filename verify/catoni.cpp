@@ -52,7 +52,7 @@ struct PsiSums {
 PsiSums psi_pass(const Estimator& est, const Model& model, const RunOptions& opt,
                  std::span<const double> scale, const std::vector<double>& points,
                  const std::vector<int>& npoints) {
-  const std::size_t dim = model.theta_dim();
+  const std::size_t dim = output_dim(est.info(), model.theta_dim());
   const std::uint64_t blocks = (opt.samples + kBlockSize - 1) / kBlockSize;
   auto leaf = [&](const tbb::blocked_range<std::uint64_t>& r, PsiSums acc) {
     thread_local std::vector<double> buffer, work;
@@ -98,7 +98,7 @@ PsiSums psi_pass(const Estimator& est, const Model& model, const RunOptions& opt
 CatoniMeans catoni_means(const Estimator& est, const Model& model, const RunOptions& opt,
                          std::span<const double> scale, std::span<const double> start,
                          std::span<const double> tolerance) {
-  const std::size_t dim = model.theta_dim();
+  const std::size_t dim = output_dim(est.info(), model.theta_dim());
   constexpr double kInf = std::numeric_limits<double>::infinity();
   CatoniMeans r;
   r.scale.assign(scale.begin(), scale.end());
@@ -263,7 +263,7 @@ BiasTest test_bias_catoni(const RunResult& run, const ExactGradient& exact, cons
 
 CatoniMeans catoni_means_for_test(const Estimator& est, const Model& model, const RunOptions& options,
                                   const RunResult& run, double alpha, std::span<const double> vbound) {
-  const std::size_t d = model.theta_dim();
+  const std::size_t d = output_dim(est.info(), model.theta_dim());
   const double n = static_cast<double>(run.moments.count);
   const double delta0 = alpha / (2.0 * static_cast<double>(d));
   if (n <= 2.0 * -std::log(delta0) + 1.0)

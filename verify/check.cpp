@@ -3,6 +3,7 @@
 
 #include "estimators/error.hpp"
 #include "verify/estimator_mean.hpp"
+#include "verify/graph_exact.hpp"
 
 namespace estcheck {
 
@@ -16,15 +17,16 @@ BiasCheck check_unbiased(Estimator& est, const Problem& problem, std::span<const
   r.problem = problem.spec();
   r.theta.assign(theta.begin(), theta.end());
   r.seed = o.seed;
-  r.exact = exact_target_gradient(model, est.info().objective_samples, o.threads);
+  r.exact = exact_target(est, model, o.threads);  // ∇L, ∇L_K (VIMCO) or the Hessian (order 2)
   r.variance_bound = o.variance_bound;
   if (!r.variance_bound.empty()) {
-    if (r.variance_bound.size() == 1) r.variance_bound.assign(model.theta_dim(), r.variance_bound[0]);
-    if (r.variance_bound.size() != model.theta_dim())
-      raise_input_error("variance_bound", "1 or " + std::to_string(model.theta_dim()) + " values",
+    const std::size_t dim = output_dim(est.info(), model.theta_dim());
+    if (r.variance_bound.size() == 1) r.variance_bound.assign(dim, r.variance_bound[0]);
+    if (r.variance_bound.size() != dim)
+      raise_input_error("variance_bound", "1 or " + std::to_string(dim) + " values",
                         std::to_string(o.variance_bound.size()) + " values");
     r.variance_source = "caller's variance bound";
-  } else if (o.method != TestMethod::t && est.info().objective_samples == 0) {
+  } else if (o.method != TestMethod::t && est.info().objective_samples == 0 && est.info().order == 1) {
     if (const auto mo = exact_estimator_moments(est, model)) {
       for (std::size_t i = 0; i < model.theta_dim(); ++i) r.variance_bound.push_back(mo->variance[i] + mo->variance_error[i]);
       r.variance_source = "exact oracle (" + mo->method + ")";

@@ -3,6 +3,7 @@
 
 #include "estimators/error.hpp"
 #include "verify/compensated_sum.hpp"
+#include "verify/graph_exact.hpp"
 
 #include <boost/math/quadrature/gauss_kronrod.hpp>
 #include <oneapi/tbb/blocked_range.h>
@@ -258,6 +259,9 @@ ExactGradient exact_target_gradient(const Model& m, int objective_samples, int t
 
 bool exact_available(const Model& m, ExactMethod method) {
   const bool finite = m.problem->family() != Family::gaussian;
+  // Graph problems have their own enumeration oracle (verify/graph_exact.hpp).
+  if (m.problem->family() == Family::graph)
+    return method == ExactMethod::automatic || method == ExactMethod::enumeration;
   switch (method) {
     case ExactMethod::automatic:
       return finite || m.problem->closed_form(m.theta) || m.problem->separable();
@@ -279,6 +283,7 @@ ExactGradient exact_gradient(const Model& m, ExactMethod method, int threads) {
     raise_input_error("PROBLEM",
                       std::string("a problem with an exact ") + to_string(method) + " oracle",
                       "'" + m.problem->spec() + "'");
+  if (m.problem->family() == Family::graph) return exact_graph_gradient(m, threads);
   switch (method) {
     case ExactMethod::enumeration: return enumerate(m, threads);
     case ExactMethod::closed_form: return closed(m);

@@ -43,7 +43,7 @@ RunResult run_estimator(const Estimator& est, const Model& model, const RunOptio
   if (opt.threads < 0) raise_input_error("--threads", "an integer >= 0", std::to_string(opt.threads));
   est.check(*model.problem);
   const auto start = std::chrono::steady_clock::now();
-  const std::size_t dim = model.theta_dim();
+  const std::size_t dim = output_dim(est.info(), model.theta_dim());  // d, or d(d+1)/2 for Hessians
   const std::uint64_t blocks = (opt.samples + kBlockSize - 1) / kBlockSize;
 
   auto leaf = [&](const tbb::blocked_range<std::uint64_t>& r, Partial acc) {

@@ -5,6 +5,7 @@
 #include "estimators/arm.hpp"
 #include "estimators/error.hpp"
 #include "estimators/rebar.hpp"
+#include "estimators/scg_estimators.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -14,9 +15,9 @@ namespace {
 
 /// Throws InputError unless `p` has a finite (Bernoulli or categorical) family.
 void require_discrete(const std::string& spec, const Problem& p) {
-  if (p.family() == Family::gaussian)
+  if (p.family() != Family::bernoulli && p.family() != Family::categorical)
     raise_input_error("ESTIMATOR", "a Bernoulli or categorical problem for '" + spec + "'",
-                      "the gaussian problem '" + p.spec() + "'");
+                      std::string("the ") + to_string(p.family()) + " problem '" + p.spec() + "'");
 }
 
 /// Shared plumbing: the info, and a scratch of `per_dim` × sample_dim plus theta_dim doubles.
@@ -183,7 +184,8 @@ class DisarmNoWeight final : public Mutant {
 }  // namespace
 
 const std::vector<MutantInfo>& mutant_catalogue() {
-  static const std::vector<MutantInfo> catalogue = {
+  static const std::vector<MutantInfo> catalogue = [] {
+    std::vector<MutantInfo> v = {
       {"mutant/reinforce-self-baseline",
        "REINFORCE with a baseline computed from the sample it corrects (f(x)/2): halves the gradient",
        "toy:t=0.45", {1.0}, "reinforce"},
@@ -207,7 +209,10 @@ const std::vector<MutantInfo>& mutant_catalogue() {
       {"mutant/rebar-no-conditional",
        "REBAR whose control variate uses z itself instead of the conditional sample z̃ ~ p(z | b)",
        "toy:t=0.45", {1.0}, "rebar"},
-  };
+    };
+    for (auto& e : graph_mutant_entries()) v.push_back(std::move(e));  // estimators/scg_estimators.hpp
+    return v;
+  }();
   return catalogue;
 }
 
@@ -221,7 +226,7 @@ std::unique_ptr<Estimator> make_mutant(std::string_view name) {
   if (name == "mutant/arm-swapped-merge") return std::make_unique<ArmSwappedMerge>();
   if (name == "mutant/disarm-no-weight") return std::make_unique<DisarmNoWeight>();
   if (name == "mutant/rebar-no-conditional") return std::make_unique<Rebar>(0.5, 1.0, false);
-  return nullptr;
+  return make_graph_mutant(name);
 }
 
 }  // namespace estcheck
