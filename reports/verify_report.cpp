@@ -69,6 +69,7 @@ nlohmann::json to_json(const VerifyReport& r) {
       {"samples_used", t.samples},
       {"seed", r.seed},
       {"threads", r.threads},
+      {"ranks", r.ranks},
       {"block_size", kBlockSize},
       {"noise", kNoise},
       {"alpha", t.alpha},

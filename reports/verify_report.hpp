@@ -47,6 +47,7 @@ struct VerifyReport {
   std::optional<EstimatorMean> estimator_mean;  ///< the exact E[ĝ], when an oracle knows it
   std::optional<EstimatorMoments> estimator_moments;  ///< the exact E[ĝ] and Var[ĝ], when known
   std::vector<double> variance_bound;  ///< the bound the Catoni test used (empty: none)
+  int ranks = 1;                       ///< processes that shared the run (MPI); figures do not depend on it
   std::optional<SequentialResult> sequential;  ///< with --sequential: the rounds (run/test: the last)
 };
 

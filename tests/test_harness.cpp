@@ -8,6 +8,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <barrier>
+#include <thread>
 #include <cmath>
 #include <functional>
 #include <limits>
@@ -162,6 +164,58 @@ TEST(Harness, ProgressCountsEverySampleOnce) {
   EXPECT_EQ(done.load(), n);
   EXPECT_EQ(calls.load(), 6u);
   expect_same_bits(r, run_estimator(*e, m, {n, 9, 2}));  // progress changes no number
+}
+
+/// P "ranks" as threads of this process, with an all-reduce built on std::barrier: what an MPI
+/// run does (tools/mpi_partition.cpp), without MPI.
+class ThreadRanks {
+ public:
+  explicit ThreadRanks(int size) : size_(size), barrier_(size), slots_(static_cast<std::size_t>(size)) {}
+  class Rank final : public RunPartition {
+   public:
+    Rank(ThreadRanks& g, int r) : g_(g), r_(r) {}
+    int rank() const override { return r_; }
+    int size() const override { return g_.size_; }
+    void sum_all(std::vector<double>& v) const override {
+      g_.slots_[static_cast<std::size_t>(r_)] = v;
+      g_.barrier_.arrive_and_wait();
+      std::vector<double> total(v.size(), 0.0);
+      for (const auto& s : g_.slots_)
+        for (std::size_t i = 0; i < v.size(); ++i) total[i] += s[i];
+      g_.barrier_.arrive_and_wait();
+      v = total;
+    }
+
+   private:
+    ThreadRanks& g_;
+    int r_;
+  };
+  int size_;
+  std::barrier<> barrier_;
+  std::vector<std::vector<double>> slots_;
+};
+
+TEST(Harness, PartitionedRunsAreBitIdenticalForAnyNumberOfRanks) {
+  auto p = make_problem("gaussian-quadratic:d=2,c=0.5");
+  const Model m = make_model(*p, std::vector<double>{0.1, -0.4, 0.2, 0.0});
+  auto e = make_estimator("reinforce");
+  for (std::uint64_t n : {std::uint64_t{2}, kBlockSize * 5 + 3, kBlockSize * 37}) {
+    const RunResult single = run_estimator(*e, m, {n, 3, 2});
+    for (int ranks : {1, 2, 3, 5}) {
+      ThreadRanks group(ranks);
+      std::vector<RunResult> results(static_cast<std::size_t>(ranks));
+      std::vector<std::thread> threads;
+      for (int r = 0; r < ranks; ++r)
+        threads.emplace_back([&, r] {
+          ThreadRanks::Rank rank(group, r);
+          RunOptions opt{n, 3, 1};
+          opt.partition = &rank;
+          results[static_cast<std::size_t>(r)] = run_estimator(*e, m, opt);
+        });
+      for (auto& t : threads) t.join();
+      for (const auto& r : results) expect_same_bits(r, single);
+    }
+  }
 }
 
 TEST(Harness, RejectsBadOptions) {

@@ -38,6 +38,9 @@ namespace {
 
 constexpr int kUsageExit = 2;
 
+const RunPartition* g_partition = nullptr;  // set_run_partition
+bool output_rank() { return g_partition == nullptr || g_partition->rank() == 0; }
+
 double parse_double(const std::string& arg, const std::string& text) {
   double x = 0;
   const auto res = std::from_chars(text.data(), text.data() + text.size(), x);
@@ -215,6 +218,8 @@ void list_command(bool as_json, bool mutants, std::ostream& out) {
 }
 
 }  // namespace
+
+void set_run_partition(const RunPartition* partition) { g_partition = partition; }
 
 int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   CLI::App app{"estcheck: verify stochastic gradient estimators against exact oracles", "estcheck"};
@@ -656,7 +661,8 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     const std::uint64_t threads = parse_count("--threads", threads_text, 0, "an integer >= 0 (0: every core)");
     if (threads > 4096) raise_input_error("--threads", "an integer in [0, 4096]", "'" + threads_text + "'");
     run.threads = static_cast<int>(threads);
-    Progress progress(err, run.samples, show_progress(err, quiet));
+    run.partition = g_partition;
+    Progress progress(err, run.samples, show_progress(err, quiet) && output_rank());
     run.on_progress = progress.callback();
     BiasTestOptions test;
     test.alpha = parse_double("--alpha", alpha_text);
@@ -701,6 +707,8 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
       rep.test = verify_bias(*estimator, model, run, rep.run, rep.exact, test, method, vbound, vsource);
     }
     rep.variance_bound = vbound;
+    if (g_partition) rep.ranks = g_partition->size();
+    if (!output_rank()) return exit_code(rep.test.verdict);  // rank 0 reports for all
     if (json_path != "-") write_text(out, rep);
     if (!json_path.empty()) write_json(to_json(rep), json_path, out);
     return exit_code(rep.test.verdict);

@@ -27,4 +27,9 @@ namespace estcheck {
 /// messages to `err`; returns the exit code.
 int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 
+class RunPartition;
+/// Makes `verify` share its runs with other processes (MPI ranks, tools/main.cpp); only rank 0
+/// prints and writes files. nullptr (the default): a single process.
+void set_run_partition(const RunPartition* partition);
+
 }  // namespace estcheck

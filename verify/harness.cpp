@@ -9,6 +9,7 @@
 #include <oneapi/tbb/task_arena.h>
 
 #include <chrono>
+#include <functional>
 #include <cmath>
 
 namespace estcheck {
@@ -85,10 +86,81 @@ RunResult run_estimator(const Estimator& est, const Model& model, const RunOptio
   };
   Partial identity;
   tbb::task_arena arena(opt.threads > 0 ? opt.threads : tbb::task_arena::automatic);
-  const Partial total = arena.execute([&] {
-    return tbb::parallel_deterministic_reduce(tbb::blocked_range<std::uint64_t>(0, blocks, 1),
-                                              identity, leaf, join, tbb::simple_partitioner());
-  });
+  // The reduction over blocks [lo, hi): oneTBB splits a blocked_range at lo + (hi - lo) / 2 down to
+  // single blocks, so a sub-range gives exactly the Partial of that subtree of [0, blocks).
+  auto reduce = [&](std::uint64_t lo, std::uint64_t hi) {
+    return arena.execute([&] {
+      return tbb::parallel_deterministic_reduce(tbb::blocked_range<std::uint64_t>(lo, hi, 1), identity, leaf,
+                                                join, tbb::simple_partitioner());
+    });
+  };
+  Partial total;
+  const int ranks = opt.partition ? opt.partition->size() : 1;
+  if (ranks <= 1) {
+    total = reduce(0, blocks);
+  } else {
+    // Cut the tree at the first depth with >= ranks subtrees (ranges of one block are not split).
+    std::vector<std::pair<std::uint64_t, std::uint64_t>> cut{{0, blocks}};
+    int depth = 0;
+    while (cut.size() < static_cast<std::size_t>(ranks)) {
+      std::vector<std::pair<std::uint64_t, std::uint64_t>> next;
+      bool split = false;
+      for (const auto& [lo, hi] : cut) {
+        if (hi - lo > 1) {
+          const std::uint64_t mid = lo + (hi - lo) / 2;
+          next.push_back({lo, mid});
+          next.push_back({mid, hi});
+          split = true;
+        } else {
+          next.push_back({lo, hi});
+        }
+      }
+      cut = std::move(next);
+      ++depth;
+      if (!split) break;
+    }
+    // Each subtree as 3 + 3 dim doubles (count, nonfinite, first_nonfinite + 1, mean, m2,
+    // mean_abs): counts below 2^53 are exact, and every slot has one owner, the others add 0.
+    const std::size_t width = 3 + 3 * dim;
+    std::vector<double> slots(cut.size() * width, 0.0);
+    for (std::size_t j = 0; j < cut.size(); ++j) {
+      if (static_cast<int>(j % static_cast<std::size_t>(ranks)) != opt.partition->rank()) continue;
+      const Partial p = reduce(cut[j].first, cut[j].second);
+      double* o = slots.data() + j * width;
+      o[0] = static_cast<double>(p.moments.count);
+      o[1] = static_cast<double>(p.nonfinite);
+      o[2] = static_cast<double>(p.first_nonfinite + 1);
+      for (std::size_t i = 0; i < p.moments.dim(); ++i) {
+        o[3 + i] = p.moments.mean[i];
+        o[3 + dim + i] = p.moments.m2[i];
+        o[3 + 2 * dim + i] = p.moments.mean_abs[i];
+      }
+    }
+    opt.partition->sum_all(slots);
+    std::size_t next_leaf = 0;
+    // Rebuild the single-process join tree over the cut: recurse exactly as the split did.
+    std::function<Partial(std::uint64_t, std::uint64_t, int)> combine = [&](std::uint64_t lo, std::uint64_t hi,
+                                                                           int level) -> Partial {
+      if (level == depth || hi - lo <= 1) {
+        const double* o = slots.data() + (next_leaf++) * width;
+        Partial p;
+        p.moments.count = static_cast<std::uint64_t>(o[0]);
+        p.nonfinite = static_cast<std::uint64_t>(o[1]);
+        p.first_nonfinite = static_cast<std::int64_t>(o[2]) - 1;
+        if (p.moments.count > 0) {
+          p.moments.mean.assign(o + 3, o + 3 + dim);
+          p.moments.m2.assign(o + 3 + dim, o + 3 + 2 * dim);
+          p.moments.mean_abs.assign(o + 3 + 2 * dim, o + 3 + 3 * dim);
+        }
+        return p;
+      }
+      const std::uint64_t mid = lo + (hi - lo) / 2;
+      Partial left = combine(lo, mid, level + 1);
+      Partial right = combine(mid, hi, level + 1);
+      return join(left, right);
+    };
+    total = combine(0, blocks, 0);
+  }
   RunResult r;
   r.moments = total.moments;
   if (r.moments.count == 0) {  // every sample non-finite: keep the dimension for reporting

@@ -22,6 +22,20 @@ namespace estcheck {
 /// Samples per block: part of the noise layout, so fixed (changing it changes every number).
 inline constexpr std::uint64_t kBlockSize = 1024;
 
+/// Processes that share one run (MPI ranks: tools/mpi_partition.cpp). The run's reduction tree
+/// over blocks is cut at the first depth with at least size() subtrees; subtree j is computed by
+/// rank j mod size(), the subtree results are exchanged by sum_all (each slot has one non-zero
+/// contributor, so the sums are exact) and every rank joins them in the single-process tree order.
+/// So the figures are bit-identical to the single-process run for any number of ranks and threads.
+class RunPartition {
+ public:
+  virtual ~RunPartition() = default;
+  virtual int rank() const = 0;
+  virtual int size() const = 0;
+  /// Element-wise sum of `values` over all ranks, in place, on every rank.
+  virtual void sum_all(std::vector<double>& values) const = 0;
+};
+
 struct RunOptions {
   std::uint64_t samples = 1'000'000;
   std::uint64_t seed = 1;
@@ -30,6 +44,8 @@ struct RunOptions {
   /// may be called from several threads at once (so it must be thread-safe) and in any block
   /// order. It sees no numbers and cannot change any. Empty: no calls.
   std::function<void(std::uint64_t samples_done)> on_progress = nullptr;
+  /// Several processes share the run (nullptr or size 1: this process does it all).
+  const RunPartition* partition = nullptr;
 };
 
 struct RunResult {
