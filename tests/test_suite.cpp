@@ -245,7 +245,7 @@ TEST(Svg, LineChartHasAxesLegendAndSkipsUnplottablePoints) {
   c.x_label = "samples n";
   c.y_label = "mean (units)";
   c.log_x = true;
-  c.series.push_back({"a<b", {1, 10, 100, -1}, {1, 2, 3, 4}, {}, {}, true, true});
+  c.series.push_back({"a<b", {1, 10, 100, -1}, {1, 2, 3, 4}, {}, {}, true, true, {}, {}});
   c.hlines.push_back({"exact", 2.5});
   const std::string s = svg::render(c);
   EXPECT_EQ(s.rfind("<svg", 0), 0u);
