@@ -68,7 +68,8 @@ std::string to_markdown(const SuiteReport& r) {
       problem = c.curve->problem;
       theta = theta_text(c.curve->theta);
     } else if (c.calibrate) {
-      ests = c.calibrate->estimator + " (" + c.calibrate->result.test_method + " test calibrated)";
+      const bool catoni = c.calibrate->result.test_method.rfind("Catoni", 0) == 0;
+      ests = c.calibrate->estimator + " (calibration of the " + (catoni ? "Catoni" : "t") + " test)";
       problem = c.calibrate->problem;
       theta = theta_text(c.calibrate->theta);
     }

@@ -78,7 +78,16 @@ std::vector<double> ticks(const Axis& a) {
       for (std::size_t i = 0; i < t.size(); i += step) thin.push_back(t[i]);
       t = thin;
     }
-    if (t.size() < 2) {  // less than two decades in view: label the ends too
+    if (t.size() < 2) {  // less than two decades in view: 1, 2, 5 times the powers of ten
+      t.clear();
+      for (double k = std::floor(a.lo); k <= std::ceil(a.hi); ++k)
+        for (double m : {1.0, 2.0, 5.0}) {
+          const double v = m * std::pow(10.0, k);
+          if (std::log10(v) >= a.lo && std::log10(v) <= a.hi) t.push_back(v);
+        }
+      if (t.size() >= 2) return t;
+    }
+    if (t.size() < 2) {  // still fewer than two: label points inside the ends
       t.clear();
       for (int i = 0; i <= 3; ++i) t.push_back(std::pow(10.0, a.lo + (a.hi - a.lo) * (0.1 + 0.8 * i / 3.0)));
     }
@@ -369,6 +378,7 @@ std::string render(const Histogram& c, int width, int height) {
   ys.insert(ys.end(), c.heights.begin(), c.heights.end());
   for (const auto& h : c.hlines) ys.push_back(h.y);
   Axis y = make_axis(ys, false, 0.06);
+  y.lo = 0.0;  // bars stand on 0: no padding below it
   Axis x;
   x.lo = c.lo;
   x.hi = c.hi > c.lo ? c.hi : c.lo + 1.0;
