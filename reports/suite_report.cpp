@@ -83,7 +83,8 @@ std::string figures(const CheckResult& c) {
   } else if (c.calibrate) {
     const CalibrateReport& r = *c.calibrate;
     s = "estimator " + r.estimator + ", problem " + r.problem + ", theta " + theta_text(r.theta) + ", test " +
-        r.result.test_method + ", " + std::to_string(r.options.repetitions) + " repetitions x " +
+        (r.result.test_method.empty() ? std::string("(none: no finite run)") : r.result.test_method) + ", " +
+        std::to_string(r.options.repetitions) + " repetitions x " +
         std::to_string(r.options.samples) + " samples";
     if (c.calibration) {
       const CalibrationClaims& cl = *c.calibration;
