@@ -151,6 +151,22 @@ void curve_chart(std::ostringstream& s, const CheckResult& c) {
 void calibrate_charts(std::ostringstream& s, const CheckResult& c) {
   const CalibrateReport& r = *c.calibrate;
   const CalibrationResult& res = r.result;
+  if (c.calibration && !c.calibration->levels.empty()) {  // the claims per α, at the check's level
+    const CalibrationClaims& cl = *c.calibration;
+    s << "<table class='claims'><tr><th>α</th><th>false rejections</th><th>rate</th><th>bounds at "
+      << g(cl.level) << "</th><th>rate / α</th><th>claim: rate ≤</th><th>power</th><th>bounds at " << g(cl.level)
+      << "</th><th>claim: power ≥</th></tr>";
+    for (std::size_t a = 0; a < cl.levels.size() && a < res.levels.size(); ++a) {
+      const CalibrationClaimAtAlpha& l = cl.levels[a];
+      const CalibrationAtAlpha& o = res.levels[a];
+      s << "<tr><td>" << g(l.alpha) << "</td><td>" << o.false_rejection.count << "/" << o.false_rejection.trials
+        << "</td><td>" << g(o.false_rejection.rate) << "</td><td>[" << g(l.rate_lower) << ", " << g(l.rate_upper)
+        << "]</td><td>" << g(o.ratio_to_nominal) << "</td><td>" << g(l.max_rate) << "</td><td>" << g(o.power.rate)
+        << "</td><td>[" << g(l.power_lower) << ", " << g(l.power_upper) << "]</td><td>" << g(cl.min_power)
+        << "</td></tr>";
+    }
+    s << "</table>";
+  }
   // (a) The null runs' p-values: a valid test's are uniform or pile up near 1 (conservative);
   // too much mass near 0 is miscalibration.
   constexpr std::size_t kBins = 20;

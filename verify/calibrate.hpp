@@ -16,6 +16,9 @@
 //   interval.
 // Counts are integers and p-values are stored by repetition, so every figure is independent of the
 // thread count.
+// judge_calibration turns the counts into a verdict on two claims per α (false-rejection rate <=
+// M × α, power >= P) with one-sided Clopper–Pearson bounds and an exact binomial p-value: the
+// suite's `calibrate` check (tools/suite.hpp, docs/suites.md "Calibrate checks").
 #pragma once
 
 #include "verify/catoni.hpp"
