@@ -9,13 +9,17 @@
 //
 // run_suite runs the checks in file order. Each check's seed is check_seed(suite seed, name), so
 // adding, removing or reordering checks changes no other check's numbers. The suite's error
-// budget α is split over the m verify, compare and calibrate checks by Holm's step-down procedure (Holm 1979)
-// on each check's own family-wise p-value (SuiteReport::budget_checks, CheckResult::threshold):
+// budget α is split over the m verify, compare and calibrate checks by Holm's step-down procedure
+// (Holm 1979) on each check's own family-wise p-value (SuiteReport::budget_checks, CheckResult::threshold):
 // P(any check fails | every claim holds) <= α, up to the approximations of the per-check tests.
 // Bias-curve checks are exact (no sampling) and take no share of the budget.
 //
-// Extension point: a new kind adds its name to kCheckKinds, its keys to the parser (suite.cpp:
-// kKeys) and one run_* function returning a CheckResult with p_value set if it is statistical.
+// Calibrate checks (R runs of a bias test) judge two claims per α with exact binomial bounds and
+// take a share of the budget like verify and compare (docs/suites.md, "Calibrate checks").
+//
+// Extension point: a new kind adds its name to kCheckKinds (and takes_budget if statistical), its
+// keys to the parser (suite.cpp: kKeys), one run_* function returning a Pending with p_value set
+// if it is statistical, and a finish_* deciding its verdict at the Holm threshold.
 #pragma once
 
 #include "reports/suite_report.hpp"
