@@ -3,6 +3,7 @@
 
 #include "reports/svg.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <sstream>
@@ -147,6 +148,85 @@ void curve_chart(std::ostringstream& s, const CheckResult& c) {
   s << svg::render(ch);
 }
 
+void calibrate_charts(std::ostringstream& s, const CheckResult& c) {
+  const CalibrateReport& r = *c.calibrate;
+  const CalibrationResult& res = r.result;
+  if (c.calibration && !c.calibration->levels.empty()) {  // the claims per α, at the check's level
+    const CalibrationClaims& cl = *c.calibration;
+    s << "<table class='claims'><tr><th>α</th><th>false rejections</th><th>rate</th><th>bounds at "
+      << g(cl.level) << "</th><th>rate / α</th><th>claim: rate ≤</th><th>power</th><th>bounds at " << g(cl.level)
+      << "</th><th>claim: power ≥</th></tr>";
+    for (std::size_t a = 0; a < cl.levels.size() && a < res.levels.size(); ++a) {
+      const CalibrationClaimAtAlpha& l = cl.levels[a];
+      const CalibrationAtAlpha& o = res.levels[a];
+      s << "<tr><td>" << g(l.alpha) << "</td><td>" << o.false_rejection.count << "/" << o.false_rejection.trials
+        << "</td><td>" << g(o.false_rejection.rate) << "</td><td>[" << g(l.rate_lower) << ", " << g(l.rate_upper)
+        << "]</td><td>" << g(o.ratio_to_nominal) << "</td><td>" << g(l.max_rate) << "</td><td>" << g(o.power.rate)
+        << "</td><td>[" << g(l.power_lower) << ", " << g(l.power_upper) << "]</td><td>" << g(cl.min_power)
+        << "</td></tr>";
+    }
+    s << "</table>";
+  }
+  // (a) The null runs' p-values: a valid test's are uniform or pile up near 1 (conservative);
+  // too much mass near 0 is miscalibration.
+  constexpr std::size_t kBins = 20;
+  svg::Histogram h;
+  h.title = c.name + ": p-values of the " + std::to_string(res.p_values.size()) + " null runs";
+  h.x_label = "family p-value of a run under the true null (test at α = " + g(r.options.alphas.front()) + ")";
+  h.y_label = "density (fraction per unit p)";
+  h.heights.assign(kBins, 0.0);
+  for (double p : res.p_values)
+    h.heights[std::min(kBins - 1, static_cast<std::size_t>(std::max(0.0, p) * kBins))] += 1.0;
+  const double n = static_cast<double>(std::max<std::size_t>(1, res.p_values.size()));
+  for (double& v : h.heights) v *= static_cast<double>(kBins) / n;
+  h.legend_bar = "observed, " + std::to_string(kBins) + " bins";
+  h.hlines.push_back({"uniform density 1", 1.0});
+  s << svg::render(h);
+  // (b) Observed false-rejection rate against the nominal α, with the bounds at the check's level.
+  svg::LineChart ch;
+  ch.title = c.name + ": false-rejection rate against nominal α";
+  ch.x_label = "nominal level α (log scale)";
+  ch.y_label = "false-rejection rate (fraction of runs, log scale)";
+  ch.log_x = ch.log_y = true;
+  svg::Series obs, nominal, claim;
+  obs.name = "observed, with bounds";
+  obs.line = false;
+  nominal.name = "rate = α";
+  nominal.markers = false;
+  claim.name = "claim: rate = " + g(c.calibration ? c.calibration->max_ratio : 1.0) + "·α";
+  claim.markers = false;
+  bool zero = false;
+  double lo = INFINITY, hi = 0;
+  for (std::size_t a = 0; a < res.levels.size(); ++a) {
+    const CalibrationAtAlpha& lv = res.levels[a];
+    obs.x.push_back(lv.alpha);
+    obs.y.push_back(lv.false_rejection.rate);
+    zero = zero || lv.false_rejection.count == 0;
+    if (c.calibration && a < c.calibration->levels.size()) {
+      obs.bar_lower.push_back(c.calibration->levels[a].rate_lower);
+      obs.bar_upper.push_back(c.calibration->levels[a].rate_upper);
+    } else {
+      obs.bar_lower.push_back(lv.false_rejection.lower);
+      obs.bar_upper.push_back(lv.false_rejection.upper);
+    }
+    lo = std::min(lo, lv.alpha);
+    hi = std::max(hi, lv.alpha);
+  }
+  // The reference lines span the α range, a little wider so that one α still shows a segment.
+  for (double x : {lo / 1.5, hi * 1.5}) {
+    nominal.x.push_back(x);
+    nominal.y.push_back(x);
+    claim.x.push_back(x);
+    claim.y.push_back(x * (c.calibration ? c.calibration->max_ratio : 1.0));
+  }
+  ch.series = {obs, nominal, claim};
+  s << svg::render(ch);
+  s << "<p class='note'>Bars: one-sided Clopper–Pearson bounds on each rate at level "
+    << (c.calibration ? g(c.calibration->level) : std::string("0.025")) << " (the check's threshold over its "
+    << 2 * res.levels.size() << " claims)"
+    << (zero ? "; a rate of 0 has no marker on the log scale, its bar starts at the bottom" : "") << ".</p>";
+}
+
 }  // namespace
 
 std::string to_html(const SuiteReport& r) {
@@ -178,6 +258,7 @@ std::string to_html(const SuiteReport& r) {
     if (c.verify && !c.checkpoints.empty()) verify_charts(s, c);
     else if (!c.compare.empty()) compare_charts(s, c);
     else if (c.curve) curve_chart(s, c);
+    else if (c.calibrate) calibrate_charts(s, c);
     s << "</div></section>\n";
   }
   // The only script: marks the page as rendered (the browser test reads these attributes).

@@ -67,6 +67,11 @@ std::string to_markdown(const SuiteReport& r) {
       ests = c.curve->estimator + " (" + c.curve->param + " varied)";
       problem = c.curve->problem;
       theta = theta_text(c.curve->theta);
+    } else if (c.calibrate) {
+      const bool catoni = c.calibrate->result.test_method.rfind("Catoni", 0) == 0;
+      ests = c.calibrate->estimator + " (calibration of the " + (catoni ? "Catoni" : "t") + " test)";
+      problem = c.calibrate->problem;
+      theta = theta_text(c.calibrate->theta);
     }
     s << "| " << mark(c.verdict) << " | `" << cell(c.name) << "` | " << c.kind << " | `" << cell(ests) << "` | `"
       << cell(problem) << "` | " << cell(theta) << " | " << z << " | " << (c.p_value ? g(*c.p_value) : "—") << " | "

@@ -80,6 +80,25 @@ std::string figures(const CheckResult& c) {
         ", " + c.curve->param + " from " + g(c.curve->values.front()) + " to " + g(c.curve->values.back()) +
         ", max |exact bias| " + g(max_abs_exact_bias(*c.curve));
     if (c.max_abs_bias) s += " (claim: <= " + g(*c.max_abs_bias) + ")";
+  } else if (c.calibrate) {
+    const CalibrateReport& r = *c.calibrate;
+    s = "estimator " + r.estimator + ", problem " + r.problem + ", theta " + theta_text(r.theta) + ", test " +
+        (r.result.test_method.empty() ? std::string("(none: no finite run)") : r.result.test_method) + ", " +
+        std::to_string(r.options.repetitions) + " repetitions x " +
+        std::to_string(r.options.samples) + " samples";
+    if (c.calibration) {
+      const CalibrationClaims& cl = *c.calibration;
+      s += ", claims rate <= " + g(cl.max_ratio) + " x alpha and power >= " + g(cl.min_power) + "; bounds at level " +
+           g(cl.level);
+      for (std::size_t a = 0; a < cl.levels.size() && a < r.result.levels.size(); ++a) {
+        const CalibrationClaimAtAlpha& l = cl.levels[a];
+        const CalibrationAtAlpha& o = r.result.levels[a];
+        s += "; alpha " + g(l.alpha) + ": false rejections " + std::to_string(o.false_rejection.count) + "/" +
+             std::to_string(o.false_rejection.trials) + ", rate " + g(o.false_rejection.rate) + " [" + g(l.rate_lower) +
+             ", " + g(l.rate_upper) + "], ratio " + g(o.ratio_to_nominal) + ", power " + g(o.power.rate) + " [" +
+             g(l.power_lower) + ", " + g(l.power_upper) + "]";
+      }
+    }
   }
   if (c.p_value) s += ", p-value " + g(*c.p_value);
   if (c.threshold) s += ", threshold " + g(*c.threshold);
@@ -138,6 +157,24 @@ nlohmann::json to_json(const CheckResult& c) {
     j["result"] = to_json(*c.curve);
     j["max_abs_bias"] = opt(c.max_abs_bias);
     j["max_abs_exact_bias"] = max_abs_exact_bias(*c.curve);
+  } else if (c.calibrate) {
+    j["result"] = to_json(*c.calibrate);
+    if (c.calibration) {
+      const CalibrationClaims& cl = *c.calibration;
+      nlohmann::json levels = nlohmann::json::array();
+      for (const auto& l : cl.levels)
+        levels.push_back({{"alpha", l.alpha},
+                          {"max_rate", l.max_rate},
+                          {"false_rejection_bounds", {l.rate_lower, l.rate_upper}},
+                          {"false_rejection_p_value", l.rate_p_value},
+                          {"power_bounds", {l.power_lower, l.power_upper}},
+                          {"power_p_value", l.power_p_value}});
+      j["claims"] = {{"max_ratio", cl.max_ratio},
+                     {"min_power", cl.min_power},
+                     {"bound_level", cl.level},
+                     {"p_value", cl.p_value},
+                     {"levels", levels}};
+    }
   }
   return j;
 }

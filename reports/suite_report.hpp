@@ -35,7 +35,8 @@ struct CheckResult {
   Verdict verdict = Verdict::error;
   std::string reason;
   /// The p-value of the check's fail verdict, family-wise over its own coordinates (verify: the
-  /// smallest Holm-adjusted p; compare: fail_p_value, times the grid size for a θ grid). Absent for
+  /// smallest Holm-adjusted p; compare: fail_p_value, times the grid size for a θ grid; calibrate:
+  /// CalibrationClaims::p_value, Bonferroni over its 2 claims per α). Absent for
   /// checks outside the error budget (bias-curve is exact) and for checks that errored.
   std::optional<double> p_value;
   std::optional<std::size_t> holm_rank;  ///< 1-based rank of p_value among the budgeted checks
@@ -48,6 +49,8 @@ struct CheckResult {
   std::optional<std::size_t> sweep_index;   ///< kind "compare" with a θ grid: the swept coordinate
   std::optional<BiasCurveReport> curve;     ///< kind "bias-curve"
   std::optional<double> max_abs_bias;       ///< kind "bias-curve": the claim checked, if any
+  std::optional<CalibrateReport> calibrate;       ///< kind "calibrate": the `estcheck calibrate` run
+  std::optional<CalibrationClaims> calibration;   ///< kind "calibrate": its claims judged at the threshold
 };
 
 struct SuiteReport {
@@ -55,7 +58,7 @@ struct SuiteReport {
   std::uint64_t seed = 0;
   int threads = 0;
   double alpha = 1e-4;            ///< the suite's family-wise error budget
-  std::size_t budget_checks = 0;  ///< m: checks sharing the budget (verify and compare)
+  std::size_t budget_checks = 0;  ///< m: checks sharing the budget (verify, compare and calibrate)
   std::vector<CheckResult> checks;
   Verdict verdict = Verdict::pass;
   double elapsed_s = 0.0;

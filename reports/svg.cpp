@@ -78,7 +78,16 @@ std::vector<double> ticks(const Axis& a) {
       for (std::size_t i = 0; i < t.size(); i += step) thin.push_back(t[i]);
       t = thin;
     }
-    if (t.size() < 2) {  // less than two decades in view: label the ends too
+    if (t.size() < 2) {  // less than two decades in view: 1, 2, 5 times the powers of ten
+      t.clear();
+      for (double k = std::floor(a.lo); k <= std::ceil(a.hi); ++k)
+        for (double m : {1.0, 2.0, 5.0}) {
+          const double v = m * std::pow(10.0, k);
+          if (std::log10(v) >= a.lo && std::log10(v) <= a.hi) t.push_back(v);
+        }
+      if (t.size() >= 2) return t;
+    }
+    if (t.size() < 2) {  // still fewer than two: label points inside the ends
       t.clear();
       for (int i = 0; i <= 3; ++i) t.push_back(std::pow(10.0, a.lo + (a.hi - a.lo) * (0.1 + 0.8 * i / 3.0)));
     }
@@ -234,6 +243,8 @@ std::string render(const LineChart& c, int width, int height) {
     ys.insert(ys.end(), se.y.begin(), se.y.end());
     ys.insert(ys.end(), se.lower.begin(), se.lower.end());
     ys.insert(ys.end(), se.upper.begin(), se.upper.end());
+    ys.insert(ys.end(), se.bar_lower.begin(), se.bar_lower.end());
+    ys.insert(ys.end(), se.bar_upper.begin(), se.bar_upper.end());
   }
   for (const auto& h : c.hlines) ys.push_back(h.y);
   Axis x = make_axis(xs, c.log_x, 0.03), y = make_axis(ys, c.log_y, 0.06);
@@ -271,6 +282,17 @@ std::string render(const LineChart& c, int width, int height) {
     if (se.line && !pts.empty())
       s << "<polyline class='series' points='" << pts << "' fill='none' stroke='" << colour
         << "' stroke-width='1.8'" << dash_attr(style) << "/>";
+    const bool bars = se.bar_lower.size() == se.x.size() && se.bar_upper.size() == se.x.size() && !se.x.empty();
+    if (bars)
+      for (std::size_t i = 0; i < se.x.size(); ++i) {
+        if (!x.usable(se.x[i]) || !y.usable(se.bar_upper[i])) continue;
+        const double px = x.map(se.x[i]), hi = y.map(se.bar_upper[i]);
+        const double lo = y.usable(se.bar_lower[i]) ? y.map(se.bar_lower[i]) : y.p0;
+        s << "<path class='interval' d='M" << num(px) << "," << num(lo) << " L" << num(px) << "," << num(hi) << " M"
+          << num(px - 6) << "," << num(hi) << " L" << num(px + 6) << "," << num(hi);
+        if (y.usable(se.bar_lower[i])) s << " M" << num(px - 6) << "," << num(lo) << " L" << num(px + 6) << "," << num(lo);
+        s << "' stroke='" << colour << "' stroke-width='1.5' fill='none'/>";
+      }
     if (se.markers)
       for (std::size_t i = 0; i < se.x.size() && i < se.y.size(); ++i)
         if (x.usable(se.x[i]) && y.usable(se.y[i])) s << marker(style, x.map(se.x[i]), y.map(se.y[i]), colour);
@@ -338,6 +360,51 @@ std::string render(const BarChart& c, int width, int height) {
   }
   std::vector<LegendEntry> entries{{c.legend_bar, 0, false, false, false, false, false, true},
                                    {c.legend_interval, 6, true, false, false, false, true}};
+  for (const auto& h : c.hlines) {
+    if (!y.usable(h.y)) continue;
+    const double py = y.map(h.y);
+    s << "<line class='reference' x1='" << num(x.p0) << "' x2='" << num(x.p1) << "' y1='" << num(py) << "' y2='"
+      << num(py) << "' stroke='#555' stroke-width='1.3' stroke-dasharray='5,4'/>";
+    entries.push_back({h.name, 0, true, false, false, true});
+  }
+  s << "</g>";
+  legend(s, width, entries, hatch);
+  s << "</svg>";
+  return s.str();
+}
+
+std::string render(const Histogram& c, int width, int height) {
+  std::vector<double> ys{0.0};
+  ys.insert(ys.end(), c.heights.begin(), c.heights.end());
+  for (const auto& h : c.hlines) ys.push_back(h.y);
+  Axis y = make_axis(ys, false, 0.06);
+  y.lo = 0.0;  // bars stand on 0: no padding below it
+  Axis x;
+  x.lo = c.lo;
+  x.hi = c.hi > c.lo ? c.hi : c.lo + 1.0;
+  x.p0 = kLeft;
+  x.p1 = width - kLegendWidth;
+  y.p0 = height - kBottom;
+  y.p1 = kTop;
+  std::ostringstream s;
+  frame(s, width, height, c.title, x, y, c.x_label, c.y_label, true);
+  std::uint64_t title_hash = 0xcbf29ce484222325ULL;  // FNV-1a, for a page-unique pattern id
+  for (unsigned char ch : c.title) title_hash = (title_hash ^ ch) * 0x100000001b3ULL;
+  const std::string hatch = "hatch-" + std::to_string(title_hash % 1000000007ULL);
+  s << "<defs><pattern id='" << hatch
+    << "' width='6' height='6' patternUnits='userSpaceOnUse' patternTransform='rotate(45)'>"
+       "<line x1='0' y1='0' x2='0' y2='6' stroke='#0072B2' stroke-width='2'/></pattern></defs>";
+  s << "<g class='plot'>";
+  const double bins = static_cast<double>(c.heights.size()), base = y.map(0.0);
+  for (std::size_t i = 0; i < c.heights.size(); ++i) {
+    if (!y.usable(c.heights[i])) continue;
+    const double a = x.map(x.lo + (x.hi - x.lo) * static_cast<double>(i) / bins);
+    const double b = x.map(x.lo + (x.hi - x.lo) * static_cast<double>(i + 1) / bins);
+    const double py = y.map(c.heights[i]);
+    s << "<rect class='bar' x='" << num(a) << "' y='" << num(std::min(py, base)) << "' width='" << num(b - a)
+      << "' height='" << num(std::abs(base - py)) << "' fill='url(#" << hatch << ")' stroke='#0072B2'/>";
+  }
+  std::vector<LegendEntry> entries{{c.legend_bar, 0, false, false, false, false, false, true}};
   for (const auto& h : c.hlines) {
     if (!y.usable(h.y)) continue;
     const double py = y.map(h.y);

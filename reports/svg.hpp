@@ -1,6 +1,7 @@
 // reports/svg.hpp — small SVG charts for the suite report (reports/html.hpp), generated in C++ with
-// no JavaScript library: line charts (series with markers, dash patterns and optional confidence
-// bands, horizontal reference lines) and bar charts with interval whiskers.
+// no JavaScript library: line charts (series with markers, dash patterns, optional confidence
+// bands or interval bars, horizontal reference lines), bar charts with interval whiskers, and
+// histograms on a numeric axis.
 //
 // Every chart has a title, axis labels with units, tick labels and a legend; series differ by
 // marker shape and dash pattern as well as by colour, so a chart reads in black and white.
@@ -21,6 +22,9 @@ struct Series {
   std::vector<double> lower, upper;
   bool line = true;     ///< join the points
   bool markers = true;  ///< draw a marker at each point
+  /// Optional interval bars (same length as x): a vertical whisker from bar_lower to bar_upper at
+  /// each point. On a log axis a bar_lower <= 0 is drawn from the bottom of the plot.
+  std::vector<double> bar_lower, bar_upper;
 };
 
 struct HLine {
@@ -49,9 +53,20 @@ struct BarChart {
   std::string legend_bar = "estimate", legend_interval = "interval";
 };
 
+/// A histogram: bins of equal width on [lo, hi] with the height of each (a density or a count),
+/// hatched bars, and horizontal reference lines (e.g. the density expected under a model).
+struct Histogram {
+  std::string title, x_label, y_label;
+  double lo = 0.0, hi = 1.0;
+  std::vector<double> heights;  ///< one per bin
+  std::vector<HLine> hlines;
+  std::string legend_bar = "observed";
+};
+
 /// The chart as one <svg> element, `width` × `height` pixels.
 std::string render(const LineChart& chart, int width = 600, int height = 340);
 std::string render(const BarChart& chart, int width = 600, int height = 340);
+std::string render(const Histogram& chart, int width = 600, int height = 340);
 
 /// `text` with &, <, >, " and ' escaped (for XML and HTML).
 std::string escape(const std::string& text);

@@ -52,10 +52,11 @@ charts=$(grep -o "<svg" "$page" | wc -l)
 expect "the page's script ran and counted $charts charts" grep -qF "data-charts-rendered=\"$charts\"" "$work/dom.html"
 expect "the script saw the failing row" grep -qF 'data-failing-rows="1"' "$work/dom.html"
 # browser.json: 2 running means + 1 bound (reinforce) + 2 + 1 (mutant) + 1 bar chart + (1 variance
-# against θ + 2 bar charts) + 1 bias curve = 11.
-expect "11 charts ($charts)" test "$charts" -eq 11
+# against θ + 2 bar charts) + 1 bias curve + 2 (calibrate: p-value histogram, rate against α) = 13.
+expect "13 charts ($charts)" test "$charts" -eq 13
 for what in "running mean of gradient coordinate" "bound on max |bias| against samples" \
-            "trace variance against θ" "/ Var(estimator) at θ" "exact bias of concrete against temperature"; do
+            "trace variance against θ" "/ Var(estimator) at θ" "exact bias of concrete against temperature" \
+            "p-values of the 500 null runs" "false-rejection rate against nominal α"; do
   expect "a chart titled '... $what ...'" grep -qF -- "$what" "$work/dom.html"
 done
 expect "every chart has a legend" test "$(grep -o "class=\"legend\"" "$work/dom.html" | wc -l)" -eq "$charts"

@@ -6,14 +6,19 @@
 #   and report.json against reports/schema/suite-report.schema.json (Debian python3-jsonschema,
 #   run with /usr/bin/python3); both schemas reject a broken document;
 # - suites/planted.json fails (exit 1) with a JUnit <failure> naming the mutant check and its
-#   figures, a FAIL row in report.md and a red row in report.html;
+#   figures, a FAIL row in report.md and a red row in report.html; its calibrate check (Student's
+#   t on gaussian-exp, about 20 x too many false rejections at alpha = 1e-3) fails too, with its
+#   per-alpha figures in JUnit and its claims in report.json;
+# - calibrate checks: too few repetitions exit 3, non-finite samples exit 4, bad keys exit 2;
 # - report.json is identical for --threads 1 and 2 apart from elapsed_s and threads;
 # - malformed suites and bad output paths exit 2 with a message naming the file and key, and
 #   write nothing; suites/full.json is a valid suite (--dry-run) that names every estimator and
 #   problem of `estcheck list --json`.
 # Error budget: the one statistical assertion is "the default suite passes", run at
 # --alpha 5e-6 = budget::kSuites (tests/budget.hpp: the suites' share, one assertion), seed 1 (the
-# file's). Every other verdict asserted is a planted bug with |z| in the hundreds (certain).
+# file's). Every other verdict asserted is a planted bug with |z| in the hundreds (certain), the
+# miscalibrated t test (fail p-value near 1e-35 against a threshold of 5e-5), or a verdict that
+# does not depend on the draw (exit 3 and 4 below).
 # Takes about 5 s on 2 cores.
 set -u
 
@@ -87,6 +92,17 @@ expect "JUnit failure names the mutant check and its figures" \
 expect "Markdown has a FAIL row for the mutant" grep -qF "| 🔴 **FAIL** | \`mutant-score-no-normalizer\` |" "$work/planted/report.md"
 expect "HTML has a red FAIL row for the mutant" \
   grep -qF "<tr class='fail'><td class='verdict'>FAIL</td><td><a href='#check-mutant-score-no-normalizer'>" "$work/planted/report.html"
+expect "JUnit failure names the miscalibrated t test with its per-alpha figures" \
+  grep -qE "<failure type='fail' message='check t-test-calibration-gaussian-exp fail: estimator reinforce, problem gaussian-exp:d=1, theta \(0, 0\), test Student t[^']*, 2000 repetitions x 1000 samples, claims rate &lt;= 1.5 x alpha and power &gt;= 0.85; bounds at level [0-9.e+-]+; alpha 0.001: false rejections [0-9]+/2000, rate [0-9.e+-]+ \[[0-9.e+-]+, [0-9.e+-]+\], ratio [0-9.e+-]+, power [0-9.e+-]+ \[[0-9.e+-]+, [0-9.e+-]+\], p-value [0-9.e+-]+, threshold [0-9.e+-]+'" \
+  "$work/planted/junit.xml"
+expect "Markdown has a FAIL row for the calibration" \
+  grep -qF "| 🔴 **FAIL** | \`t-test-calibration-gaussian-exp\` | calibrate |" "$work/planted/report.md"
+expect "report.json: the calibrate check is the calibrate document plus its claims" "$PY" -c "
+import json,sys; d=json.load(open('$work/planted/report.json'))
+c=[x for x in d['checks'] if x['name']=='t-test-calibration-gaussian-exp'][0]
+l=c['claims']['levels'][0]
+sys.exit(not (c['verdict']=='fail' and c['result']['command']=='calibrate' and c['result']['seed']==c['seed']
+              and c['p_value']<=c['threshold'] and l['false_rejection_bounds'][0]>l['max_rate']==1.5e-3))"
 expect "report.json says fail, exit code 1" "$PY" -c "
 import json,sys; d=json.load(open('$work/planted/report.json'))
 c={x['name']:x for x in d['checks']}
@@ -124,6 +140,24 @@ expect "errored junit.xml validates and has an <error>" bash -c "xmllint --noout
 code=$?
 expect "an unsettled tolerance claim: exit 3 (exit $code)" test "$code" -eq 3
 
+# --- calibrate checks: 50 repetitions cannot confirm a false-rejection rate <= 1.5e-3 (the upper
+# bound for 0 of 50 is 0.18), and this seed's 0 false rejections and 50/50 detections are far from
+# a fail (which needs >= 4 false rejections or <= 30 detections): exit 3. f overflows in every
+# repetition: exit 4.
+printf '%s\n' '{"checks": [{"name": "few", "kind": "calibrate", "problem": "toy", "estimator": "reinforce", "theta": [8], "samples": 1000, "repetitions": 50, "alphas": [0.001]}]}' >"$work/cal_few.json"
+"$ESTCHECK" suite "$work/cal_few.json" --quiet --out "$work/cal_few" >"$work/out" 2>&1
+code=$?
+expect "a calibrate check with too few repetitions: exit 3 (exit $code)" test "$code" -eq 3
+expect "inconclusive calibrate report.json validates" validate_json "$work/cal_few/report.json"
+expect "inconclusive calibrate junit.xml validates and has a <skipped>" bash -c "xmllint --noout --schema '$schema_xsd' '$work/cal_few/junit.xml' 2>/dev/null && grep -qF \"<skipped type='inconclusive' message='inconclusive: too few repetitions\" '$work/cal_few/junit.xml'"
+printf '%s\n' '{"checks": [{"name": "overflow", "kind": "calibrate", "problem": "gaussian-quadratic", "estimator": "reinforce", "theta": [1e200, 0], "samples": 100, "repetitions": 20, "test": "t"}]}' >"$work/cal_error.json"
+"$ESTCHECK" suite "$work/cal_error.json" --quiet --out "$work/cal_error" >"$work/out" 2>&1
+code=$?
+expect "a calibrate check with non-finite samples: exit 4 (exit $code)" test "$code" -eq 4
+expect "errored calibrate report.json validates" validate_json "$work/cal_error/report.json"
+sed 's/"max_ratio": 1.5/"max_ratio": -1/' "$work/cal_few/report.json" >"$work/broken_cal.json"
+expect "schema rejects a calibrate check claiming max_ratio -1" rejects_json "$work/broken_cal.json"
+
 # --- bad suites and paths: exit 2, the file and key named, nothing written.
 ok_check='{"name": "a", "kind": "verify", "problem": "toy", "estimator": "reinforce", "theta": [0], "samples": 2048}'
 bad_suite() {  # bad_suite NAME NEEDLE JSON-TEXT
@@ -145,7 +179,10 @@ bad_suite wrong_type "/checks/0/samples" '{"checks": [{"name": "a", "kind": "ver
 bad_suite duplicate_name "/checks/1/name" '{"checks": ['"$ok_check"', '"$ok_check"']}'
 bad_suite unknown_problem "/checks/0/problem" '{"checks": [{"name": "a", "kind": "verify", "problem": "nosuch", "estimator": "reinforce", "theta": [0]}]}'
 bad_suite unknown_estimator "/checks/0/estimator" '{"checks": [{"name": "a", "kind": "verify", "problem": "toy", "estimator": "nosuch", "theta": [0]}]}'
-bad_suite calibrate "not yet supported" '{"checks": [{"name": "a", "kind": "calibrate", "problem": "toy", "theta": [0]}]}'
+bad_suite unknown_kind "verify, compare, bias-curve or calibrate" '{"checks": [{"name": "a", "kind": "calibration", "problem": "toy", "theta": [0]}]}'
+bad_suite calibrate_unknown_key "/checks/0/repetition" '{"checks": [{"name": "a", "kind": "calibrate", "problem": "toy", "estimator": "reinforce", "theta": [0], "repetition": 10}]}'
+bad_suite calibrate_wrong_type "/checks/0/alphas/0" '{"checks": [{"name": "a", "kind": "calibrate", "problem": "toy", "estimator": "reinforce", "theta": [0], "alphas": ["0.01"]}]}'
+bad_suite calibrate_test "/checks/0/test" '{"checks": [{"name": "a", "kind": "calibrate", "problem": "toy", "estimator": "reinforce", "theta": [0], "test": "z"}]}'
 bad_suite syntax "line 2" '{"checks": [
   {"name": "a",, }]}'
 "$ESTCHECK" suite "$work/no_such_suite.json" --out "$work/out_missing" >"$work/out" 2>"$work/err"

@@ -7,10 +7,13 @@
 // - the writers on a hand-built report: a failing check is a JUnit <failure> with its figures, a
 //   "FAIL" row in Markdown and a red row in HTML; charts are SVG with a legend; text is escaped;
 // - write_files writes all files or none.
-// One small suite is run (planted bug, fixed seed 1): its mutant check has |z| in the hundreds, so
-// the asserted fail is not a borderline outcome and draws nothing from tests/budget.hpp; no pass
-// verdict is asserted here (tests/suite_reports.sh asserts the default suite's, at
-// budget::kSuites).
+// - judge_calibration (the calibrate check's claims) on hand-built counts: closed-form bounds, the
+//   duality of bounds and p-values, and the pass / fail / inconclusive cases.
+// Two small suites are run (planted bugs, fixed seed 1): a mutant check with |z| in the hundreds,
+// and the t test's calibration on gaussian-exp (false-rejection rate about 20 x alpha = 1e-3, fail
+// p-value below 1e-20 against a threshold of 1e-4), so neither asserted fail is a borderline outcome
+// and neither draws from tests/budget.hpp; no pass verdict is asserted here (tests/suite_reports.sh
+// asserts the default suite's, at budget::kSuites).
 #include "reports/html.hpp"
 #include "reports/junit.hpp"
 #include "reports/markdown.hpp"
@@ -18,8 +21,12 @@
 #include "reports/svg.hpp"
 #include "estimators/error.hpp"
 #include "tools/suite.hpp"
+#include "verify/calibrate.hpp"
 
+#include <boost/math/distributions/binomial.hpp>
 #include <gtest/gtest.h>
+
+#include <cmath>
 
 #include <filesystem>
 #include <fstream>
@@ -117,6 +124,10 @@ TEST(ParseSuite, MalformedFilesNameTheFileAndPointer) {
   struct Case {
     std::string name, text, needle1, needle2;
   };
+  auto cal = [](const std::string& key_value) {  // a calibrate check with one more key
+    return R"({"checks": [{"name": "a", "kind": "calibrate", "problem": "toy", "estimator": "reinforce", "theta": [0], )" +
+           key_value + "}]}";
+  };
   const std::vector<Case> cases = {
       {"unknown_top_key", R"({"checks": [)" + ok_check + R"(], "alpah": 1e-4})", "/alpah", "unknown key"},
       {"unknown_check_key", R"({"checks": [{"name": "a", "kind": "verify", "problem": "toy", "estimator": "reinforce", "theta": [0], "sample": 5}]})",
@@ -130,8 +141,29 @@ TEST(ParseSuite, MalformedFilesNameTheFileAndPointer) {
        "/checks/0/problem", "nosuch"},
       {"unknown_estimator", R"({"checks": [{"name": "a", "kind": "verify", "problem": "toy", "estimator": "nosuch", "theta": [0]}]})",
        "/checks/0/estimator", "nosuch"},
-      {"calibrate", R"({"checks": [{"name": "a", "kind": "calibrate", "problem": "toy", "theta": [0]}]})",
-       "/checks/0/kind", "not yet supported"},
+      {"unknown_kind", R"({"checks": [{"name": "a", "kind": "calibrat", "problem": "toy", "theta": [0]}]})",
+       "/checks/0/kind", "calibrate"},
+      // calibrate: the same strictness for its keys.
+      {"calibrate_no_estimator", R"({"checks": [{"name": "a", "kind": "calibrate", "problem": "toy", "theta": [0]}]})",
+       "/checks/0/estimator", "required"},
+      {"calibrate_unknown_key", cal(R"("repetition": 10)"), "/checks/0/repetition", "unknown key"},
+      {"calibrate_repetitions_type", cal(R"("repetitions": "many")"), "/checks/0/repetitions", "an integer"},
+      {"calibrate_repetitions_zero", cal(R"("repetitions": 0)"), "/checks/0/repetitions", "[1, "},
+      {"calibrate_samples_one", cal(R"("samples": 1)"), "/checks/0/samples", "[2, "},
+      {"calibrate_alphas_type", cal(R"("alphas": 0.01)"), "/checks/0/alphas", "array"},
+      {"calibrate_alphas_empty", cal(R"("alphas": [])"), "/checks/0/alphas", "non-empty"},
+      {"calibrate_alpha_range", cal(R"("alphas": [0.01, 1])"), "/checks/0/alphas/1", "(0, 1)"},
+      {"calibrate_test", cal(R"("test": "z")"), "/checks/0/test", "auto, t or catoni"},
+      {"calibrate_coordinate", cal(R"("coordinate": 1)"), "/checks/0/coordinate", "[0, 0]"},
+      {"calibrate_max_ratio", cal(R"("max_ratio": 0)"), "/checks/0/max_ratio", "> 0"},
+      {"calibrate_min_power", cal(R"("min_power": 1.5)"), "/checks/0/min_power", "[0, 1]"},
+      {"calibrate_min_power_type", cal(R"("min_power": "high")"), "/checks/0/min_power", "a number"},
+      {"calibrate_catoni_without_variance",
+       R"({"checks": [{"name": "a", "kind": "calibrate", "problem": "toy", "estimator": "arm", "theta": [0], "test": "catoni"}]})",
+       "/checks/0/test", "exact variance"},
+      {"calibrate_multi_sample_bound",
+       R"({"checks": [{"name": "a", "kind": "calibrate", "problem": "toy", "estimator": "vimco:k=3", "theta": [0]}]})",
+       "/checks/0/estimator", "multi-sample"},
       {"missing_key", R"({"checks": [{"name": "a", "kind": "verify", "problem": "toy", "estimator": "reinforce"}]})",
        "/checks/0/theta", "required"},
       {"syntax", "{\"checks\": [\n  {\"name\": \"a\",,}\n]}", "valid JSON", "line 2"},
@@ -245,7 +277,7 @@ TEST(Svg, LineChartHasAxesLegendAndSkipsUnplottablePoints) {
   c.x_label = "samples n";
   c.y_label = "mean (units)";
   c.log_x = true;
-  c.series.push_back({"a<b", {1, 10, 100, -1}, {1, 2, 3, 4}, {}, {}, true, true});
+  c.series.push_back({"a<b", {1, 10, 100, -1}, {1, 2, 3, 4}, {}, {}, true, true, {}, {}});
   c.hlines.push_back({"exact", 2.5});
   const std::string s = svg::render(c);
   EXPECT_EQ(s.rfind("<svg", 0), 0u);
@@ -298,6 +330,111 @@ TEST(RunSuite, PlantedBugFailsWithHolmArithmetic) {
   EXPECT_EQ(r.verdict, Verdict::fail);
   EXPECT_EQ(err.str(), "");  // no progress bar unless asked for
   EXPECT_NE(out.str().find("split over m = 1 check"), std::string::npos) << out.str();
+}
+
+/// A calibration result with n finite repetitions and (false rejections, power rejections) per α.
+CalibrationResult counts(std::uint64_t n, const std::vector<std::tuple<double, std::uint64_t, std::uint64_t>>& levels) {
+  CalibrationResult r;
+  for (const auto& [alpha, k, j] : levels) {
+    CalibrationAtAlpha lv;
+    lv.alpha = alpha;
+    lv.false_rejection = rate_estimate(k, n);
+    lv.ratio_to_nominal = lv.false_rejection.rate / alpha;
+    lv.power = rate_estimate(j, n);
+    r.levels.push_back(lv);
+  }
+  return r;
+}
+
+TEST(CalibrationClaims, ClosedFormBoundsAndBonferroniOverTheClaims) {
+  // k = 0 of n: the one-sided Clopper–Pearson upper bound at level γ is 1 - γ^(1/n); j = n: the
+  // lower bound on power is γ^(1/n). Two α, so 4 claims and γ = threshold / 4.
+  const std::uint64_t n = 20000;
+  const CalibrationClaims c = judge_calibration(counts(n, {{0.01, 0, n}, {0.001, 0, n}}), 1.5, 0.85, 1e-3);
+  EXPECT_DOUBLE_EQ(c.level, 2.5e-4);
+  ASSERT_EQ(c.levels.size(), 2u);
+  // Tolerance: Boost inverts the incomplete beta to near machine precision; 1e-9 relative leaves
+  // room for the rounding of pow and 1 - x here, and is far below any figure reported (4 digits).
+  const double closed = 1.0 - std::pow(2.5e-4, 1.0 / static_cast<double>(n));
+  EXPECT_NEAR(c.levels[0].rate_upper, closed, 1e-9 * closed);
+  EXPECT_NEAR(c.levels[0].power_lower, 1.0 - closed, 1e-9);
+  EXPECT_EQ(c.levels[0].rate_lower, 0.0);
+  EXPECT_EQ(c.levels[0].rate_p_value, 1.0);  // P(X >= 0)
+  EXPECT_DOUBLE_EQ(c.levels[1].max_rate, 1.5e-3);
+  // 1 - (2.5e-4)^(1/20000) = 4.1e-4 <= 1.5e-3: both rate claims confirmed, and power 1.
+  EXPECT_EQ(c.verdict, Verdict::pass) << c.reason;
+  EXPECT_EQ(c.p_value, 1.0);
+}
+
+TEST(CalibrationClaims, FailsExactlyWhenABoundExcludesAClaim) {
+  // Duality: rate_lower > max_rate exactly when P(Bin(n, max_rate) >= k) < γ, for every k.
+  const std::uint64_t n = 2000;
+  const double threshold = 1e-4;
+  for (std::uint64_t k = 0; k <= 40; ++k) {
+    const CalibrationClaims c = judge_calibration(counts(n, {{1e-3, k, n}}), 1.5, 0.85, threshold);
+    const auto& l = c.levels[0];
+    EXPECT_EQ(l.rate_lower > l.max_rate, l.rate_p_value < c.level) << "k = " << k;
+    EXPECT_EQ(c.verdict == Verdict::fail, c.p_value <= threshold) << "k = " << k;
+    EXPECT_DOUBLE_EQ(c.p_value, std::min(1.0, 2.0 * l.rate_p_value));  // power 1: the rate claim decides
+    const double tail = k == 0 ? 1.0
+                               : boost::math::cdf(boost::math::complement(
+                                     boost::math::binomial_distribution<double>(2000.0, 1.5e-3), static_cast<double>(k - 1)));
+    EXPECT_NEAR(l.rate_p_value, tail, 1e-12 + 1e-9 * tail);
+  }
+  // 48 of 2000 at α = 1e-3 (the t test on gaussian-exp): far above 1.5e-3.
+  const CalibrationClaims bad = judge_calibration(counts(n, {{1e-3, 48, 1800}}), 1.5, 0.85, threshold);
+  EXPECT_EQ(bad.verdict, Verdict::fail);
+  EXPECT_LT(bad.p_value, 1e-30);
+  EXPECT_GT(bad.levels[0].rate_lower, 1.5e-3);
+  EXPECT_NE(bad.reason.find("48/2000"), std::string::npos) << bad.reason;
+  // Power 1500 of 2000 against a claim of 0.85: fails on power alone.
+  const CalibrationClaims weak = judge_calibration(counts(n, {{0.01, 20, 1500}}), 1.5, 0.85, threshold);
+  EXPECT_EQ(weak.verdict, Verdict::fail);
+  EXPECT_LT(weak.levels[0].power_upper, 0.85);
+  EXPECT_NE(weak.reason.find("power"), std::string::npos) << weak.reason;
+}
+
+TEST(CalibrationClaims, TooFewRepetitionsAreInconclusive) {
+  // 100 runs cannot confirm a rate <= 1.5e-3 (the upper bound for k = 0 is about 0.1) nor refute it.
+  const CalibrationClaims c = judge_calibration(counts(100, {{1e-3, 0, 100}}), 1.5, 0.85, 1e-4);
+  EXPECT_EQ(c.verdict, Verdict::inconclusive);
+  EXPECT_NE(c.reason.find("too few repetitions"), std::string::npos) << c.reason;
+  EXPECT_EQ(judge_calibration(CalibrationResult{}, 1.5, 0.85, 1e-4).verdict, Verdict::error);
+  EXPECT_THROW(judge_calibration(counts(100, {{1e-3, 0, 100}}), 1.5, 0.85, 0.0), InputError);
+  EXPECT_THROW(judge_calibration(counts(100, {{1e-3, 0, 100}}), 0.0, 0.85, 1e-4), InputError);
+}
+
+TEST(RunSuite, MiscalibratedTTestFailsWithItsCharts) {
+  TempDir dir;
+  // Student's t on REINFORCE with f = exp (heavy-tailed) and 1000 samples: about 2.3e-2 false
+  // rejections at α = 1e-3, so 2000 repetitions give k near 46 against a claim of 1.5e-3 × 2000 = 3.
+  const std::string path = dir.file("c.json", R"({"seed": 1, "alpha": 1e-4, "checks": [
+    {"name": "t-calibration", "kind": "calibrate", "problem": "gaussian-exp:d=1", "estimator": "reinforce",
+     "theta": [0, 0], "test": "t", "samples": 1000, "repetitions": 2000, "alphas": [0.001]}]})");
+  std::ostringstream out, err;
+  SuiteOptions o;
+  o.threads = 2;
+  const SuiteReport r = run_suite(parse_suite(path), o, out, err);
+  EXPECT_EQ(r.budget_checks, 1u);
+  ASSERT_EQ(r.checks.size(), 1u);
+  const CheckResult& c = r.checks[0];
+  EXPECT_EQ(c.verdict, Verdict::fail) << c.reason;
+  ASSERT_TRUE(c.p_value.has_value());
+  EXPECT_LT(*c.p_value, 1e-20);
+  EXPECT_EQ(c.threshold, 1e-4);
+  ASSERT_TRUE(c.calibrate.has_value());
+  EXPECT_EQ(c.calibrate->options.seed, check_seed(1, "t-calibration"));
+  EXPECT_EQ(c.calibrate->result.p_values.size(), 2000u);
+  const nlohmann::json j = to_json(c);
+  EXPECT_EQ(j["result"]["command"], "calibrate");
+  EXPECT_EQ(j["claims"]["levels"][0]["max_rate"], 1.5e-3);
+  EXPECT_NE(figures(c).find("alpha 0.001: false rejections"), std::string::npos) << figures(c);
+  const std::string junit = to_junit(r);
+  EXPECT_NE(junit.find("<failure type='fail' message='check t-calibration fail: estimator reinforce"), std::string::npos);
+  const std::string html = to_html(r);
+  EXPECT_NE(html.find("p-values of the 2000 null runs"), std::string::npos);
+  EXPECT_NE(html.find("false-rejection rate against nominal α"), std::string::npos);
+  EXPECT_NE(to_markdown(r).find("| 🔴 **FAIL** | `t-calibration` | calibrate |"), std::string::npos) << to_markdown(r);
 }
 
 }  // namespace

@@ -120,7 +120,7 @@ int suite_command(const std::string& file, const std::string& out_dir, const std
   if (dry_run) {  // the file is valid: show the plan, run nothing, write nothing
     SuiteReport plan;
     plan.alpha = spec.alpha;
-    for (const auto& c : spec.checks) plan.budget_checks += c.kind == "verify" || c.kind == "compare";
+    for (const auto& c : spec.checks) plan.budget_checks += takes_budget(c.kind);
     const std::uint64_t suite_seed = seed.value_or(spec.seed);
     out << "suite " << spec.name << " (" << file << "): " << spec.checks.size() << " checks, seed " << suite_seed
         << "\n  " << budget_text(plan) << "\n";

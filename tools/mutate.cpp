@@ -17,7 +17,7 @@ MutationReport mutate_suite(const SuiteSpec& suite, std::optional<std::uint64_t>
   r.suite = suite.name;
   r.file = suite.file;
   r.seed = seed.value_or(suite.seed);
-  for (const auto& c : suite.checks) r.budget_checks += c.kind == "verify" || c.kind == "compare";
+  for (const auto& c : suite.checks) r.budget_checks += takes_budget(c.kind);
   r.alpha_per_check = suite.alpha / static_cast<double>(std::max<std::size_t>(1, r.budget_checks));
   for (const auto& m : mutant_catalogue()) {
     MutantOutcome o{m.name, m.base, m.bug, {}, "", "", false};

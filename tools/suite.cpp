@@ -1,11 +1,10 @@
 // tools/suite.cpp — see suite.hpp.
 #include "tools/suite.hpp"
 
-#include "verify/catoni.hpp"
-
 #include "estimators/error.hpp"
 #include "estimators/registry.hpp"
 #include "tools/progress.hpp"
+#include "verify/calibrate.hpp"
 #include "verify/catoni.hpp"
 #include "verify/compare.hpp"
 #include "verify/estimator_mean.hpp"
@@ -44,6 +43,7 @@ const std::map<std::string, std::set<std::string>> kKeys = {
     {"verify", {"estimator", "samples", "tolerance"}},
     {"compare", {"estimators", "samples", "min_reduction", "theta_grid"}},
     {"bias-curve", {"estimator", "param", "from", "to", "count", "max_abs_bias"}},
+    {"calibrate", {"estimator", "samples", "repetitions", "alphas", "test", "coordinate", "max_ratio", "min_power"}},
 };
 
 struct Reader {
@@ -146,9 +146,7 @@ CheckSpec parse_check(const Reader& rd, const json& c, const std::string& ptr) {
   if (!valid_name(s.name))
     rd.bad(ptr + "/name", "a name of 1 to 100 letters, digits and - _ . / :", "'" + s.name + "'");
   s.kind = rd.string(rd.need(c, ptr, "kind"), ptr + "/kind");
-  if (s.kind == "calibrate")
-    rd.bad(ptr + "/kind", "verify, compare or bias-curve (kind 'calibrate' is not yet supported)", "'calibrate'");
-  if (!kKeys.count(s.kind)) rd.bad(ptr + "/kind", "verify, compare or bias-curve", "'" + s.kind + "'");
+  if (!kKeys.count(s.kind)) rd.bad(ptr + "/kind", "verify, compare, bias-curve or calibrate", "'" + s.kind + "'");
   rd.keys(c, ptr, kCommonKeys, kKeys.at(s.kind));
   if (c.contains("description")) s.description = rd.string(c["description"], ptr + "/description");
   s.problem = rd.string(rd.need(c, ptr, "problem"), ptr + "/problem");
@@ -209,6 +207,42 @@ CheckSpec parse_check(const Reader& rd, const json& c, const std::string& ptr) {
       }
       s.theta_grid = grid;
     }
+  } else if (s.kind == "calibrate") {
+    s.estimators = {rd.string(rd.need(c, ptr, "estimator"), ptr + "/estimator")};
+    auto est = build(s.estimators[0], ptr + "/estimator");
+    if (est->info().objective_samples != 0)
+      rd.bad(ptr + "/estimator", "an estimator of the gradient of E[f] (not a multi-sample bound)",
+             "'" + s.estimators[0] + "'");
+    s.samples = 1000;
+    if (c.contains("samples")) s.samples = rd.integer(c["samples"], ptr + "/samples", 2, 1'000'000'000'000ULL);
+    if (c.contains("repetitions"))
+      s.repetitions = rd.integer(c["repetitions"], ptr + "/repetitions", 1, 1'000'000'000ULL);
+    if (c.contains("alphas")) {
+      s.alphas = rd.numbers(c["alphas"], ptr + "/alphas");
+      for (std::size_t i = 0; i < s.alphas.size(); ++i)
+        if (!(s.alphas[i] > 0 && s.alphas[i] < 1))
+          rd.bad(ptr + "/alphas/" + std::to_string(i), "a level in (0, 1)", format_double(s.alphas[i]));
+    }
+    if (c.contains("test")) {
+      s.test = rd.string(c["test"], ptr + "/test");
+      if (s.test != "auto" && s.test != "t" && s.test != "catoni") rd.bad(ptr + "/test", "auto, t or catoni", "'" + s.test + "'");
+    }
+    if (c.contains("coordinate"))
+      s.coordinate = rd.integer(c["coordinate"], ptr + "/coordinate", 0, s.theta.size() - 1);
+    if (c.contains("max_ratio")) {
+      s.max_ratio = rd.number(c["max_ratio"], ptr + "/max_ratio");
+      if (s.max_ratio <= 0) rd.bad(ptr + "/max_ratio", "a number > 0", format_double(s.max_ratio));
+    }
+    if (c.contains("min_power")) {
+      s.min_power = rd.number(c["min_power"], ptr + "/min_power");
+      if (!(s.min_power >= 0 && s.min_power <= 1)) rd.bad(ptr + "/min_power", "a number in [0, 1]", format_double(s.min_power));
+    }
+    if (s.test == "catoni") {  // the Catoni test needs a variance bound: the exact one, from the oracle
+      est->prepare(model);
+      if (!exact_estimator_moments(*est, model))
+        rd.bad(ptr + "/test", "auto or t: the Catoni test needs the exact variance, which no oracle knows for '" +
+                                  s.estimators[0] + "' here", "'catoni'");
+    }
   } else {  // bias-curve
     s.estimators = {rd.string(rd.need(c, ptr, "estimator"), ptr + "/estimator")};
     s.param = rd.string(rd.need(c, ptr, "param"), ptr + "/param");
@@ -262,6 +296,7 @@ std::uint64_t planned_samples(const CheckSpec& c) {
   }
   if (c.kind == "compare")
     return c.samples * c.estimators.size() * (c.theta_grid ? c.theta_grid->count : 1);
+  if (c.kind == "calibrate") return c.samples * c.repetitions;
   return 0;
 }
 
@@ -386,6 +421,56 @@ void finish_compare(Pending& p, double threshold) {
     reason = "at each of the " + std::to_string(p.points) + " values of theta: " + r.compare.front().result.reason;
   r.verdict = overall;
   r.reason = reason;
+}
+
+/// A calibrate check: `estcheck calibrate` with the check's seed; its p-value is that of the fail
+/// verdict of judge_calibration (valid at any threshold: it does not depend on it).
+Pending run_calibrate(const CheckSpec& c, std::uint64_t seed, int threads, Progress& progress) {
+  Pending p;
+  const auto problem = make_problem(c.problem, c.pointer + "/problem");
+  const auto est = make_estimator(c.estimators[0], c.pointer + "/estimator");
+  const Model model = make_model(*problem, c.theta, c.pointer + "/theta");
+  est->prepare(model);
+  CalibrateReport rep;
+  rep.problem = problem->spec();
+  rep.estimator = est->info().spec;
+  rep.theta = c.theta;
+  rep.threads = threads;
+  rep.options.samples = c.samples;
+  rep.options.repetitions = c.repetitions;
+  rep.options.seed = seed;
+  rep.options.threads = threads;
+  rep.options.alphas = c.alphas;
+  rep.options.method = parse_test_method(c.test, c.pointer + "/test");
+  rep.options.coordinate = c.coordinate;
+  // The variance bound as `estcheck calibrate` takes it without --variance-bound: the exact
+  // variance (plus its numerical error) when an oracle knows it and the test is not forced to t.
+  std::vector<double> vbound;
+  std::string vsource;
+  if (rep.options.method != TestMethod::t)
+    if (const auto moments = exact_estimator_moments(*est, model)) {
+      for (std::size_t i = 0; i < model.theta_dim(); ++i) vbound.push_back(moments->variance[i] + moments->variance_error[i]);
+      vsource = "exact oracle (" + moments->method + ")";
+    }
+  rep.exact = exact_gradient(model);
+  rep.result = calibrate(*est, model, rep.exact, rep.options, vbound, vsource);
+  progress.add(c.samples * c.repetitions);
+  p.result.calibration = judge_calibration(rep.result, c.max_ratio, c.min_power, 0.5);
+  if (rep.result.nonfinite_runs == 0) p.result.p_value = p.result.calibration->p_value;
+  p.result.calibrate = std::move(rep);
+  return p;
+}
+
+void finish_calibrate(Pending& p, const CheckSpec& c, double threshold) {
+  CheckResult& r = p.result;
+  r.calibration = judge_calibration(r.calibrate->result, c.max_ratio, c.min_power, threshold);
+  r.verdict = r.calibration->verdict;
+  r.reason = r.calibration->reason;
+  if (r.calibrate->result.nonfinite_runs > 0) {
+    r.verdict = Verdict::error;
+    r.reason = std::to_string(r.calibrate->result.nonfinite_runs) + " of " + std::to_string(c.repetitions) +
+               " repetitions produced non-finite samples: no verdict";
+  }
 }
 
 Pending run_curve(const CheckSpec& c) {
@@ -523,7 +608,7 @@ SuiteReport run_suite(const SuiteSpec& suite, const SuiteOptions& o, std::ostrea
   rep.alpha = suite.alpha;
   std::uint64_t total = 0;
   for (const auto& c : suite.checks) {
-    rep.budget_checks += c.kind == "verify" || c.kind == "compare";
+    rep.budget_checks += takes_budget(c.kind);
     total += planned_samples(c);
   }
   out << "estcheck suite " << suite.name << " (" << suite.file << "): " << suite.checks.size() << " checks, seed "
@@ -537,6 +622,7 @@ SuiteReport run_suite(const SuiteSpec& suite, const SuiteOptions& o, std::ostrea
     const auto t0 = std::chrono::steady_clock::now();
     Pending p = c.kind == "verify"    ? run_verify(c, seed, rep.threads, suite.alpha / static_cast<double>(std::max<std::size_t>(1, rep.budget_checks)), progress)
                 : c.kind == "compare" ? run_compare(c, seed, rep.threads, suite.alpha, progress)
+                : c.kind == "calibrate" ? run_calibrate(c, seed, rep.threads, progress)
                                       : run_curve(c);
     p.result.name = c.name;
     p.result.kind = c.kind;
@@ -557,7 +643,7 @@ SuiteReport run_suite(const SuiteSpec& suite, const SuiteOptions& o, std::ostrea
   std::vector<std::size_t> budgeted;
   std::vector<double> ps;
   for (std::size_t i = 0; i < pending.size(); ++i)
-    if (suite.checks[i].kind == "verify" || suite.checks[i].kind == "compare") {
+    if (takes_budget(suite.checks[i].kind)) {
       budgeted.push_back(i);
       ps.push_back(pending[i].result.p_value.value_or(1.0));
     }
@@ -566,7 +652,9 @@ SuiteReport run_suite(const SuiteSpec& suite, const SuiteOptions& o, std::ostrea
     Pending& p = pending[budgeted[k]];
     p.result.holm_rank = holm[k].first;
     p.result.threshold = holm[k].second;
-    if (suite.checks[budgeted[k]].kind == "verify") finish_verify(p, suite.checks[budgeted[k]], holm[k].second);
+    const CheckSpec& c = suite.checks[budgeted[k]];
+    if (c.kind == "verify") finish_verify(p, c, holm[k].second);
+    else if (c.kind == "calibrate") finish_calibrate(p, c, holm[k].second);
     else finish_compare(p, holm[k].second);
   }
   for (auto& p : pending) rep.checks.push_back(std::move(p.result));

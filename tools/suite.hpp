@@ -1,21 +1,25 @@
 // tools/suite.hpp — `estcheck suite FILE`: verification suites read from a JSON file (format in
 // docs/suites.md), run as one family of checks under one error budget.
 //
-// A suite lists named checks of the kinds in kCheckKinds ("verify", "compare", "bias-curve";
-// "calibrate" is reserved: parse_suite rejects it as not yet supported). parse_suite checks the
+// A suite lists named checks of the kinds in kCheckKinds ("verify", "compare", "bias-curve",
+// "calibrate": tests of the tester, verify/calibrate.hpp). parse_suite checks the
 // whole file before anything runs — JSON syntax (with line and column), every key (unknown keys
 // are errors), every type, duplicated names, and that every problem, estimator and θ can be built
 // — and throws InputError naming the file and the JSON pointer of the bad value.
 //
 // run_suite runs the checks in file order. Each check's seed is check_seed(suite seed, name), so
 // adding, removing or reordering checks changes no other check's numbers. The suite's error
-// budget α is split over the m verify and compare checks by Holm's step-down procedure (Holm 1979)
-// on each check's own family-wise p-value (SuiteReport::budget_checks, CheckResult::threshold):
+// budget α is split over the m verify, compare and calibrate checks by Holm's step-down procedure
+// (Holm 1979) on each check's own family-wise p-value (SuiteReport::budget_checks, CheckResult::threshold):
 // P(any check fails | every claim holds) <= α, up to the approximations of the per-check tests.
 // Bias-curve checks are exact (no sampling) and take no share of the budget.
 //
-// Extension point: a new kind adds its name to kCheckKinds, its keys to the parser (suite.cpp:
-// kKeys) and one run_* function returning a CheckResult with p_value set if it is statistical.
+// Calibrate checks (R runs of a bias test) judge two claims per α with exact binomial bounds and
+// take a share of the budget like verify and compare (docs/suites.md, "Calibrate checks").
+//
+// Extension point: a new kind adds its name to kCheckKinds (and takes_budget if statistical), its
+// keys to the parser (suite.cpp: kKeys), one run_* function returning a Pending with p_value set
+// if it is statistical, and a finish_* deciding its verdict at the Holm threshold.
 #pragma once
 
 #include "reports/suite_report.hpp"
@@ -30,7 +34,10 @@
 
 namespace estcheck {
 
-inline constexpr std::array<std::string_view, 3> kCheckKinds = {"verify", "compare", "bias-curve"};
+inline constexpr std::array<std::string_view, 4> kCheckKinds = {"verify", "compare", "bias-curve", "calibrate"};
+
+/// Whether checks of this kind are statistical and take a share of the suite's error budget.
+inline bool takes_budget(std::string_view kind) { return kind == "verify" || kind == "compare" || kind == "calibrate"; }
 
 /// A θ grid of a compare check: θ[index] takes `count` evenly spaced values from `from` to `to`.
 struct ThetaGrid {
@@ -43,7 +50,7 @@ struct CheckSpec {
   std::string name, kind, description;
   std::string pointer;  ///< JSON pointer of the check in its file ("/checks/2"), for messages
   std::string problem;
-  std::vector<std::string> estimators;  ///< verify and bias-curve: one; compare: the reference first
+  std::vector<std::string> estimators;  ///< verify, bias-curve and calibrate: one; compare: the reference first
   std::vector<double> theta;
   std::uint64_t samples = 100000;
   std::optional<double> tolerance;      ///< verify
@@ -53,6 +60,13 @@ struct CheckSpec {
   double from = 0.0, to = 0.0;          ///< bias-curve
   std::size_t count = 2;                ///< bias-curve
   std::optional<double> max_abs_bias;   ///< bias-curve
+  // calibrate (samples is per repetition; its default there is 1000)
+  std::uint64_t repetitions = 1000;
+  std::vector<double> alphas{1e-2, 1e-3};
+  std::string test = "auto";            ///< auto, t or catoni
+  std::size_t coordinate = 0;
+  double max_ratio = 1.5;               ///< claim: false-rejection rate <= max_ratio × α at every α
+  double min_power = 0.85;              ///< claim: power at the detectable bias >= min_power
 };
 
 struct SuiteSpec {

@@ -12,6 +12,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <iomanip>
+#include <sstream>
 #include <cmath>
 
 namespace estcheck {
@@ -27,6 +29,84 @@ RateEstimate rate_estimate(std::uint64_t k, std::uint64_t n) {
   r.lower = k == 0 ? 0.0 : bm::binomial_distribution<double>::find_lower_bound_on_p(dn, dk, 0.025);
   r.upper = k == n ? 1.0 : bm::binomial_distribution<double>::find_upper_bound_on_p(dn, dk, 0.025);
   return r;
+}
+
+namespace {
+std::string g4(double v) {
+  std::ostringstream s;
+  s << std::setprecision(4) << v;
+  return s.str();
+}
+}  // namespace
+
+CalibrationClaims judge_calibration(const CalibrationResult& res, double max_ratio, double min_power,
+                                    double threshold) {
+  namespace bm = boost::math;
+  using Binomial = bm::binomial_distribution<double>;
+  if (!(max_ratio > 0.0 && std::isfinite(max_ratio))) raise_input_error("max_ratio", "a number > 0", format_double(max_ratio));
+  if (!(min_power >= 0.0 && min_power <= 1.0)) raise_input_error("min_power", "a number in [0, 1]", format_double(min_power));
+  if (!(threshold > 0.0 && threshold < 1.0)) raise_input_error("threshold", "a level in (0, 1)", format_double(threshold));
+  CalibrationClaims c;
+  c.max_ratio = max_ratio;
+  c.min_power = min_power;
+  c.threshold = threshold;
+  const double subclaims = 2.0 * static_cast<double>(res.levels.size());
+  c.level = threshold / subclaims;
+  const std::uint64_t n = res.levels.empty() ? 0 : res.levels.front().false_rejection.trials;
+  if (n == 0) {
+    c.reason = "no repetition gave finite samples: no verdict";
+    return c;
+  }
+  const double dn = static_cast<double>(n);
+  // One-sided Clopper–Pearson bounds at level γ: P(Bin(n, upper) <= k) = γ, P(Bin(n, lower) >= k) = γ.
+  auto lower = [&](std::uint64_t k) { return k == 0 ? 0.0 : Binomial::find_lower_bound_on_p(dn, static_cast<double>(k), c.level); };
+  auto upper = [&](std::uint64_t k) { return k == n ? 1.0 : Binomial::find_upper_bound_on_p(dn, static_cast<double>(k), c.level); };
+  double p_min = 1.0;
+  std::string worst, unsettled;  // the sub-claim with the smallest p-value; the first one not confirmed
+  for (const auto& lv : res.levels) {
+    CalibrationClaimAtAlpha a;
+    a.alpha = lv.alpha;
+    a.max_rate = std::min(1.0, max_ratio * lv.alpha);
+    const std::uint64_t k = lv.false_rejection.count, j = lv.power.count;
+    a.rate_lower = lower(k);
+    a.rate_upper = upper(k);
+    a.power_lower = lower(j);
+    a.power_upper = upper(j);
+    // P(X >= k) under q = max_rate, and P(X <= j) under π = min_power: the tails of the fail direction.
+    a.rate_p_value = k == 0 ? 1.0 : bm::cdf(bm::complement(Binomial(dn, a.max_rate), static_cast<double>(k - 1)));
+    a.power_p_value = bm::cdf(Binomial(dn, min_power), static_cast<double>(j));
+    const std::string at = " at alpha " + g4(lv.alpha);
+    const std::string rate = "false-rejection rate " + std::to_string(k) + "/" + std::to_string(n) + at + ", bounds [" +
+                             g4(a.rate_lower) + ", " + g4(a.rate_upper) + "] against the claim <= " + g4(a.max_rate) +
+                             " (" + g4(max_ratio) + " x alpha)";
+    const std::string power = "power at the detectable bias " + std::to_string(j) + "/" + std::to_string(n) + at +
+                              ", bounds [" + g4(a.power_lower) + ", " + g4(a.power_upper) + "] against the claim >= " +
+                              g4(min_power);
+    if (worst.empty() || a.rate_p_value < p_min) worst = rate;
+    p_min = std::min(p_min, a.rate_p_value);
+    if (a.power_p_value < p_min) worst = power;
+    p_min = std::min(p_min, a.power_p_value);
+    if (unsettled.empty() && !(a.rate_upper <= a.max_rate)) unsettled = rate;
+    if (unsettled.empty() && !(a.power_lower >= min_power)) unsettled = power;
+    c.levels.push_back(a);
+  }
+  c.p_value = std::min(1.0, subclaims * p_min);
+  const std::string how = " (one-sided Clopper-Pearson bounds at level threshold/" + g4(subclaims) + " = " +
+                          g4(c.level) + ", over " + std::to_string(n) + " repetitions)";
+  // Duality: rate_lower > max_rate exactly when rate_p_value < γ (likewise for power), so failing
+  // on the p-value is failing when a bound excludes a claim, and keeps "fail iff p <= threshold".
+  if (c.p_value <= threshold) {
+    c.verdict = Verdict::fail;
+    c.reason = "miscalibrated: " + worst + how;
+  } else if (unsettled.empty()) {
+    c.verdict = Verdict::pass;
+    c.reason = "at every alpha the false-rejection rate is <= " + g4(max_ratio) +
+               " x alpha and the power at the detectable bias >= " + g4(min_power) + how;
+  } else {
+    c.verdict = Verdict::inconclusive;
+    c.reason = "too few repetitions to settle the claims: " + unsettled + how;
+  }
+  return c;
 }
 
 CalibrationResult calibrate(const Estimator& est, const Model& model, const ExactGradient& exact,

@@ -16,9 +16,13 @@
 //   interval.
 // Counts are integers and p-values are stored by repetition, so every figure is independent of the
 // thread count.
+// judge_calibration turns the counts into a verdict on two claims per α (false-rejection rate <=
+// M × α, power >= P) with one-sided Clopper–Pearson bounds and an exact binomial p-value: the
+// suite's `calibrate` check (tools/suite.hpp, docs/suites.md "Calibrate checks").
 #pragma once
 
 #include "verify/catoni.hpp"
+#include "verify/verdict.hpp"
 
 #include <cstdint>
 #include <span>
@@ -63,6 +67,38 @@ struct CalibrationResult {
 
 /// Clopper–Pearson interval at confidence 1 - 2 × 0.025 for k successes in n trials.
 RateEstimate rate_estimate(std::uint64_t k, std::uint64_t n);
+
+/// The claims of a calibrate check at one α (docs/suites.md, "calibrate"): false-rejection rate
+/// q_α <= max_ratio × α, and power at the detectable bias π_α >= min_power.
+struct CalibrationClaimAtAlpha {
+  double alpha = 0.0;
+  double max_rate = 0.0;                       ///< min(1, max_ratio × α)
+  double rate_lower = 0.0, rate_upper = 1.0;   ///< one-sided Clopper–Pearson bounds on q_α, each at level γ
+  double rate_p_value = 1.0;                   ///< P(Bin(n, max_rate) >= k): small when q_α > max_rate
+  double power_lower = 0.0, power_upper = 1.0; ///< one-sided Clopper–Pearson bounds on π_α, each at level γ
+  double power_p_value = 1.0;                  ///< P(Bin(n, min_power) <= j): small when π_α < min_power
+};
+
+/// The verdict on a calibration's claims at level `threshold`. Each of the 2A sub-claims (two per
+/// α) is decided at γ = threshold / (2A) (Bonferroni): fail when a one-sided (1 - γ) bound
+/// excludes a claim (rate_lower > max_rate or power_upper < min_power), pass when every bound
+/// confirms it (rate_upper <= max_rate and power_lower >= min_power), else inconclusive.
+/// `p_value` = min(1, 2A × the smallest sub-claim p-value) is the p-value of the fail verdict:
+/// exact (binomial tails; the repetitions are independent), valid under "every claim holds", and
+/// the check fails exactly when p_value <= threshold. Error when no repetition was finite.
+struct CalibrationClaims {
+  double max_ratio = 1.5, min_power = 0.85, threshold = 0.0;
+  double level = 0.0;  ///< γ = threshold / (2A)
+  std::vector<CalibrationClaimAtAlpha> levels;
+  double p_value = 1.0;
+  Verdict verdict = Verdict::error;
+  std::string reason;
+};
+
+/// See CalibrationClaims. Throws InputError for max_ratio <= 0, min_power outside [0, 1] or a
+/// threshold outside (0, 1).
+CalibrationClaims judge_calibration(const CalibrationResult& result, double max_ratio, double min_power,
+                                    double threshold);
 
 /// Runs the calibration. `variance_bound` is passed to each test as `verify` would (empty: none).
 /// Throws InputError for repetitions < 1, an α outside (0, 1), or a coordinate out of range.
