@@ -2,7 +2,7 @@
 # tests/mpi_test.sh — `mpirun -np P estcheck verify` (built with -DESTCHECK_WITH_MPI=ON) gives the
 # single-process figures bit for bit, for P = 1, 2, 3 and 1 or 2 threads per rank, on a discrete
 # problem with REINFORCE (Catoni test: its extra passes too) and a Gaussian one with the t-test.
-# Run by ctest (label `mpi`) with ESTCHECK and MPIEXEC set. Deterministic: fixed seeds; only the
+# Also a whole suite on 3 ranks. Run by ctest (label `mpi`) with ESTCHECK, MPIEXEC and SOURCE_DIR set. Deterministic: fixed seeds; only the
 # figures' equality is asserted.
 set -u
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
@@ -41,5 +41,28 @@ for k in "${!cases[@]}"; do
     done
   done
 done
+# A whole suite (verify, compare, bias-curve and calibrate checks): report.json identical for 1 and
+# 3 ranks, all but timing, thread and path fields.
+"$ESTCHECK" suite "$SOURCE_DIR/suites/default.json" --threads 1 --quiet --out "$work/suite1" >/dev/null 2>&1
+"$MPIEXEC" -np 3 "$ESTCHECK" suite "$SOURCE_DIR/suites/default.json" --threads 1 --quiet --out "$work/suite3" \
+  >/dev/null 2>"$work/err"
+if /usr/bin/python3 - "$work/suite1/report.json" "$work/suite3/report.json" <<'PY'
+import json, sys
+def strip(x):
+    if isinstance(x, dict):
+        return {k: strip(v) for k, v in x.items() if k not in ("elapsed_s", "threads", "ranks")}
+    if isinstance(x, list):
+        return [strip(v) for v in x]
+    return x
+a, b = (strip(json.load(open(f))) for f in sys.argv[1:])
+sys.exit(a != b)
+PY
+then
+  echo "ok   suite default.json on 3 ranks: report.json identical to one process"
+  passed=$((passed + 1))
+else
+  echo "FAIL suite default.json on 3 ranks"; cat "$work/err"
+  failed=$((failed + 1))
+fi
 echo "mpi_test: $passed passed, $failed failed"
 [[ $failed -eq 0 ]]

@@ -129,31 +129,36 @@ int suite_command(const std::string& file, const std::string& out_dir, const std
     return 0;
   }
   // Output paths are checked (and --out created) before the run, so a long run cannot fail at the end.
-  std::error_code ec;
-  if (fs::exists(out_dir, ec) && !fs::is_directory(out_dir, ec))
-    raise_input_error("--out", "a folder", "the file '" + out_dir + "'");
-  if (!fs::exists(out_dir, ec)) {
-    const fs::path parent = fs::path(out_dir).has_parent_path() ? fs::path(out_dir).parent_path() : fs::path(".");
-    if (!fs::is_directory(parent, ec))
-      raise_input_error("--out", "a folder in an existing folder", "'" + out_dir + "'");
-    if (!fs::create_directory(out_dir, ec) || ec)
-      raise_input_error("--out", "a folder that can be created", "'" + out_dir + "' (" + ec.message() + ")");
-  }
+  // With MPI ranks only rank 0 touches files (the others compute their share of each run).
   const fs::path dir(out_dir);
   std::vector<std::pair<std::string, std::string>> files = {{(dir / "report.json").string(), ""},
                                                            {(dir / "report.md").string(), ""},
                                                            {(dir / "report.html").string(), ""},
                                                            {(dir / "junit.xml").string(), ""}};
-  for (const auto& f : files) check_output_path(f.first, "--out");
-  if (!junit_path.empty()) check_output_path(junit_path, "--junit");
-  if (!markdown_path.empty()) check_output_path(markdown_path, "--markdown");
+  if (output_rank()) {
+    std::error_code ec;
+    if (fs::exists(out_dir, ec) && !fs::is_directory(out_dir, ec))
+      raise_input_error("--out", "a folder", "the file '" + out_dir + "'");
+    if (!fs::exists(out_dir, ec)) {
+      const fs::path parent = fs::path(out_dir).has_parent_path() ? fs::path(out_dir).parent_path() : fs::path(".");
+      if (!fs::is_directory(parent, ec))
+        raise_input_error("--out", "a folder in an existing folder", "'" + out_dir + "'");
+      if (!fs::create_directory(out_dir, ec) || ec)
+        raise_input_error("--out", "a folder that can be created", "'" + out_dir + "' (" + ec.message() + ")");
+    }
+    for (const auto& f : files) check_output_path(f.first, "--out");
+    if (!junit_path.empty()) check_output_path(junit_path, "--junit");
+    if (!markdown_path.empty()) check_output_path(markdown_path, "--markdown");
+  }
 
   SuiteOptions so;
   so.seed = seed;
   so.threads = threads;
   so.quiet = quiet;
-  so.progress = show_progress(err, quiet);
+  so.progress = show_progress(err, quiet) && output_rank();
+  so.partition = g_partition;
   const SuiteReport rep = run_suite(spec, so, out, err);
+  if (!output_rank()) return exit_code(rep.verdict);
   const std::string junit = to_junit(rep), markdown = to_markdown(rep);
   files[0].second = to_json(rep).dump(2) + "\n";
   files[1].second = markdown;

@@ -306,7 +306,8 @@ BiasTest test(const Pending& p, const BiasTestOptions& opt) {
   return test_bias(p.run, p.exact, opt);
 }
 
-Pending run_verify(const CheckSpec& c, std::uint64_t seed, int threads, double alpha0, Progress& progress) {
+Pending run_verify(const CheckSpec& c, std::uint64_t seed, int threads, double alpha0, const RunPartition* partition,
+                   Progress& progress) {
   Pending p;
   const auto problem = make_problem(c.problem, c.pointer + "/problem");
   const auto est = make_estimator(c.estimators[0], c.pointer + "/estimator");
@@ -325,6 +326,7 @@ Pending run_verify(const CheckSpec& c, std::uint64_t seed, int threads, double a
   run.samples = c.samples;
   run.seed = seed;
   run.threads = threads;
+  run.partition = partition;
   run.on_progress = progress.callback();
   // Checkpoints: the first 2^k blocks (a prefix of the same noise streams), then the whole run.
   const std::uint64_t blocks = (c.samples + kBlockSize - 1) / kBlockSize;
@@ -369,7 +371,8 @@ void finish_verify(Pending& p, const CheckSpec& c, double threshold) {
   r.checkpoints.push_back(checkpoint(p.run));
 }
 
-Pending run_compare(const CheckSpec& c, std::uint64_t seed, int threads, double alpha, Progress& progress) {
+Pending run_compare(const CheckSpec& c, std::uint64_t seed, int threads, double alpha, const RunPartition* partition,
+                    Progress& progress) {
   Pending p;
   const auto problem = make_problem(c.problem, c.pointer + "/problem");
   std::vector<std::unique_ptr<Estimator>> owned;
@@ -382,6 +385,7 @@ Pending run_compare(const CheckSpec& c, std::uint64_t seed, int threads, double 
   co.run.samples = c.samples;
   co.run.seed = seed;
   co.run.threads = threads;
+  co.run.partition = partition;
   co.run.on_progress = progress.callback();
   co.alpha = alpha;  // placeholder: decided again at the check's threshold after Holm
   co.min_reduction = c.min_reduction;
@@ -620,8 +624,9 @@ SuiteReport run_suite(const SuiteSpec& suite, const SuiteOptions& o, std::ostrea
     const std::uint64_t seed = check_seed(rep.seed, c.name);
     progress.set_label("check " + std::to_string(i + 1) + "/" + std::to_string(suite.checks.size()) + " " + c.name);
     const auto t0 = std::chrono::steady_clock::now();
-    Pending p = c.kind == "verify"    ? run_verify(c, seed, rep.threads, suite.alpha / static_cast<double>(std::max<std::size_t>(1, rep.budget_checks)), progress)
-                : c.kind == "compare" ? run_compare(c, seed, rep.threads, suite.alpha, progress)
+    Pending p = c.kind == "verify"    ? run_verify(c, seed, rep.threads, suite.alpha / static_cast<double>(std::max<std::size_t>(1, rep.budget_checks)),
+                                                 o.partition, progress)
+                : c.kind == "compare" ? run_compare(c, seed, rep.threads, suite.alpha, o.partition, progress)
                 : c.kind == "calibrate" ? run_calibrate(c, seed, rep.threads, progress)
                                       : run_curve(c);
     p.result.name = c.name;

@@ -93,6 +93,9 @@ struct SuiteOptions {
   int threads = 0;                    ///< 0: every core
   bool progress = false;              ///< a progress bar on `err` (the CLI sets it on a terminal)
   bool quiet = false;                 ///< no per-check lines on `out`
+  /// MPI ranks sharing every verify and compare run (verify/harness.hpp); every rank runs the same
+  /// checks in the same order, so the collectives match, and the figures equal one process's.
+  const RunPartition* partition = nullptr;
 };
 
 /// Runs every check; writes one line per finished check on `out` (unless quiet) and the progress
