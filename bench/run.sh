@@ -8,7 +8,7 @@
 #
 # Outputs:
 #   bench/results/bench_harness.json  Google Benchmark JSON (3 repetitions of each benchmark)
-#   bench/results/torch.jsonl         torch_peer.py, default batch (2^14 rows), 1 and 2 threads, 3 processes
+#   bench/results/torch.jsonl         torch_peer.py, default batch (2^14 rows), 1 and 2 threads, 3 processes each
 #   bench/results/torch_b20.jsonl     torch_peer.py, batch 2^20 rows (the large-batch reference)
 #   bench/results/interference.jsonl CPU time other processes used during each program (bench/measure.py)
 #   bench/results/machine.txt         date, nproc, CPU model, compiler, torch version
@@ -68,16 +68,21 @@ echo "== Google Benchmark: $BUILD_DIR/bin/bench_harness"
 
 wait_quiet
 echo "== PyTorch peer: $PYTHON bench/torch_peer.py"
-# Three processes: at 2 threads torch is bimodal per process (now and then a whole process runs
-# ~2x slower, with no other work on the machine), so the summary pools the runs of all three.
-rm -f "$OUT/torch.jsonl"
+# One process per thread count (a process that first runs at 1 thread and then switches to 2 with
+# torch.set_num_threads ran its 2-thread batches at ~6 M/s instead of ~12 M/s), three processes
+# each: at 2 threads torch is also bimodal per process now and then, so the summary pools the runs.
+rm -f "$OUT/torch.jsonl" "$OUT/torch_b20.jsonl"
 for proc in 1 2 3; do
-  "$PYTHON" bench/measure.py "$OUT/interference.jsonl" "torch_peer#$proc" -- \
-    "$PYTHON" bench/torch_peer.py --samples "$SAMPLES" --threads 1 2 --repeats 5 \
-    | tee -a "$OUT/torch.jsonl"
+  for t in 1 2; do
+    "$PYTHON" bench/measure.py "$OUT/interference.jsonl" "torch_peer#$proc/t$t" -- \
+      "$PYTHON" bench/torch_peer.py --samples "$SAMPLES" --threads $t --repeats 5 \
+      | tee -a "$OUT/torch.jsonl"
+  done
 done
-"$PYTHON" bench/measure.py "$OUT/interference.jsonl" torch_peer_b20 -- \
-  "$PYTHON" bench/torch_peer.py --samples "$SAMPLES" --threads 1 2 --repeats 3 --batch $((1 << 20)) \
-  | tee "$OUT/torch_b20.jsonl"
+for t in 1 2; do
+  "$PYTHON" bench/measure.py "$OUT/interference.jsonl" "torch_peer_b20/t$t" -- \
+    "$PYTHON" bench/torch_peer.py --samples "$SAMPLES" --threads $t --repeats 3 --batch $((1 << 20)) \
+    | tee -a "$OUT/torch_b20.jsonl"
+done
 
 "$PYTHON" bench/summarize.py "$OUT" | tee "$OUT/summary.txt"

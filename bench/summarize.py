@@ -37,17 +37,23 @@ def main():
     print("(exact-enum: support points per second of the enumeration oracle, 2^16 points)")
     print()
     ok = True
-    # The target compares equal thread counts; the headline is 2 threads (both cores).
+    # The target (issue 2) is on the same 2 cores: the harness at 2 threads against the fastest
+    # torch configuration that uses at most those 2 cores (either thread count). The 1-thread
+    # ratio is shown for information; it has no target.
+    torch2 = {k: m for k, m in med.items() if k[0].startswith("torch") and k[1] <= 2}
+    if ("harness", 2) in med and torch2:
+        best = max(torch2, key=torch2.get)
+        ratio = med[("harness", 2)] / torch2[best]
+        ok = ok and ratio >= 5.0
+        print(f"harness (2 threads) / fastest torch on 2 cores: {ratio:6.2f}x  (vs {best[0]} at {best[1]} "
+              f"thread(s); target >= 5x: {'met' if ratio >= 5.0 else 'NOT met'})")
     for t in (2, 1):
         torch = {k: m for k, m in med.items() if k[0].startswith("torch") and k[1] == t}
         if ("harness", t) not in med or not torch:
             continue
         best_impl = max(torch, key=torch.get)
-        ratio = med[("harness", t)] / torch[best_impl]
-        ok_t = ratio >= 5.0
-        ok = ok and ok_t
-        print(f"harness / torch at {t} thread(s): {ratio:6.2f}x  (vs {best_impl[0]}, the fastest "
-              f"torch at {t} thread(s); target >= 5x: {'met' if ok_t else 'NOT met'})")
+        print(f"harness / torch at {t} thread(s): {med[('harness', t)] / torch[best_impl]:6.2f}x  "
+              f"(vs {best_impl[0]}, the fastest torch at {t} thread(s); for information)")
     for impl in sorted({k[0] for k in med}):
         if (impl, 1) in med and (impl, 2) in med:
             s = med[(impl, 2)] / med[(impl, 1)]
