@@ -175,23 +175,6 @@ TestMethod parse_test_method(const std::string& text, const std::string& argumen
   raise_input_error(argument, "one of auto, t, catoni", "'" + text + "'");
 }
 
-namespace {
-
-std::vector<double> holm_adjust(const std::vector<double>& p) {
-  const std::size_t d = p.size();
-  std::vector<std::size_t> order(d);
-  std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(), [&](auto a, auto b) { return p[a] < p[b]; });
-  std::vector<double> adj(d);
-  double running = 0.0;
-  for (std::size_t l = 0; l < d; ++l) {
-    running = std::max(running, std::min(1.0, static_cast<double>(d - l) * p[order[l]]));
-    adj[order[l]] = running;
-  }
-  return adj;
-}
-
-}  // namespace
 
 BiasTest test_bias_catoni(const RunResult& run, const ExactGradient& exact, const BiasTestOptions& o,
                           std::span<const double> vbound, const CatoniMeans& cm,
@@ -233,7 +216,7 @@ BiasTest test_bias_catoni(const RunResult& run, const ExactGradient& exact, cons
     t.bias_bound_per_coordinate.push_back(std::abs(t.bias[i]) + num + width);
     t.detectable_bias_per_coordinate.push_back(width + width90 + 2.0 * num);
   }
-  t.p_value = holm_adjust(t.p_value_raw);
+  t.p_value = holm_adjusted(t.p_value_raw);
   t.p_value_family = d ? *std::min_element(t.p_value.begin(), t.p_value.end()) : 1.0;
   t.bias_bound = d ? *std::max_element(t.bias_bound_per_coordinate.begin(), t.bias_bound_per_coordinate.end()) : 0.0;
   t.detectable_bias = d ? *std::max_element(t.detectable_bias_per_coordinate.begin(),

@@ -40,7 +40,7 @@ void validate(const BiasTestOptions& o) {
 }
 
 /// Holm's step-down adjusted p-values: sort ascending, adj_(j) = max_{l<=j} min(1, (d-l) p_(l)).
-static std::vector<double> holm(const std::vector<double>& p) {
+std::vector<double> holm_adjusted(const std::vector<double>& p) {
   const std::size_t d = p.size();
   std::vector<std::size_t> order(d);
   std::iota(order.begin(), order.end(), 0);
@@ -112,7 +112,7 @@ BiasTest test_bias(const RunResult& run, const ExactGradient& exact, const BiasT
     t.bias_bound_per_coordinate.push_back(std::abs(diff) + num + t.critical_value * se);
     t.detectable_bias_per_coordinate.push_back((t.critical_value + power_q) * se + 2.0 * num);
   }
-  t.p_value = holm(t.p_value_raw);
+  t.p_value = holm_adjusted(t.p_value_raw);
   t.p_value_family = d ? *std::min_element(t.p_value.begin(), t.p_value.end()) : 1.0;
   t.bias_bound = d ? *std::max_element(t.bias_bound_per_coordinate.begin(),
                                        t.bias_bound_per_coordinate.end()) : 0.0;
