@@ -24,11 +24,18 @@ void Arm::check(const Problem& problem) const { require_bernoulli("arm", problem
 
 void Arm::sample(const Model& m, Noise& noise, std::span<double> scratch,
                  std::span<double> grad) const {
+  const std::size_t n = m.sample_dim();
+  const auto u = scratch.first(n);
+  for (std::size_t i = 0; i < n; ++i) u[i] = noise.uniform();
+  evaluate(m, u, scratch.subspan(n, 2 * n), grad);
+}
+
+void Arm::evaluate(const Model& m, std::span<const double> u, std::span<double> scratch,
+                   std::span<double> grad) const {
   const auto& d = std::get<BernoulliLogits>(m.dist);
   const std::size_t n = d.size();
-  const auto u = scratch.first(n), b1 = scratch.subspan(n, n), b2 = scratch.subspan(2 * n, n);
+  const auto b1 = scratch.first(n), b2 = scratch.subspan(n, n);
   for (std::size_t i = 0; i < n; ++i) {
-    u[i] = noise.uniform();
     b1[i] = u[i] > d.probs0[i] ? 1.0 : 0.0;  // 1[u > σ(-θ)]
     b2[i] = u[i] < d.probs[i] ? 1.0 : 0.0;   // 1[u < σ(θ)]
   }
@@ -43,11 +50,18 @@ void Disarm::check(const Problem& problem) const { require_bernoulli("disarm", p
 
 void Disarm::sample(const Model& m, Noise& noise, std::span<double> scratch,
                     std::span<double> grad) const {
+  const std::size_t n = m.sample_dim();
+  const auto u = scratch.first(n);
+  for (std::size_t i = 0; i < n; ++i) u[i] = noise.uniform();
+  evaluate(m, u, scratch.subspan(n, 2 * n), grad);
+}
+
+void Disarm::evaluate(const Model& m, std::span<const double> u, std::span<double> scratch,
+                      std::span<double> grad) const {
   const auto& d = std::get<BernoulliLogits>(m.dist);
   const std::size_t n = d.size();
-  const auto u = scratch.first(n), b = scratch.subspan(n, n), bt = scratch.subspan(2 * n, n);
+  const auto b = scratch.first(n), bt = scratch.subspan(n, n);
   for (std::size_t i = 0; i < n; ++i) {
-    u[i] = noise.uniform();
     b[i] = u[i] < d.probs[i] ? 1.0 : 0.0;          // b = 1[u < σ(θ)]
     bt[i] = 1.0 - u[i] < d.probs[i] ? 1.0 : 0.0;   // b̃ = 1[1 - u < σ(θ)]
   }

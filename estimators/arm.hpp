@@ -19,6 +19,10 @@ class Arm final : public Estimator {
   std::size_t scratch_size(const Model& m) const override { return 3 * m.sample_dim(); }
   void sample(const Model& m, Noise& noise, std::span<double> scratch,
               std::span<double> grad) const override;
+  /// The sample for given uniforms u (size n): the pure kernel behind sample(), which draws u_i as
+  /// the i-th noise.uniform(). `scratch` has 2n doubles. Lets verify/ integrate ĝ over u exactly.
+  void evaluate(const Model& m, std::span<const double> u, std::span<double> scratch,
+                std::span<double> grad) const;
 
  private:
   EstimatorInfo info_;

@@ -21,6 +21,9 @@ class Disarm final : public Estimator {
   std::size_t scratch_size(const Model& m) const override { return 3 * m.sample_dim(); }
   void sample(const Model& m, Noise& noise, std::span<double> scratch,
               std::span<double> grad) const override;
+  /// The sample for given uniforms u (size n), as Arm::evaluate; `scratch` has 2n doubles.
+  void evaluate(const Model& m, std::span<const double> u, std::span<double> scratch,
+                std::span<double> grad) const;
 
  private:
   EstimatorInfo info_;
