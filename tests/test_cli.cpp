@@ -327,9 +327,9 @@ TEST(Cli, ExactWithEstimatorReportsItsExactBias) {
     EXPECT_TRUE(j.contains(key)) << key;
   EXPECT_EQ(j["bias"][0].get<double>(), j["estimator_mean"][0].get<double>() - j["gradient"][0].get<double>());
   EXPECT_GT(std::abs(j["bias"][0].get<double>()), 1e-3);
-  // An estimator without an exact oracle (arm: its noise is continuous and no oracle covers it)
-  // is an input error naming --estimator.
-  const CliResult bad = run({"exact", "toy", "--theta", "1", "--estimator", "arm"});
+  // An estimator without an exact oracle (a planted mutant of ARM: no oracle knows its code) is an
+  // input error naming --estimator.
+  const CliResult bad = run({"exact", "toy", "--theta", "1", "--estimator", "mutant/arm-swapped-merge"});
   EXPECT_EQ(bad.code, 2);
   EXPECT_NE(bad.err.find("--estimator"), std::string::npos) << bad.err;
 }

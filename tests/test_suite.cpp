@@ -159,7 +159,7 @@ TEST(ParseSuite, MalformedFilesNameTheFileAndPointer) {
       {"calibrate_min_power", cal(R"("min_power": 1.5)"), "/checks/0/min_power", "[0, 1]"},
       {"calibrate_min_power_type", cal(R"("min_power": "high")"), "/checks/0/min_power", "a number"},
       {"calibrate_catoni_without_variance",
-       R"({"checks": [{"name": "a", "kind": "calibrate", "problem": "toy", "estimator": "arm", "theta": [0], "test": "catoni"}]})",
+       R"({"checks": [{"name": "a", "kind": "calibrate", "problem": "gaussian-step:d=2", "estimator": "reinforce", "theta": [0, 0, 0, 0], "test": "catoni"}]})",
        "/checks/0/test", "exact variance"},
       {"calibrate_multi_sample_bound",
        R"({"checks": [{"name": "a", "kind": "calibrate", "problem": "toy", "estimator": "vimco:k=3", "theta": [0]}]})",
