@@ -216,6 +216,30 @@ TEST(Harness, PartitionedRunsAreBitIdenticalForAnyNumberOfRanks) {
       for (const auto& r : results) expect_same_bits(r, single);
     }
   }
+  // Non-finite samples: their count and the first one's index survive the exchange too.
+  Poisoned poisoned;
+  const auto toy_problem = make_problem("toy");
+  const Model toy = make_model(*toy_problem, std::vector<double>{0.0});
+  const std::uint64_t n = kBlockSize * 9 + 100;
+  const RunResult single = run_estimator(poisoned, toy, {n, 5, 1});
+  ASSERT_GT(single.nonfinite, 0u);
+  for (int ranks : {2, 3}) {
+    ThreadRanks group(ranks);
+    std::vector<RunResult> results(static_cast<std::size_t>(ranks));
+    std::vector<std::thread> threads;
+    for (int r = 0; r < ranks; ++r)
+      threads.emplace_back([&, r] {
+        ThreadRanks::Rank rank(group, r);
+        RunOptions opt{n, 5, 1};
+        opt.partition = &rank;
+        results[static_cast<std::size_t>(r)] = run_estimator(poisoned, toy, opt);
+      });
+    for (auto& t : threads) t.join();
+    for (const auto& r : results) {
+      expect_same_bits(r, single);
+      EXPECT_EQ(r.first_nonfinite, single.first_nonfinite);
+    }
+  }
 }
 
 TEST(Harness, RejectsBadOptions) {
