@@ -236,6 +236,34 @@ std::string short_number(double v) {
   return s.str();
 }
 
+namespace {
+
+/// Dashed horizontal reference lines (exact values, claims) across the plot, each with a legend entry.
+void reference_lines(std::ostringstream& s, const std::vector<HLine>& hlines, const Axis& x, const Axis& y,
+                     std::vector<LegendEntry>& entries) {
+  for (const auto& h : hlines) {
+    if (!y.usable(h.y)) continue;
+    const double py = y.map(h.y);
+    s << "<line class='reference' x1='" << num(x.p0) << "' x2='" << num(x.p1) << "' y1='" << num(py) << "' y2='"
+      << num(py) << "' stroke='#555' stroke-width='1.3' stroke-dasharray='5,4'/>";
+    entries.push_back({h.name, 0, true, false, false, true});
+  }
+}
+
+/// Defines the bars' hatch pattern and returns its id, unique in a page holding many charts:
+/// derived from the chart title (FNV-1a).
+std::string hatch_pattern(std::ostringstream& s, const std::string& title) {
+  std::uint64_t title_hash = 0xcbf29ce484222325ULL;
+  for (unsigned char ch : title) title_hash = (title_hash ^ ch) * 0x100000001b3ULL;
+  const std::string hatch = "hatch-" + std::to_string(title_hash % 1000000007ULL);
+  s << "<defs><pattern id='" << hatch
+    << "' width='6' height='6' patternUnits='userSpaceOnUse' patternTransform='rotate(45)'>"
+       "<line x1='0' y1='0' x2='0' y2='6' stroke='#0072B2' stroke-width='2'/></pattern></defs>";
+  return hatch;
+}
+
+}  // namespace
+
 std::string render(const LineChart& c, int width, int height) {
   std::vector<double> xs, ys;
   for (const auto& se : c.series) {
@@ -299,13 +327,7 @@ std::string render(const LineChart& c, int width, int height) {
     entries.push_back({se.name, style, se.line, se.markers, band, false});
     ++style;
   }
-  for (const auto& h : c.hlines) {
-    if (!y.usable(h.y)) continue;
-    const double py = y.map(h.y);
-    s << "<line class='reference' x1='" << num(x.p0) << "' x2='" << num(x.p1) << "' y1='" << num(py) << "' y2='"
-      << num(py) << "' stroke='#555' stroke-width='1.3' stroke-dasharray='5,4'/>";
-    entries.push_back({h.name, 0, true, false, false, true});
-  }
+  reference_lines(s, c.hlines, x, y, entries);
   s << "</g>";
   legend(s, width, entries);
   s << "</svg>";
@@ -331,13 +353,7 @@ std::string render(const BarChart& c, int width, int height) {
   y.p1 = kTop;
   std::ostringstream s;
   frame(s, width, height, c.title, x, y, "", c.y_label, false);
-  // The hatch pattern's id must be unique in a page holding many charts: derived from the title.
-  std::uint64_t title_hash = 0xcbf29ce484222325ULL;  // FNV-1a
-  for (unsigned char ch : c.title) title_hash = (title_hash ^ ch) * 0x100000001b3ULL;
-  const std::string hatch = "hatch-" + std::to_string(title_hash % 1000000007ULL);
-  s << "<defs><pattern id='" << hatch
-    << "' width='6' height='6' patternUnits='userSpaceOnUse' patternTransform='rotate(45)'>"
-       "<line x1='0' y1='0' x2='0' y2='6' stroke='#0072B2' stroke-width='2'/></pattern></defs>";
+  const std::string hatch = hatch_pattern(s, c.title);
   s << "<g class='plot'>";
   const double slot = (x.p1 - x.p0) / x.hi;
   const double base = c.log_y ? y.p0 : y.map(0.0);
@@ -360,13 +376,7 @@ std::string render(const BarChart& c, int width, int height) {
   }
   std::vector<LegendEntry> entries{{c.legend_bar, 0, false, false, false, false, false, true},
                                    {c.legend_interval, 6, true, false, false, false, true}};
-  for (const auto& h : c.hlines) {
-    if (!y.usable(h.y)) continue;
-    const double py = y.map(h.y);
-    s << "<line class='reference' x1='" << num(x.p0) << "' x2='" << num(x.p1) << "' y1='" << num(py) << "' y2='"
-      << num(py) << "' stroke='#555' stroke-width='1.3' stroke-dasharray='5,4'/>";
-    entries.push_back({h.name, 0, true, false, false, true});
-  }
+  reference_lines(s, c.hlines, x, y, entries);
   s << "</g>";
   legend(s, width, entries, hatch);
   s << "</svg>";
@@ -388,12 +398,7 @@ std::string render(const Histogram& c, int width, int height) {
   y.p1 = kTop;
   std::ostringstream s;
   frame(s, width, height, c.title, x, y, c.x_label, c.y_label, true);
-  std::uint64_t title_hash = 0xcbf29ce484222325ULL;  // FNV-1a, for a page-unique pattern id
-  for (unsigned char ch : c.title) title_hash = (title_hash ^ ch) * 0x100000001b3ULL;
-  const std::string hatch = "hatch-" + std::to_string(title_hash % 1000000007ULL);
-  s << "<defs><pattern id='" << hatch
-    << "' width='6' height='6' patternUnits='userSpaceOnUse' patternTransform='rotate(45)'>"
-       "<line x1='0' y1='0' x2='0' y2='6' stroke='#0072B2' stroke-width='2'/></pattern></defs>";
+  const std::string hatch = hatch_pattern(s, c.title);
   s << "<g class='plot'>";
   const double bins = static_cast<double>(c.heights.size()), base = y.map(0.0);
   for (std::size_t i = 0; i < c.heights.size(); ++i) {
@@ -405,13 +410,7 @@ std::string render(const Histogram& c, int width, int height) {
       << "' height='" << num(std::abs(base - py)) << "' fill='url(#" << hatch << ")' stroke='#0072B2'/>";
   }
   std::vector<LegendEntry> entries{{c.legend_bar, 0, false, false, false, false, false, true}};
-  for (const auto& h : c.hlines) {
-    if (!y.usable(h.y)) continue;
-    const double py = y.map(h.y);
-    s << "<line class='reference' x1='" << num(x.p0) << "' x2='" << num(x.p1) << "' y1='" << num(py) << "' y2='"
-      << num(py) << "' stroke='#555' stroke-width='1.3' stroke-dasharray='5,4'/>";
-    entries.push_back({h.name, 0, true, false, false, true});
-  }
+  reference_lines(s, c.hlines, x, y, entries);
   s << "</g>";
   legend(s, width, entries, hatch);
   s << "</svg>";
