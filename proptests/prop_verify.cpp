@@ -58,6 +58,15 @@ std::uint64_t case_seed(const TableCase& c, const std::string& spec) {
   return h;
 }
 
+/// One thread, the case's own seed: the run that shrinking replays.
+RunOptions case_run(const TableCase& c, const std::string& spec, std::uint64_t samples) {
+  RunOptions ro;
+  ro.samples = samples;
+  ro.seed = case_seed(c, spec);
+  ro.threads = 1;
+  return ro;
+}
+
 struct Setup {
   std::unique_ptr<Problem> problem;
   Model model;
@@ -105,10 +114,7 @@ RC_GTEST_PROP(PropVerify, ClaimedUnbiasedEstimatorsWithExactVariancePassAtAnyLog
   RC_ASSERT(mo.has_value());
   std::vector<double> vb;
   for (std::size_t i = 0; i < mo->variance.size(); ++i) vb.push_back(mo->variance[i] + mo->variance_error[i]);
-  RunOptions ro;
-  ro.samples = 1u << 14;
-  ro.seed = case_seed(c, spec);
-  ro.threads = 1;
+  const RunOptions ro = case_run(c, spec, 1u << 14);
   const RunResult run = run_estimator(*s.est, s.model, ro);
   BiasTestOptions bo;
   bo.alpha = alpha_case();
@@ -122,10 +128,7 @@ RC_GTEST_PROP(PropVerify, ClaimedUnbiasedContinuousNoiseEstimatorsPass, ()) {
   const std::string spec = *rc::gen::element<std::string>("arm", "disarm", "rebar", "muprop");
   RC_TAG(spec);
   Setup s = setup(c, spec);
-  RunOptions ro;
-  ro.samples = 1u << 16;
-  ro.seed = case_seed(c, spec);
-  ro.threads = 1;
+  const RunOptions ro = case_run(c, spec, 1u << 16);
   const RunResult run = run_estimator(*s.est, s.model, ro);
   BiasTestOptions bo;
   bo.alpha = alpha_case();
@@ -143,10 +146,7 @@ RC_GTEST_PROP(PropVerify, ClaimedBiasedEstimatorsAreFlaggedWhereTheirBiasIsDetec
   Setup s = setup(c, spec);
   const auto mean = exact_estimator_mean(*s.est, s.model);
   RC_ASSERT(mean.has_value());
-  RunOptions ro;
-  ro.samples = 1u << 15;
-  ro.seed = case_seed(c, spec);
-  ro.threads = 1;
+  const RunOptions ro = case_run(c, spec, 1u << 15);
   const RunResult run = run_estimator(*s.est, s.model, ro);
   BiasTestOptions bo;
   bo.alpha = alpha_case();

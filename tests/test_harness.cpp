@@ -195,26 +195,31 @@ class ThreadRanks {
   std::vector<std::vector<double>> slots_;
 };
 
+/// The results of every rank of a run of `est` shared by `ranks` thread-ranks (1 thread each).
+std::vector<RunResult> run_on_ranks(const Estimator& est, const Model& m, std::uint64_t n, std::uint64_t seed,
+                                    int ranks) {
+  ThreadRanks group(ranks);
+  std::vector<RunResult> results(static_cast<std::size_t>(ranks));
+  std::vector<std::thread> threads;
+  for (int r = 0; r < ranks; ++r)
+    threads.emplace_back([&, r] {
+      ThreadRanks::Rank rank(group, r);
+      RunOptions opt{n, seed, 1};
+      opt.partition = &rank;
+      results[static_cast<std::size_t>(r)] = run_estimator(est, m, opt);
+    });
+  for (auto& t : threads) t.join();
+  return results;
+}
+
 TEST(Harness, PartitionedRunsAreBitIdenticalForAnyNumberOfRanks) {
   auto p = make_problem("gaussian-quadratic:d=2,c=0.5");
   const Model m = make_model(*p, std::vector<double>{0.1, -0.4, 0.2, 0.0});
   auto e = make_estimator("reinforce");
   for (std::uint64_t n : {std::uint64_t{2}, kBlockSize * 5 + 3, kBlockSize * 37}) {
     const RunResult single = run_estimator(*e, m, {n, 3, 2});
-    for (int ranks : {1, 2, 3, 5}) {
-      ThreadRanks group(ranks);
-      std::vector<RunResult> results(static_cast<std::size_t>(ranks));
-      std::vector<std::thread> threads;
-      for (int r = 0; r < ranks; ++r)
-        threads.emplace_back([&, r] {
-          ThreadRanks::Rank rank(group, r);
-          RunOptions opt{n, 3, 1};
-          opt.partition = &rank;
-          results[static_cast<std::size_t>(r)] = run_estimator(*e, m, opt);
-        });
-      for (auto& t : threads) t.join();
-      for (const auto& r : results) expect_same_bits(r, single);
-    }
+    for (int ranks : {1, 2, 3, 5})
+      for (const auto& r : run_on_ranks(*e, m, n, 3, ranks)) expect_same_bits(r, single);
   }
   // Non-finite samples: their count and the first one's index survive the exchange too.
   Poisoned poisoned;
@@ -223,23 +228,11 @@ TEST(Harness, PartitionedRunsAreBitIdenticalForAnyNumberOfRanks) {
   const std::uint64_t n = kBlockSize * 9 + 100;
   const RunResult single = run_estimator(poisoned, toy, {n, 5, 1});
   ASSERT_GT(single.nonfinite, 0u);
-  for (int ranks : {2, 3}) {
-    ThreadRanks group(ranks);
-    std::vector<RunResult> results(static_cast<std::size_t>(ranks));
-    std::vector<std::thread> threads;
-    for (int r = 0; r < ranks; ++r)
-      threads.emplace_back([&, r] {
-        ThreadRanks::Rank rank(group, r);
-        RunOptions opt{n, 5, 1};
-        opt.partition = &rank;
-        results[static_cast<std::size_t>(r)] = run_estimator(poisoned, toy, opt);
-      });
-    for (auto& t : threads) t.join();
-    for (const auto& r : results) {
+  for (int ranks : {2, 3})
+    for (const auto& r : run_on_ranks(poisoned, toy, n, 5, ranks)) {
       expect_same_bits(r, single);
       EXPECT_EQ(r.first_nonfinite, single.first_nonfinite);
     }
-  }
 }
 
 TEST(Harness, RejectsBadOptions) {
