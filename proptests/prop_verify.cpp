@@ -112,8 +112,7 @@ RC_GTEST_PROP(PropVerify, ClaimedUnbiasedEstimatorsWithExactVariancePassAtAnyLog
   Setup s = setup(c, spec);
   const auto mo = exact_estimator_moments(*s.est, s.model);
   RC_ASSERT(mo.has_value());
-  std::vector<double> vb;
-  for (std::size_t i = 0; i < mo->variance.size(); ++i) vb.push_back(mo->variance[i] + mo->variance_error[i]);
+  const std::vector<double> vb = variance_upper_bound(*mo);
   const RunOptions ro = case_run(c, spec, 1u << 14);
   const RunResult run = run_estimator(*s.est, s.model, ro);
   BiasTestOptions bo;

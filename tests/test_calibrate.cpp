@@ -30,8 +30,7 @@ CalibrationResult run(const std::string& problem, std::vector<double> theta, int
   auto e = make_estimator("reinforce");
   const Model m = make_model(*p, theta);
   const auto mo = exact_estimator_moments(*e, m);
-  std::vector<double> vb;
-  for (std::size_t i = 0; i < m.theta_dim(); ++i) vb.push_back(mo->variance[i] + mo->variance_error[i]);
+  const std::vector<double> vb = variance_upper_bound(*mo);
   CalibrateOptions o;
   o.samples = kSamples;
   o.repetitions = kReps;

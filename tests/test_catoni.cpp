@@ -109,8 +109,7 @@ TEST(Catoni, VerdictUsesTheExactVarianceAndDetectsAPlantedBias) {
   const RunResult run = run_estimator(*e, m, opt);
   const auto mo = exact_estimator_moments(*e, m);
   ASSERT_TRUE(mo.has_value());
-  std::vector<double> vb(2);
-  for (int i = 0; i < 2; ++i) vb[i] = mo->variance[i] + mo->variance_error[i];
+  const std::vector<double> vb = variance_upper_bound(*mo);
   ExactGradient exact = exact_gradient(m);
   BiasTestOptions bo;
   bo.alpha = 1e-6;

@@ -98,8 +98,8 @@ std::vector<double> variance_bound(const std::vector<std::string>& parts, std::s
                         std::to_string(parts.size()) + " values");
     source = "--variance-bound option";
   } else if (moments && method != TestMethod::t) {
-    for (std::size_t i = 0; i < dim; ++i) vb.push_back(moments->variance[i] + moments->variance_error[i]);
-    source = "exact oracle (" + moments->method + ")";
+    vb = variance_upper_bound(*moments);
+    source = variance_bound_source(*moments);
   }
   return vb;
 }

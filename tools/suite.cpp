@@ -345,9 +345,8 @@ Pending run_verify(const CheckSpec& c, std::uint64_t seed, int threads, double a
   // threshold). Its p-value is valid at any level, since the scale is fixed before the data, so
   // the verdict can be decided after Holm (finish_verify); otherwise the t-test.
   if (rep.estimator_moments && rep.run.nonfinite == 0 && rep.run.moments.count >= 2) {
-    for (std::size_t i = 0; i < model.theta_dim(); ++i)
-      p.variance_bound.push_back(rep.estimator_moments->variance[i] + rep.estimator_moments->variance_error[i]);
-    p.variance_source = "exact oracle (" + rep.estimator_moments->method + ")";
+    p.variance_bound = variance_upper_bound(*rep.estimator_moments);
+    p.variance_source = variance_bound_source(*rep.estimator_moments);
     p.catoni = catoni_means_for_test(*est, model, run, rep.run, alpha0, p.variance_bound);
     rep.variance_bound = p.variance_bound;
   }
@@ -453,8 +452,8 @@ Pending run_calibrate(const CheckSpec& c, std::uint64_t seed, int threads, Progr
   std::string vsource;
   if (rep.options.method != TestMethod::t)
     if (const auto moments = exact_estimator_moments(*est, model)) {
-      for (std::size_t i = 0; i < model.theta_dim(); ++i) vbound.push_back(moments->variance[i] + moments->variance_error[i]);
-      vsource = "exact oracle (" + moments->method + ")";
+      vbound = variance_upper_bound(*moments);
+      vsource = variance_bound_source(*moments);
     }
   rep.exact = exact_gradient(model);
   rep.result = calibrate(*est, model, rep.exact, rep.options, vbound, vsource);

@@ -28,8 +28,8 @@ BiasCheck check_unbiased(Estimator& est, const Problem& problem, std::span<const
     r.variance_source = "caller's variance bound";
   } else if (o.method != TestMethod::t && est.info().objective_samples == 0 && est.info().order == 1) {
     if (const auto mo = exact_estimator_moments(est, model)) {
-      for (std::size_t i = 0; i < model.theta_dim(); ++i) r.variance_bound.push_back(mo->variance[i] + mo->variance_error[i]);
-      r.variance_source = "exact oracle (" + mo->method + ")";
+      r.variance_bound = variance_upper_bound(*mo);
+      r.variance_source = variance_bound_source(*mo);
     }
   }
   RunOptions ro;

@@ -405,4 +405,12 @@ std::optional<EstimatorMean> exact_estimator_mean(const Estimator& est, const Mo
   return std::nullopt;
 }
 
+std::vector<double> variance_upper_bound(const EstimatorMoments& mo) {
+  std::vector<double> v(mo.variance.size());
+  for (std::size_t i = 0; i < v.size(); ++i) v[i] = mo.variance[i] + mo.variance_error[i];
+  return v;
+}
+
+std::string variance_bound_source(const EstimatorMoments& mo) { return "exact oracle (" + mo.method + ")"; }
+
 }  // namespace estcheck

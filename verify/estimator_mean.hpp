@@ -50,4 +50,9 @@ struct EstimatorMoments {
 /// their uniforms. std::nullopt otherwise.
 std::optional<EstimatorMoments> exact_estimator_moments(const Estimator& estimator, const Model& model);
 
+/// The variance bound the Catoni test takes from exact moments: Var ĝ_i plus its error bound.
+std::vector<double> variance_upper_bound(const EstimatorMoments& moments);
+/// How such a bound is described in verdicts: "exact oracle (<method>)".
+std::string variance_bound_source(const EstimatorMoments& moments);
+
 }  // namespace estcheck
