@@ -19,8 +19,8 @@ namespace estcheck {
 
 /// Independent uses of one seed. Estimator samples read `estimator`; anything else that needs
 /// randomness derived from the same seed (test-case generation, planted biases, the training of
-/// learned control variates) takes its own tag.
-enum class Purpose : std::uint64_t { estimator = 0, test = 1, training = 2 };
+/// learned control variates, the bootstrap's resampling in verify/compare.cpp) takes its own tag.
+enum class Purpose : std::uint64_t { estimator = 0, test = 1, training = 2, bootstrap = 3 };
 
 /// The random stream of one estimator sample: an explicit value, no hidden state shared with
 /// anything else. Copying it copies the position in the stream.

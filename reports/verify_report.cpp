@@ -188,6 +188,22 @@ void write_text(std::ostream& out, const ExactReport& r) {
         << sci(r.estimator_mean->error[i], 2) << ")\n";
 }
 
+namespace {
+
+std::string interval_description(RatioIntervalMethod m) {
+  const std::string common = ", paired samples (common random numbers), Bonferroni over comparisons";
+  switch (m) {
+    case RatioIntervalMethod::delta: return "delta method on log(Var A / Var B)" + common;
+    case RatioIntervalMethod::bootstrap_t:
+      return "traces: bootstrap-t over batches of log(Var A / Var B); per coordinate: delta method" + common;
+    case RatioIntervalMethod::both: break;
+  }
+  return "traces: union of the delta-method and batch bootstrap-t intervals on log(Var A / Var B); per coordinate: "
+         "delta method" + common;
+}
+
+}  // namespace
+
 nlohmann::json to_json(const CompareReport& r) {
   const CompareResult& c = r.result;
   nlohmann::json comps = nlohmann::json::array();
@@ -213,7 +229,9 @@ nlohmann::json to_json(const CompareReport& r) {
   return {{"schema_version", kJsonSchemaVersion}, {"command", "compare"}, {"problem", r.problem},
           {"theta", r.theta}, {"estimators", c.estimators}, {"samples", c.samples}, {"seed", r.seed},
           {"threads", r.threads}, {"alpha", c.alpha}, {"min_reduction", c.min_reduction},
-          {"interval", "delta method on log(Var A / Var B), paired samples (common random numbers), Bonferroni over comparisons"},
+          {"interval", interval_description(c.method)}, {"interval_method", to_string(c.method)},
+          {"batches", c.batches},
+          {"bootstrap_replicates", c.comparisons.empty() ? 0 : c.comparisons[0].bootstrap_t.size()},
           {"critical_value", c.z}, {"variance", c.variance}, {"trace", c.trace}, {"nonfinite", c.nonfinite},
           {"comparisons", comps}, {"verdict", to_string(c.verdict)}, {"reason", c.reason}, {"elapsed_s", c.elapsed_s}};
 }
@@ -222,7 +240,7 @@ void write_text(std::ostream& out, const CompareReport& r) {
   const CompareResult& c = r.result;
   out << "estcheck compare on " << r.problem << " at theta = " << vec(r.theta) << "\n"
       << "  samples " << c.samples << " per estimator (seed " << r.seed << ", common random numbers), alpha = "
-      << c.alpha << "\n";
+      << c.alpha << ", trace interval " << to_string(c.method) << "\n";
   for (std::size_t e = 0; e < c.estimators.size(); ++e)
     out << "  " << std::left << std::setw(40) << c.estimators[e] << std::right << " variance " << vec(c.variance[e])
         << ", trace " << sci(c.trace[e]) << "\n";

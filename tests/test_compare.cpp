@@ -1,26 +1,35 @@
 // tests/test_compare.cpp — verify/compare.hpp: the coverage of the variance-ratio interval,
-// measured (not assumed) on two pairs with an exactly known ratio — a light-tailed one (REINFORCE
-// with and without a baseline on the toy) and a heavy-tailed one (the Gaussian score function,
-// whose samples are a degree-3 polynomial of a normal times a normal, against the pathwise
-// estimator) — plus the verdicts: pass when a control variate reduces the variance, fail when it
-// increases it, bit-identical figures for any thread count.
+// measured (not assumed) on three pairs with an exactly known ratio — REINFORCE with and without a
+// baseline on the toy (the ratio is estimated exactly: both are affine in the same draw), REINFORCE
+// against ARM on the toy (continuous noise, light tails), and a heavy-tailed one: the Gaussian
+// score function (a polynomial of degree 3 or 4 in a normal) against the pathwise estimator —
+// plus the verdicts the issue names: rloo, arm, disarm and relax reduce REINFORCE's variance on the
+// toy at t = 0.499 and rebar too on random tables; rebar does not on that toy (exactly, no η does:
+// test_estimator_moments); a baseline that increases the variance fails; figures are
+// bit-identical for any thread count.
 //
-// Coverage at nominal 90% (α = 0.1, one comparison), R replications (seeds 1..R): the number of
-// intervals meeting the exact ratio is Binomial(R, c); the test asserts it is at least the
-// budget::kCompare / 2 quantile of Binomial(R, 0.9) for each pair, and records the observed coverage.
-// Measured (docs/statistics.md): the delta-method interval UNDERCOVERS on the heavy-tailed pair at
-// small n — 0.87 at n = 2·10^4, 0.895 at 2·10^5, 0.90 at 2·10^6 (the misses are one-sided: the
-// score function's variance is underestimated) — so the heavy-tailed pair is asserted at
-// n = 2·10^5 (R = 200), where coverage is at nominal within the test's resolution, and the
-// light-tailed pair at n = 2·10^4 (R = 400). A small-sample-robust interval is open work (issue 4).
+// Coverage of the default interval (the union of the delta-method and the batch bootstrap-t
+// intervals, RatioIntervalMethod::both) at nominal 90% and 99%, R replications (seeds 1..R): the
+// number of intervals meeting the exact ratio is Binomial(R, c) and is asserted to be at least the
+// a-quantile of Binomial(R, nominal), a = kCompare / 2 / 6 (3 pairs x 2 levels). Measured by hand
+// (Compare.DISABLED_CoverageByMethod, docs/statistics.md): on the heavy-tailed pair every method
+// UNDERCOVERS at small n — at 90%, delta / bootstrap-t / both: 0.84 / 0.875 / 0.89 at n = 2·10^4,
+// 0.84 / 0.845 / 0.86 at 2·10^5 (R = 400), 0.915 / 0.915 / 0.925 at 2·10^6 (R = 200); at 99%:
+// 0.95 / 0.975 / 0.98, 0.98 / 0.99 / 0.99, 0.99 / 0.99 / 0.99. The misses are one-sided (the score
+// function's variance is underestimated). So the heavy-tailed pair is asserted at n = 2·10^6.
 #include "estimators/problems.hpp"
 #include "estimators/registry.hpp"
+#include "estimators/noise.hpp"
 #include "tests/budget.hpp"
 #include "verify/compare.hpp"
 #include "verify/estimator_mean.hpp"
 
 #include <boost/math/distributions/binomial.hpp>
 #include <gtest/gtest.h>
+
+#include <array>
+#include <cstdlib>
+#include <sstream>
 
 namespace estcheck {
 namespace {
@@ -31,24 +40,31 @@ struct Pair {
   std::string reference, other;
 };
 
-double coverage_count(const Pair& pair, int replications, std::uint64_t n, double* exact_out) {
+/// Intervals (the default method) meeting the exact trace ratio at nominal 90% and 99%, over seeds
+/// 1..replications.
+std::array<int, 2> coverage_count(const Pair& pair, int replications, std::uint64_t n, double* exact_out) {
   auto p = make_problem(pair.problem);
   const Model m = make_model(*p, pair.theta);
   auto a = make_estimator(pair.reference), b = make_estimator(pair.other);
+  a->prepare(m);
+  b->prepare(m);
   CompareOptions o;
-  o.alpha = 0.1;
+  o.alpha = 0.01;  // bootstrap replicates for the 99% interval
   o.run.samples = n;
-  o.run.threads = 1;
-  int covered = 0;
+  o.run.threads = 0;
+  std::array<int, 2> covered{0, 0};
   for (int rep = 1; rep <= replications; ++rep) {
     o.run.seed = static_cast<std::uint64_t>(rep);
-    const CompareResult r = compare_estimators({a.get(), b.get()}, m, o);
+    CompareResult r = compare_estimators({a.get(), b.get()}, m, o);
     const Comparison& c = r.comparisons[0];
     EXPECT_TRUE(c.exact_trace_ratio.has_value());
     *exact_out = *c.exact_trace_ratio;
-    // Covered: the interval meets the exact ratio's own error interval.
     const double e = *c.exact_trace_ratio_error;
-    covered += c.trace.lower <= *c.exact_trace_ratio + e && *c.exact_trace_ratio - e <= c.trace.upper;
+    for (int level = 0; level < 2; ++level) {
+      decide(r, level == 0 ? 0.1 : 0.01);
+      // Covered: the interval meets the exact ratio's own error interval.
+      covered[level] += c.trace.lower <= *c.exact_trace_ratio + e && *c.exact_trace_ratio - e <= c.trace.upper;
+    }
   }
   return covered;
 }
@@ -59,16 +75,69 @@ TEST(Compare, IntervalCoverageIsAtLeastNominal) {
     int replications;
     std::uint64_t n;
   };
+  const double a = budget::kCompare / 2 / 6;
   for (const Setting& s : {Setting{{"toy:t=0.45", {0.5}, "reinforce", "reinforce:baseline=0.2"}, 400, 20000},
-                           Setting{{"gaussian-quadratic:d=1,c=0.5", {0.2, 0.3}, "reinforce", "reparam"}, 200, 200000}}) {
+                           Setting{{"toy:t=0.45", {0.5}, "reinforce", "arm"}, 400, 20000},
+                           Setting{{"gaussian-quadratic:d=1,c=0.5", {0.2, 0.3}, "reinforce", "reparam"}, 200, 2000000}}) {
     const Pair& pair = s.pair;
     const int R = s.replications;
-    const double min_count = boost::math::quantile(boost::math::binomial(R, 0.9), budget::kCompare / 2);
     double exact = 0;
-    const double covered = coverage_count(pair, R, s.n, &exact);
-    EXPECT_GE(covered, min_count) << pair.reference << " vs " << pair.other << " on " << pair.problem
-                                  << ": coverage " << covered / R << " (exact ratio " << exact << ")";
-    RecordProperty("coverage_" + pair.other, std::to_string(covered / R));
+    const std::array<int, 2> covered = coverage_count(pair, R, s.n, &exact);
+    for (int level = 0; level < 2; ++level) {
+      const double nominal = level == 0 ? 0.9 : 0.99;
+      const double min_count = boost::math::quantile(boost::math::binomial(R, nominal), a);
+      EXPECT_GE(covered[level], min_count) << pair.reference << " vs " << pair.other << " on " << pair.problem
+                                           << " at n = " << s.n << ": coverage " << double(covered[level]) / R
+                                           << " at nominal " << nominal << " (exact ratio " << exact << ")";
+      RecordProperty("coverage_" + std::to_string(level == 0 ? 90 : 99) + "_" + pair.other,
+                     std::to_string(double(covered[level]) / R));
+    }
+  }
+}
+
+// The done-when of issue 4: compare says pass for rloo, arm, disarm and relax against REINFORCE on
+// the toy at t = 0.499, and for rloo, arm, disarm, rebar and relax on three random Bernoulli
+// tables (3 variables, f ~ U(0, 1), θ ~ U(-2, 2), drawn once from Philox(2026, table, 0,
+// Purpose::test)); fail for a baseline that increases the variance; and fail for rebar on that
+// toy, which is the truth: its exact variance ratio there is 0.70 at the default (λ, η) = (0.5, 1)
+// and no η reaches a ratio above 1 + 3e-8 (test_estimator_moments, docs/estimators.md). Six
+// verdicts at α = kCompare / 2 / 6 each; every true ratio is far from 1 (measured 2.4 to 6e4 for
+// the passes, 0.70 and < 0.2 for the fails), so the power is 1 to many digits.
+TEST(Compare, ReductionsTheIssueNames) {
+  CompareOptions o;
+  o.alpha = budget::kCompare / 2 / 6;
+  o.run.samples = 100000;
+  auto run = [&](const std::string& problem, const std::vector<double>& theta, const std::vector<std::string>& specs,
+                 std::unique_ptr<Problem> table = nullptr) {
+    auto p = table ? std::move(table) : make_problem(problem);
+    const Model m = make_model(*p, theta);
+    std::vector<std::unique_ptr<Estimator>> owned;
+    std::vector<const Estimator*> ests;
+    for (const auto& spec : specs) {
+      owned.push_back(make_estimator(spec));
+      owned.back()->prepare(m);
+      ests.push_back(owned.back().get());
+    }
+    return compare_estimators(ests, m, o);
+  };
+  const CompareResult toy = run("toy:t=0.499", {0.0}, {"reinforce", "rloo:k=2", "arm", "disarm", "relax"});
+  EXPECT_EQ(toy.verdict, Verdict::pass) << toy.reason;
+  const CompareResult rebar = run("toy:t=0.499", {0.0}, {"reinforce", "rebar"});
+  EXPECT_EQ(rebar.verdict, Verdict::fail) << rebar.reason;
+  ASSERT_TRUE(rebar.comparisons[0].exact_trace_ratio.has_value());
+  EXPECT_LT(*rebar.comparisons[0].exact_trace_ratio, 1.0);
+  const CompareResult worse = run("toy:t=0.499", {0.0}, {"reinforce", "reinforce:baseline=-3"});
+  EXPECT_EQ(worse.verdict, Verdict::fail) << worse.reason;
+  for (std::uint64_t t = 0; t < 3; ++t) {
+    Noise noise(2026, t, 0, Purpose::test);
+    std::vector<double> table(8), theta(3);
+    for (double& v : table) v = noise.uniform();
+    for (double& v : theta) v = 4.0 * noise.uniform() - 2.0;
+    const CompareResult r = run("", theta, {"reinforce", "rloo:k=2", "arm", "disarm", "rebar", "relax"},
+                                make_table_problem(Family::bernoulli, table, "random" + std::to_string(t)));
+    EXPECT_EQ(r.verdict, Verdict::pass) << "table " << t << ": " << r.reason;
+    for (const auto& c : r.comparisons)
+      RecordProperty("table" + std::to_string(t) + "_" + c.other.substr(0, c.other.find(':')), std::to_string(c.trace.ratio));
   }
 }
 
@@ -92,6 +161,26 @@ TEST(Compare, VerdictsAndReproducibility) {
   EXPECT_EQ(one.comparisons[0].trace.lower, two.comparisons[0].trace.lower);
   EXPECT_EQ(one.comparisons[0].trace.upper, two.comparisons[0].trace.upper);
   EXPECT_EQ(one.variance, two.variance);
+  // The bootstrap replicates too, on an estimator with continuous noise.
+  auto arm = make_estimator("arm");
+  o.run.threads = 1;
+  const CompareResult arm1 = compare_estimators({reinforce.get(), arm.get()}, m, o);
+  o.run.threads = 2;
+  const CompareResult arm2 = compare_estimators({reinforce.get(), arm.get()}, m, o);
+  ASSERT_EQ(arm1.comparisons[0].bootstrap_t.size(), bootstrap_replicates(o.alpha, 1));
+  EXPECT_EQ(arm1.comparisons[0].bootstrap_t, arm2.comparisons[0].bootstrap_t);
+  EXPECT_EQ(arm1.comparisons[0].trace.lower, arm2.comparisons[0].trace.lower);
+  // fail_p_value is the α at which the verdict turns to fail: here (R far above the ratio) fail
+  // just above it, not fail just below.
+  CompareResult q = compare_estimators({reinforce.get(), arm.get()}, m, o);
+  q.min_reduction = q.comparisons[0].trace.ratio * 1.02;
+  const double pv = fail_p_value(q);
+  ASSERT_GT(pv, 0.0);
+  ASSERT_LT(pv, 0.5);
+  decide(q, std::min(0.9, pv * 1.01));
+  EXPECT_EQ(q.verdict, Verdict::fail);
+  decide(q, pv * 0.99);
+  EXPECT_NE(q.verdict, Verdict::fail);
   // Optimal scaling: reported for unbiased pairs only, and never worse than either estimator
   // (s = 0 and s = 1 are candidates), up to the rounding of the sums.
   auto concrete = make_estimator("concrete");
@@ -103,5 +192,52 @@ TEST(Compare, VerdictsAndReproducibility) {
   EXPECT_LE(opt, std::min(mixed.trace[0], mixed.trace[1]) * (1 + 1e-9));
 }
 
+}  // namespace
+}  // namespace estcheck
+
+namespace estcheck {
+namespace {
+// By hand (docs/statistics.md), not in CI: coverage of the trace interval by method on the
+// heavy-tailed pair, at 90% and 99%, seeds 1..R (R from the environment, default 400) and the
+// sample sizes in NS (default "20000 200000").
+TEST(Compare, DISABLED_CoverageByMethod) {
+  auto p = make_problem(std::getenv("PROBLEM") ? std::getenv("PROBLEM") : "gaussian-quadratic:d=1,c=0.5");
+  const Model m = make_model(*p, std::vector<double>{0.2, 0.3});
+  auto a = make_estimator("reinforce"), b = make_estimator("reparam");
+  const int R = std::getenv("R") ? std::atoi(std::getenv("R")) : 400;
+  std::vector<std::uint64_t> ns;
+  {
+    std::istringstream in(std::getenv("NS") ? std::getenv("NS") : "20000 200000");
+    for (std::uint64_t n; in >> n;) ns.push_back(n);
+  }
+  for (std::uint64_t n : ns) {
+    CompareOptions o;
+    o.run.samples = n;
+    o.run.threads = 0;
+    o.alpha = 0.01;  // 4000 bootstrap replicates
+    int cov[2][3] = {}, below[2][3] = {};
+    double width[2][3] = {};
+    for (int rep = 1; rep <= R; ++rep) {
+      o.run.seed = static_cast<std::uint64_t>(rep);
+      CompareResult r = compare_estimators({a.get(), b.get()}, m, o);
+      const double ex = *r.comparisons[0].exact_trace_ratio;
+      for (int li = 0; li < 2; ++li)
+        for (int mi = 0; mi < 3; ++mi) {
+          r.method = std::array{RatioIntervalMethod::delta, RatioIntervalMethod::bootstrap_t, RatioIntervalMethod::both}[mi];
+          decide(r, li == 0 ? 0.1 : 0.01);
+          const auto& t = r.comparisons[0].trace;
+          cov[li][mi] += t.lower <= ex && ex <= t.upper;
+          below[li][mi] += t.upper < ex;
+          width[li][mi] += std::log(t.upper / t.lower) / R;
+        }
+    }
+    for (int li = 0; li < 2; ++li)
+      std::printf("n=%llu level %s: coverage delta %.4f bootstrap-t %.4f both %.4f | interval below the ratio %d %d %d | "
+                  "mean log-width %.3f %.3f %.3f\n",
+                  (unsigned long long)n, li == 0 ? "90%" : "99%", cov[li][0] / double(R), cov[li][1] / double(R),
+                  cov[li][2] / double(R), below[li][0], below[li][1], below[li][2], width[li][0], width[li][1],
+                  width[li][2]);
+  }
+}
 }  // namespace
 }  // namespace estcheck

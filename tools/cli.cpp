@@ -264,6 +264,9 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   cmp->add_option("--threads", threads_text, "Worker threads (default 0: every core)");
   cmp->add_option("--alpha", alpha_text, "Family-wise error rate over the comparisons (default 0.001)");
   cmp->add_option("--min-reduction", reduction_text, "Claim Var(reference)/Var(other) >= R (default 1)");
+  std::string interval_text = "both";
+  cmp->add_option("--interval", interval_text,
+                  "Trace-ratio interval: delta, bootstrap-t, or both (their union; default) - docs/statistics.md");
   std::string grid_text;
   cmp->add_option("--theta-grid", grid_text,
                   "[INDEX=]FROM:TO:COUNT: sweep θ[INDEX] (default 0) over COUNT values; α is split over them");
@@ -502,6 +505,7 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
       co.run.threads = static_cast<int>(threads);
       co.alpha = parse_double("--alpha", alpha_text);
       co.min_reduction = parse_double("--min-reduction", reduction_text);
+      co.method = parse_interval_method(interval_text);
       if (!grid_text.empty()) {
         // [INDEX=]FROM:TO:COUNT
         std::size_t index = 0;

@@ -386,9 +386,11 @@ Pending run_compare(const CheckSpec& c, std::uint64_t seed, int threads, double 
   co.run.threads = threads;
   co.run.partition = partition;
   co.run.on_progress = progress.callback();
-  co.alpha = alpha;  // placeholder: decided again at the check's threshold after Holm
   co.min_reduction = c.min_reduction;
   p.points = c.theta_grid ? c.theta_grid->count : 1;
+  // Decided again at the check's Holm threshold / points (finish_compare); this α sets how many
+  // bootstrap replicates are drawn (bootstrap_replicates), so it is the grid's share of the suite's α.
+  co.alpha = alpha / static_cast<double>(p.points);
   if (c.theta_grid) p.result.sweep_index = c.theta_grid->index;
   double p_min = 1.0;
   bool error = false;
