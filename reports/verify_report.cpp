@@ -106,6 +106,10 @@ nlohmann::json to_json(const VerifyReport& r) {
       {"reason", t.reason},
       {"elapsed_s", r.run.elapsed_s}};
   if (t.samples_for_tolerance) j["samples_for_tolerance_estimate"] = *t.samples_for_tolerance;
+  if (!t.degenerate_coordinates.empty()) {
+    j["degenerate_coordinates"] = t.degenerate_coordinates;
+    j["degenerate_variance_needed"] = t.variance_needed;
+  }
   j["variance_bound"] = r.variance_bound.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.variance_bound);
   if (r.sequential) {
     nlohmann::json rounds = nlohmann::json::array();

@@ -86,9 +86,21 @@ TEST(Verdict, ZeroVarianceUsesTheNumericalBudget) {
   EXPECT_EQ(test_bias(r, exact({0.5}), {0.001, {}}).verdict, Verdict::pass);
   // One ulp off is inside the rounding budget of the mean: not evidence of bias.
   EXPECT_EQ(test_bias(r, exact({std::nextafter(0.5, 1.0)}), {0.001, {}}).verdict, Verdict::pass);
+  // Off by more, with every sample equal: certain bias under the t-test's CLT assumption (p = 0),
+  // and the verdict says how large a variance an unbiased estimator would need to produce this
+  // with probability >= α/d: V* = Δ²/(a^(-1/n) - 1), Δ = 0.01 minus the rounding budget.
   const BiasTest off = test_bias(r, exact({0.51}), {0.001, {}});
   EXPECT_EQ(off.verdict, Verdict::fail);
   EXPECT_EQ(off.p_value_family, 0.0);
+  ASSERT_EQ(off.degenerate_coordinates, std::vector<std::size_t>{0});
+  const double delta = 0.01 - off.numerical_error[0];
+  EXPECT_NEAR(off.variance_needed[0], delta * delta / std::expm1(std::log(1000.0) / 1000.0), 1e-12);
+  EXPECT_NE(off.reason.find("samples of coordinate 0 are equal"), std::string::npos) << off.reason;
+  // Check V*: with v = V*, (v / (v + Δ²))^n = a.
+  const double v = off.variance_needed[0];
+  EXPECT_NEAR(std::pow(v / (v + delta * delta), 1000.0), 0.001, 1e-9);
+  // A spread above the rounding floor is ordinary data: no degenerate coordinate.
+  EXPECT_TRUE(test_bias(synthetic({0.5}, {1e-6}, 1000), exact({0.51}), {0.001, {}}).degenerate_coordinates.empty());
 }
 
 TEST(Verdict, NonFiniteSamplesGiveAnError) {

@@ -96,13 +96,27 @@ BiasTest test_bias(const RunResult& run, const ExactGradient& exact, const BiasT
     const double diff = mo.mean[i] - exact.gradient[i];
     const double num = exact.error[i] + mean_rounding * (mo.count ? mo.mean_abs[i] : 0.0);
     const double excess = std::max(0.0, std::abs(diff) - num);
-    double stat, p;
-    if (se > 0.0) {
+    double stat = 0.0, p = 1.0;
+    // Every sample equal up to the accumulation's rounding (a sample sd within the mean's rounding
+    // budget) and off the exact gradient: under the t-test's assumption that the sample variance
+    // is the variance this is certain bias (T = ∞, p = 0). But a constant biased estimator and one
+    // whose rare values were never drawn (REINFORCE at logit 8 draws b = 0 with probability 3e-4)
+    // look the same. If ĝ_i is unbiased with variance v and takes one value c, |c - g_i| = Δ, with
+    // probability 1 - q, then v >= (1 - q)Δ²/q, and all n samples equal c with probability
+    // (1 - q)^n <= (v / (v + Δ²))^n. That is >= a (= α/d, Holm's first step) only if
+    // v >= V* = Δ² / (a^(-1/n) - 1): reported, so the reader can judge whether such a variance is
+    // possible (and test it: --variance-bound, Catoni).
+    const double spread_floor = mean_rounding * (mo.count ? mo.mean_abs[i] : 0.0);
+    const bool degenerate = std::sqrt(t.variance[i]) <= spread_floor && excess > 0.0;
+    if (degenerate) {
+      stat = std::numeric_limits<double>::infinity();
+      p = 0.0;
+      const double a = o.alpha / static_cast<double>(d);
+      t.degenerate_coordinates.push_back(i);
+      t.variance_needed.push_back(excess * excess / std::expm1(-std::log(a) / n));
+    } else if (se > 0.0) {
       stat = excess / se;
       p = 2.0 * bm::cdf(bm::complement(tdist, stat));
-    } else {  // every sample equal: any excess beyond the rounding budget is certain bias
-      stat = excess > 0.0 ? std::numeric_limits<double>::infinity() : 0.0;
-      p = excess > 0.0 ? 0.0 : 1.0;
     }
     t.std_error.push_back(se);
     t.bias.push_back(diff);
@@ -128,6 +142,13 @@ BiasTest test_bias(const RunResult& run, const ExactGradient& exact, const BiasT
                format_double(t.mean[worst]) + " vs exact " + format_double(t.exact[worst]) +
                " (Holm-adjusted p = " + format_double(t.p_value[worst]) + " <= alpha = " +
                format_double(o.alpha) + ")";
+    const auto it = std::find(t.degenerate_coordinates.begin(), t.degenerate_coordinates.end(), worst);
+    if (it != t.degenerate_coordinates.end())
+      t.reason += "; all " + std::to_string(mo.count) + " samples of coordinate " + std::to_string(worst) +
+                  " are equal (sample variance 0): an unbiased estimator gives that with probability >= alpha/d "
+                  "only if its variance is >= " +
+                  format_double(t.variance_needed[static_cast<std::size_t>(it - t.degenerate_coordinates.begin())]) +
+                  " (give --variance-bound to test that with the Catoni test)";
   } else if (!o.tolerance) {
     t.verdict = Verdict::pass;
     t.reason = "no bias detected at alpha = " + format_double(o.alpha) +

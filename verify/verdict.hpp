@@ -54,6 +54,11 @@ struct BiasTest {
   std::vector<double> detectable_bias_per_coordinate;
   double detectable_bias = 0.0;
   std::optional<double> samples_for_tolerance;  ///< estimate, when inconclusive
+  /// t-test only: coordinates whose samples were all equal (sample variance 0 up to rounding) and
+  /// off the exact gradient — certain bias under the t-test's CLT assumption — and, for each, the
+  /// least variance V* an unbiased estimator would need to give that with probability >= α/d.
+  std::vector<std::size_t> degenerate_coordinates;
+  std::vector<double> variance_needed;
   Verdict verdict = Verdict::error;
   std::string reason;
 };
