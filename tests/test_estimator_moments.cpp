@@ -7,15 +7,26 @@
 //   variance for μ is ((μ-k)⁴ + 14σ²(μ-k)² + 15σ⁴)/σ².
 // - A constant baseline changes the variance, never the mean.
 // - Continuous-noise estimators on one Bernoulli variable (quadrature over their uniforms).
+// - Concrete, straight-through and REBAR on Bernoulli tables of several variables (the tensor
+//   contractions of detail::multilinear_relaxed_moments): against the one-variable quadrature,
+//   the mean oracle, nested Gauss–Kronrod of the estimator's own code (over (u_1, u_2) for
+//   Concrete and straight-through; over (u_1, v_1) for REBAR where variable 2 does not enter f),
+//   and REINFORCE's enumeration (REBAR at η = 0); each to the sum of both sides' error bounds.
+#include "estimators/concrete.hpp"
 #include "estimators/problems.hpp"
+#include "estimators/rebar.hpp"
 #include "estimators/registry.hpp"
 #include "verify/estimator_mean.hpp"
 #include "verify/exact.hpp"
 
+#include <boost/math/quadrature/gauss_kronrod.hpp>
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <functional>
 #include <limits>
+#include <span>
+#include <vector>
 
 namespace estcheck {
 namespace {
@@ -153,19 +164,206 @@ TEST(EstimatorMoments, ContinuousNoiseOnTheToy) {
 
 // Exact moments exist only where the oracle can integrate the estimator's noise: draw-only
 // estimators on enumerable supports, ARM/DisARM up to 7 variables (3^n cells), the relaxed ones on
-// one variable; not for estimators it does not know (a planted mutant of ARM), nor past the limits.
+// one variable and (concrete, straight-through, REBAR) on Bernoulli tables up to
+// kMultilinearMomentsMaxVariables = 8 variables; not for estimators it does not know (a planted
+// mutant of ARM or REBAR, RELAX's network on several variables), nor past the limits.
 TEST(EstimatorMoments, OnlyWhereTheNoiseCanBeIntegrated) {
   auto p = make_problem("toy");
   const Model m = make_model(*p, std::vector<double>{0.0});
   EXPECT_TRUE(exact_estimator_moments(*make_estimator("arm"), m).has_value());
   EXPECT_TRUE(exact_estimator_moments(*make_estimator("vimco:k=3"), m).has_value());
   EXPECT_FALSE(exact_estimator_moments(*make_estimator("mutant/arm-swapped-merge"), m).has_value());
-  std::vector<double> table(256);
-  for (std::size_t k = 0; k < table.size(); ++k) table[k] = std::sin(double(k));
-  auto t8 = make_table_problem(Family::bernoulli, table, "t8");
+  auto table = [](std::size_t n) {
+    std::vector<double> t(std::size_t{1} << n);
+    for (std::size_t k = 0; k < t.size(); ++k) t[k] = std::sin(double(k));
+    return t;
+  };
+  auto t8 = make_table_problem(Family::bernoulli, table(8), "t8");
   const Model m8 = make_model(*t8, std::vector<double>(8, 0.3));
   EXPECT_FALSE(exact_estimator_moments(*make_estimator("arm"), m8).has_value());
   EXPECT_FALSE(exact_estimator_moments(*make_estimator("disarm"), m8).has_value());
+  for (const char* spec : {"concrete", "straight-through", "rebar"})
+    EXPECT_TRUE(exact_estimator_moments(*make_estimator(spec), m8).has_value()) << spec;
+  auto t9 = make_table_problem(Family::bernoulli, table(9), "t9");
+  const Model m9 = make_model(*t9, std::vector<double>(9, 0.3));
+  for (const char* spec : {"concrete", "straight-through", "rebar"})
+    EXPECT_FALSE(exact_estimator_moments(*make_estimator(spec), m9).has_value()) << spec;
+  auto t3 = make_table_problem(Family::bernoulli, table(3), "t3");
+  const Model m3 = make_model(*t3, std::vector<double>{0.5, -1.0, 0.2});
+  EXPECT_FALSE(exact_estimator_moments(*make_estimator("mutant/rebar-no-conditional"), m3).has_value());
+  auto relax = make_estimator("relax:steps=0");
+  relax->prepare(m3);
+  EXPECT_FALSE(exact_estimator_moments(*relax, m3).has_value());
+}
+
+// ---- Concrete, straight-through and REBAR on Bernoulli tables of several variables ----------
+
+/// A fixed table on n variables with no structure: f(k) = sin(1.7 k + 0.3) + 0.5 cos(k²).
+std::vector<double> rough_table(std::size_t n) {
+  std::vector<double> t(std::size_t{1} << n);
+  for (std::size_t k = 0; k < t.size(); ++k) {
+    const double x = static_cast<double>(k);
+    t[k] = std::sin(1.7 * x + 0.3) + 0.5 * std::cos(x * x);
+  }
+  return t;
+}
+
+// Temperatures 1/k make the features analytic at the ends of (0, 1) (they go like u^{1/λ}), so
+// the reference quadratures (Gauss–Kronrod) converge fast; λ = 2 and 1.5 test the rest.
+const char* const kRelaxedSpecs[] = {"concrete:temperature=0.5", "concrete:temperature=2",
+                                     "straight-through:temperature=0.5", "straight-through:temperature=1.5",
+                                     "rebar:temperature=0.5,eta=1", "rebar:temperature=1,eta=-0.7",
+                                     "rebar:temperature=0.25,eta=0.4"};
+
+// On one variable the tensor contraction (detail::multilinear_relaxed_moments) and the direct
+// quadrature of the estimator's own code over u (Concrete, straight-through) or (u, v) (REBAR)
+// compute the same moments by different routes: they agree within the sum of their bounds.
+TEST(EstimatorMoments, MultilinearMomentsMatchQuadratureOnOneVariable) {
+  auto t = make_table_problem(Family::bernoulli, {0.7, -1.3}, "t1");
+  for (double theta : {-2.5, 0.4, 1.8})
+    for (const char* spec : kRelaxedSpecs) {
+      const Model m = make_model(*t, std::vector<double>{theta});
+      const auto e = make_estimator(spec);
+      const auto quad = exact_estimator_moments(*e, m);
+      const auto tensor = detail::multilinear_relaxed_moments(*e, m);
+      ASSERT_TRUE(quad && tensor) << spec;
+      EXPECT_NE(quad->method, tensor->method);
+      EXPECT_NEAR(tensor->mean[0], quad->mean[0], tensor->mean_error[0] + quad->mean_error[0]) << spec << " θ " << theta;
+      EXPECT_NEAR(tensor->variance[0], quad->variance[0], tensor->variance_error[0] + quad->variance_error[0])
+          << spec << " θ " << theta;
+    }
+}
+
+// On three variables the means from the moments equal the mean oracle (exact_estimator_mean:
+// products of 1-D integrals, a different reduction) within the sum of their bounds.
+TEST(EstimatorMoments, MultilinearMeansMatchTheMeanOracleOnThreeVariables) {
+  auto t = make_table_problem(Family::bernoulli, rough_table(3), "t3");
+  const Model m = make_model(*t, std::vector<double>{0.5, -1.0, 0.2});
+  for (const char* spec : kRelaxedSpecs) {
+    const auto e = make_estimator(spec);
+    const auto mo = exact_estimator_moments(*e, m);
+    const auto mean = exact_estimator_mean(*e, m);
+    ASSERT_TRUE(mo && mean) << spec;
+    for (std::size_t i = 0; i < 3; ++i) {
+      EXPECT_NEAR(mo->mean[i], mean->mean[i], mo->mean_error[i] + mean->error[i]) << spec << " " << i;
+      EXPECT_GT(mo->variance[i], 0.0) << spec << " " << i;
+    }
+  }
+}
+
+struct Nested {
+  double value = 0.0, error = 0.0;
+};
+
+/// ∫_{(0,1)^D} g(w) dw by nested adaptive 15-point Gauss–Kronrod, dimension k split at cuts[k]
+/// (where the hard sample jumps, or 1/2). Error: at each level the error bound of that level's
+/// integral (2 × Boost's estimate + 4ε ∫|.|, as in verify/estimator_mean.cpp) plus the largest
+/// error of the inner integrals it integrated (each is off by at most that on a unit interval).
+Nested nested_integral(const std::function<double(std::span<const double>)>& g, const std::vector<double>& cuts,
+                       std::vector<double>& w, std::size_t k = 0) {
+  using GK = boost::math::quadrature::gauss_kronrod<double, 15>;
+  if (k == cuts.size()) return {g(w), 0.0};
+  double inner_error = 0.0;
+  auto inner = [&](double x) {
+    w[k] = x;
+    const Nested r = nested_integral(g, cuts, w, k + 1);
+    inner_error = std::max(inner_error, r.error);
+    return r.value;
+  };
+  Nested r;
+  for (auto [a, b] : {std::pair{0.0, cuts[k]}, std::pair{cuts[k], 1.0}}) {
+    double e = 0.0, l1 = 0.0;
+    r.value += GK::integrate(inner, a, b, 8, 1e-9, &e, &l1);
+    r.error += 2.0 * e + 4.0 * std::numeric_limits<double>::epsilon() * l1;
+  }
+  r.error += inner_error;
+  return r;
+}
+
+/// Var ĝ_i from nested quadrature of ĝ_i and ĝ_i², with its error bound (as the oracle's).
+std::pair<double, double> nested_variance(const std::function<double(std::span<const double>)>& g,
+                                          const std::vector<double>& cuts) {
+  std::vector<double> w(cuts.size());
+  const Nested first = nested_integral(g, cuts, w);
+  const Nested second = nested_integral([&](std::span<const double> x) { const double y = g(x); return y * y; }, cuts, w);
+  return {second.value - first.value * first.value,
+          second.error + 2.0 * std::abs(first.value) * first.error +
+              4.0 * std::numeric_limits<double>::epsilon() * second.value};
+}
+
+// Concrete and straight-through on two variables: the variance from the moments equals the
+// nested 2-D quadrature over (u1, u2) of the estimator's own code (RelaxedBernoulli::evaluate).
+TEST(EstimatorMoments, RelaxedVarianceMatchesTwoDimensionalQuadrature) {
+  auto t = make_table_problem(Family::bernoulli, rough_table(2), "t2");
+  const Model m = make_model(*t, std::vector<double>{0.8, -0.6});
+  const auto& d = std::get<BernoulliLogits>(m.dist);
+  for (const char* spec : {"concrete:temperature=0.5", "concrete:temperature=2", "straight-through:temperature=0.7"}) {
+    const auto e = make_estimator(spec);
+    const auto& relaxed = dynamic_cast<const RelaxedBernoulli&>(*e);
+    const auto mo = exact_estimator_moments(*e, m);
+    ASSERT_TRUE(mo.has_value()) << spec;
+    std::vector<double> scratch(6), g(2);
+    for (std::size_t i = 0; i < 2; ++i) {
+      const auto [var, err] = nested_variance(
+          [&](std::span<const double> u) {
+            relaxed.evaluate(m, u, scratch, g);
+            return g[i];
+          },
+          {d.probs0[0], d.probs0[1]});
+      EXPECT_NEAR(mo->variance[i], var, mo->variance_error[i] + err) << spec << " " << i;
+    }
+  }
+}
+
+// REBAR on two variables with f(b) = g(b_1): coordinate 1 is REBAR on g alone, so its moments
+// equal the one-variable 2-D quadrature's; coordinate 2 is ĝ_2 = s_2(b_2) (g(b_1) - η G(x̃_1))
+// (G: g's relaxation; ∂_2F = 0), so E ĝ_2 = 0 and Var ĝ_2 = σ(θ_2)σ(-θ_2) E[(ĝ_2/s_2)²], the
+// latter by nested 2-D quadrature over (u_1, v_1) of Rebar::evaluate with (u_2, v_2) held fixed.
+// (A direct 4-D quadrature over (u_1, v_1, u_2, v_2) would take minutes.)
+TEST(EstimatorMoments, RebarMomentsOnAVariableThatDoesNotEnterF) {
+  const double g0 = 0.7, g1 = -1.3;
+  auto t2 = make_table_problem(Family::bernoulli, {g0, g1, g0, g1}, "g(b1)");
+  auto t1 = make_table_problem(Family::bernoulli, {g0, g1}, "g");
+  const Model m = make_model(*t2, std::vector<double>{0.8, -0.6});
+  const Model m1 = make_model(*t1, std::vector<double>{0.8});
+  const auto& d = std::get<BernoulliLogits>(m.dist);
+  for (const char* spec : {"rebar:temperature=0.5,eta=0.8", "rebar:temperature=1,eta=-1.5"}) {
+    const auto e = make_estimator(spec);
+    const auto& rebar = dynamic_cast<const Rebar&>(*e);
+    const auto mo = exact_estimator_moments(*e, m);
+    const auto one = exact_estimator_moments(*e, m1);
+    ASSERT_TRUE(mo && one) << spec;
+    EXPECT_NEAR(mo->mean[0], one->mean[0], mo->mean_error[0] + one->mean_error[0]) << spec;
+    EXPECT_NEAR(mo->variance[0], one->variance[0], mo->variance_error[0] + one->variance_error[0]) << spec;
+    std::vector<double> u(2), v(2), scratch(14), g(2), w(2);
+    const double u2 = 0.9;  // > σ(-θ_2) = 0.646: b_2 = 1, s_2 = σ(-θ_2)
+    const Nested second = nested_integral(
+        [&](std::span<const double> x) {
+          u = {x[0], u2};
+          v = {x[1], 0.3};
+          rebar.evaluate(m, u, v, scratch, g);
+          const double y = g[1] / d.probs0[1];  // g(b_1) - η G(x̃_1)
+          return y * y;
+        },
+        {d.probs0[0], 0.5}, w);
+    const double pq = d.probs[1] * d.probs0[1];
+    EXPECT_NEAR(mo->mean[1], 0.0, mo->mean_error[1]) << spec;
+    EXPECT_NEAR(mo->variance[1], pq * second.value, mo->variance_error[1] + pq * second.error) << spec;
+  }
+}
+
+// REBAR at η = 0 is REINFORCE, ĝ = f(b) ∇ log p(b): on three variables its variance from the
+// moments equals REINFORCE's by enumeration of b.
+TEST(EstimatorMoments, RebarAtEtaZeroIsReinforceOnThreeVariables) {
+  auto t = make_table_problem(Family::bernoulli, rough_table(3), "t3");
+  const Model m = make_model(*t, std::vector<double>{0.5, -1.0, 0.2});
+  const auto rebar = exact_estimator_moments(*make_estimator("rebar:temperature=0.5,eta=0"), m);
+  const auto reinforce = exact_estimator_moments(*make_estimator("reinforce"), m);
+  ASSERT_TRUE(rebar && reinforce);
+  for (std::size_t i = 0; i < 3; ++i) {
+    EXPECT_NEAR(rebar->mean[i], reinforce->mean[i], rebar->mean_error[i] + reinforce->mean_error[i]) << i;
+    EXPECT_NEAR(rebar->variance[i], reinforce->variance[i], rebar->variance_error[i] + reinforce->variance_error[i]) << i;
+  }
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include "verify/exact.hpp"
 
 #include <boost/math/quadrature/gauss_kronrod.hpp>
+#include <boost/math/quadrature/tanh_sinh.hpp>
 
 #include <algorithm>
 #include <array>
@@ -136,7 +137,288 @@ EstimatorMean rebar_multilinear(const Model& m, double lam, double eta) {
   return r;
 }
 
+// ---------------------------------------------------------------------------------------------
+// Exact moments of Concrete, straight-through and REBAR on multilinear f (Bernoulli tables).
+//
+// Condition on the hard sample b (b_j = 1 iff u_j > σ(-θ_j)). Given b, the pairs (u_j, v_j) are
+// independent across j, u_j ⟂ v_j, and u_j is uniform on its b_j region. Write F in the table's
+// own (vertex) basis, F(x) = Σ_c f(c) Π_j φ_{c_j}(x_j) with φ_1(x) = x, φ_0(x) = 1 - x: every
+// φ >= 0 and Σ_c Π_j φ_{c_j} = 1, so no cancellation (the monomial basis has 2^|S| of it); and
+// ∂_iF(x) = Σ_{c_{-i}} Δ_i f(c) Π_{j≠i} φ_{c_j}(x_j), Δ_i f(c) = f(c | c_i = 1) - f(c | c_i = 0).
+// At coordinate i, given b (estimators/concrete.hpp and rebar.hpp),
+//   concrete          ĝ_i = ∂_iF(x) dx_i,
+//   straight-through  ĝ_i = Δ_i f(b) dx_i,
+//   REBAR             ĝ_i = s_i(b) f(b) - η s_i(b) F(x̃) + η ∂_iF(x) dx_i - η ∂_iF(x̃) dx̃_i,
+// with x_j = σ((θ_j + logit u_j)/λ), x̃_j = σ(z̃_j/λ), dx_i = x_i(1-x_i)/λ,
+// dx̃_i = x̃_i(1-x̃_i)/λ · ∂z̃_i/∂θ_i and s_i(b) = b_i - σ(θ_i). So ĝ_i = R + h(b) φ, where
+// R = Σ_α T[α] Π_j ψ_{α_j}(j) over the bases ψ(j) = {x_j, 1-x_j, x̃_j, 1-x̃_j} (j ≠ i) and
+// ψ(i) = {x̃_i, 1-x̃_i, dx_i, dx̃_i}, T depending on b only through s_i(b), and h(b) φ is the rest:
+// s_i(b) f(b) · 1 (REBAR) or Δ_i f(b) · dx_i (straight-through). With m_j(b_j) = E[ψ(j) | b_j],
+// M_j(b_j) = E[ψ(j) ψ(j)ᵀ | b_j], their averages m̄_j, M̄_j over b_j (weights p(b_j): T does not
+// depend on b_j for j ≠ i, and p(b) = Π_j p(b_j)), and v(b_i) = E[φ ψ(i) | b_i]:
+//   E ĝ_i  = Σ_{b_i} p(b_i) T(b_i)ᵀ (m_i(b_i) ⊗ ⊗_{j≠i} m̄_j) + Σ_b p(b) h(b) E[φ | b_i],
+//   E ĝ_i² = Σ_{b_i} p(b_i) T(b_i)ᵀ (M_i(b_i) ⊗ ⊗_{j≠i} M̄_j) T(b_i)
+//          + 2 Σ_b p(b) h(b) T(b_i)ᵀ (v(b_i) ⊗ ⊗_{j≠i} m_j(b_j)) + Σ_b p(b) h(b)² E[φ² | b_i],
+// each contraction taken one axis at a time (the middle one keeps b_{-i} as a 2^(n-1) table):
+// O(n 4^n) per coordinate, O(n² 4^n) in all. Then Var ĝ_i = E ĝ_i² - (E ĝ_i)².
+//
+// Error bound (first order). Every feature is >= 0, so every entry of m, M, v is. Let ρ_j bound
+// the relative quadrature error of variable j's entries (from the integrals' error bounds;
+// products of independent integrals add theirs) and A be each sum above recomputed with |T| and
+// |h|: perturbing variable j's entries moves the sum by at most ρ_j A, and rounding moves it by at
+// most γ A, γ = (8n + 16)ε: the T entries (3ε, twice in a quadratic form), n axis contractions of
+// 4 terms (5nε), the averages M̄_j and p(b) (2nε), the final products and compensated sums
+// (10ε). So |error| <= (Σ_j ρ_j + γ) A, for E ĝ_i and E ĝ_i² alike.
+
+/// Given the hard sample b_j, u_j is uniform on its b_j region, so it has the law of REBAR's ũ_j:
+/// both are ũ(w) = σ(-θ) + w σ(θ) (b = 1) or w σ(-θ) (b = 0), w ~ U(0,1), with 1 - ũ written
+/// without cancellation as in estimators/rebar.cpp. So x_j | b_j and x̃_j | b_j have the same law.
+/// As functions of w the features behave like w^{1/λ} (or (1-w)^{1/λ}) at the ends, an algebraic
+/// singularity Gauss–Kronrod converges slowly on (λ = 2: a million points for 1e-9); tanh-sinh
+/// converges double-exponentially there and never evaluates the ends themselves.
+struct AxisMoments {
+  std::array<double, 4> m_other{}, m_coord{};      ///< E[ψ | b_j] for j ≠ i and for j = i
+  std::array<double, 16> M_other{}, M_coord{};     ///< E[ψ ψᵀ | b_j], row-major
+  double rho = 0.0;  ///< relative error bound of every entry above
+};
+
+AxisMoments axis_moments(boost::math::quadrature::tanh_sinh<double>& ts, double th, double p, double p0,
+                         double lam, bool b) {
+  struct Point {
+    double x, xc, dx, dxt;  // x, 1 - x, dx and dx̃ at w
+  };
+  auto at = [&](double w) {
+    const double ut = b ? p0 + w * p : w * p0;
+    const double ut_c = b ? (1.0 - w) * p : p + (1.0 - w) * p0;
+    const double t = (th + std::log(ut) - std::log(ut_c)) / lam;
+    const double x = sigmoid(t), xc = sigmoid(-t), dx = x * xc / lam;
+    // ∂z̃/∂θ = 1 + (∂ũ/∂θ)/(ũ(1-ũ)) (rebar.cpp), simplified so that no factor can underflow.
+    const double dzt = b ? w * p / (p0 + w * p) : (1.0 - w) * p0 / (p + (1.0 - w) * p0);
+    return Point{x, xc, dx, dx * dzt};
+  };
+  // 0 x, 1 1-x, 2 dx, 3 dx̃, 4 x², 5 x(1-x), 6 (1-x)², 7 dx², 8 x̃ dx̃, 9 (1-x̃) dx̃, 10 dx̃²
+  // (x̃ and dx̃ are functions of the same v, so 8-10 are integrals, not products).
+  std::array<Integral, 11> in;
+  for (int k = 0; k < 11; ++k) {
+    double e = 0.0, l1 = 0.0;
+    std::size_t levels = 0;
+    in[k].value = ts.integrate(
+        [&](double w) {
+          const Point q = at(w);
+          switch (k) {
+            case 0: return q.x;
+            case 1: return q.xc;
+            case 2: return q.dx;
+            case 3: return q.dxt;
+            case 4: return q.x * q.x;
+            case 5: return q.x * q.xc;
+            case 6: return q.xc * q.xc;
+            case 7: return q.dx * q.dx;
+            case 8: return q.x * q.dxt;
+            case 9: return q.xc * q.dxt;
+            default: return q.dxt * q.dxt;
+          }
+        },
+        0.0, 1.0, 1e-14, &e, &l1, &levels);
+    in[k].error = 2.0 * e + 4.0 * kEps * l1;
+  }
+  auto pr = [&](int a, int c) {  // the mean of a u-feature times a v-feature: independent
+    return Integral{in[a].value * in[c].value, in[a].error * in[c].value + in[a].value * in[c].error};
+  };
+  const std::array<Integral, 4> m_other = {in[0], in[1], in[0], in[1]}, m_coord = {in[0], in[1], in[2], in[3]};
+  const std::array<Integral, 16> M_other = {in[4],     in[5],     pr(0, 0), pr(0, 1),  //
+                                            in[5],     in[6],     pr(1, 0), pr(1, 1),  //
+                                            pr(0, 0),  pr(0, 1),  in[4],    in[5],     //
+                                            pr(1, 0),  pr(1, 1),  in[5],    in[6]};
+  const std::array<Integral, 16> M_coord = {in[4],     in[5],     pr(0, 2), in[8],     //
+                                            in[5],     in[6],     pr(1, 2), in[9],     //
+                                            pr(0, 2),  pr(1, 2),  in[7],    pr(2, 3),  //
+                                            in[8],     in[9],     pr(2, 3), in[10]};
+  AxisMoments r;
+  // Every entry is >= 0; one that underflowed to 0 with a nonzero error bound makes ρ infinite.
+  auto fill = [&](const auto& from, auto& to) {
+    for (std::size_t k = 0; k < from.size(); ++k) {
+      to[k] = from[k].value;
+      if (from[k].error > 0.0) r.rho = std::max(r.rho, from[k].error / from[k].value);
+    }
+  };
+  fill(m_other, r.m_other);
+  fill(m_coord, r.m_coord);
+  fill(M_other, r.M_other);
+  fill(M_coord, r.M_coord);
+  return r;
+}
+
+/// Contracts axis `axis` of the tensor t (extents dims, axis 0 fastest) with the
+/// rows × dims[axis] matrix A (row-major): out[.., r, ..] = Σ_c A[r][c] t[.., c, ..]. Sets
+/// dims[axis] = rows.
+std::vector<double> contract(const std::vector<double>& t, std::vector<std::size_t>& dims, std::size_t axis,
+                             const double* A, std::size_t rows) {
+  std::size_t stride = 1;
+  for (std::size_t j = 0; j < axis; ++j) stride *= dims[j];
+  const std::size_t k = dims[axis], outer = t.size() / (stride * k);
+  std::vector<double> out(outer * rows * stride);
+  for (std::size_t o = 0; o < outer; ++o)
+    for (std::size_t r = 0; r < rows; ++r)
+      for (std::size_t s = 0; s < stride; ++s) {
+        double acc = 0.0;
+        for (std::size_t c = 0; c < k; ++c) acc += A[r * k + c] * t[(o * k + c) * stride + s];
+        out[(o * rows + r) * stride + s] = acc;
+      }
+  dims[axis] = rows;
+  return out;
+}
+
 }  // namespace
+
+namespace detail {
+
+std::optional<EstimatorMoments> multilinear_relaxed_moments(const Estimator& est, const Model& m) {
+  const auto* rebar = dynamic_cast<const Rebar*>(&est);
+  const auto* relaxed = dynamic_cast<const RelaxedBernoulli*>(&est);
+  // REBAR only as published (claimed unbiased): the planted mutant drops the conditional sample.
+  if (!(rebar && rebar->info().claimed_unbiased) && relaxed == nullptr) return std::nullopt;
+  if (m.problem->family() != Family::bernoulli || !m.problem->relaxation_is_multilinear()) return std::nullopt;
+  const auto& d = std::get<BernoulliLogits>(m.dist);
+  const std::size_t n = d.size();
+  if (n == 0 || n > kMultilinearMomentsMaxVariables) return std::nullopt;
+  const double lam = rebar ? rebar->temperature() : relaxed->temperature();
+  const double eta = rebar ? rebar->eta() : 0.0;
+  const bool st = relaxed != nullptr && relaxed->straight_through();
+
+  boost::math::quadrature::tanh_sinh<double> ts;
+  std::vector<std::array<AxisMoments, 2>> ax(n);
+  std::vector<std::array<double, 16>> M_bar(n);  // Σ_{b_j} p(b_j) M_other(b_j)
+  std::vector<std::array<double, 4>> m_bar(n);
+  std::vector<std::array<double, 8>> m_both(n);   // rows m_other(0), m_other(1)
+  double rho = 0.0;
+  for (std::size_t j = 0; j < n; ++j) {
+    for (int bj = 0; bj < 2; ++bj) ax[j][bj] = axis_moments(ts, d.logits[j], d.probs[j], d.probs0[j], lam, bj != 0);
+    rho += std::max(ax[j][0].rho, ax[j][1].rho);
+    for (std::size_t k = 0; k < 16; ++k) M_bar[j][k] = d.probs0[j] * ax[j][0].M_other[k] + d.probs[j] * ax[j][1].M_other[k];
+    for (std::size_t k = 0; k < 4; ++k) {
+      m_bar[j][k] = d.probs0[j] * ax[j][0].m_other[k] + d.probs[j] * ax[j][1].m_other[k];
+      m_both[j][k] = ax[j][0].m_other[k];
+      m_both[j][4 + k] = ax[j][1].m_other[k];
+    }
+  }
+  const std::size_t K = std::size_t{1} << n;
+  std::vector<double> f(K), bvec(n);
+  for (std::size_t k = 0; k < K; ++k) {
+    support_point(d, k, bvec);
+    f[k] = m.f(bvec);
+  }
+  std::vector<std::size_t> pow4(n + 1, 1);
+  for (std::size_t j = 0; j < n; ++j) pow4[j + 1] = 4 * pow4[j];
+  const std::size_t N = pow4[n];
+  const double gamma = (8.0 * static_cast<double>(n) + 16.0) * kEps;
+
+  EstimatorMoments r;
+  r.method = "multilinear F: sum over b of tensor contractions of 1-D tanh-sinh moments";
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::size_t bit_i = std::size_t{1} << i;
+    // T(b_i) = T_path + s_i(b_i) T_F; bases j ≠ i {x, 1-x, x̃, 1-x̃}, i {x̃, 1-x̃, dx, dx̃}.
+    std::vector<double> T_path(N, 0.0), T_path_abs(N, 0.0), T_F(N, 0.0), T_F_abs(N, 0.0);
+    if (!st)
+      for (std::size_t c = 0; c < K; ++c) {
+        std::size_t at_x = 0, at_xt = 0;  // Π_{j≠i} φ_{c_j}(x_j) and Π_{j≠i} φ_{c_j}(x̃_j)
+        for (std::size_t j = 0; j < n; ++j)
+          if (j != i) {
+            const bool cj = (c >> j) & 1u;
+            at_x += (cj ? 0 : 1) * pow4[j];
+            at_xt += (cj ? 2 : 3) * pow4[j];
+          }
+        if (rebar) {  // -η s_i F(x̃): the term of c, at φ_{c_i}(x̃_i)
+          T_F[at_xt + ((c & bit_i) ? 0 : 1) * pow4[i]] -= eta * f[c];
+          T_F_abs[at_xt + ((c & bit_i) ? 0 : 1) * pow4[i]] += std::abs(eta * f[c]);
+        }
+        if (c & bit_i) continue;
+        const double delta = f[c | bit_i] - f[c], delta_abs = std::abs(f[c | bit_i]) + std::abs(f[c]);
+        const double path = rebar ? eta : 1.0;  // (η) ∂_iF(x) dx_i
+        T_path[at_x + 2 * pow4[i]] += path * delta;
+        T_path_abs[at_x + 2 * pow4[i]] += std::abs(path) * delta_abs;
+        if (rebar) {  // -η ∂_iF(x̃) dx̃_i
+          T_path[at_xt + 3 * pow4[i]] -= eta * delta;
+          T_path_abs[at_xt + 3 * pow4[i]] += std::abs(eta) * delta_abs;
+        }
+      }
+    CompensatedSum s1, s2;
+    double a1 = 0.0, a2 = 0.0;  // the same sums with |T|, |h|
+    for (int bi = 0; bi < 2; ++bi) {
+      const double p_bi = bi ? d.probs[i] : d.probs0[i];
+      const double s = bi ? d.probs0[i] : -d.probs[i];  // s_i(b), as score()
+      const AxisMoments& am = ax[i][bi];
+      std::vector<double> T(N), T_abs(N);
+      for (std::size_t x = 0; x < N; ++x) {
+        T[x] = T_path[x] + s * T_F[x];
+        T_abs[x] = T_path_abs[x] + std::abs(s) * T_F_abs[x];
+      }
+      // Σ p(b_i) Tᵀ(m_i ⊗ m̄) and Tᵀ(M_i ⊗ M̄)T.
+      std::vector<double> mean = T, mean_abs = T_abs, Y = T, Y_abs = T_abs;
+      std::vector<std::size_t> dm(n, 4), dY(n, 4), dYa(n, 4), dma(n, 4);
+      for (std::size_t j = 0; j < n; ++j) {
+        const double* mv = j == i ? am.m_coord.data() : m_bar[j].data();
+        const double* Mm = j == i ? am.M_coord.data() : M_bar[j].data();
+        mean = contract(mean, dm, j, mv, 1);
+        mean_abs = contract(mean_abs, dma, j, mv, 1);
+        Y = contract(Y, dY, j, Mm, 4);
+        Y_abs = contract(Y_abs, dYa, j, Mm, 4);
+      }
+      CompensatedSum q;
+      double q_abs = 0.0;
+      for (std::size_t x = 0; x < N; ++x) {
+        q.add(T[x] * Y[x]);
+        q_abs += T_abs[x] * Y_abs[x];
+      }
+      s1.add(p_bi * mean[0]);
+      a1 += p_bi * mean_abs[0];
+      s2.add(p_bi * q.value());
+      a2 += p_bi * q_abs;
+      if (!rebar && !st) continue;  // h = 0 (concrete)
+      // h(b) φ: φ = 1 (REBAR) or dx_i (straight-through); G(b_{-i}) = Tᵀ(v ⊗ ⊗_{j≠i} m_j(b_j)).
+      const double e_phi = rebar ? 1.0 : am.m_coord[2], e_phi2 = rebar ? 1.0 : am.M_coord[2 * 4 + 2];
+      const double* v = rebar ? am.m_coord.data() : am.M_coord.data() + 2 * 4;
+      std::vector<double> G = T, G_abs = T_abs;
+      std::vector<std::size_t> dG(n, 4), dGa(n, 4);
+      for (std::size_t j = 0; j < n; ++j) {
+        const double* A = j == i ? v : m_both[j].data();
+        const std::size_t rows = j == i ? 1 : 2;
+        G = contract(G, dG, j, A, rows);
+        G_abs = contract(G_abs, dGa, j, A, rows);
+      }
+      for (std::size_t k = 0; k < K; ++k) {
+        if (((k & bit_i) != 0) != (bi != 0)) continue;
+        double pb = 1.0;
+        std::size_t g = 0, stride = 1;
+        for (std::size_t j = 0; j < n; ++j) {
+          const bool bj = (k >> j) & 1u;
+          pb *= bj ? d.probs[j] : d.probs0[j];
+          if (j != i) {
+            g += bj * stride;
+            stride *= 2;
+          }
+        }
+        const double h = rebar ? s * f[k] : f[k | bit_i] - f[k & ~bit_i];
+        const double h_abs = rebar ? std::abs(s * f[k]) : std::abs(f[k | bit_i]) + std::abs(f[k & ~bit_i]);
+        s1.add(pb * h * e_phi);
+        a1 += pb * h_abs * e_phi;
+        s2.add(pb * (2.0 * h * G[g] + h * h * e_phi2));
+        a2 += pb * (2.0 * h_abs * G_abs[g] + h * h * e_phi2);
+      }
+    }
+    const double mean = s1.value(), second = s2.value();
+    // The bounds' own sums (of nonnegative terms) are inflated by (1 + (2^n + 4)ε) against rounding.
+    const double inflate = 1.0 + static_cast<double>(K + 4) * kEps;
+    const double err1 = (rho + gamma) * a1 * inflate, err2 = (rho + gamma) * a2 * inflate;
+    r.mean.push_back(mean);
+    r.mean_error.push_back(err1);
+    r.variance.push_back(second - mean * mean);
+    r.variance_error.push_back(err2 + 2.0 * std::abs(mean) * err1 + 4.0 * kEps * std::abs(second));
+  }
+  return r;
+}
+
+}  // namespace detail
 
 std::optional<EstimatorMoments> exact_estimator_moments(const Estimator& est, const Model& m) {
   // Continuous-noise estimators on one Bernoulli variable: quadrature of ĝ and ĝ² over their
@@ -172,6 +454,10 @@ std::optional<EstimatorMoments> exact_estimator_moments(const Estimator& est, co
     r.variance_error = {second.error + 2.0 * std::abs(first.value) * first.error + 4.0 * kEps * second.value};
     return r;
   }
+  // Concrete, straight-through and REBAR on multilinear f (Bernoulli tables) of 2 to
+  // kMultilinearMomentsMaxVariables variables: sums over b of tensor contractions (above).
+  if (m.sample_dim() >= 2)
+    if (auto r = detail::multilinear_relaxed_moments(est, m)) return r;
   // ARM and DisARM on Bernoulli problems of up to 7 variables: their noise is u ~ U(0,1)^n, and in
   // each u_j the sample only changes where u_j crosses σ(θ_j) or σ(-θ_j). On each of the 3^n cells
   // between those points ĝ is constant (DisARM) or affine in u_i (ARM: diff · (u_i - 1/2)), so

@@ -16,10 +16,16 @@
 // Integrals: Boost.Math's adaptive Gauss–Kronrod (61 points) on (0, u*) and (u*, 1) with
 // u* = σ(-θ_i), where b jumps and z changes fastest. The error is 2 × Boost's estimate plus 4ε of
 // ∫|integrand| (see exact.cpp), propagated through the products to first order.
+// Their variances (exact_estimator_moments): on one Bernoulli variable by quadrature of ĝ² over
+// the uniforms; on Bernoulli tables of 2 to kMultilinearMomentsMaxVariables variables by
+// conditioning on b, where each estimator is a multilinear polynomial in independent
+// per-variable features, and contracting its coefficient tensor with the features' conditional
+// second moments (1-D tanh-sinh integrals); see estimator_mean.cpp.
 #pragma once
 
 #include "estimators/estimator.hpp"
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <vector>
@@ -42,13 +48,31 @@ struct EstimatorMoments {
   std::string method;
 };
 
+/// The most variables on which exact_estimator_moments integrates Concrete, straight-through and
+/// REBAR over a multilinear f (cost O(n² 4^n) plus 22n one-dimensional integrals: about 0.1 s at
+/// n = 8 on one core, 0.015 s at n = 7).
+inline constexpr std::size_t kMultilinearMomentsMaxVariables = 8;
+
 /// E[ĝ] and Var[ĝ] per coordinate, exactly, for estimators whose only randomness is their draws
 /// (Estimator::draws() > 0: reinforce, rloo, nvil, vimco, reparam): by enumerating every tuple of
 /// draws on finite supports (at most 2^22 tuples), or by Gauss–Kronrod quadrature over ε for
-/// one-dimensional Gaussian problems (split at f's breakpoints); and for concrete,
-/// straight-through, rebar and relax on one Bernoulli variable, by quadrature of ĝ and ĝ² over
-/// their uniforms. std::nullopt otherwise.
+/// one-dimensional Gaussian problems (split at f's breakpoints); for ARM and DisARM on Bernoulli
+/// problems of up to 7 variables (Gauss–Legendre on cells); for concrete, straight-through,
+/// rebar and relax (and the planted REBAR mutant) on one Bernoulli variable, by quadrature of ĝ
+/// and ĝ² over their uniforms; and for concrete, straight-through and rebar (not its mutant) on
+/// multilinear f (Bernoulli tables) of 2 to kMultilinearMomentsMaxVariables variables, by
+/// detail::multilinear_relaxed_moments. std::nullopt otherwise.
 std::optional<EstimatorMoments> exact_estimator_moments(const Estimator& estimator, const Model& model);
+
+namespace detail {
+/// Concrete, straight-through and REBAR (claimed unbiased, not the mutant) on a multilinear f of
+/// 1 to kMultilinearMomentsMaxVariables Bernoulli variables: given the hard sample b the estimator
+/// is a multilinear polynomial in independent per-variable features, so E[ĝ_i | b] and E[ĝ_i² | b]
+/// are tensor contractions of 1-D tanh-sinh moments (derivation and error bound in
+/// estimator_mean.cpp). std::nullopt for any other estimator or problem. exact_estimator_moments
+/// uses it from 2 variables on; on one variable tests compare it with the direct quadrature.
+std::optional<EstimatorMoments> multilinear_relaxed_moments(const Estimator& estimator, const Model& model);
+}  // namespace detail
 
 /// The variance bound the Catoni test takes from exact moments: Var ĝ_i plus its error bound.
 std::vector<double> variance_upper_bound(const EstimatorMoments& moments);
