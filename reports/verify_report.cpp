@@ -106,6 +106,7 @@ nlohmann::json to_json(const VerifyReport& r) {
       {"reason", t.reason},
       {"elapsed_s", r.run.elapsed_s}};
   if (t.samples_for_tolerance) j["samples_for_tolerance_estimate"] = *t.samples_for_tolerance;
+  if (t.catoni_passes > 0) j["catoni_passes"] = t.catoni_passes;
   if (!t.degenerate_coordinates.empty()) {
     j["degenerate_coordinates"] = t.degenerate_coordinates;
     j["degenerate_variance_needed"] = t.variance_needed;

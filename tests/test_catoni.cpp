@@ -115,6 +115,7 @@ TEST(Catoni, VerdictUsesTheExactVarianceAndDetectsAPlantedBias) {
   bo.alpha = 1e-6;
   const BiasTest t = verify_bias(*e, m, opt, run, exact, bo, TestMethod::automatic, vb, "exact oracle");
   EXPECT_NE(t.method.find("Catoni"), std::string::npos);
+  EXPECT_GT(t.catoni_passes, 0);  // reported in the JSON as catoni_passes
   EXPECT_GT(t.detectable_bias, 0.0);
   ASSERT_TRUE(std::isfinite(t.bias_bound));
   // Catoni's width at δ = α/4 is sqrt(2 v L / (n - 2L)).
@@ -128,6 +129,7 @@ TEST(Catoni, VerdictUsesTheExactVarianceAndDetectsAPlantedBias) {
   // Without a bound the automatic choice is the t-test, and asking for catoni is an input error.
   const BiasTest tt = verify_bias(*e, m, opt, run, exact, bo, TestMethod::automatic, {}, "");
   EXPECT_NE(tt.method.find("Student t"), std::string::npos);
+  EXPECT_EQ(tt.catoni_passes, 0);
   EXPECT_THROW(verify_bias(*e, m, opt, run, exact, bo, TestMethod::catoni, {}, ""), InputError);
   EXPECT_THROW(parse_test_method("robust"), InputError);
 }

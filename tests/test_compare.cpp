@@ -15,7 +15,8 @@
 // (Compare.DISABLED_CoverageByMethod, docs/statistics.md): on the heavy-tailed pair every method
 // UNDERCOVERS at small n — at 90%, delta / bootstrap-t / both: 0.84 / 0.875 / 0.89 at n = 2·10^4,
 // 0.84 / 0.845 / 0.86 at 2·10^5 (R = 400), 0.915 / 0.915 / 0.925 at 2·10^6 (R = 200); at 99%:
-// 0.95 / 0.975 / 0.98, 0.98 / 0.99 / 0.99, 0.99 / 0.99 / 0.99. The misses are one-sided (the score
+// 0.95 / 0.975 / 0.98, 0.98 / 0.99 / 0.99, 0.99 / 0.99 / 0.99 (at 10^6: 0.94 / 0.94 / 0.945 and
+// 1.00 / 0.995 / 1.00). The misses are mostly one-sided (the score
 // function's variance is underestimated). So the heavy-tailed pair is asserted at n = 2·10^6.
 #include "estimators/problems.hpp"
 #include "estimators/registry.hpp"

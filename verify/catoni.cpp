@@ -189,6 +189,9 @@ BiasTest test_bias_catoni(const RunResult& run, const ExactGradient& exact, cons
   t.error_rate = "P(fail | unbiased) <= alpha";
   if (o.tolerance) t.error_rate += "; P(pass | max_i |bias_i| >= tolerance) <= alpha";
   t.error_rate += " (non-asymptotic: holds for any distribution with Var <= the bound)";
+  t.degenerate_coordinates.clear();  // the t-test's; Catoni's bound covers equal samples too
+  t.variance_needed.clear();
+  t.catoni_passes = cm.passes;
   if (t.verdict == Verdict::error && (run.nonfinite > 0 || run.moments.count < 2)) return t;
   const double delta0 = o.alpha / (2.0 * static_cast<double>(d));
   t.critical_value = 0.0;

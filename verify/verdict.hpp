@@ -59,6 +59,8 @@ struct BiasTest {
   /// least variance V* an unbiased estimator would need to give that with probability >= α/d.
   std::vector<std::size_t> degenerate_coordinates;
   std::vector<double> variance_needed;
+  /// Catoni test only: the extra passes over the samples its M-estimator took (each regenerates them).
+  int catoni_passes = 0;
   Verdict verdict = Verdict::error;
   std::string reason;
 };
