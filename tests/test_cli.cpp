@@ -9,6 +9,7 @@
 // borderline statistical outcome: see each test. None of them draws on tests/budget.hpp: with a
 // fixed seed each run is a deterministic computation, and the verdicts are far from the threshold.
 #include "tools/cli.hpp"
+#include "verify/compare.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -365,6 +366,18 @@ TEST(Cli, Compare) {
     EXPECT_TRUE(j.contains(key)) << key;
   EXPECT_TRUE(j["comparisons"][0].contains("exact_trace_ratio"));  // both variances exact here
   EXPECT_GT(j["comparisons"][0]["trace"]["lower"].get<double>(), 1.0);
+  // The trace interval's method and the bootstrap's size are recorded; --interval picks the method.
+  EXPECT_EQ(j["interval_method"], "both");
+  EXPECT_EQ(j["batches"].get<int>(), 256);
+  EXPECT_EQ(j["bootstrap_replicates"].get<std::uint64_t>(), bootstrap_replicates(0.001, 2));
+  const json d = json::parse(run({"compare", "toy:t=0.499", "reinforce", "arm", "--theta", "0", "--samples", "20000",
+                                  "--interval", "delta", "--json", "-"}).out);
+  EXPECT_EQ(d["interval_method"], "delta");
+  EXPECT_EQ(d["bootstrap_replicates"].get<int>(), 0);
+  const CliResult bad_interval =
+      run({"compare", "toy", "reinforce", "arm", "--theta", "0", "--interval", "bca", "--samples", "2000"});
+  EXPECT_EQ(bad_interval.code, 2);
+  EXPECT_NE(bad_interval.err.find("--interval"), std::string::npos) << bad_interval.err;
   // A baseline that increases the variance: fail, exit 1.
   EXPECT_EQ(run({"compare", "toy:t=0.45", "reinforce", "reinforce:baseline=-3", "--theta", "0.5", "--samples",
                  "20000"}).code, 1);
