@@ -72,6 +72,12 @@ namespace detail {
 /// estimator_mean.cpp). std::nullopt for any other estimator or problem. exact_estimator_moments
 /// uses it from 2 variables on; on one variable tests compare it with the direct quadrature.
 std::optional<EstimatorMoments> multilinear_relaxed_moments(const Estimator& estimator, const Model& model);
+/// E[ĝ] of the same estimators on a multilinear f of any number of Bernoulli variables, from 1-D
+/// adaptive Gauss–Kronrod integrals (the closed forms in this file's top comment; REBAR by the sum
+/// over b of products of 1-D integrals). exact_estimator_mean uses it for one variable (Concrete,
+/// straight-through) and past kMultilinearMomentsMaxVariables; tests compare it with the
+/// tanh-sinh route. std::nullopt for any other estimator or problem.
+std::optional<EstimatorMean> multilinear_relaxed_mean_gauss_kronrod(const Estimator& estimator, const Model& model);
 }  // namespace detail
 
 /// The variance bound the Catoni test takes from exact moments: Var ĝ_i plus its error bound.
