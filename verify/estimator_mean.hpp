@@ -45,8 +45,8 @@ struct EstimatorMean {
   std::string method;         ///< how it was computed
 };
 
-/// E[ĝ] exactly (to quadrature accuracy) when this module knows how for (estimator, model);
-/// std::nullopt otherwise.
+/// E[ĝ] exactly (to quadrature accuracy) when this module knows how for (estimator, model), with
+/// `method` naming the route and quadrature (see the top of this file); std::nullopt otherwise.
 std::optional<EstimatorMean> exact_estimator_mean(const Estimator& estimator, const Model& model);
 
 struct EstimatorMoments {
@@ -77,7 +77,8 @@ namespace detail {
 /// is a multilinear polynomial in independent per-variable features, so E[ĝ_i | b] and E[ĝ_i² | b]
 /// are tensor contractions of 1-D tanh-sinh moments (derivation and error bound in
 /// estimator_mean.cpp). std::nullopt for any other estimator or problem. exact_estimator_moments
-/// uses it from 2 variables on; on one variable tests compare it with the direct quadrature.
+/// and exact_estimator_mean use it from 2 variables on; on one variable tests compare it with the
+/// direct quadrature.
 std::optional<EstimatorMoments> multilinear_relaxed_moments(const Estimator& estimator, const Model& model);
 /// E[ĝ] of the same estimators on a multilinear f of any number of Bernoulli variables, from 1-D
 /// adaptive Gauss–Kronrod integrals (the closed forms in this file's top comment; REBAR by the sum
