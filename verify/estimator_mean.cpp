@@ -19,6 +19,7 @@
 #include <cmath>
 #include <functional>
 #include <limits>
+#include <utility>
 
 namespace estcheck {
 namespace {
@@ -168,7 +169,8 @@ EstimatorMean rebar_multilinear(const Model& m, double lam, double eta) {
 // |h|: perturbing variable j's entries moves the sum by at most ρ_j A, and rounding moves it by at
 // most γ A, γ = (8n + 16)ε: the T entries (3ε, twice in a quadratic form), n axis contractions of
 // 4 terms (5nε), the averages M̄_j and p(b) (2nε), the final products and compensated sums
-// (10ε). So |error| <= (Σ_j ρ_j + γ) A, for E ĝ_i and E ĝ_i² alike.
+// (10ε). So |error| <= (Σ_j ρ_j + γ) A, for E ĝ_i and E ĝ_i² alike; for E ĝ_i, ρ_j need only
+// cover the first moments m (the mean never touches M or v), which is often much smaller.
 
 /// Given the hard sample b_j, u_j is uniform on its b_j region, so it has the law of REBAR's ũ_j:
 /// both are ũ(w) = σ(-θ) + w σ(θ) (b = 1) or w σ(-θ) (b = 0), w ~ U(0,1), with 1 - ũ written
@@ -179,7 +181,8 @@ EstimatorMean rebar_multilinear(const Model& m, double lam, double eta) {
 struct AxisMoments {
   std::array<double, 4> m_other{}, m_coord{};      ///< E[ψ | b_j] for j ≠ i and for j = i
   std::array<double, 16> M_other{}, M_coord{};     ///< E[ψ ψᵀ | b_j], row-major
-  double rho = 0.0;  ///< relative error bound of every entry above
+  double rho = 0.0;       ///< relative error bound of every entry above
+  double rho_mean = 0.0;  ///< the same over m_other and m_coord only (all the mean uses)
 };
 
 AxisMoments axis_moments(boost::math::quadrature::tanh_sinh<double>& ts, double th, double p, double p0,
@@ -244,6 +247,7 @@ AxisMoments axis_moments(boost::math::quadrature::tanh_sinh<double>& ts, double 
   };
   fill(m_other, r.m_other);
   fill(m_coord, r.m_coord);
+  r.rho_mean = r.rho;
   fill(M_other, r.M_other);
   fill(M_coord, r.M_coord);
   return r;
@@ -291,10 +295,11 @@ std::optional<EstimatorMoments> multilinear_relaxed_moments(const Estimator& est
   std::vector<std::array<double, 16>> M_bar(n);  // Σ_{b_j} p(b_j) M_other(b_j)
   std::vector<std::array<double, 4>> m_bar(n);
   std::vector<std::array<double, 8>> m_both(n);   // rows m_other(0), m_other(1)
-  double rho = 0.0;
+  double rho = 0.0, rho_mean = 0.0;
   for (std::size_t j = 0; j < n; ++j) {
     for (int bj = 0; bj < 2; ++bj) ax[j][bj] = axis_moments(ts, d.logits[j], d.probs[j], d.probs0[j], lam, bj != 0);
     rho += std::max(ax[j][0].rho, ax[j][1].rho);
+    rho_mean += std::max(ax[j][0].rho_mean, ax[j][1].rho_mean);
     for (std::size_t k = 0; k < 16; ++k) M_bar[j][k] = d.probs0[j] * ax[j][0].M_other[k] + d.probs[j] * ax[j][1].M_other[k];
     for (std::size_t k = 0; k < 4; ++k) {
       m_bar[j][k] = d.probs0[j] * ax[j][0].m_other[k] + d.probs[j] * ax[j][1].m_other[k];
@@ -409,7 +414,7 @@ std::optional<EstimatorMoments> multilinear_relaxed_moments(const Estimator& est
     const double mean = s1.value(), second = s2.value();
     // The bounds' own sums (of nonnegative terms) are inflated by (1 + (2^n + 4)ε) against rounding.
     const double inflate = 1.0 + static_cast<double>(K + 4) * kEps;
-    const double err1 = (rho + gamma) * a1 * inflate, err2 = (rho + gamma) * a2 * inflate;
+    const double err1 = (rho_mean + gamma) * a1 * inflate, err2 = (rho + gamma) * a2 * inflate;
     r.mean.push_back(mean);
     r.mean_error.push_back(err1);
     r.variance.push_back(second - mean * mean);
@@ -596,9 +601,67 @@ std::optional<EstimatorMoments> exact_estimator_moments(const Estimator& est, co
   return r;
 }
 
+namespace detail {
+
+std::optional<EstimatorMean> multilinear_relaxed_mean_gauss_kronrod(const Estimator& est, const Model& m) {
+  const auto* rebar = dynamic_cast<const Rebar*>(&est);
+  const auto* relaxed = dynamic_cast<const RelaxedBernoulli*>(&est);
+  if (!(rebar && rebar->info().claimed_unbiased) && relaxed == nullptr) return std::nullopt;
+  if (m.problem->family() != Family::bernoulli || !m.problem->relaxation_is_multilinear()) return std::nullopt;
+  if (rebar) return rebar_multilinear(m, rebar->temperature(), rebar->eta());
+  const auto& d = std::get<BernoulliLogits>(m.dist);
+  const std::size_t n = d.size();
+  const double lambda = relaxed->temperature();
+  const bool st = relaxed->straight_through();
+  auto z_of = [&](std::size_t i, double u) { return sigmoid((d.logits[i] + logit(u)) / lambda); };
+  EstimatorMean r;
+  r.mean.assign(n, 0.0);
+  r.error.assign(n, 0.0);
+  r.method = st ? "multilinear F: dF(sigma(theta)) E[z(1-z)]/lambda, 1-D Gauss-Kronrod integrals"
+                : "multilinear F: dF(E z) E[z(1-z)]/lambda, 1-D Gauss-Kronrod integrals";
+  std::vector<double> ez(n), ez_err(n), w(n), w_err(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    const double cut = d.probs0[i];  // u* = σ(-θ_i)
+    const Integral a = integrate_unit([&](double u) { return z_of(i, u); }, cut);
+    const Integral b = integrate_unit([&](double u) { const double z = z_of(i, u); return z * (1 - z); }, cut);
+    ez[i] = a.value;
+    ez_err[i] = a.error;
+    w[i] = b.value / lambda;
+    w_err[i] = b.error / lambda;
+  }
+  const std::vector<double>& at = st ? d.probs : ez;
+  std::vector<double> grad(n), grad_plus(n);
+  m.problem->relaxed_gradient(at, grad);
+  // The E z errors move ∂_i F(E z) by (to first order, F being multilinear) at most twice the
+  // change seen when every z_j moves by its error bound in one direction.
+  double moved = 0.0;
+  if (!st) {
+    std::vector<double> shifted(ez);
+    for (std::size_t j = 0; j < n; ++j) shifted[j] = std::min(1.0, ez[j] + ez_err[j]);
+    m.problem->relaxed_gradient(shifted, grad_plus);
+    for (std::size_t i = 0; i < n; ++i) moved = std::max(moved, std::abs(grad_plus[i] - grad[i]));
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    r.mean[i] = grad[i] * w[i];
+    r.error[i] = std::abs(grad[i]) * w_err[i] + (2.0 * moved + 8.0 * kEps * std::abs(grad[i])) * w[i] +
+                 8.0 * static_cast<double>(n) * kEps * std::abs(r.mean[i]);
+  }
+  return r;
+}
+
+}  // namespace detail
+
 std::optional<EstimatorMean> exact_estimator_mean(const Estimator& est, const Model& m) {
+  // Concrete, straight-through and REBAR on multilinear f (Bernoulli tables) of 2 to
+  // kMultilinearMomentsMaxVariables variables: the mean from the same tanh-sinh tensor
+  // contractions as exact_estimator_moments, so the mean, the variance and their bounds come
+  // from one mechanism (and Gauss–Kronrod's slow, loose convergence on the w^{1/λ} ends at
+  // temperatures other than 1/k is avoided).
+  if (m.sample_dim() >= 2)
+    if (auto mo = detail::multilinear_relaxed_moments(est, m))
+      return EstimatorMean{std::move(mo->mean), std::move(mo->mean_error), mo->method};
   // REBAR and RELAX: on one Bernoulli variable by 2-D quadrature of the estimator's own code;
-  // REBAR on multilinear tables by the exact reduction above.
+  // REBAR on larger multilinear tables by products of 1-D Gauss–Kronrod integrals.
   const auto* rebar = dynamic_cast<const Rebar*>(&est);
   const auto* relax = dynamic_cast<const Relax*>(&est);
   if ((rebar || relax) && m.problem->family() == Family::bernoulli && m.problem->has_relaxation()) {
@@ -615,8 +678,7 @@ std::optional<EstimatorMean> exact_estimator_mean(const Estimator& est, const Mo
           std::get<BernoulliLogits>(m.dist).probs0[0]);
       return EstimatorMean{{r.value}, {r.error}, "2-D Gauss-Kronrod over (u, v) of the estimator's code"};
     }
-    if (rebar && rebar->info().claimed_unbiased && m.problem->relaxation_is_multilinear())
-      return rebar_multilinear(m, rebar->temperature(), rebar->eta());
+    if (rebar) return detail::multilinear_relaxed_mean_gauss_kronrod(est, m);
     return std::nullopt;
   }
   // NVIL with frozen (c, s): E ĝ = E[(f - c) ∇ log p] / s = ∇L / s exactly (E ∇ log p = 0).
@@ -632,63 +694,23 @@ std::optional<EstimatorMean> exact_estimator_mean(const Estimator& est, const Mo
   const auto* relaxed = dynamic_cast<const RelaxedBernoulli*>(&est);
   if (relaxed == nullptr || m.problem->family() != Family::bernoulli || !m.problem->has_relaxation())
     return std::nullopt;
+  // Concrete and straight-through on one-variable or larger multilinear tables.
+  if (m.problem->relaxation_is_multilinear()) return detail::multilinear_relaxed_mean_gauss_kronrod(est, m);
   const auto& d = std::get<BernoulliLogits>(m.dist);
-  const std::size_t n = d.size();
+  if (d.size() != 1) return std::nullopt;
   const double lambda = relaxed->temperature();
   const bool st = relaxed->straight_through();
-  auto z_of = [&](std::size_t i, double u) { return sigmoid((d.logits[i] + logit(u)) / lambda); };
-  EstimatorMean r;
-  r.mean.assign(n, 0.0);
-  r.error.assign(n, 0.0);
-
-  if (m.problem->relaxation_is_multilinear()) {
-    r.method = "multilinear product of 1-D Gauss-Kronrod integrals";
-    std::vector<double> ez(n), ez_err(n), w(n), w_err(n);
-    for (std::size_t i = 0; i < n; ++i) {
-      const double cut = d.probs0[i];  // u* = σ(-θ_i)
-      const Integral a = integrate_unit([&](double u) { return z_of(i, u); }, cut);
-      const Integral b = integrate_unit([&](double u) { const double z = z_of(i, u); return z * (1 - z); }, cut);
-      ez[i] = a.value;
-      ez_err[i] = a.error;
-      w[i] = b.value / lambda;
-      w_err[i] = b.error / lambda;
-    }
-    const std::vector<double>& at = st ? d.probs : ez;
-    std::vector<double> grad(n), grad_plus(n);
-    m.problem->relaxed_gradient(at, grad);
-    // The E z errors move ∂_i F(E z) by (to first order, F being multilinear) at most twice the
-    // change seen when every z_j moves by its error bound in one direction.
-    double moved = 0.0;
-    if (!st) {
-      std::vector<double> shifted(ez);
-      for (std::size_t j = 0; j < n; ++j) shifted[j] = std::min(1.0, ez[j] + ez_err[j]);
-      m.problem->relaxed_gradient(shifted, grad_plus);
-      for (std::size_t i = 0; i < n; ++i) moved = std::max(moved, std::abs(grad_plus[i] - grad[i]));
-    }
-    for (std::size_t i = 0; i < n; ++i) {
-      r.mean[i] = grad[i] * w[i];
-      r.error[i] = std::abs(grad[i]) * w_err[i] + (2.0 * moved + 8.0 * kEps * std::abs(grad[i])) * w[i] +
-                   8.0 * static_cast<double>(n) * kEps * std::abs(r.mean[i]);
-    }
-    return r;
-  }
-  if (n == 1) {
-    r.method = "1-D Gauss-Kronrod over u";
-    const double cut = d.probs0[0];
-    std::vector<double> at(1), df(1);
-    const Integral g = integrate_unit(
-        [&](double u) {
-          const double z = z_of(0, u);
-          at[0] = st ? (d.logits[0] + logit(u) > 0.0 ? 1.0 : 0.0) : z;
-          m.problem->relaxed_gradient(at, df);
-          return df[0] * z * (1 - z) / lambda;
-        },
-        cut);
-    r.mean[0] = g.value;
-    r.error[0] = g.error;
-    return r;
-  }
-  return std::nullopt;
+  const double cut = d.probs0[0];
+  std::vector<double> at(1), df(1);
+  const Integral g = integrate_unit(
+      [&](double u) {
+        const double z = sigmoid((d.logits[0] + logit(u)) / lambda);
+        at[0] = st ? (d.logits[0] + logit(u) > 0.0 ? 1.0 : 0.0) : z;
+        m.problem->relaxed_gradient(at, df);
+        return df[0] * z * (1 - z) / lambda;
+      },
+      cut);
+  return EstimatorMean{{g.value}, {g.error}, "1-D Gauss-Kronrod over u"};
 }
 
 std::vector<double> variance_upper_bound(const EstimatorMoments& mo) {
