@@ -273,6 +273,14 @@ std::vector<double> contract(const std::vector<double>& t, std::vector<std::size
   return out;
 }
 
+/// Whether the multilinear routes below apply: Concrete or straight-through, or REBAR only as
+/// published (claimed unbiased: the planted mutant drops the conditional sample), on a Bernoulli
+/// problem whose relaxation is multilinear (a table).
+bool multilinear_relaxed_applies(const Rebar* rebar, const RelaxedBernoulli* relaxed, const Model& m) {
+  if (!(rebar && rebar->info().claimed_unbiased) && relaxed == nullptr) return false;
+  return m.problem->family() == Family::bernoulli && m.problem->relaxation_is_multilinear();
+}
+
 }  // namespace
 
 namespace detail {
@@ -280,9 +288,7 @@ namespace detail {
 std::optional<EstimatorMoments> multilinear_relaxed_moments(const Estimator& est, const Model& m) {
   const auto* rebar = dynamic_cast<const Rebar*>(&est);
   const auto* relaxed = dynamic_cast<const RelaxedBernoulli*>(&est);
-  // REBAR only as published (claimed unbiased): the planted mutant drops the conditional sample.
-  if (!(rebar && rebar->info().claimed_unbiased) && relaxed == nullptr) return std::nullopt;
-  if (m.problem->family() != Family::bernoulli || !m.problem->relaxation_is_multilinear()) return std::nullopt;
+  if (!multilinear_relaxed_applies(rebar, relaxed, m)) return std::nullopt;
   const auto& d = std::get<BernoulliLogits>(m.dist);
   const std::size_t n = d.size();
   if (n == 0 || n > kMultilinearMomentsMaxVariables) return std::nullopt;
@@ -606,8 +612,7 @@ namespace detail {
 std::optional<EstimatorMean> multilinear_relaxed_mean_gauss_kronrod(const Estimator& est, const Model& m) {
   const auto* rebar = dynamic_cast<const Rebar*>(&est);
   const auto* relaxed = dynamic_cast<const RelaxedBernoulli*>(&est);
-  if (!(rebar && rebar->info().claimed_unbiased) && relaxed == nullptr) return std::nullopt;
-  if (m.problem->family() != Family::bernoulli || !m.problem->relaxation_is_multilinear()) return std::nullopt;
+  if (!multilinear_relaxed_applies(rebar, relaxed, m)) return std::nullopt;
   if (rebar) return rebar_multilinear(m, rebar->temperature(), rebar->eta());
   const auto& d = std::get<BernoulliLogits>(m.dist);
   const std::size_t n = d.size();
