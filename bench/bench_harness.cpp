@@ -1,12 +1,12 @@
 // bench/bench_harness.cpp — Google Benchmark of the Monte Carlo harness and the exact oracle.
 //
 // What it measures:
-// - BM_Harness/T: one run_estimator call (verify/harness.hpp) of the `reinforce` estimator on a
+// - BM_Harness/T: one run_estimator call (verify/harness/harness.hpp) of the `reinforce` estimator on a
 //   16-variable Bernoulli table problem, kSamples = 2^21 samples, seed 1, T threads (1 and 2).
 //   The work per sample: 16 Bernoulli draws from Philox noise, one table lookup f(b), the score
 //   b - σ(θ) scaled by f(b), and the per-coordinate moments (mean, M2, mean |x|) of the harness.
 //   items_per_second = samples per second (wall clock: UseRealTime).
-// - BM_ExactEnumeration/T: one exact_gradient call (verify/exact.hpp, enumeration) on the same
+// - BM_ExactEnumeration/T: one exact_gradient call (verify/oracles/exact.hpp, enumeration) on the same
 //   problem and θ: 2^16 support points, T threads. items_per_second = support points per second.
 //
 // The problem (bench/torch_peer.py builds the same one, bit for bit):
@@ -16,10 +16,10 @@
 // of mean_i) over the 16 coordinates, against the exact gradient (a sanity check, not a timing).
 //
 // Run: build/bin/bench_harness (bench/run.sh passes the repetitions and the output file).
-#include "estimators/problems.hpp"
-#include "estimators/registry.hpp"
-#include "verify/exact.hpp"
-#include "verify/harness.hpp"
+#include "estimators/problems/catalogue.hpp"
+#include "estimators/registry/registry.hpp"
+#include "verify/oracles/exact.hpp"
+#include "verify/harness/harness.hpp"
 
 #include <benchmark/benchmark.h>
 

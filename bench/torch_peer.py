@@ -9,7 +9,7 @@ The same work as one run_estimator call of `reinforce` on the 16-variable Bernou
 Written the way a competent PyTorch user would: float64, batches of --batch rows (default 2^14,
 the fastest of the sizes tried; bench/README.md records them), every step a vectorized tensor op into
 preallocated buffers, per-batch two-pass moments merged across batches with Chan, Golub & LeVeque's
-formula (as verify/moments.cpp does). Randomness: one torch.Generator seeded with --seed.
+formula (as verify/harness/moments.cpp does). Randomness: one torch.Generator seeded with --seed.
 
 For each thread count T in --threads it sets torch.set_num_threads(T), runs one untimed warm-up
 batch, times --repeats runs of N samples and prints one JSON line:

@@ -28,7 +28,5 @@ class Arm final : public Estimator {
   EstimatorInfo info_;
 };
 
-/// Throws InputError (argument "ESTIMATOR") unless `problem` is a Bernoulli problem.
-void require_bernoulli(const std::string& estimator, const Problem& problem);
 
 }  // namespace estcheck

@@ -1,7 +1,7 @@
 // estimators/concrete.cpp — see concrete.hpp.
 #include "estimators/concrete.hpp"
 
-#include "estimators/error.hpp"
+#include "estimators/core/error.hpp"
 
 #include <cmath>
 

@@ -10,7 +10,7 @@
 //   Gumbel): the hard sample forward, the relaxation backward:
 //     ĝ_i = ∂f/∂z_i(b) · z_i (1 - z_i) / λ.
 // Both need f's extension to [0,1]^n (Problem::has_relaxation: the toy and Bernoulli tables).
-// Their exact means are computed by verify/estimator_mean.hpp.
+// Their exact means are computed by verify/oracles/estimator_mean.hpp.
 // Categorical problems get the Gumbel-softmax versions (sample_categorical in concrete.cpp:
 // Jang et al. 2017, eq. 1–2; straight-through Gumbel, §2.2); a categorical table's relaxation is
 // linear, so there ∂f/∂z is the same at z and at b and the two estimators coincide. No exact mean

@@ -15,8 +15,8 @@
 //   ∇x f, and how many evaluations of f one sample costs.
 #pragma once
 
-#include "estimators/noise.hpp"
-#include "estimators/problem.hpp"
+#include "estimators/core/noise.hpp"
+#include "estimators/problems/problem.hpp"
 
 #include <cstdint>
 #include <span>
@@ -71,5 +71,10 @@ class Estimator {
                             std::size_t count, std::vector<double>& work,
                             std::span<double> out) const;
 };
+
+/// Throws InputError (argument "ESTIMATOR") unless `problem` is a Bernoulli problem.
+void require_bernoulli(const std::string& estimator, const Problem& problem);
+/// Throws InputError unless `problem` has Bernoulli variables and a relaxation of f.
+void require_relaxation(const std::string& estimator, const Problem& problem);
 
 }  // namespace estcheck

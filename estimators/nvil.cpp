@@ -1,7 +1,7 @@
 // estimators/nvil.cpp — see nvil.hpp.
 #include "estimators/nvil.hpp"
 
-#include "estimators/error.hpp"
+#include "estimators/core/error.hpp"
 
 #include <algorithm>
 #include <cmath>

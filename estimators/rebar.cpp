@@ -1,19 +1,11 @@
-// estimators/rebar.cpp — see rebar.hpp and muprop.hpp.
+// estimators/rebar.cpp — see rebar.hpp.
 #include "estimators/rebar.hpp"
 
-#include "estimators/error.hpp"
-#include "estimators/muprop.hpp"
+#include "estimators/core/error.hpp"
 
 #include <cmath>
 
 namespace estcheck {
-void require_relaxation(const std::string& estimator, const Problem& problem) {
-  if (problem.family() != Family::bernoulli || !problem.has_relaxation())
-    raise_input_error("ESTIMATOR",
-                      "an estimator that fits problem '" + problem.spec() + "': '" + estimator +
-                          "' needs Bernoulli variables and f extended to [0,1]^n (toy, bernoulli tables)",
-                      "'" + estimator + "' on problem '" + problem.spec() + "'");
-}
 
 void Rebar::check(const Problem& problem) const {
   if (problem.family() == Family::categorical && problem.has_relaxation() && conditional_) return;
@@ -140,24 +132,5 @@ void Rebar::evaluate_categorical(const Model& m, std::span<const double> u, std:
   }
 }
 
-Muprop::Muprop() : info_{"muprop", true, false, 2, "Gu et al. 2016, eq. 4 (MuProp)"} {}
-
-void Muprop::check(const Problem& problem) const { require_relaxation("muprop", problem); }
-
-void Muprop::sample(const Model& m, Noise& noise, std::span<double> scratch,
-                    std::span<double> grad) const {
-  const auto& d = std::get<BernoulliLogits>(m.dist);
-  const std::size_t n = d.size();
-  const auto b = scratch.first(n), gmu = scratch.subspan(n, n);
-  estcheck::sample(d, noise, b);
-  const double fmu = m.problem->f_relaxed(d.probs);
-  m.problem->relaxed_gradient(d.probs, gmu);
-  double taylor = fmu;
-  for (std::size_t j = 0; j < n; ++j) taylor += gmu[j] * (b[j] - d.probs[j]);
-  const double residual = m.f(b) - taylor;
-  score(d, b, grad);  // b - μ
-  for (std::size_t i = 0; i < n; ++i)
-    grad[i] = residual * grad[i] + gmu[i] * d.probs[i] * d.probs0[i];
-}
 
 }  // namespace estcheck

@@ -29,8 +29,6 @@ void conditional_relaxation(const BernoulliLogits& d, double temperature, bool c
                             std::span<double> b, std::span<double> s, std::span<double> st,
                             std::span<double> dzt);
 
-/// Throws InputError unless `problem` has Bernoulli variables and a relaxation of f.
-void require_relaxation(const std::string& estimator, const Problem& problem);
 
 class Rebar : public Estimator {
  public:

@@ -1,7 +1,7 @@
 // estimators/relax.cpp — see relax.hpp.
 #include "estimators/relax.hpp"
 
-#include "estimators/error.hpp"
+#include "estimators/core/error.hpp"
 #include "estimators/rebar.hpp"
 
 #include <cmath>

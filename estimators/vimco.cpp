@@ -1,7 +1,7 @@
 // estimators/vimco.cpp — see vimco.hpp.
 #include "estimators/vimco.hpp"
 
-#include "estimators/error.hpp"
+#include "estimators/core/error.hpp"
 
 #include <cmath>
 

@@ -6,7 +6,7 @@
 // the others, L̂_{-k} = log (1/K) (Σ_{j≠k} f_j + exp(mean_{j≠k} log f_j)):
 //   ĝ = Σ_k (L̂ - L̂_{-k}) ∇θ log p(x_k | θ),
 // unbiased for ∇θ L_K (each baseline L̂_{-k} is independent of x_k). Its oracle is
-// verify/exact.hpp's exact_multisample_gradient. f <= 0 gives NaN samples (reported, no verdict).
+// verify/oracles/exact.hpp's exact_multisample_gradient. f <= 0 gives NaN samples (reported, no verdict).
 #pragma once
 
 #include "estimators/estimator.hpp"

@@ -5,8 +5,8 @@
 // near 0 (RapidCheck's real shrinking, kept inside each range).
 #pragma once
 
-#include "estimators/error.hpp"
-#include "estimators/problem.hpp"
+#include "estimators/core/error.hpp"
+#include "estimators/problems/problem.hpp"
 
 #include <rapidcheck.h>
 

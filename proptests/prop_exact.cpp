@@ -1,4 +1,4 @@
-// proptests/prop_exact.cpp — RapidCheck properties of the exact oracles (verify/exact.hpp) over
+// proptests/prop_exact.cpp — RapidCheck properties of the exact oracles (verify/oracles/exact.hpp) over
 // generated problems: random Bernoulli tables (n = 1..8 variables), random categorical tables
 // (K = 2..8), the toy problem, and the Gaussian problems at random θ = (μ, log σ).
 //
@@ -25,12 +25,12 @@
 // family, so a failure names it. PropExactRegression pins counterexamples the properties found,
 // against references computed in 50-digit arithmetic.
 // Replay a failure with RC_PARAMS="seed=..." (printed with the counterexample).
-#include "estimators/error.hpp"
-#include "estimators/problems.hpp"
-#include "verify/compensated_sum.hpp"
-#include "verify/estimator_mean.hpp"
-#include "verify/exact.hpp"
-#include "estimators/registry.hpp"
+#include "estimators/core/error.hpp"
+#include "estimators/problems/catalogue.hpp"
+#include "verify/oracles/compensated_sum.hpp"
+#include "verify/oracles/estimator_mean.hpp"
+#include "verify/oracles/exact.hpp"
+#include "estimators/registry/registry.hpp"
 #include "proptests/generators.hpp"
 
 #include <gtest/gtest.h>
@@ -58,7 +58,7 @@ constexpr double kSafety = 2.0;  // see the file comment
 // ---------------------------------------------------------------------------------------------
 // Independent references and their rounding bounds
 
-// CompensatedSum (verify/compensated_sum.hpp): error at most ε|S| + N u² Σ|t|; with N <= 2^16
+// CompensatedSum (verify/oracles/compensated_sum.hpp): error at most ε|S| + N u² Σ|t|; with N <= 2^16
 // terms the second part is below 2^16·2^-106 Σ|t| < ε·Σ|t|, so callers bound it by ε(|S| + Σ|t|).
 
 /// A reference sum Σ t_k with Σ |t_k| · (relative error bound of t_k) carried along.
@@ -242,7 +242,7 @@ RC_GTEST_PROP(PropExact, ProbabilitiesSumToOneCategorical, ()) { check_normalize
 constexpr double kSampleRounding = 4.0 * kEps;
 
 /// Σ_x p(x) ĝ(x) for reinforce:baseline=B, ĝ(x) = (f(x) - B) ∇θ log p(x), with ĝ computed by the
-/// same operations as Reinforce::sample (estimators/estimators.cpp), so ĝ(x) is the estimator's
+/// same operations as Reinforce::sample (estimators/estimator.cpp), so ĝ(x) is the estimator's
 /// output at x; p(x) from reference_probs. Per term: p's relative error plus one product (u),
 /// plus kSampleRounding for ĝ itself; then the compensated sum.
 void check_reinforce_mean(const TableCase& c, double baseline) {

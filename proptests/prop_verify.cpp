@@ -12,7 +12,7 @@
 // - Estimators with an exact variance — the draw-only ones (reinforce, reinforce:baseline, rloo) on
 //   Bernoulli and categorical tables, ARM, DisARM and REBAR on Bernoulli tables — at any logits, extreme
 //   included, use the Catoni test with that variance: its false-failure rate is at most α_case
-//   with no approximation (verify/catoni.hpp). The CLT t-test is not used
+//   with no approximation (verify/stats/catoni.hpp). The CLT t-test is not used
 //   there: at |θ| = 8 it fails 72% of unbiased runs of 1000 samples (docs/statistics.md).
 // - Continuous-noise estimators without an exact variance on several variables (muprop; arm, disarm
 //   and rebar too, for coverage of the t-test) run the t-test at moderate logits (|θ| <= 4),
@@ -20,13 +20,13 @@
 // - Biased estimators (concrete, straight-through at random temperatures): flagged whenever the
 //   exact bias exceeds the bias the run detects with probability 1 - α_case,
 //   (q_α + q_{α_case}) s_i + 2 e_i (the reported detectable bias uses power 0.9 instead).
-#include "estimators/problems.hpp"
-#include "estimators/registry.hpp"
+#include "estimators/problems/catalogue.hpp"
+#include "estimators/registry/registry.hpp"
 #include "proptests/generators.hpp"
 #include "tests/budget.hpp"
-#include "verify/catoni.hpp"
-#include "verify/estimator_mean.hpp"
-#include "verify/exact.hpp"
+#include "verify/stats/catoni.hpp"
+#include "verify/oracles/estimator_mean.hpp"
+#include "verify/oracles/exact.hpp"
 
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
@@ -104,7 +104,7 @@ RC_GTEST_PROP(PropVerify, ClaimedUnbiasedEstimatorsWithExactVariancePassAtAnyLog
   const TableCase c = bern ? *bernoulli_case(5) : *categorical_case(6);
   classify_logits(c);
   // ARM and DisARM (Bernoulli only) have exact moments too: 2-point Gauss-Legendre on their cells;
-  // and REBAR: tensor contraction of 1-D tanh-sinh moments (verify/estimator_mean.cpp).
+  // and REBAR: tensor contraction of 1-D tanh-sinh moments (verify/oracles/estimator_mean.cpp).
   const std::string spec = bern ? *rc::gen::element<std::string>("reinforce", "reinforce:baseline=1.5", "rloo:k=2",
                                                                   "rloo:k=3", "arm", "disarm", "rebar",
                                                                   "rebar:temperature=2,eta=0.5")

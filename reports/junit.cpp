@@ -1,7 +1,7 @@
 // reports/junit.cpp — see junit.hpp.
 #include "reports/junit.hpp"
 
-#include "estimators/error.hpp"
+#include "estimators/core/error.hpp"
 #include "reports/svg.hpp"
 
 #include <cstdio>

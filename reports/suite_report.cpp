@@ -1,7 +1,7 @@
 // reports/suite_report.cpp — see suite_report.hpp.
 #include "reports/suite_report.hpp"
 
-#include "estimators/error.hpp"
+#include "estimators/core/error.hpp"
 
 #include <algorithm>
 #include <cmath>

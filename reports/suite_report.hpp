@@ -65,7 +65,7 @@ struct SuiteReport {
 };
 
 /// The suite's overall verdict: error if any check errs, else fail if any fails, else
-/// inconclusive if any is, else pass. Its exit code is exit_code(verdict) (verify/verdict.hpp).
+/// inconclusive if any is, else pass. Its exit code is exit_code(verdict) (verify/stats/verdict.hpp).
 Verdict overall_verdict(const std::vector<CheckResult>& checks);
 
 /// The figures of a check in one line: estimator(s), problem, θ, max |z|, p-value, bias bound,

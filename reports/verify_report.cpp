@@ -1,8 +1,8 @@
 // reports/verify_report.cpp — see verify_report.hpp.
 #include "reports/verify_report.hpp"
 
-#include "estimators/error.hpp"
-#include "verify/harness.hpp"
+#include "estimators/core/error.hpp"
+#include "verify/harness/harness.hpp"
 
 #include <cstdio>
 #include <filesystem>

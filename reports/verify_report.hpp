@@ -2,13 +2,13 @@
 // in docs/json.md) and as text for a terminal; and the one way estcheck writes an output file.
 #pragma once
 
-#include "verify/calibrate.hpp"
-#include "verify/compare.hpp"
-#include "verify/sequential.hpp"
-#include "verify/estimator_mean.hpp"
-#include "verify/exact.hpp"
-#include "verify/harness.hpp"
-#include "verify/verdict.hpp"
+#include "verify/stats/calibrate.hpp"
+#include "verify/stats/compare.hpp"
+#include "verify/stats/sequential.hpp"
+#include "verify/oracles/estimator_mean.hpp"
+#include "verify/oracles/exact.hpp"
+#include "verify/harness/harness.hpp"
+#include "verify/stats/verdict.hpp"
 
 #include <nlohmann/json.hpp>
 

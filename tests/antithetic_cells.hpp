@@ -8,9 +8,9 @@
 // quadrature error.
 #pragma once
 
-#include "estimators/bernoulli.hpp"
-#include "estimators/problems.hpp"
-#include "verify/exact.hpp"
+#include "estimators/distributions/bernoulli.hpp"
+#include "estimators/problems/catalogue.hpp"
+#include "verify/oracles/exact.hpp"
 
 #include <gtest/gtest.h>
 

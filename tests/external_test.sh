@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tests/external_test.sh — external estimators (verify/external.hpp, docs/external.md) through the
+# tests/external_test.sh — external estimators (verify/harness/external.hpp, docs/external.md) through the
 # built CLI: the NumPy and PyTorch examples pass, their planted-bias variants fail, the figures do
 # not depend on --threads, and every protocol fault (tests/external_faults.py) gives exit 2 with a
 # message and leaves no process behind; the command runs without a shell.

@@ -1,12 +1,12 @@
 // tests/test_arm.cpp — estimators/arm.hpp: each sample is Yin & Zhou's eq. 5 for the uniforms of
 // its noise stream (golden), its exact mean over the 3^n cells of u is ∇L (antithetic_cells.hpp),
 // and it refuses non-Bernoulli problems.
-#include "estimators/error.hpp"
-#include "estimators/problems.hpp"
-#include "estimators/registry.hpp"
+#include "estimators/core/error.hpp"
+#include "estimators/problems/catalogue.hpp"
+#include "estimators/registry/registry.hpp"
 #include "tests/antithetic_cells.hpp"
-#include "verify/exact.hpp"
-#include "verify/harness.hpp"
+#include "verify/oracles/exact.hpp"
+#include "verify/harness/harness.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,7 +1,7 @@
-// tests/test_bernoulli.cpp — estimators/bernoulli.hpp: probabilities at extreme logits, the score
+// tests/test_bernoulli.cpp — estimators/distributions/bernoulli.hpp: probabilities at extreme logits, the score
 // against finite differences of log_prob, the support order, sampling frequencies, bad input.
-#include "estimators/bernoulli.hpp"
-#include "estimators/error.hpp"
+#include "estimators/distributions/bernoulli.hpp"
+#include "estimators/core/error.hpp"
 #include "tests/budget.hpp"
 
 #include <boost/math/differentiation/finite_difference.hpp>

@@ -1,4 +1,4 @@
-// tests/test_calibrate.cpp — verify/calibrate.hpp, CI-sized: the Catoni test's false-rejection
+// tests/test_calibrate.cpp — verify/stats/calibrate.hpp, CI-sized: the Catoni test's false-rejection
 // rate and its power at the detectable bias it reports, measured by repeated runs on the two
 // hard cases of issue 6 — the heavy-tailed score function x e^x (gaussian-exp at θ = (0, 0)) and
 // REINFORCE on the toy at an extreme logit (θ = 8: b = 0 has probability 3.4e-4, so most runs of
@@ -9,11 +9,11 @@
 // and above Binomial(R, 0.9). 4 checks, each failing falsely with probability <= kCalibrate / 4
 // (Boost binomial quantiles); the seeds are fixed (kSeed). The long version (R = 10^5, α down to
 // 1e-4, and the t-test beside it) is in docs/statistics.md.
-#include "estimators/problems.hpp"
-#include "estimators/registry.hpp"
+#include "estimators/problems/catalogue.hpp"
+#include "estimators/registry/registry.hpp"
 #include "tests/budget.hpp"
-#include "verify/calibrate.hpp"
-#include "verify/estimator_mean.hpp"
+#include "verify/stats/calibrate.hpp"
+#include "verify/oracles/estimator_mean.hpp"
 
 #include <boost/math/distributions/binomial.hpp>
 #include <gtest/gtest.h>

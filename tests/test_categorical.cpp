@@ -1,7 +1,7 @@
-// tests/test_categorical.cpp — estimators/categorical.hpp: softmax at large logits, the score
+// tests/test_categorical.cpp — estimators/distributions/categorical.hpp: softmax at large logits, the score
 // against finite differences, one-hot support, sampling frequencies (chi-square), bad input.
-#include "estimators/categorical.hpp"
-#include "estimators/error.hpp"
+#include "estimators/distributions/categorical.hpp"
+#include "estimators/core/error.hpp"
 #include "tests/budget.hpp"
 
 #include <boost/math/differentiation/finite_difference.hpp>

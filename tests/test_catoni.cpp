@@ -1,11 +1,11 @@
-// tests/test_catoni.cpp — verify/catoni.hpp: Catoni's deviation formulas, the M-estimator's root
+// tests/test_catoni.cpp — verify/stats/catoni.hpp: Catoni's deviation formulas, the M-estimator's root
 // (against a direct solve on the same samples), bit-identity for any thread count, and the test's
 // verdicts on an unbiased estimator and a planted bias.
-#include "estimators/error.hpp"
-#include "estimators/problems.hpp"
-#include "estimators/registry.hpp"
-#include "verify/catoni.hpp"
-#include "verify/estimator_mean.hpp"
+#include "estimators/core/error.hpp"
+#include "estimators/problems/catalogue.hpp"
+#include "estimators/registry/registry.hpp"
+#include "verify/stats/catoni.hpp"
+#include "verify/oracles/estimator_mean.hpp"
 
 #include <gtest/gtest.h>
 

@@ -3,9 +3,9 @@
 // Budget: two assertions that an unbiased estimator passes, each at α = kCheck / 2 (Catoni with the
 // exact variance on the toy: exact error rate); the planted bug's bias is 0.5 of the gradient,
 // over 100 detectable biases at 2^20 samples, so its detection is not at risk.
-#include "estimators/error.hpp"
-#include "estimators/problems.hpp"
-#include "estimators/registry.hpp"
+#include "estimators/core/error.hpp"
+#include "estimators/problems/catalogue.hpp"
+#include "estimators/registry/registry.hpp"
 #include "tests/budget.hpp"
 #include "verify/check.hpp"
 

@@ -9,7 +9,7 @@
 // borderline statistical outcome: see each test. None of them draws on tests/budget.hpp: with a
 // fixed seed each run is a deterministic computation, and the verdicts are far from the threshold.
 #include "tools/cli.hpp"
-#include "verify/compare.hpp"
+#include "verify/stats/compare.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -573,7 +573,7 @@ TEST(Cli, JsonDashPrintsOnlyJson) {
 
 /// Tolerance for a hand computation against the oracle: |a - b| <= 1e-12 |b|. The arithmetic:
 /// both sides are sums of a few products of σ or softmax values (each accurate to a few ε); the
-/// enumeration oracle's reported bound is (n + 11)ε Σ|terms| (verify/exact.cpp) and the tables
+/// enumeration oracle's reported bound is (n + 11)ε Σ|terms| (verify/oracles/exact.cpp) and the tables
 /// below are chosen so that Σ|terms| <= 10 |gradient| (no strong cancellation), giving at most
 /// ~20ε·10 ≈ 5e-14 relative for each side. 1e-12 leaves a factor ~10 over their sum, and is also
 /// checked against the bound the oracle itself reports.

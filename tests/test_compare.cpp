@@ -1,4 +1,4 @@
-// tests/test_compare.cpp — verify/compare.hpp: the coverage of the variance-ratio interval,
+// tests/test_compare.cpp — verify/stats/compare.hpp: the coverage of the variance-ratio interval,
 // measured (not assumed) on three pairs with an exactly known ratio — REINFORCE with and without a
 // baseline on the toy (the ratio is estimated exactly: both are affine in the same draw), REINFORCE
 // against ARM on the toy (continuous noise, light tails), and a heavy-tailed one: the Gaussian
@@ -18,12 +18,12 @@
 // 0.95 / 0.975 / 0.98, 0.98 / 0.99 / 0.99, 0.99 / 0.99 / 0.99 (at 10^6: 0.94 / 0.94 / 0.945 and
 // 1.00 / 0.995 / 1.00). The misses are mostly one-sided (the score
 // function's variance is underestimated). So the heavy-tailed pair is asserted at n = 2·10^6.
-#include "estimators/problems.hpp"
-#include "estimators/registry.hpp"
-#include "estimators/noise.hpp"
+#include "estimators/problems/catalogue.hpp"
+#include "estimators/registry/registry.hpp"
+#include "estimators/core/noise.hpp"
 #include "tests/budget.hpp"
-#include "verify/compare.hpp"
-#include "verify/estimator_mean.hpp"
+#include "verify/stats/compare.hpp"
+#include "verify/oracles/estimator_mean.hpp"
 
 #include <boost/math/distributions/binomial.hpp>
 #include <gtest/gtest.h>

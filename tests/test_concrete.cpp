@@ -1,4 +1,4 @@
-// tests/test_concrete.cpp — estimators/concrete.hpp and verify/estimator_mean.hpp: the Concrete
+// tests/test_concrete.cpp — estimators/concrete.hpp and verify/oracles/estimator_mean.hpp: the Concrete
 // and straight-through samples are their formulas on the sample's noise (golden); their exact
 // means agree with Monte Carlo within the stated interval; the exact bias is non-zero where the
 // maths says so (even where the true gradient is 0) and zero where symmetry forces it; and the
@@ -7,15 +7,15 @@
 // Budget: the Monte Carlo agreement checks are 8 z-tests (one per coordinate of 4 runs), each at
 // budget::kRelaxed / 10 (test_relax.cpp makes the other 2 checks of that share); the tolerance is z·SE plus the exact mean's own error bound.
 #include "estimators/concrete.hpp"
-#include "estimators/error.hpp"
-#include "estimators/math.hpp"
-#include "estimators/problems.hpp"
-#include "estimators/registry.hpp"
+#include "estimators/core/error.hpp"
+#include "estimators/core/math.hpp"
+#include "estimators/problems/catalogue.hpp"
+#include "estimators/registry/registry.hpp"
 #include "tests/budget.hpp"
-#include "verify/estimator_mean.hpp"
-#include "verify/exact.hpp"
-#include "verify/harness.hpp"
-#include "verify/verdict.hpp"
+#include "verify/oracles/estimator_mean.hpp"
+#include "verify/oracles/exact.hpp"
+#include "verify/harness/harness.hpp"
+#include "verify/stats/verdict.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,12 +1,12 @@
 // tests/test_disarm.cpp — estimators/disarm.hpp: each sample is Dong et al.'s eq. 7 for the
 // uniforms of its noise stream (golden), its exact mean over the 3^n cells of u is ∇L, and it is
 // zero in every coordinate where b and its antithetic pair agree.
-#include "estimators/error.hpp"
-#include "estimators/problems.hpp"
-#include "estimators/registry.hpp"
+#include "estimators/core/error.hpp"
+#include "estimators/problems/catalogue.hpp"
+#include "estimators/registry/registry.hpp"
 #include "tests/antithetic_cells.hpp"
-#include "verify/exact.hpp"
-#include "verify/harness.hpp"
+#include "verify/oracles/exact.hpp"
+#include "verify/harness/harness.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-// tests/test_estimator_moments.cpp — verify/estimator_mean.hpp's exact moments against
+// tests/test_estimator_moments.cpp — verify/oracles/estimator_mean.hpp's exact moments against
 // hand-derived variances (issue: exact variance oracles), each to 1e-12 relative or the oracle's
 // own bound:
 // - REINFORCE on the toy: ĝ = f(b)(b - p); E ĝ² = p f1² (1-p)² + (1-p) f0² p².
@@ -14,11 +14,11 @@
 //   Concrete and straight-through; over (u_1, v_1) for REBAR where variable 2 does not enter f),
 //   and REINFORCE's enumeration (REBAR at η = 0); each to the sum of both sides' error bounds.
 #include "estimators/concrete.hpp"
-#include "estimators/problems.hpp"
+#include "estimators/problems/catalogue.hpp"
 #include "estimators/rebar.hpp"
-#include "estimators/registry.hpp"
-#include "verify/estimator_mean.hpp"
-#include "verify/exact.hpp"
+#include "estimators/registry/registry.hpp"
+#include "verify/oracles/estimator_mean.hpp"
+#include "verify/oracles/exact.hpp"
 
 #include <boost/math/quadrature/gauss_kronrod.hpp>
 #include <gtest/gtest.h>
@@ -296,7 +296,7 @@ struct Nested {
 
 /// ∫_{(0,1)^D} g(w) dw by nested adaptive 15-point Gauss–Kronrod, dimension k split at cuts[k]
 /// (where the hard sample jumps, or 1/2). Error: at each level the error bound of that level's
-/// integral (2 × Boost's estimate + 4ε ∫|.|, as in verify/estimator_mean.cpp) plus the largest
+/// integral (2 × Boost's estimate + 4ε ∫|.|, as in verify/oracles/estimator_mean.cpp) plus the largest
 /// error of the inner integrals it integrated (each is off by at most that on a unit interval).
 Nested nested_integral(const std::function<double(std::span<const double>)>& g, const std::vector<double>& cuts,
                        std::vector<double>& w, std::size_t k = 0) {

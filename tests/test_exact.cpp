@@ -1,9 +1,9 @@
-// tests/test_exact.cpp — verify/exact.hpp: the oracles against hand-derived values (to 1e-12
+// tests/test_exact.cpp — verify/oracles/exact.hpp: the oracles against hand-derived values (to 1e-12
 // relative, as the issue asks; each case states its derivation), against each other, against
 // finite differences, and bit-identical enumeration for any thread count.
-#include "estimators/error.hpp"
-#include "estimators/problems.hpp"
-#include "verify/exact.hpp"
+#include "estimators/core/error.hpp"
+#include "estimators/problems/catalogue.hpp"
+#include "verify/oracles/exact.hpp"
 
 #include <boost/math/differentiation/finite_difference.hpp>
 #include <boost/math/distributions/normal.hpp>

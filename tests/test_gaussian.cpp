@@ -1,7 +1,7 @@
-// tests/test_gaussian.cpp — estimators/gaussian.hpp: log_prob against Boost's normal pdf, the
+// tests/test_gaussian.cpp — estimators/distributions/gaussian.hpp: log_prob against Boost's normal pdf, the
 // score against finite differences, rsample = μ + σε, sample moments, bad input.
-#include "estimators/error.hpp"
-#include "estimators/gaussian.hpp"
+#include "estimators/core/error.hpp"
+#include "estimators/distributions/gaussian.hpp"
 #include "tests/budget.hpp"
 
 #include <boost/math/differentiation/finite_difference.hpp>

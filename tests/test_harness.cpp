@@ -1,9 +1,9 @@
-// tests/test_harness.cpp — verify/harness.hpp: bit-identical results for any thread count and
+// tests/test_harness.cpp — verify/harness/harness.hpp: bit-identical results for any thread count and
 // run, the (seed, block, index) noise layout, partial last blocks, and non-finite counting.
-#include "estimators/error.hpp"
-#include "estimators/problems.hpp"
-#include "estimators/registry.hpp"
-#include "verify/harness.hpp"
+#include "estimators/core/error.hpp"
+#include "estimators/problems/catalogue.hpp"
+#include "estimators/registry/registry.hpp"
+#include "verify/harness/harness.hpp"
 
 #include <gtest/gtest.h>
 
@@ -119,14 +119,14 @@ TEST(Harness, NonFiniteSamplesAreCountedNotAveraged) {
   EXPECT_EQ(r.moments.count, n - bad);
   EXPECT_TRUE(std::isfinite(r.moments.mean[0]));
   // Both means average values in (0, 1): the naive reference sum errs by <= n ε, the harness by
-  // <= (kBlockSize + 4 log2(blocks) + 4) ε (verify/verdict.cpp), so their difference is below
+  // <= (kBlockSize + 4 log2(blocks) + 4) ε (verify/stats/verdict.cpp), so their difference is below
   // (n + kBlockSize + 64) ε.
   EXPECT_NEAR(r.moments.mean[0], sum / double(n - bad),
               double(n + kBlockSize + 64) * std::numeric_limits<double>::epsilon());
 }
 
 /// Huge but finite samples: a block's sums overflow, so the harness scans its rows one by one
-/// (verify/harness.cpp) and must still count no sample as non-finite.
+/// (verify/harness/harness.cpp) and must still count no sample as non-finite.
 class Huge final : public Estimator {
  public:
   const EstimatorInfo& info() const override { return info_; }

@@ -1,6 +1,6 @@
-// tests/test_moments.cpp — verify/moments.hpp: two-pass block moments, Chan's merge, and
+// tests/test_moments.cpp — verify/harness/moments.hpp: two-pass block moments, Chan's merge, and
 // stability under a large common offset.
-#include "verify/moments.hpp"
+#include "verify/harness/moments.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,10 +1,10 @@
 // tests/test_muprop.cpp — estimators/muprop.hpp: each sample is Gu et al.'s eq. 4 for the b its
 // noise draws (golden), and the formula's exact mean, enumerated over b, is ∇L.
-#include "estimators/error.hpp"
-#include "estimators/problems.hpp"
-#include "estimators/registry.hpp"
-#include "verify/exact.hpp"
-#include "verify/harness.hpp"
+#include "estimators/core/error.hpp"
+#include "estimators/problems/catalogue.hpp"
+#include "estimators/registry/registry.hpp"
+#include "verify/oracles/exact.hpp"
+#include "verify/harness/harness.hpp"
 
 #include <gtest/gtest.h>
 

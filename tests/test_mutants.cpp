@@ -4,14 +4,14 @@
 // the run's detectable bias, so the detection does not hinge on the seed (at 10x the detectable
 // bias the miss probability is far below 1e-20 under the CLT). These are power checks; they spend
 // none of the false-failure budget.
-#include "estimators/error.hpp"
+#include "estimators/core/error.hpp"
 #include "estimators/mutants/mutants.hpp"
-#include "estimators/problems.hpp"
-#include "estimators/registry.hpp"
-#include "verify/exact.hpp"
-#include "verify/graph_exact.hpp"
-#include "verify/harness.hpp"
-#include "verify/verdict.hpp"
+#include "estimators/problems/catalogue.hpp"
+#include "estimators/registry/registry.hpp"
+#include "verify/oracles/exact.hpp"
+#include "verify/oracles/graph_exact.hpp"
+#include "verify/harness/harness.hpp"
+#include "verify/stats/verdict.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,6 +1,6 @@
-// tests/test_noise.cpp — estimators/noise.hpp: Philox known answers, the counter layout
+// tests/test_noise.cpp — estimators/core/noise.hpp: Philox known answers, the counter layout
 // (seed, purpose) x (draw, index, block), purity, and the moments of the normal draws.
-#include "estimators/noise.hpp"
+#include "estimators/core/noise.hpp"
 #include "tests/budget.hpp"
 
 #include <gtest/gtest.h>

@@ -2,13 +2,13 @@
 // frozen baseline c and scale s (golden); its exact mean, enumerated over x, is ∇L / s, which the
 // exact-mean oracle reports (so normalize = 1 is biased exactly where s > 1); training is
 // deterministic; bad options are input errors.
-#include "estimators/error.hpp"
+#include "estimators/core/error.hpp"
 #include "estimators/nvil.hpp"
-#include "estimators/problems.hpp"
-#include "estimators/registry.hpp"
-#include "verify/estimator_mean.hpp"
-#include "verify/exact.hpp"
-#include "verify/harness.hpp"
+#include "estimators/problems/catalogue.hpp"
+#include "estimators/registry/registry.hpp"
+#include "verify/oracles/estimator_mean.hpp"
+#include "verify/oracles/exact.hpp"
+#include "verify/harness/harness.hpp"
 
 #include <gtest/gtest.h>
 

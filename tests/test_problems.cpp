@@ -1,7 +1,7 @@
-// tests/test_problems.cpp — estimators/problems.hpp: the built-in problems' f, ∇x f and specs,
+// tests/test_problems.cpp — estimators/problems/catalogue.hpp: the built-in problems' f, ∇x f and specs,
 // JSON table files (valid and malformed), and make_model's checks of θ.
-#include "estimators/error.hpp"
-#include "estimators/problems.hpp"
+#include "estimators/core/error.hpp"
+#include "estimators/problems/catalogue.hpp"
 
 #include <gtest/gtest.h>
 

@@ -3,14 +3,14 @@
 // Gauss–Kronrod quadrature, equals ∇L for several (θ, λ, η): unbiased for every temperature and
 // scale. The planted bug without the conditional sample has an exact bias far from 0. And
 // sample() draws u_i then v_i per variable.
-#include "estimators/error.hpp"
+#include "estimators/core/error.hpp"
 #include "estimators/mutants/mutants.hpp"
-#include "estimators/problems.hpp"
+#include "estimators/problems/catalogue.hpp"
 #include "estimators/rebar.hpp"
-#include "estimators/registry.hpp"
-#include "verify/estimator_mean.hpp"
-#include "verify/exact.hpp"
-#include "verify/harness.hpp"
+#include "estimators/registry/registry.hpp"
+#include "verify/oracles/estimator_mean.hpp"
+#include "verify/oracles/exact.hpp"
+#include "verify/harness/harness.hpp"
 
 #include <boost/math/quadrature/gauss_kronrod.hpp>
 #include <gtest/gtest.h>
@@ -123,7 +123,7 @@ TEST(Rebar, CategoricalSampleDrawsAllUThenAllV) {
   EXPECT_THROW(make_estimator("mutant/rebar-no-conditional")->check(*p), InputError);
 }
 
-// verify/estimator_mean.hpp's REBAR oracle: on tables (sum over b of products of 1-D integrals)
+// verify/oracles/estimator_mean.hpp's REBAR oracle: on tables (sum over b of products of 1-D integrals)
 // and on the toy (2-D quadrature) it equals ∇L within its stated error; for the planted bug it
 // reports a bias far outside that error.
 TEST(Rebar, ExactMeanOracle) {

@@ -1,12 +1,12 @@
-// tests/test_recorded.cpp — verify/recorded.hpp: samples from CSV and raw float64 files go through
+// tests/test_recorded.cpp — verify/harness/recorded.hpp: samples from CSV and raw float64 files go through
 // the harness exactly as an estimator's would (same moments as the in-memory samples, bit for bit
 // for any thread count; non-finite values counted), and malformed files are input errors.
 // Deterministic: the files hold the samples run_estimator itself produced.
-#include "estimators/error.hpp"
-#include "estimators/problems.hpp"
-#include "estimators/registry.hpp"
-#include "verify/harness.hpp"
-#include "verify/recorded.hpp"
+#include "estimators/core/error.hpp"
+#include "estimators/problems/catalogue.hpp"
+#include "estimators/registry/registry.hpp"
+#include "verify/harness/harness.hpp"
+#include "verify/harness/recorded.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,10 +1,10 @@
 // tests/test_reinforce.cpp — estimators/reinforce.hpp: each sample is (f(x) - B) ∇θ log p(x) for
 // the x its noise stream draws (golden test), and its exact mean — enumerated over the support —
 // is the exact gradient for every baseline B (Williams 1992, eq. 8).
-#include "estimators/problems.hpp"
-#include "estimators/registry.hpp"
-#include "verify/exact.hpp"
-#include "verify/harness.hpp"
+#include "estimators/problems/catalogue.hpp"
+#include "estimators/registry/registry.hpp"
+#include "verify/oracles/exact.hpp"
+#include "verify/harness/harness.hpp"
 
 #include <gtest/gtest.h>
 

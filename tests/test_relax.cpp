@@ -7,14 +7,14 @@
 // Budget: the two variance comparisons are one-sided z-tests at budget::kRelaxed / 10 each
 // (test_concrete.cpp makes the other 8 checks of that share). SE of a sample variance s² over n
 // independent draws: √((m4 - s⁴)/n) (asymptotic; every moment is finite here, the toy is bounded).
-#include "estimators/error.hpp"
-#include "estimators/problems.hpp"
-#include "estimators/registry.hpp"
+#include "estimators/core/error.hpp"
+#include "estimators/problems/catalogue.hpp"
+#include "estimators/registry/registry.hpp"
 #include "estimators/relax.hpp"
 #include "tests/budget.hpp"
-#include "verify/estimator_mean.hpp"
-#include "verify/exact.hpp"
-#include "verify/harness.hpp"
+#include "verify/oracles/estimator_mean.hpp"
+#include "verify/oracles/exact.hpp"
+#include "verify/harness/harness.hpp"
 
 #include <boost/math/differentiation/finite_difference.hpp>
 #include <boost/math/quadrature/gauss_kronrod.hpp>

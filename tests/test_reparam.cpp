@@ -1,11 +1,11 @@
 // tests/test_reparam.cpp — estimators/reparam.hpp: the sample is ∇x f(μ + σε) pulled back to
 // (μ, log σ) (golden), it refuses discrete problems, and on the quadratic its mean and variance
 // are the closed forms E ĝ_μ = 2(μ - c), Var ĝ_μ = 4σ² (Mohamed et al. 2020, §5).
-#include "estimators/error.hpp"
-#include "estimators/problems.hpp"
-#include "estimators/registry.hpp"
+#include "estimators/core/error.hpp"
+#include "estimators/problems/catalogue.hpp"
+#include "estimators/registry/registry.hpp"
 #include "tests/budget.hpp"
-#include "verify/harness.hpp"
+#include "verify/harness/harness.hpp"
 
 #include <gtest/gtest.h>
 

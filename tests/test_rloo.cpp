@@ -1,11 +1,11 @@
 // tests/test_rloo.cpp — estimators/rloo.hpp: the sample equals 1/(K-1) Σ_k (f_k - f̄) s(x_k) for
 // the K draws of its noise stream (golden), and for K = 2 its exact mean over all pairs is ∇L
 // (Kool et al. 2019, eq. 8).
-#include "estimators/error.hpp"
-#include "estimators/problems.hpp"
-#include "estimators/registry.hpp"
-#include "verify/exact.hpp"
-#include "verify/harness.hpp"
+#include "estimators/core/error.hpp"
+#include "estimators/problems/catalogue.hpp"
+#include "estimators/registry/registry.hpp"
+#include "verify/oracles/exact.hpp"
+#include "verify/harness/harness.hpp"
 
 #include <gtest/gtest.h>
 

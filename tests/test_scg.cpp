@@ -1,21 +1,21 @@
-// tests/test_scg.cpp — estimators/scg*.{hpp,cpp} and verify/graph_exact.hpp, deterministic parts:
+// tests/test_scg.cpp — estimators/scg*.{hpp,cpp} and verify/oracles/graph_exact.hpp, deterministic parts:
 // graph checks, the exact oracle against hand-derived values (docs/graphs.md) and against Boost's
 // finite differences of the exact objective (tolerance = Boost's own error estimate of the
 // difference quotient + the oracle's rounding bounds), the Hessian oracle against finite
 // differences of the exact gradient, JSON graphs equal to the C++ ones, the estimators' checks
 // (graph estimators on graphs only, the others never on graphs), and DiCE's order-1 samples equal
 // to scg's. No Monte Carlo assertion here: tests/test_scg_verify.cpp has those.
-#include "estimators/error.hpp"
-#include "estimators/math.hpp"
+#include "estimators/core/error.hpp"
+#include "estimators/core/math.hpp"
 #include "estimators/mutants/mutants.hpp"
-#include "estimators/problems.hpp"
-#include "estimators/registry.hpp"
-#include "estimators/scg.hpp"
-#include "estimators/scg_estimators.hpp"
-#include "estimators/scg_problems.hpp"
-#include "verify/exact.hpp"
-#include "verify/graph_exact.hpp"
-#include "verify/harness.hpp"
+#include "estimators/problems/catalogue.hpp"
+#include "estimators/registry/registry.hpp"
+#include "estimators/problems/graph.hpp"
+#include "estimators/graphs/graph_estimators.hpp"
+#include "estimators/problems/graph_problems.hpp"
+#include "verify/oracles/exact.hpp"
+#include "verify/oracles/graph_exact.hpp"
+#include "verify/harness/harness.hpp"
 
 #include <boost/math/differentiation/finite_difference.hpp>
 #include <gtest/gtest.h>

@@ -9,13 +9,13 @@
 // so this program fails falsely with probability <= 0.05e-4 (union bound; under the CLT that the
 // verdicts use). The planted graph bugs are power checks in tests/test_mutants.cpp (they spend
 // none of the budget).
-#include "estimators/problems.hpp"
-#include "estimators/registry.hpp"
+#include "estimators/problems/catalogue.hpp"
+#include "estimators/registry/registry.hpp"
 #include "tests/budget.hpp"
-#include "verify/compare.hpp"
-#include "verify/graph_exact.hpp"
-#include "verify/harness.hpp"
-#include "verify/verdict.hpp"
+#include "verify/stats/compare.hpp"
+#include "verify/oracles/graph_exact.hpp"
+#include "verify/harness/harness.hpp"
+#include "verify/stats/verdict.hpp"
 
 #include <gtest/gtest.h>
 

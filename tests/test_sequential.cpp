@@ -1,14 +1,14 @@
-// tests/test_sequential.cpp — verify/sequential.hpp: the round schedule, rounds as prefixes of the
+// tests/test_sequential.cpp — verify/stats/sequential.hpp: the round schedule, rounds as prefixes of the
 // fixed-N stream, early stops on a clear failure and on a clear pass, and bad budgets.
 // Budget: two tests assert a pass on an unbiased estimator (each a sequential run whose false-fail
 // probability is at most its α, CLT), each at α = kSequential / 2; the failure and the early stop
 // asserted are far from the decision boundary (a sign-flipped coordinate; a tolerance 10x the
 // bias bound the full run reaches).
-#include "estimators/error.hpp"
-#include "estimators/problems.hpp"
-#include "estimators/registry.hpp"
+#include "estimators/core/error.hpp"
+#include "estimators/problems/catalogue.hpp"
+#include "estimators/registry/registry.hpp"
 #include "tests/budget.hpp"
-#include "verify/sequential.hpp"
+#include "verify/stats/sequential.hpp"
 
 #include <gtest/gtest.h>
 

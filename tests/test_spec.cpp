@@ -1,6 +1,6 @@
-// tests/test_spec.cpp — estimators/spec.hpp: `name:key=value,...` parsing and its error messages.
-#include "estimators/error.hpp"
-#include "estimators/spec.hpp"
+// tests/test_spec.cpp — estimators/core/spec.hpp: `name:key=value,...` parsing and its error messages.
+#include "estimators/core/error.hpp"
+#include "estimators/core/spec.hpp"
 
 #include <gtest/gtest.h>
 

@@ -19,9 +19,9 @@
 #include "reports/markdown.hpp"
 #include "reports/suite_report.hpp"
 #include "reports/svg.hpp"
-#include "estimators/error.hpp"
+#include "estimators/core/error.hpp"
 #include "tools/suite.hpp"
-#include "verify/calibrate.hpp"
+#include "verify/stats/calibrate.hpp"
 
 #include <boost/math/distributions/binomial.hpp>
 #include <gtest/gtest.h>

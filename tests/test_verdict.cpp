@@ -1,10 +1,10 @@
-// tests/test_verdict.cpp — verify/verdict.hpp, the tester tested: the statistic, Holm's
+// tests/test_verdict.cpp — verify/stats/verdict.hpp, the tester tested: the statistic, Holm's
 // adjustment and the reported bounds on synthetic moments; the degenerate and error cases; and,
 // by simulation, the false-failure rate under a true null and the power at the detectable bias
 // that the verdict itself reports.
-#include "estimators/error.hpp"
+#include "estimators/core/error.hpp"
 #include "tests/budget.hpp"
-#include "verify/verdict.hpp"
+#include "verify/stats/verdict.hpp"
 
 #include <boost/math/distributions/binomial.hpp>
 #include <boost/math/distributions/students_t.hpp>

@@ -10,12 +10,12 @@
 // bound, CLT approximation of the verdict). The fail case is a power check: its bias (φ(μ/σ)/σ,
 // about 0.5 here) is over 1000 detectable biases, so it fails to be detected with negligible
 // probability. Seeds are fixed and printed; samples 2^20 per case.
-#include "estimators/problems.hpp"
-#include "estimators/registry.hpp"
+#include "estimators/problems/catalogue.hpp"
+#include "estimators/registry/registry.hpp"
 #include "tests/budget.hpp"
-#include "verify/exact.hpp"
-#include "verify/harness.hpp"
-#include "verify/verdict.hpp"
+#include "verify/oracles/exact.hpp"
+#include "verify/harness/harness.hpp"
+#include "verify/stats/verdict.hpp"
 
 #include <gtest/gtest.h>
 

@@ -7,12 +7,12 @@
 //   α = budget::kSweep / kChecks,
 // so the whole sweep fails falsely with probability <= 0.8e-5 (union bound, CLT approximation of
 // the verdict; docs/statistics.md). 2^18 samples per case.
-#include "estimators/problems.hpp"
-#include "estimators/registry.hpp"
+#include "estimators/problems/catalogue.hpp"
+#include "estimators/registry/registry.hpp"
 #include "tests/budget.hpp"
-#include "verify/exact.hpp"
-#include "verify/harness.hpp"
-#include "verify/verdict.hpp"
+#include "verify/oracles/exact.hpp"
+#include "verify/harness/harness.hpp"
+#include "verify/stats/verdict.hpp"
 
 #include <gtest/gtest.h>
 

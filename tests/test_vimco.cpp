@@ -1,12 +1,12 @@
-// tests/test_vimco.cpp — estimators/vimco.hpp and verify/exact.hpp's multi-sample oracle: the
+// tests/test_vimco.cpp — estimators/vimco.hpp and verify/oracles/exact.hpp's multi-sample oracle: the
 // oracle's ∇L_K is the derivative of its L_K (finite differences); VIMCO's sample is eq. 8–10 of
 // Mnih & Rezende 2016 on its draws (golden); its exact mean over every K-tuple is ∇L_K; f <= 0 is
 // an input error for the oracle and NaN (counted) for the estimator.
-#include "estimators/error.hpp"
-#include "estimators/problems.hpp"
-#include "estimators/registry.hpp"
-#include "verify/exact.hpp"
-#include "verify/harness.hpp"
+#include "estimators/core/error.hpp"
+#include "estimators/problems/catalogue.hpp"
+#include "estimators/registry/registry.hpp"
+#include "verify/oracles/exact.hpp"
+#include "verify/harness/harness.hpp"
 
 #include <boost/math/differentiation/finite_difference.hpp>
 #include <gtest/gtest.h>

@@ -2,9 +2,9 @@
 // estcheck's own parsers so that each message names the argument and what was expected.
 #include "tools/cli.hpp"
 
-#include "estimators/error.hpp"
+#include "estimators/core/error.hpp"
 #include "estimators/mutants/mutants.hpp"
-#include "estimators/registry.hpp"
+#include "estimators/registry/registry.hpp"
 #include "reports/html.hpp"
 #include "reports/junit.hpp"
 #include "reports/markdown.hpp"
@@ -13,15 +13,15 @@
 #include "tools/mutate.hpp"
 #include "tools/progress.hpp"
 #include "tools/suite.hpp"
-#include "verify/calibrate.hpp"
-#include "verify/catoni.hpp"
-#include "verify/external.hpp"
-#include "verify/recorded.hpp"
-#include "verify/estimator_mean.hpp"
-#include "verify/exact.hpp"
-#include "verify/graph_exact.hpp"
-#include "verify/harness.hpp"
-#include "verify/verdict.hpp"
+#include "verify/stats/calibrate.hpp"
+#include "verify/stats/catoni.hpp"
+#include "verify/harness/external.hpp"
+#include "verify/harness/recorded.hpp"
+#include "verify/oracles/estimator_mean.hpp"
+#include "verify/oracles/exact.hpp"
+#include "verify/oracles/graph_exact.hpp"
+#include "verify/harness/harness.hpp"
+#include "verify/stats/verdict.hpp"
 
 #include <CLI/CLI.hpp>
 #include <oneapi/tbb/info.h>

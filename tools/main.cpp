@@ -1,5 +1,5 @@
 // tools/main.cpp — the estcheck executable: see tools/cli.hpp. Built with -DESTCHECK_WITH_MPI=ON,
-// `mpirun -np P estcheck verify ...` shares the run over the P ranks (verify/harness.hpp,
+// `mpirun -np P estcheck verify ...` shares the run over the P ranks (verify/harness/harness.hpp,
 // RunPartition); rank 0 prints and writes files, and the figures equal the single-process run's.
 #include "tools/cli.hpp"
 

@@ -1,10 +1,10 @@
 // tools/mpi_partition.hpp — the MPI side of a shared run (built with -DESTCHECK_WITH_MPI=ON): an
-// MpiSession initializes and finalizes MPI, and MpiPartition implements verify/harness.hpp's
+// MpiSession initializes and finalizes MPI, and MpiPartition implements verify/harness/harness.hpp's
 // RunPartition over MPI_COMM_WORLD (sum_all = MPI_Allreduce of doubles; every slot has one
 // non-zero contributor, so the sum is exact whatever order MPI adds in).
 #pragma once
 
-#include "verify/harness.hpp"
+#include "verify/harness/harness.hpp"
 
 namespace estcheck {
 

@@ -1,9 +1,9 @@
 // tools/mutate.cpp — see mutate.hpp.
 #include "tools/mutate.hpp"
 
-#include "estimators/error.hpp"
+#include "estimators/core/error.hpp"
 #include "estimators/mutants/mutants.hpp"
-#include "estimators/problems.hpp"
+#include "estimators/problems/catalogue.hpp"
 #include "verify/check.hpp"
 
 #include <chrono>

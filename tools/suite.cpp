@@ -1,17 +1,17 @@
 // tools/suite.cpp — see suite.hpp.
 #include "tools/suite.hpp"
 
-#include "estimators/error.hpp"
-#include "estimators/registry.hpp"
+#include "estimators/core/error.hpp"
+#include "estimators/registry/registry.hpp"
 #include "tools/progress.hpp"
-#include "verify/calibrate.hpp"
-#include "verify/catoni.hpp"
-#include "verify/compare.hpp"
-#include "verify/estimator_mean.hpp"
-#include "verify/exact.hpp"
-#include "verify/graph_exact.hpp"
-#include "verify/harness.hpp"
-#include "verify/verdict.hpp"
+#include "verify/stats/calibrate.hpp"
+#include "verify/stats/catoni.hpp"
+#include "verify/stats/compare.hpp"
+#include "verify/oracles/estimator_mean.hpp"
+#include "verify/oracles/exact.hpp"
+#include "verify/oracles/graph_exact.hpp"
+#include "verify/harness/harness.hpp"
+#include "verify/stats/verdict.hpp"
 
 #include <nlohmann/json.hpp>
 #include <oneapi/tbb/info.h>

@@ -2,7 +2,7 @@
 // docs/suites.md), run as one family of checks under one error budget.
 //
 // A suite lists named checks of the kinds in kCheckKinds ("verify", "compare", "bias-curve",
-// "calibrate": tests of the tester, verify/calibrate.hpp). parse_suite checks the
+// "calibrate": tests of the tester, verify/stats/calibrate.hpp). parse_suite checks the
 // whole file before anything runs — JSON syntax (with line and column), every key (unknown keys
 // are errors), every type, duplicated names, and that every problem, estimator and θ can be built
 // — and throws InputError naming the file and the JSON pointer of the bad value.
@@ -93,7 +93,7 @@ struct SuiteOptions {
   int threads = 0;                    ///< 0: every core
   bool progress = false;              ///< a progress bar on `err` (the CLI sets it on a terminal)
   bool quiet = false;                 ///< no per-check lines on `out`
-  /// MPI ranks sharing every verify and compare run (verify/harness.hpp); every rank runs the same
+  /// MPI ranks sharing every verify and compare run (verify/harness/harness.hpp); every rank runs the same
   /// checks in the same order, so the collectives match, and the figures equal one process's.
   const RunPartition* partition = nullptr;
 };

@@ -1,9 +1,9 @@
 // verify/check.cpp — see check.hpp.
 #include "verify/check.hpp"
 
-#include "estimators/error.hpp"
-#include "verify/estimator_mean.hpp"
-#include "verify/graph_exact.hpp"
+#include "estimators/core/error.hpp"
+#include "verify/oracles/estimator_mean.hpp"
+#include "verify/oracles/graph_exact.hpp"
 
 namespace estcheck {
 

@@ -5,10 +5,10 @@
 #pragma once
 
 #include "estimators/estimator.hpp"
-#include "verify/catoni.hpp"
-#include "verify/exact.hpp"
-#include "verify/harness.hpp"
-#include "verify/verdict.hpp"
+#include "verify/stats/catoni.hpp"
+#include "verify/oracles/exact.hpp"
+#include "verify/harness/harness.hpp"
+#include "verify/stats/verdict.hpp"
 
 #include <cstdint>
 #include <optional>

@@ -15,7 +15,7 @@
 // variance makes the Catoni test run; to the CLT's accuracy otherwise).
 #pragma once
 
-#include "estimators/problems.hpp"
+#include "estimators/problems/catalogue.hpp"
 #include "verify/check.hpp"
 
 #include <gtest/gtest.h>

@@ -3,9 +3,9 @@
 #include "estimators/mutants/mutants.hpp"
 
 #include "estimators/arm.hpp"
-#include "estimators/error.hpp"
+#include "estimators/core/error.hpp"
 #include "estimators/rebar.hpp"
-#include "estimators/scg_estimators.hpp"
+#include "estimators/graphs/graph_estimators.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -210,7 +210,7 @@ const std::vector<MutantInfo>& mutant_catalogue() {
        "REBAR whose control variate uses z itself instead of the conditional sample z̃ ~ p(z | b)",
        "toy:t=0.45", {1.0}, "rebar"},
     };
-    for (auto& e : graph_mutant_entries()) v.push_back(std::move(e));  // estimators/scg_estimators.hpp
+    for (auto& e : graph_mutant_entries()) v.push_back(std::move(e));  // estimators/graphs/graph_estimators.hpp
     return v;
   }();
   return catalogue;

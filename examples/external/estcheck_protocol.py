@@ -1,5 +1,5 @@
 """examples/external/estcheck_protocol.py - the estcheck external-estimator protocol, version 1
-(docs/external.md, verify/external.hpp), for Python estimators.
+(docs/external.md, verify/harness/external.hpp), for Python estimators.
 
     for req in requests():          # one per block; stops at the end request
         g = ...                     # req.count x len(req.theta) float64 array

@@ -1,0 +1,93 @@
+// estimators/graphs/graph_estimators.hpp — gradient and Hessian estimators on stochastic computation graphs.
+//
+// - scg (Schulman et al. 2015, Corollary 1 and §4 "variance reduction"): the gradient of the
+//   surrogate L = Σ_w log p(w | DEPS_w) (Q̂_w - b_w) + Σ_c c, Q̂_w = the sampled costs downstream of
+//   w, held constant. Options:
+//     baseline=none | B (a constant for every node) | conditional (b_w = E[Q̂_w | the values of
+//       w's parents], exact, by enumeration in prepare(): a function of non-descendants of w only,
+//       so the estimator stays unbiased; on an MDP it is the state-value baseline V_t(s_t)),
+//     credit=downstream (Q̂_w as above; on an MDP, reward-to-go) | all (every cost credited to
+//       every node: REINFORCE on whole returns; unbiased too, since costs that w does not
+//       influence have E[∇ log p(w | DEPS_w) c] = 0).
+// - dice:order=1|2 (Foerster et al. 2018, "DiCE", eq. 6): the magic box ⊡(W) = exp(τ - ⊥τ),
+//   τ = Σ_{w∈W} log p(w | DEPS_w); the objective Σ_c ⊡(W_c) c with W_c the stochastic nodes that
+//   influence c. Order 1 outputs its gradient (equal to scg's); order 2 outputs its Hessian, upper
+//   triangle row-major (d(d+1)/2 values), an unbiased estimate of ∇²L.
+// - Planted graph bugs (mutants, claimed biased; estimators/mutants/ lists them):
+//   mutant/scg-baseline-uses-sample (b_w = the sampled value of w), mutant/scg-missing-score (no
+//   score term for the last stochastic node), mutant/scg-last-credit (each cost credited only to
+//   the last stochastic node that influences it, not to earlier ones), mutant/dice-first-order
+//   (order 2: Schulman's first-order surrogate differentiated twice, missing ∇τ∇τᵀ terms),
+//   mutant/scg-relax-no-correction (estimators/graphs/graph_relax.hpp without its correction term).
+// Every one of them accepts only graph problems (Family::graph); the single-distribution
+// estimators reject graph problems (Estimator::check).
+#pragma once
+
+#include "estimators/estimator.hpp"
+#include "estimators/mutants/mutants.hpp"
+#include "estimators/registry/registry.hpp"
+#include "estimators/problems/graph.hpp"
+
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace estcheck {
+
+struct ScgOptions {
+  enum class Baseline { none, constant, conditional };
+  Baseline baseline = Baseline::none;
+  double constant = 0.0;       ///< the baseline for Baseline::constant
+  bool credit_all = false;     ///< credit=all (whole-return REINFORCE)
+};
+
+/// Throws InputError (argument "ESTIMATOR") unless `p` is a graph problem.
+void require_graph(const std::string& spec, const Problem& p);
+
+class Scg : public Estimator {
+ public:
+  explicit Scg(ScgOptions o);
+  const EstimatorInfo& info() const override { return info_; }
+  void check(const Problem& p) const override { require_graph(info_.spec, p); }
+  /// Computes the conditional baseline table (by enumeration, at most 2^22 assignments).
+  void prepare(const Model& m) override;
+  std::size_t scratch_size(const Model& m) const override;
+  void sample(const Model& m, Noise& noise, std::span<double> scratch, std::span<double> grad) const override;
+
+ protected:
+  /// The weight Q̂_w - b_w of each stochastic node, given the sample's node values and choices.
+  virtual void weights(const Graph& g, std::span<const double> values, std::span<const double> choice,
+                       std::span<double> out) const;
+  ScgOptions options_;
+  EstimatorInfo info_;
+  bool prepared_ = false;
+  std::map<std::pair<std::size_t, std::vector<double>>, double> conditional_;
+};
+
+class Dice : public Estimator {
+ public:
+  Dice(int order, bool first_order_only = false);
+  const EstimatorInfo& info() const override { return info_; }
+  void check(const Problem& p) const override { require_graph(info_.spec, p); }
+  std::size_t scratch_size(const Model& m) const override { return m.problem->sample_dim() + 1; }
+  void sample(const Model& m, Noise& noise, std::span<double> scratch, std::span<double> grad) const override;
+
+ private:
+  int order_;
+  bool first_order_only_;
+  EstimatorInfo info_;
+};
+
+/// The graph estimators' catalogue entries (appended to estimator_catalogue()).
+std::vector<EstimatorEntry> graph_estimator_entries();
+/// scg or dice from a spec; nullptr when `spec` names neither. Throws InputError for bad values.
+std::unique_ptr<Estimator> make_graph_estimator(std::string_view spec, const std::string& argument);
+
+/// The planted graph bugs (appended to mutant_catalogue()).
+std::vector<MutantInfo> graph_mutant_entries();
+/// The graph mutant named `name`, or nullptr.
+std::unique_ptr<Estimator> make_graph_mutant(std::string_view name);
+
+}  // namespace estcheck

@@ -1,0 +1,31 @@
+// estimators/muprop.cpp — see muprop.hpp.
+#include "estimators/muprop.hpp"
+
+#include "estimators/core/error.hpp"
+
+#include <cmath>
+
+namespace estcheck {
+
+Muprop::Muprop() : info_{"muprop", true, false, 2, "Gu et al. 2016, eq. 4 (MuProp)"} {}
+
+void Muprop::check(const Problem& problem) const { require_relaxation("muprop", problem); }
+
+void Muprop::sample(const Model& m, Noise& noise, std::span<double> scratch,
+                    std::span<double> grad) const {
+  const auto& d = std::get<BernoulliLogits>(m.dist);
+  const std::size_t n = d.size();
+  const auto b = scratch.first(n), gmu = scratch.subspan(n, n);
+  estcheck::sample(d, noise, b);
+  const double fmu = m.problem->f_relaxed(d.probs);
+  m.problem->relaxed_gradient(d.probs, gmu);
+  double taylor = fmu;
+  for (std::size_t j = 0; j < n; ++j) taylor += gmu[j] * (b[j] - d.probs[j]);
+  const double residual = m.f(b) - taylor;
+  score(d, b, grad);  // b - μ
+  for (std::size_t i = 0; i < n; ++i)
+    grad[i] = residual * grad[i] + gmu[i] * d.probs[i] * d.probs0[i];
+}
+
+
+}  // namespace estcheck

@@ -1,0 +1,33 @@
+// verify/oracles/graph_exact.hpp — the exact oracle of stochastic computation graphs: L(θ) = E[Σ_c c],
+// its gradient and its Hessian, by enumerating every joint assignment a of the discrete nodes:
+//   L = Σ_a p_a f_a,  ∇L = Σ_a p_a (f_a ∇log p_a + ∇f_a),
+//   ∇²L = Σ_a p_a (f_a (∇²log p_a + ∇log p_a ∇log p_aᵀ) + ∇log p_a ∇f_aᵀ + ∇f_a ∇log p_aᵀ + ∇²f_a),
+// with p_a = Π_w p(w | DEPS_w) and f_a = Σ_c c at a; derivatives in θ by Boost.Math autodiff
+// (estimators/problems/graph.hpp): one fvar<double, 1> pass per coordinate, and one fvar<double, 2> pass per
+// direction e_i or e_i + e_j (H_ij = (D²_{e_i+e_j} - H_ii - H_jj) / 2). Summed in a fixed oneTBB
+// parallel_deterministic_reduce tree (bits independent of the thread count) with Neumaier sums.
+// A graph with one gaussian node x: each sum over a becomes Σ_a ∫ dx of the same terms, integrated
+// by Boost.Math's adaptive Gauss–Kronrod over x = μ_a + σ_a ε (method `quadrature`).
+#pragma once
+
+#include "estimators/estimator.hpp"
+#include "verify/oracles/exact.hpp"
+
+namespace estcheck {
+
+/// Joint assignments the oracle enumerates at most.
+inline constexpr std::uint64_t kMaxGraphAssignments = std::uint64_t{1} << 24;
+
+/// The exact L and ∇L of a graph problem. Throws InputError (argument "PROBLEM") for a non-graph
+/// problem, more than kMaxGraphAssignments assignments, or more than one gaussian node.
+ExactGradient exact_graph_gradient(const Model& model, int threads = 0);
+
+/// The exact Hessian ∇²L, upper triangle row-major, in ExactGradient::gradient (with its error
+/// bounds in `error`); `objective` is L. Same errors as exact_graph_gradient.
+ExactGradient exact_graph_hessian(const Model& model, int threads = 0);
+
+/// What `estimator` targets, exactly: the Hessian for order-2 estimators (graph problems only),
+/// otherwise exact_target_gradient(model, info().objective_samples).
+ExactGradient exact_target(const Estimator& estimator, const Model& model, int threads = 0);
+
+}  // namespace estcheck

@@ -1,0 +1,183 @@
+// verify/stats/verdict.cpp — see verdict.hpp.
+#include "verify/stats/verdict.hpp"
+
+#include "estimators/core/error.hpp"
+
+#include <boost/math/distributions/students_t.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+
+namespace estcheck {
+
+const char* to_string(Verdict v) {
+  switch (v) {
+    case Verdict::pass: return "pass";
+    case Verdict::fail: return "fail";
+    case Verdict::inconclusive: return "inconclusive";
+    case Verdict::error: return "error";
+  }
+  return "?";
+}
+
+int exit_code(Verdict v) {
+  switch (v) {
+    case Verdict::pass: return 0;
+    case Verdict::fail: return 1;
+    case Verdict::inconclusive: return 3;
+    case Verdict::error: return 4;
+  }
+  return 4;
+}
+
+void validate(const BiasTestOptions& o) {
+  if (!(o.alpha > 0.0 && o.alpha < 1.0))
+    raise_input_error("--alpha", "a number in (0, 1)", format_double(o.alpha));
+  if (o.tolerance && !(std::isfinite(*o.tolerance) && *o.tolerance > 0.0))
+    raise_input_error("--tolerance", "a finite number > 0", format_double(*o.tolerance));
+}
+
+/// Holm's step-down adjusted p-values: sort ascending, adj_(j) = max_{l<=j} min(1, (d-l) p_(l)).
+std::vector<double> holm_adjusted(const std::vector<double>& p) {
+  const std::size_t d = p.size();
+  std::vector<std::size_t> order(d);
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](auto a, auto b) { return p[a] < p[b]; });
+  std::vector<double> adj(d);
+  double running = 0.0;
+  for (std::size_t l = 0; l < d; ++l) {
+    running = std::max(running, std::min(1.0, static_cast<double>(d - l) * p[order[l]]));
+    adj[order[l]] = running;
+  }
+  return adj;
+}
+
+BiasTest test_bias(const RunResult& run, const ExactGradient& exact, const BiasTestOptions& o) {
+  validate(o);
+  namespace bm = boost::math;
+  const std::size_t d = exact.gradient.size();
+  const Moments& mo = run.moments;
+  BiasTest t;
+  t.alpha = o.alpha;
+  t.tolerance = o.tolerance;
+  t.samples = mo.count;
+  t.method = "Student t per coordinate (CLT), Holm over " + std::to_string(d) +
+             (d == 1 ? " coordinate" : " coordinates");
+  t.error_rate = "P(fail | unbiased) <= alpha";
+  if (o.tolerance) t.error_rate += "; P(pass | max_i |bias_i| >= tolerance) <= alpha";
+  t.error_rate += " (CLT approximation; see docs/statistics.md for heavy tails)";
+  t.exact = exact.gradient;
+  t.mean = mo.mean;
+  t.variance = mo.variance();
+  const double n = static_cast<double>(mo.count);
+  // Rounding of the harness mean: block sums of kBlockSize terms (<= kBlockSize ε relative to
+  // the mean of |x|), then <= 4ε per level of the merge tree.
+  const double blocks = std::ceil(n / static_cast<double>(kBlockSize));
+  const double levels = blocks > 1 ? std::ceil(std::log2(blocks)) : 0.0;
+  const double mean_rounding =
+      (static_cast<double>(kBlockSize) + 4.0 * levels + 4.0) * std::numeric_limits<double>::epsilon();
+
+  const bool no_verdict = run.nonfinite > 0 || mo.count < 2;
+  if (no_verdict) {
+    t.verdict = Verdict::error;
+    t.reason = std::to_string(run.nonfinite) + " of " + std::to_string(run.requested) +
+               " estimator samples were NaN or infinite (first at sample " +
+               std::to_string(run.first_nonfinite) + "); they were left out and no verdict is given";
+    if (mo.count < 2) t.reason = "fewer than 2 finite samples; " + t.reason;
+  }
+  const double df = std::max(1.0, n - 1.0);
+  const bm::students_t tdist(df);
+  t.critical_value = bm::quantile(bm::complement(tdist, o.alpha / (2.0 * static_cast<double>(d))));
+  const double power_q = bm::quantile(tdist, 0.9);
+  for (std::size_t i = 0; i < d; ++i) {
+    const double se = std::sqrt(t.variance[i] / n);
+    const double diff = mo.mean[i] - exact.gradient[i];
+    const double num = exact.error[i] + mean_rounding * (mo.count ? mo.mean_abs[i] : 0.0);
+    const double excess = std::max(0.0, std::abs(diff) - num);
+    double stat = 0.0, p = 1.0;
+    // Every sample equal up to the accumulation's rounding (a sample sd within the mean's rounding
+    // budget) and off the exact gradient: under the t-test's assumption that the sample variance
+    // is the variance this is certain bias (T = ∞, p = 0). But a constant biased estimator and one
+    // whose rare values were never drawn (REINFORCE at logit 8 draws b = 0 with probability 3e-4)
+    // look the same. If ĝ_i is unbiased with variance v and takes one value c, |c - g_i| = Δ, with
+    // probability 1 - q, then v >= (1 - q)Δ²/q, and all n samples equal c with probability
+    // (1 - q)^n <= (v / (v + Δ²))^n. That is >= a (= α/d, Holm's first step) only if
+    // v >= V* = Δ² / (a^(-1/n) - 1): reported, so the reader can judge whether such a variance is
+    // possible (and test it: --variance-bound, Catoni).
+    const double spread_floor = mean_rounding * (mo.count ? mo.mean_abs[i] : 0.0);
+    const bool degenerate = std::sqrt(t.variance[i]) <= spread_floor && excess > 0.0;
+    if (degenerate) {
+      stat = std::numeric_limits<double>::infinity();
+      p = 0.0;
+      const double a = o.alpha / static_cast<double>(d);
+      t.degenerate_coordinates.push_back(i);
+      t.variance_needed.push_back(excess * excess / std::expm1(-std::log(a) / n));
+    } else if (se > 0.0) {
+      stat = excess / se;
+      p = 2.0 * bm::cdf(bm::complement(tdist, stat));
+    }
+    t.std_error.push_back(se);
+    t.bias.push_back(diff);
+    t.numerical_error.push_back(num);
+    t.statistic.push_back(stat);
+    t.p_value_raw.push_back(std::min(1.0, p));
+    t.bias_bound_per_coordinate.push_back(std::abs(diff) + num + t.critical_value * se);
+    t.detectable_bias_per_coordinate.push_back((t.critical_value + power_q) * se + 2.0 * num);
+  }
+  t.p_value = holm_adjusted(t.p_value_raw);
+  t.p_value_family = d ? *std::min_element(t.p_value.begin(), t.p_value.end()) : 1.0;
+  t.bias_bound = d ? *std::max_element(t.bias_bound_per_coordinate.begin(),
+                                       t.bias_bound_per_coordinate.end()) : 0.0;
+  t.detectable_bias = d ? *std::max_element(t.detectable_bias_per_coordinate.begin(),
+                                            t.detectable_bias_per_coordinate.end()) : 0.0;
+  if (no_verdict) return t;
+
+  if (t.p_value_family <= o.alpha) {
+    std::size_t worst = static_cast<std::size_t>(
+        std::min_element(t.p_value.begin(), t.p_value.end()) - t.p_value.begin());
+    t.verdict = Verdict::fail;
+    t.reason = "bias detected: coordinate " + std::to_string(worst) + " mean " +
+               format_double(t.mean[worst]) + " vs exact " + format_double(t.exact[worst]) +
+               " (Holm-adjusted p = " + format_double(t.p_value[worst]) + " <= alpha = " +
+               format_double(o.alpha) + ")";
+    const auto it = std::find(t.degenerate_coordinates.begin(), t.degenerate_coordinates.end(), worst);
+    if (it != t.degenerate_coordinates.end())
+      t.reason += "; all " + std::to_string(mo.count) + " samples of coordinate " + std::to_string(worst) +
+                  " are equal (sample variance 0): an unbiased estimator gives that with probability >= alpha/d "
+                  "only if its variance is >= " +
+                  format_double(t.variance_needed[static_cast<std::size_t>(it - t.degenerate_coordinates.begin())]) +
+                  " (give --variance-bound to test that with the Catoni test)";
+  } else if (!o.tolerance) {
+    t.verdict = Verdict::pass;
+    t.reason = "no bias detected at alpha = " + format_double(o.alpha) +
+               "; max |bias| <= " + format_double(t.bias_bound) + " with confidence 1 - alpha";
+  } else if (t.bias_bound < *o.tolerance) {
+    t.verdict = Verdict::pass;
+    t.reason = "max |bias| <= " + format_double(t.bias_bound) + " < tolerance " +
+               format_double(*o.tolerance) + " with confidence 1 - alpha";
+  } else {
+    t.verdict = Verdict::inconclusive;
+    t.reason = "no bias detected, but the bound " + format_double(t.bias_bound) +
+               " on max |bias| is not below the tolerance " + format_double(*o.tolerance);
+    // Samples at which q s_i √(n/n') + |m_i - g_i| + e_i < δ, if the bias estimates held.
+    double need = 0.0;
+    bool reachable = true;
+    for (std::size_t i = 0; i < d; ++i) {
+      const double room = *o.tolerance - std::abs(t.bias[i]) - t.numerical_error[i];
+      const double width = t.critical_value * t.std_error[i];
+      if (width == 0.0) continue;
+      if (room <= 0.0) { reachable = false; break; }
+      need = std::max(need, n * (width / room) * (width / room));
+    }
+    if (reachable) {
+      t.samples_for_tolerance = std::ceil(need);
+      t.reason += "; about " + format_double(std::ceil(need)) +
+                  " samples would be needed if the bias estimates held";
+    }
+  }
+  return t;
+}
+
+}  // namespace estcheck
