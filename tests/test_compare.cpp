@@ -12,7 +12,7 @@
 // intervals, RatioIntervalMethod::both) at nominal 90% and 99%, R replications (seeds 1..R): the
 // number of intervals meeting the exact ratio is Binomial(R, c) and is asserted to be at least the
 // a-quantile of Binomial(R, nominal), a = kCompare / 2 / 6 (3 pairs x 2 levels). Measured by hand
-// (Compare.DISABLED_CoverageByMethod, docs/statistics.md): on the heavy-tailed pair every method
+// (bench/coverage_by_method.cpp, docs/statistics.md): on the heavy-tailed pair every method
 // UNDERCOVERS at small n — at 90%, delta / bootstrap-t / both: 0.84 / 0.875 / 0.89 at n = 2·10^4,
 // 0.84 / 0.845 / 0.86 at 2·10^5 (R = 400), 0.915 / 0.915 / 0.925 at 2·10^6 (R = 200); at 99%:
 // 0.95 / 0.975 / 0.98, 0.98 / 0.99 / 0.99, 0.99 / 0.99 / 0.99 (at 10^6: 0.94 / 0.94 / 0.945 and
@@ -193,52 +193,5 @@ TEST(Compare, VerdictsAndReproducibility) {
   EXPECT_LE(opt, std::min(mixed.trace[0], mixed.trace[1]) * (1 + 1e-9));
 }
 
-}  // namespace
-}  // namespace estcheck
-
-namespace estcheck {
-namespace {
-// By hand (docs/statistics.md), not in CI: coverage of the trace interval by method on the
-// heavy-tailed pair, at 90% and 99%, seeds 1..R (R from the environment, default 400) and the
-// sample sizes in NS (default "20000 200000").
-TEST(Compare, DISABLED_CoverageByMethod) {
-  auto p = make_problem(std::getenv("PROBLEM") ? std::getenv("PROBLEM") : "gaussian-quadratic:d=1,c=0.5");
-  const Model m = make_model(*p, std::vector<double>{0.2, 0.3});
-  auto a = make_estimator("reinforce"), b = make_estimator("reparam");
-  const int R = std::getenv("R") ? std::atoi(std::getenv("R")) : 400;
-  std::vector<std::uint64_t> ns;
-  {
-    std::istringstream in(std::getenv("NS") ? std::getenv("NS") : "20000 200000");
-    for (std::uint64_t n; in >> n;) ns.push_back(n);
-  }
-  for (std::uint64_t n : ns) {
-    CompareOptions o;
-    o.run.samples = n;
-    o.run.threads = 0;
-    o.alpha = 0.01;  // 4000 bootstrap replicates
-    int cov[2][3] = {}, below[2][3] = {};
-    double width[2][3] = {};
-    for (int rep = 1; rep <= R; ++rep) {
-      o.run.seed = static_cast<std::uint64_t>(rep);
-      CompareResult r = compare_estimators({a.get(), b.get()}, m, o);
-      const double ex = *r.comparisons[0].exact_trace_ratio;
-      for (int li = 0; li < 2; ++li)
-        for (int mi = 0; mi < 3; ++mi) {
-          r.method = std::array{RatioIntervalMethod::delta, RatioIntervalMethod::bootstrap_t, RatioIntervalMethod::both}[mi];
-          decide(r, li == 0 ? 0.1 : 0.01);
-          const auto& t = r.comparisons[0].trace;
-          cov[li][mi] += t.lower <= ex && ex <= t.upper;
-          below[li][mi] += t.upper < ex;
-          width[li][mi] += std::log(t.upper / t.lower) / R;
-        }
-    }
-    for (int li = 0; li < 2; ++li)
-      std::printf("n=%llu level %s: coverage delta %.4f bootstrap-t %.4f both %.4f | interval below the ratio %d %d %d | "
-                  "mean log-width %.3f %.3f %.3f\n",
-                  (unsigned long long)n, li == 0 ? "90%" : "99%", cov[li][0] / double(R), cov[li][1] / double(R),
-                  cov[li][2] / double(R), below[li][0], below[li][1], below[li][2], width[li][0], width[li][1],
-                  width[li][2]);
-  }
-}
 }  // namespace
 }  // namespace estcheck

@@ -17,6 +17,7 @@
 #include "verify/harness/harness.hpp"
 #include "verify/stats/verdict.hpp"
 
+#include <boost/math/quadrature/tanh_sinh.hpp>
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -87,12 +88,51 @@ double bias(const std::string& problem, std::vector<double> theta, const Estimat
   return exact_estimator_mean(e, m)->mean[i] - exact_gradient(m).gradient[i];
 }
 
+/// An independent reference for the toy's exact bias: E ĝ = ∫_0^1 2(a(u) - t) z(1 - z)/λ du with
+/// z = σ((θ + logit u)/λ) and a = z (Concrete) or the hard sample 1[u > σ(-θ)] (straight-through),
+/// by tanh-sinh in long double on (0, u*) and (u*, 1), u* = σ(-θ), where a jumps; minus the true
+/// gradient σ(θ)σ(-θ)(1 - 2t). `error` gets the quadrature's own error estimate.
+long double toy_bias_reference(double t, double theta, double lambda, bool straight_through, long double& error) {
+  boost::math::quadrature::tanh_sinh<long double> q;
+  const long double th = theta, lam = lambda, ustar = 1.0L / (1.0L + std::exp(th));
+  auto integrand = [&](long double u) {
+    const long double z = 1.0L / (1.0L + std::exp(-(th + std::log(u) - std::log1p(-u)) / lam));
+    const long double a = straight_through ? (u > ustar ? 1.0L : 0.0L) : z;
+    return 2.0L * (a - t) * z * (1.0L - z) / lam;
+  };
+  long double e1 = 0, e2 = 0;
+  const long double mean = q.integrate(integrand, 0.0L, ustar, 1e-15L, &e1) +
+                           q.integrate(integrand, ustar, 1.0L, 1e-15L, &e2);
+  error = e1 + e2;
+  const long double s = 1.0L / (1.0L + std::exp(-th));
+  return mean - s * (1.0L - s) * (1.0L - 2.0L * t);
+}
+
+/// The oracle's exact bias equals the reference within both error bounds, and it is certainly not
+/// zero: |bias| exceeds everything the two computations could be off by.
+void expect_certain_bias(double t, double theta, const Estimator& e, double lambda, bool straight_through) {
+  auto p = make_problem("toy:t=" + format_double(t));
+  const Model m = make_model(*p, std::vector<double>{theta});
+  const auto mean = exact_estimator_mean(e, m);
+  const ExactGradient g = exact_gradient(m);
+  ASSERT_TRUE(mean.has_value());
+  long double ref_error = 0;
+  const long double ref = toy_bias_reference(t, theta, lambda, straight_through, ref_error);
+  const double oracle = mean->mean[0] - g.gradient[0];
+  // The oracle's bound, the reference's estimate, and the rounding of the two subtractions.
+  const double allowance = mean->error[0] + g.error[0] + static_cast<double>(ref_error) +
+                           4 * kEps * (std::abs(mean->mean[0]) + std::abs(g.gradient[0]));
+  EXPECT_NEAR(oracle, static_cast<double>(ref), allowance) << e.info().spec << " at t = " << t;
+  EXPECT_GT(std::abs(oracle), allowance) << e.info().spec << " at t = " << t << ": bias not certainly non-zero";
+}
+
 TEST(Concrete, ExactBiasWhereTheMathsSays) {
   // Non-zero: toy at θ = 1, and toy t = 0.5 at θ = 1, where the true gradient σσ'(1 - 2t) is 0
-  // but the relaxed objective E (z - 1/2)² still moves with θ.
-  EXPECT_GT(std::abs(bias("toy:t=0.45", {1.0}, *make_concrete(0.5))), 1e-3);
-  EXPECT_GT(std::abs(bias("toy:t=0.5", {1.0}, *make_concrete(0.5))), 1e-3);
-  EXPECT_GT(std::abs(bias("toy:t=0.45", {1.0}, *make_straight_through(1.0))), 1e-3);
+  // but the relaxed objective E (z - 1/2)² still moves with θ. Each against an independent
+  // long-double quadrature of the estimator's formula, within the derived error budget.
+  expect_certain_bias(0.45, 1.0, *make_concrete(0.5), 0.5, false);
+  expect_certain_bias(0.5, 1.0, *make_concrete(0.5), 0.5, false);
+  expect_certain_bias(0.45, 1.0, *make_straight_through(1.0), 1.0, true);
   // Zero: toy t = 0.5 at θ = 0 — z is symmetric about 1/2 and 2(z - 1/2) z(1 - z) is odd in it,
   // so E ĝ = 0 = ∇L; within the oracle's error bound.
   for (const bool st : {false, true}) {
