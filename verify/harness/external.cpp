@@ -1,6 +1,7 @@
 // verify/harness/external.cpp — see external.hpp. POSIX: fork + execvp, pipes, poll.
 #include "verify/harness/external.hpp"
 
+#include "estimators/core/cleanup.hpp"
 #include "estimators/core/error.hpp"
 #include "verify/harness/harness.hpp"
 
@@ -10,6 +11,8 @@
 #include <cstring>
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <stdexcept>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -77,6 +80,8 @@ struct ExternalEstimator::Process {
       } else if (WIFSIGNALED(st)) {
         status = "killed by signal " + std::to_string(WTERMSIG(st));
       }
+      ::kill(-pid, SIGKILL);  // and whatever it left running in its process group
+      untrack_child_group(pid);
       pid = -1;
     }
     if (err >= 0) drain_stderr();
@@ -180,6 +185,17 @@ std::string request(const std::string& spec, std::span<const double> theta, std:
 
 }  // namespace
 
+namespace {
+/// Closes every descriptor >= `first` (after fork, before exec: async-signal-safe calls only).
+void close_descriptors_from(int first) {
+#ifdef SYS_close_range
+  if (::syscall(SYS_close_range, static_cast<unsigned>(first), ~0U, 0U) == 0) return;
+#endif
+  const long max = ::sysconf(_SC_OPEN_MAX);
+  for (long fd = first; fd < (max > 0 && max < 1048576 ? max : 1048576); ++fd) ::close(static_cast<int>(fd));
+}
+}  // namespace
+
 ExternalEstimator::ExternalEstimator(const std::string& command, std::string problem_spec, double timeout_s)
     : proc_(std::make_unique<Process>()), problem_spec_(std::move(problem_spec)), timeout_s_(timeout_s),
       info_{"external:" + command, true, false, 1, "an external program (verify/harness/external.hpp protocol v1)"} {
@@ -193,17 +209,27 @@ ExternalEstimator::ExternalEstimator(const std::string& command, std::string pro
   std::vector<char*> argv;
   for (const auto& w : words) argv.push_back(const_cast<char*>(w.c_str()));
   argv.push_back(nullptr);
+  const pid_t parent = ::getpid();
   const pid_t pid = ::fork();
   if (pid < 0) raise_input_error("--external", "a process for the program", std::strerror(errno));
   if (pid == 0) {  // child: only async-signal-safe calls until exec
+    // Its own process group (killed whole when estcheck ends, estimators/core/cleanup.hpp), death
+    // with estcheck even by SIGKILL, and no descriptor but stdin, stdout and stderr: an MPI or
+    // TBB descriptor of estcheck's must not outlive it in a program's lingering child.
+    ::setpgid(0, 0);
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != parent) ::_exit(127);  // estcheck died before prctl took effect
     ::dup2(to_child[0], 0);
     ::dup2(from_child[1], 1);
     ::dup2(err_child[1], 2);
+    close_descriptors_from(3);
     ::execvp(argv[0], argv.data());
     const char msg[] = "estcheck: could not execute the program\n";
     [[maybe_unused]] const ssize_t k = ::write(2, msg, sizeof msg - 1);
     ::_exit(127);
   }
+  ::setpgid(pid, pid);  // also here, so the group exists before either side runs on
+  track_child_group(pid);
   ::close(to_child[0]);
   ::close(from_child[1]);
   ::close(err_child[1]);
@@ -241,6 +267,8 @@ ExternalEstimator::~ExternalEstimator() {
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
+  ::kill(-p.pid, SIGKILL);  // whatever the program left running in its group goes with it
+  untrack_child_group(p.pid);
   p.pid = -1;
   p.close_all();
 }
