@@ -2,6 +2,7 @@
 #include "estimators/problems/catalogue.hpp"
 
 #include "estimators/core/error.hpp"
+#include "estimators/core/input_file.hpp"
 #include "estimators/problems/graph_problems.hpp"
 #include "estimators/core/spec.hpp"
 
@@ -322,14 +323,7 @@ constexpr std::int64_t kMaxCategories = 1 << 24;
 
 std::unique_ptr<Problem> load_table_file(const std::string& path, const std::string& argument) {
   const std::string where = argument + " (" + path + ")";
-  std::ifstream in(path);
-  if (!in) raise_input_error(where, "a readable JSON file", "a file that cannot be opened");
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(in);
-  } catch (const nlohmann::json::parse_error& e) {
-    raise_input_error(where, "valid JSON", std::string("a parse error: ") + e.what());
-  }
+  const nlohmann::json j = parse_input_json(read_input_file(path, where, "a readable JSON file"), where);
   if (!j.is_object()) raise_input_error(where, "a JSON object", j.type_name());
   if (j.contains("nodes")) return load_graph_json(j, path, where);  // a graph file (docs/graphs.md)
   for (const auto& [key, value] : j.items())
