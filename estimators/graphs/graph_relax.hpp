@@ -12,6 +12,7 @@
 // could be, and nothing is trained. Spec: scg-relax:temperature=λ,eta=η (0.5, 1).
 #pragma once
 
+#include "estimators/descriptor.hpp"
 #include "estimators/estimator.hpp"
 #include "estimators/problems/graph.hpp"
 
@@ -42,5 +43,8 @@ class ScgRelax final : public Estimator {
   bool prepared_ = false;
   std::map<std::pair<std::size_t, std::vector<double>>, std::vector<double>> q_;
 };
+
+/// scg-relax:temperature=λ,eta=η (estimators/descriptor.hpp).
+EstimatorDescriptor scg_relax_descriptor();
 
 }  // namespace estcheck
