@@ -13,6 +13,10 @@
 //   values (the harness counts them; it never averages them in).
 // - Flags: info() says whether the estimator is claimed unbiased, whether it needs rsample and
 //   ∇x f, and how many evaluations of f one sample costs.
+// - Capabilities: what the exact oracles (verify/oracles/) may use, declared by the estimator
+//   itself — draws()/value_at, relaxed_form(), has_antithetic_cells()/value_at_uniforms,
+//   frozen_scale() — so verify/ never casts to a concrete estimator type.
+// Its name, parameters, claim and factory are its descriptor (estimators/descriptor.hpp).
 #pragma once
 
 #include "estimators/core/noise.hpp"
