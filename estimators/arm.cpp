@@ -7,8 +7,10 @@
 
 namespace estcheck {
 
+constexpr const char* kReference = "Yin & Zhou 2019, eq. 5 (Augment-REINFORCE-Merge)";
+
 Arm::Arm()
-    : info_{"arm", true, false, 2, "Yin & Zhou 2019, eq. 5 (Augment-REINFORCE-Merge)"} {}
+    : info_{"arm", true, false, 2, kReference} {}
 
 void Arm::check(const Problem& problem) const { require_bernoulli("arm", problem); }
 
@@ -33,5 +35,14 @@ void Arm::evaluate(const Model& m, std::span<const double> u, std::span<double> 
   for (std::size_t i = 0; i < n; ++i) grad[i] = diff * (u[i] - 0.5);
 }
 
+EstimatorDescriptor arm_descriptor() {
+  return {.name = "arm",
+          .params = {},
+          .claimed_unbiased = true,
+          .requires_ = "bernoulli",
+          .description = "Augment-REINFORCE-Merge: (f(1[u > σ(-θ)]) - f(1[u < σ(θ)])) (u - 1/2)",
+          .reference = kReference,
+          .make = [](const ParamValues&) { return std::make_unique<Arm>(); }};
+}
 
 }  // namespace estcheck

@@ -7,6 +7,7 @@
 // problems only. Noise: u_i is the i-th noise.uniform() of the sample.
 #pragma once
 
+#include "estimators/descriptor.hpp"
 #include "estimators/estimator.hpp"
 
 namespace estcheck {
@@ -23,10 +24,19 @@ class Arm final : public Estimator {
   /// the i-th noise.uniform(). `scratch` has 2n doubles. Lets verify/ integrate ĝ over u exactly.
   void evaluate(const Model& m, std::span<const double> u, std::span<double> scratch,
                 std::span<double> grad) const;
+  bool has_antithetic_cells() const override { return true; }
+  /// evaluate(m, u) (scratch: 2n doubles suffice); v is not used.
+  void value_at_uniforms(const Model& m, std::span<const double> u, std::span<const double>,
+                         std::span<double> scratch, std::span<double> grad) const override {
+    evaluate(m, u, scratch, grad);
+  }
 
  private:
   EstimatorInfo info_;
 };
 
+
+/// arm (estimators/descriptor.hpp).
+EstimatorDescriptor arm_descriptor();
 
 }  // namespace estcheck

@@ -7,10 +7,12 @@
 
 namespace estcheck {
 
+constexpr const char* kConcreteReference = "Maddison et al. 2017, §3.3; Jang et al. 2017 (binary Concrete)";
+constexpr const char* kStraightThroughReference = "Bengio et al. 2013; Jang et al. 2017, §2.2 (straight-through)";
+
 RelaxedBernoulli::RelaxedBernoulli(std::string name, double temperature, bool straight_through)
     : info_{name + ":temperature=" + format_double(temperature), false, false, 1,
-            straight_through ? "Bengio et al. 2013; Jang et al. 2017, §2.2 (straight-through)"
-                             : "Maddison et al. 2017, §3.3; Jang et al. 2017 (binary Concrete)"},
+            straight_through ? kStraightThroughReference : kConcreteReference},
       temperature_(temperature),
       straight_through_(straight_through) {
   if (!(temperature > 0.0) || !std::isfinite(temperature))
@@ -81,6 +83,26 @@ std::unique_ptr<Estimator> make_concrete(double temperature) {
 }
 std::unique_ptr<Estimator> make_straight_through(double temperature) {
   return std::make_unique<RelaxedBernoulli>("straight-through", temperature, true);
+}
+
+EstimatorDescriptor concrete_descriptor() {
+  return {.name = "concrete",
+          .params = {real_param("temperature", 0.5, "relaxation temperature λ > 0")},
+          .claimed_unbiased = false,
+          .requires_ = "bernoulli or categorical with a relaxation of f (toy, tables)",
+          .description = "binary Concrete / Gumbel-softmax: ∂f/∂z(z) z(1-z)/λ at z = σ((θ + L)/λ); biased",
+          .reference = kConcreteReference,
+          .make = [](const ParamValues& v) { return make_concrete(v.real("temperature")); }};
+}
+
+EstimatorDescriptor straight_through_descriptor() {
+  return {.name = "straight-through",
+          .params = {real_param("temperature", 1.0, "relaxation temperature λ > 0")},
+          .claimed_unbiased = false,
+          .requires_ = "bernoulli or categorical with a relaxation of f (toy, tables)",
+          .description = "straight-through: ∂f/∂z at the hard sample b, times z(1-z)/λ; biased",
+          .reference = kStraightThroughReference,
+          .make = [](const ParamValues& v) { return make_straight_through(v.real("temperature")); }};
 }
 
 }  // namespace estcheck

@@ -17,6 +17,7 @@
 // for the categorical versions yet (Monte Carlo bias only).
 #pragma once
 
+#include "estimators/descriptor.hpp"
 #include "estimators/estimator.hpp"
 
 namespace estcheck {
@@ -36,6 +37,15 @@ class RelaxedBernoulli : public Estimator {
   void sample_categorical(const Model& m, Noise& noise, std::span<double> scratch,
                           std::span<double> grad) const;
   bool straight_through() const { return straight_through_; }
+  std::optional<RelaxedForm> relaxed_form() const override {
+    return RelaxedForm{straight_through_ ? RelaxedForm::Kind::straight_through : RelaxedForm::Kind::concrete,
+                       temperature_};
+  }
+  /// evaluate(m, u) (Bernoulli form); v is not used.
+  void value_at_uniforms(const Model& m, std::span<const double> u, std::span<const double>,
+                         std::span<double> scratch, std::span<double> grad) const override {
+    evaluate(m, u, scratch, grad);
+  }
 
  private:
   EstimatorInfo info_;
@@ -47,5 +57,9 @@ class RelaxedBernoulli : public Estimator {
 std::unique_ptr<Estimator> make_concrete(double temperature);
 /// straight-through:temperature=λ (λ > 0).
 std::unique_ptr<Estimator> make_straight_through(double temperature);
+
+/// concrete:temperature=λ and straight-through:temperature=λ (estimators/descriptor.hpp).
+EstimatorDescriptor concrete_descriptor();
+EstimatorDescriptor straight_through_descriptor();
 
 }  // namespace estcheck

@@ -7,8 +7,10 @@
 
 namespace estcheck {
 
+constexpr const char* kReference = "Dong, Mnih & Tucker 2020, eq. 7 (DisARM)";
+
 Disarm::Disarm()
-    : info_{"disarm", true, false, 2, "Dong, Mnih & Tucker 2020, eq. 7 (DisARM)"} {}
+    : info_{"disarm", true, false, 2, kReference} {}
 
 void Disarm::check(const Problem& problem) const { require_bernoulli("disarm", problem); }
 
@@ -36,5 +38,14 @@ void Disarm::evaluate(const Model& m, std::span<const double> u, std::span<doubl
   }
 }
 
+EstimatorDescriptor disarm_descriptor() {
+  return {.name = "disarm",
+          .params = {},
+          .claimed_unbiased = true,
+          .requires_ = "bernoulli",
+          .description = "DisARM: ARM with the augmentation integrated out given the antithetic pair (b, b̃)",
+          .reference = kReference,
+          .make = [](const ParamValues&) { return std::make_unique<Disarm>(); }};
+}
 
 }  // namespace estcheck

@@ -9,6 +9,7 @@
 // noise.uniform() of the sample (1 - u_i is exact for the grid of Noise::uniform).
 #pragma once
 
+#include "estimators/descriptor.hpp"
 #include "estimators/estimator.hpp"
 
 namespace estcheck {
@@ -24,9 +25,18 @@ class Disarm final : public Estimator {
   /// The sample for given uniforms u (size n), as Arm::evaluate; `scratch` has 2n doubles.
   void evaluate(const Model& m, std::span<const double> u, std::span<double> scratch,
                 std::span<double> grad) const;
+  bool has_antithetic_cells() const override { return true; }
+  /// evaluate(m, u) (scratch: 2n doubles suffice); v is not used.
+  void value_at_uniforms(const Model& m, std::span<const double> u, std::span<const double>,
+                         std::span<double> scratch, std::span<double> grad) const override {
+    evaluate(m, u, scratch, grad);
+  }
 
  private:
   EstimatorInfo info_;
 };
+
+/// disarm (estimators/descriptor.hpp).
+EstimatorDescriptor disarm_descriptor();
 
 }  // namespace estcheck

@@ -18,6 +18,10 @@ void Estimator::check(const Problem& p) const {
 void Estimator::value_at(const Model&, std::span<const double>, std::span<double>, std::span<double>) const {
   throw std::logic_error("Estimator::value_at: '" + info().spec + "' has noise besides its draws");
 }
+void Estimator::value_at_uniforms(const Model&, std::span<const double>, std::span<const double>,
+                                  std::span<double>, std::span<double>) const {
+  throw std::logic_error("Estimator::value_at_uniforms: '" + info().spec + "' is no function of uniforms");
+}
 void Estimator::prepare(const Model&) {}
 
 void Estimator::sample_block(const Model& m, std::uint64_t seed, std::uint64_t block,

@@ -13,12 +13,17 @@
 //   values (the harness counts them; it never averages them in).
 // - Flags: info() says whether the estimator is claimed unbiased, whether it needs rsample and
 //   ∇x f, and how many evaluations of f one sample costs.
+// - Capabilities: what the exact oracles (verify/oracles/) may use, declared by the estimator
+//   itself — draws()/value_at, relaxed_form(), has_antithetic_cells()/value_at_uniforms,
+//   frozen_scale() — so verify/ never casts to a concrete estimator type.
+// Its name, parameters, claim and factory are its descriptor (estimators/descriptor.hpp).
 #pragma once
 
 #include "estimators/core/noise.hpp"
 #include "estimators/problems/problem.hpp"
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -44,6 +49,18 @@ inline std::size_t output_dim(const EstimatorInfo& info, std::size_t theta_dim) 
   return info.order == 2 ? theta_dim * (theta_dim + 1) / 2 : theta_dim;
 }
 
+/// The relaxed form of an estimator built on the binary Concrete relaxation (estimators/concrete.hpp,
+/// rebar.hpp, relax.hpp), read by the exact oracles (verify/oracles/estimator_mean.cpp). On
+/// Bernoulli variables its sample is a pure function of uniforms u (Concrete, straight-through)
+/// or (u, v) (REBAR, RELAX), given by Estimator::value_at_uniforms.
+struct RelaxedForm {
+  enum class Kind { concrete, straight_through, rebar, relax };
+  Kind kind;
+  double temperature;       ///< λ
+  double eta = 0.0;         ///< η of REBAR and RELAX; 0 for Concrete and straight-through
+  bool planted_bug = false; ///< the mutant (mutant/rebar-no-conditional), not the published form
+};
+
 class Estimator {
  public:
   virtual ~Estimator() = default;
@@ -65,6 +82,20 @@ class Estimator {
   /// std::logic_error when draws() is 0.
   virtual void value_at(const Model& model, std::span<const double> xs, std::span<double> scratch,
                         std::span<double> grad) const;
+  /// Capabilities the exact oracles use (verify/oracles/estimator_mean.cpp); none by default.
+  /// The relaxed form (Concrete, straight-through, REBAR, RELAX), or nullopt.
+  virtual std::optional<RelaxedForm> relaxed_form() const { return std::nullopt; }
+  /// True when, on Bernoulli variables, one sample's only noise is u ~ U(0,1)^n and ĝ is affine
+  /// in every u_j on each of the 3^n cells between σ(θ_j) and σ(-θ_j) (ARM, DisARM), so a
+  /// 2-point Gauss-Legendre rule per cell integrates ĝ and ĝ² exactly (value_at_uniforms).
+  virtual bool has_antithetic_cells() const { return false; }
+  /// The sample at given uniforms u (and v, where relaxed_form() is REBAR or RELAX; ignored
+  /// otherwise) on Bernoulli variables, each of size sample_dim; `scratch` has scratch_size(model)
+  /// doubles. Throws std::logic_error unless relaxed_form() or has_antithetic_cells() says so.
+  virtual void value_at_uniforms(const Model& model, std::span<const double> u, std::span<const double> v,
+                                 std::span<double> scratch, std::span<double> grad) const;
+  /// When E ĝ = ∇L / s for a frozen scale s fitted in prepare() (NVIL), s; otherwise nullopt.
+  virtual std::optional<double> frozen_scale() const { return std::nullopt; }
   /// Samples (seed, block, 0..count-1), row-major into `out` (count × theta_dim). `work` is
   /// memory the estimator may resize and reuse across calls.
   virtual void sample_block(const Model& model, std::uint64_t seed, std::uint64_t block,

@@ -7,7 +7,9 @@
 
 namespace estcheck {
 
-Muprop::Muprop() : info_{"muprop", true, false, 2, "Gu et al. 2016, eq. 4 (MuProp)"} {}
+constexpr const char* kReference = "Gu et al. 2016, eq. 4 (MuProp)";
+
+Muprop::Muprop() : info_{"muprop", true, false, 2, kReference} {}
 
 void Muprop::check(const Problem& problem) const { require_relaxation("muprop", problem); }
 
@@ -27,5 +29,14 @@ void Muprop::sample(const Model& m, Noise& noise, std::span<double> scratch,
     grad[i] = residual * grad[i] + gmu[i] * d.probs[i] * d.probs0[i];
 }
 
+EstimatorDescriptor muprop_descriptor() {
+  return {.name = "muprop",
+          .params = {},
+          .claimed_unbiased = true,
+          .requires_ = "bernoulli with f on [0,1]^n (toy, bernoulli tables)",
+          .description = "MuProp: first-order Taylor control variate around the mean-field point σ(θ)",
+          .reference = kReference,
+          .make = [](const ParamValues&) { return std::make_unique<Muprop>(); }};
+}
 
 }  // namespace estcheck

@@ -7,6 +7,7 @@
 // the last term adds back. Needs f extended to [0,1]^n (toy, Bernoulli tables).
 #pragma once
 
+#include "estimators/descriptor.hpp"
 #include "estimators/estimator.hpp"
 
 namespace estcheck {
@@ -23,5 +24,8 @@ class Muprop final : public Estimator {
  private:
   EstimatorInfo info_;
 };
+
+/// muprop (estimators/descriptor.hpp).
+EstimatorDescriptor muprop_descriptor();
 
 }  // namespace estcheck

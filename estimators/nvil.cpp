@@ -8,6 +8,8 @@
 
 namespace estcheck {
 
+constexpr const char* kReference = "Mnih & Gregor 2014, §3.2-3.3 (NVIL: learned baseline, variance normalization)";
+
 Nvil::Nvil(const NvilOptions& o) : opt_(o) {
   if (o.steps < 0) raise_input_error("nvil:steps", "an integer >= 0", std::to_string(o.steps));
   if (o.batch < 2) raise_input_error("nvil:batch", "an integer >= 2", std::to_string(o.batch));
@@ -16,7 +18,7 @@ Nvil::Nvil(const NvilOptions& o) : opt_(o) {
                ",batch=" + std::to_string(o.batch) + ",rate=" + format_double(o.rate) +
                ",train_seed=" + std::to_string(o.train_seed),
            !o.normalize, false, 1,
-           "Mnih & Gregor 2014, §3.2-3.3 (NVIL: learned baseline, variance normalization)"};
+           kReference};
 }
 
 double Nvil::scale() const { return opt_.normalize ? std::max(1.0, std::sqrt(v_)) : 1.0; }
@@ -53,6 +55,30 @@ void Nvil::value_at(const Model& m, std::span<const double> x, std::span<double>
   const double w = (m.f(x) - c_) / scale();
   score(m.dist, x, grad);
   for (double& g : grad) g *= w;
+}
+
+EstimatorDescriptor nvil_descriptor() {
+  const NvilOptions o;
+  return {.name = "nvil",
+          .params = {integer_param("normalize", o.normalize ? 1 : 0, 0, 1, "divide by max(1, √v) (1) or not (0)"),
+                     integer_param("steps", o.steps, 0, 1000000, "training minibatches"),
+                     integer_param("batch", o.batch, 2, 100000, "samples per minibatch"),
+                     real_param("rate", o.rate, "moving-average rate α"),
+                     integer_param("train_seed", static_cast<std::int64_t>(o.train_seed), 0, INT64_MAX,
+                                   "seed of the training noise")},
+          .claimed_unbiased = o.normalize == false,
+          .requires_ = "any",
+          .description = "NVIL: learned constant baseline, variance normalization; unbiased only with normalize=0",
+          .reference = kReference,
+          .make = [](const ParamValues& v) {
+            NvilOptions n;
+            n.normalize = v.integer("normalize") == 1;
+            n.steps = static_cast<int>(v.integer("steps"));
+            n.batch = static_cast<int>(v.integer("batch"));
+            n.rate = v.real("rate");
+            n.train_seed = static_cast<std::uint64_t>(v.integer("train_seed"));
+            return std::make_unique<Nvil>(n);
+          }};
 }
 
 }  // namespace estcheck

@@ -11,6 +11,7 @@
 // √v > 1 — so estcheck does not claim it unbiased and reports its exact bias ∇L (1/s - 1).
 #pragma once
 
+#include "estimators/descriptor.hpp"
 #include "estimators/estimator.hpp"
 
 namespace estcheck {
@@ -37,11 +38,15 @@ class Nvil final : public Estimator {
   double baseline() const { return c_; }
   /// The divisor s = max(1, √v) (1 without normalization): E ĝ = ∇L / s.
   double scale() const;
+  std::optional<double> frozen_scale() const override { return scale(); }
 
  private:
   NvilOptions opt_;
   EstimatorInfo info_;
   double c_ = 0.0, v_ = 0.0;
 };
+
+/// nvil:normalize=0|1,... (estimators/descriptor.hpp).
+EstimatorDescriptor nvil_descriptor();
 
 }  // namespace estcheck

@@ -7,6 +7,8 @@
 
 namespace estcheck {
 
+constexpr const char* kReference = "Tucker et al. 2017, eq. 7 (REBAR); RELAX draft eq. 8";
+
 void Rebar::check(const Problem& problem) const {
   if (problem.family() == Family::categorical && problem.has_relaxation() && conditional_) return;
   require_relaxation(info_.spec, problem);
@@ -39,9 +41,9 @@ void conditional_relaxation(const BernoulliLogits& d, double lam, bool condition
 
 Rebar::Rebar(double temperature, double eta, bool conditional)
     : info_{conditional ? "rebar:temperature=" + format_double(temperature) + ",eta=" + format_double(eta)
-                        : std::string("mutant/rebar-no-conditional"),  // fixed λ = 0.5, η = 1
+                        : std::string("mutant/rebar-no-conditional"),  // at RebarOptions' defaults
             conditional, false, 3,
-            "Tucker et al. 2017, eq. 7 (REBAR); RELAX draft eq. 8"},
+            kReference},
       temperature_(temperature),
       eta_(eta),
       conditional_(conditional) {
@@ -132,5 +134,18 @@ void Rebar::evaluate_categorical(const Model& m, std::span<const double> u, std:
   }
 }
 
+EstimatorDescriptor rebar_descriptor() {
+  const RebarOptions o;
+  return {.name = "rebar",
+          .params = {real_param("temperature", o.temperature, "relaxation temperature λ > 0"),
+                     real_param("eta", o.eta, "control-variate scale η")},
+          .claimed_unbiased = true,
+          .requires_ = "bernoulli or categorical with a relaxation of f (toy, tables)",
+          .description = "REBAR: REINFORCE with the Concrete control variate at the conditional sample z̃ ~ p(z|b)",
+          .reference = kReference,
+          .make = [](const ParamValues& v) {
+            return std::make_unique<Rebar>(v.real("temperature"), v.real("eta"));
+          }};
+}
 
 }  // namespace estcheck

@@ -18,6 +18,7 @@
 // (A_i/(A_i + B)) (δ_ij - p_j) and z̃_b does not depend on θ. Noise: u_1..u_K then v_1..v_K.
 #pragma once
 
+#include "estimators/descriptor.hpp"
 #include "estimators/estimator.hpp"
 
 namespace estcheck {
@@ -30,6 +31,12 @@ void conditional_relaxation(const BernoulliLogits& d, double temperature, bool c
                             std::span<double> dzt);
 
 
+/// REBAR's parameters and their defaults (the spec's and the planted mutant's).
+struct RebarOptions {
+  double temperature = 0.5;  ///< λ > 0
+  double eta = 1.0;          ///< η
+};
+
 class Rebar : public Estimator {
  public:
   /// `conditional` = false is the planted bug "REBAR without the conditional sample" (z̃ := z).
@@ -38,6 +45,14 @@ class Rebar : public Estimator {
   void check(const Problem& problem) const override;
   double temperature() const { return temperature_; }
   double eta() const { return eta_; }
+  std::optional<RelaxedForm> relaxed_form() const override {
+    return RelaxedForm{RelaxedForm::Kind::rebar, temperature_, eta_, !conditional_};
+  }
+  /// evaluate(m, u, v) (Bernoulli form).
+  void value_at_uniforms(const Model& m, std::span<const double> u, std::span<const double> v,
+                         std::span<double> scratch, std::span<double> grad) const override {
+    evaluate(m, u, v, scratch, grad);
+  }
   std::size_t scratch_size(const Model& m) const override { return 9 * m.sample_dim(); }
   /// Draws u_i then v_i for each variable and returns evaluate(m, u, v).
   void sample(const Model& m, Noise& noise, std::span<double> scratch,
@@ -55,5 +70,8 @@ class Rebar : public Estimator {
   double temperature_, eta_;
   bool conditional_;
 };
+
+/// rebar:temperature=λ,eta=η (estimators/descriptor.hpp).
+EstimatorDescriptor rebar_descriptor();
 
 }  // namespace estcheck

@@ -5,10 +5,12 @@
 
 namespace estcheck {
 
+constexpr const char* kReference = "Williams 1992, eq. 8 (score function with a constant baseline)";
+
 Reinforce::Reinforce(double baseline)
     : baseline_(baseline),
       info_{baseline == 0.0 ? "reinforce" : "reinforce:baseline=" + format_double(baseline), true,
-            false, 1, "Williams 1992, eq. 8 (score function with a constant baseline)"} {}
+            false, 1, kReference} {}
 
 void Reinforce::sample(const Model& m, Noise& noise, std::span<double> scratch,
                        std::span<double> grad) const {
@@ -66,5 +68,14 @@ void Reinforce::sample_block(const Model& m, std::uint64_t seed, std::uint64_t b
       m.dist);
 }
 
+EstimatorDescriptor reinforce_descriptor() {
+  return {.name = "reinforce",
+          .params = {real_param("baseline", 0.0, "constant subtracted from f")},
+          .claimed_unbiased = true,
+          .requires_ = "any",
+          .description = "score function (REINFORCE), one sample: (f(x) - baseline) ∇θ log p(x)",
+          .reference = kReference,
+          .make = [](const ParamValues& v) { return std::make_unique<Reinforce>(v.real("baseline")); }};
+}
 
 }  // namespace estcheck

@@ -6,6 +6,7 @@
 // Unbiased for every constant B, since E[∇θ log p] = 0. `reinforce` is B = 0.
 #pragma once
 
+#include "estimators/descriptor.hpp"
 #include "estimators/estimator.hpp"
 
 namespace estcheck {
@@ -27,5 +28,8 @@ class Reinforce final : public Estimator {
   double baseline_;
   EstimatorInfo info_;
 };
+
+/// reinforce:baseline=B (estimators/descriptor.hpp).
+EstimatorDescriptor reinforce_descriptor();
 
 }  // namespace estcheck

@@ -9,6 +9,8 @@
 
 namespace estcheck {
 
+constexpr const char* kReference = "Grathwohl et al. 2018, eq. 10 (RELAX); variance training eq. 14-16";
+
 Relax::Relax(const RelaxOptions& o) : opt_(o) {
   auto fail = [](const std::string& key, const std::string& what, double v) {
     raise_input_error("relax:" + key, what, format_double(v));
@@ -23,7 +25,7 @@ Relax::Relax(const RelaxOptions& o) : opt_(o) {
                ",hidden=" + std::to_string(o.hidden) + ",steps=" + std::to_string(o.steps) +
                ",batch=" + std::to_string(o.batch) + ",lr=" + format_double(o.learning_rate) +
                ",train_seed=" + std::to_string(o.train_seed),
-           true, false, 3, "Grathwohl et al. 2018, eq. 10 (RELAX); variance training eq. 14-16"};
+           true, false, 3, kReference};
 }
 
 void Relax::check(const Problem& problem) const {
@@ -256,6 +258,33 @@ void Relax::train(const Model& m, int steps) {
 void Relax::prepare(const Model& m) {
   initialize(m.sample_dim());
   train(m, opt_.steps);
+}
+
+EstimatorDescriptor relax_descriptor() {
+  const RelaxOptions o;
+  return {.name = "relax",
+          .params = {real_param("temperature", o.temperature, "λ"), real_param("eta", o.eta, "scale of the REBAR term"),
+                     integer_param("hidden", o.hidden, 1, 256, "units of r_φ"),
+                     integer_param("steps", o.steps, 0, 1000000, "Adam steps of variance training"),
+                     integer_param("batch", o.batch, 1, 100000, "samples per step"),
+                     real_param("lr", o.learning_rate, "Adam learning rate"),
+                     integer_param("train_seed", static_cast<std::int64_t>(o.train_seed), 0, INT64_MAX,
+                                   "seed of the training noise")},
+          .claimed_unbiased = true,
+          .requires_ = "bernoulli or categorical with a relaxation of f (toy, tables)",
+          .description = "RELAX: REBAR plus a network r_φ trained (before sampling) to minimize the variance",
+          .reference = kReference,
+          .make = [](const ParamValues& v) {
+            RelaxOptions r;
+            r.temperature = v.real("temperature");
+            r.eta = v.real("eta");
+            r.hidden = static_cast<int>(v.integer("hidden"));
+            r.steps = static_cast<int>(v.integer("steps"));
+            r.batch = static_cast<int>(v.integer("batch"));
+            r.learning_rate = v.real("lr");
+            r.train_seed = static_cast<std::uint64_t>(v.integer("train_seed"));
+            return std::make_unique<Relax>(r);
+          }};
 }
 
 }  // namespace estcheck

@@ -16,6 +16,7 @@
 // Gumbel z̃; estimators/rebar.hpp) and r_φ on the K-simplex. Noise: u_1..u_K then v_1..v_K.
 #pragma once
 
+#include "estimators/descriptor.hpp"
 #include "estimators/estimator.hpp"
 
 #include <Eigen/Dense>
@@ -49,6 +50,14 @@ class Relax final : public Estimator {
   /// Runs `steps` Adam steps from the current φ (prepare() runs options.steps from the start).
   void train(const Model& m, int steps);
   std::size_t parameter_count() const;
+  std::optional<RelaxedForm> relaxed_form() const override {
+    return RelaxedForm{RelaxedForm::Kind::relax, opt_.temperature, opt_.eta};
+  }
+  /// evaluate(m, u, v) with the current φ (scratch unused).
+  void value_at_uniforms(const Model& m, std::span<const double> u, std::span<const double> v,
+                         std::span<double>, std::span<double> grad) const override {
+    evaluate(m, u, v, grad);
+  }
   const Eigen::VectorXd& parameters() const { return phi_; }
 
  private:
@@ -73,5 +82,8 @@ class Relax final : public Estimator {
   Eigen::VectorXd phi_;  ///< [a (H), c (H), W (H×n row-major), d]
   int trained_steps_ = 0;
 };
+
+/// relax:temperature=λ,... (estimators/descriptor.hpp).
+EstimatorDescriptor relax_descriptor();
 
 }  // namespace estcheck

@@ -5,9 +5,11 @@
 
 namespace estcheck {
 
+constexpr const char* kReference = "Kingma & Welling 2014, §2.4; Mohamed et al. 2020, eq. 33 (pathwise)";
+
 Reparam::Reparam()
     : info_{"reparam", true, true, 1,
-            "Kingma & Welling 2014, §2.4; Mohamed et al. 2020, eq. 33 (pathwise)"} {}
+            kReference} {}
 
 void Reparam::check(const Problem& problem) const {
   if (problem.family() != Family::gaussian || !problem.has_gradient())
@@ -46,5 +48,14 @@ void Reparam::sample(const Model& m, Noise& noise, std::span<double> scratch,
   }
 }
 
+EstimatorDescriptor reparam_descriptor() {
+  return {.name = "reparam",
+          .params = {},
+          .claimed_unbiased = true,
+          .requires_ = "gaussian with ∇x f (unbiased only where f is differentiable)",
+          .description = "pathwise (reparameterization): ∇x f(μ + σε) pulled back to (μ, log σ)",
+          .reference = kReference,
+          .make = [](const ParamValues&) { return std::make_unique<Reparam>(); }};
+}
 
 }  // namespace estcheck

@@ -8,6 +8,7 @@
 // family and a problem that provides ∇x f: on discrete problems it is an input error.
 #pragma once
 
+#include "estimators/descriptor.hpp"
 #include "estimators/estimator.hpp"
 
 namespace estcheck {
@@ -27,5 +28,8 @@ class Reparam final : public Estimator {
  private:
   EstimatorInfo info_;
 };
+
+/// reparam (estimators/descriptor.hpp).
+EstimatorDescriptor reparam_descriptor();
 
 }  // namespace estcheck

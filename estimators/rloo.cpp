@@ -5,10 +5,12 @@
 
 namespace estcheck {
 
+constexpr const char* kReference = "Kool, van Hoof & Welling 2019, eq. 8 (leave-one-out baseline)";
+
 Rloo::Rloo(int k)
     : k_(k),
       info_{"rloo:k=" + std::to_string(k), true, false, k,
-            "Kool, van Hoof & Welling 2019, eq. 8 (leave-one-out baseline)"} {
+            kReference} {
   if (k < 2) raise_input_error("rloo:k", "an integer >= 2", std::to_string(k));
 }
 
@@ -41,5 +43,14 @@ void Rloo::value_at(const Model& m, std::span<const double> xs, std::span<double
   for (double& g : grad) g *= scale;
 }
 
+EstimatorDescriptor rloo_descriptor() {
+  return {.name = "rloo",
+          .params = {integer_param("k", 2, 2, 1 << 20, "samples per estimate, >= 2")},
+          .claimed_unbiased = true,
+          .requires_ = "any",
+          .description = "REINFORCE over k samples with the leave-one-out baseline",
+          .reference = kReference,
+          .make = [](const ParamValues& v) { return std::make_unique<Rloo>(static_cast<int>(v.integer("k"))); }};
+}
 
 }  // namespace estcheck

@@ -8,6 +8,7 @@
 // unbiased because each baseline is independent of the sample it multiplies. K >= 2.
 #pragma once
 
+#include "estimators/descriptor.hpp"
 #include "estimators/estimator.hpp"
 
 namespace estcheck {
@@ -29,5 +30,8 @@ class Rloo final : public Estimator {
   int k_;
   EstimatorInfo info_;
 };
+
+/// rloo:k=K (estimators/descriptor.hpp).
+EstimatorDescriptor rloo_descriptor();
 
 }  // namespace estcheck

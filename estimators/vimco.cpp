@@ -7,10 +7,12 @@
 
 namespace estcheck {
 
+constexpr const char* kReference = "Mnih & Rezende 2016, eq. 8-10 (VIMCO)";
+
 Vimco::Vimco(int k)
     : k_(k),
       info_{"vimco:k=" + std::to_string(k), true, false, k,
-            "Mnih & Rezende 2016, eq. 8-10 (VIMCO)", k} {
+            kReference, k} {
   if (k < 2) raise_input_error("vimco:k", "an integer >= 2", std::to_string(k));
 }
 
@@ -43,6 +45,16 @@ void Vimco::value_at(const Model& m, std::span<const double> xs, std::span<doubl
     score(m.dist, xs.subspan(k * n, n), s);
     for (std::size_t i = 0; i < grad.size(); ++i) grad[i] += (l_hat - l_minus) * s[i];
   }
+}
+
+EstimatorDescriptor vimco_descriptor() {
+  return {.name = "vimco",
+          .params = {integer_param("k", 2, 2, 64, "samples, >= 2")},
+          .claimed_unbiased = true,
+          .requires_ = "any problem with f > 0",
+          .description = "VIMCO for the K-sample objective E[log mean_k f(x_k)]: leave-one-out with geometric means",
+          .reference = kReference,
+          .make = [](const ParamValues& v) { return std::make_unique<Vimco>(static_cast<int>(v.integer("k"))); }};
 }
 
 }  // namespace estcheck

@@ -9,6 +9,7 @@
 // verify/oracles/exact.hpp's exact_multisample_gradient. f <= 0 gives NaN samples (reported, no verdict).
 #pragma once
 
+#include "estimators/descriptor.hpp"
 #include "estimators/estimator.hpp"
 
 namespace estcheck {
@@ -30,5 +31,8 @@ class Vimco final : public Estimator {
   int k_;
   EstimatorInfo info_;
 };
+
+/// vimco:k=K (estimators/descriptor.hpp).
+EstimatorDescriptor vimco_descriptor();
 
 }  // namespace estcheck

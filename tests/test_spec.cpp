@@ -1,5 +1,6 @@
 // tests/test_spec.cpp — estimators/core/spec.hpp: `name:key=value,...` parsing and its error messages.
 #include "estimators/core/error.hpp"
+#include "estimators/core/param.hpp"
 #include "estimators/core/spec.hpp"
 
 #include <gtest/gtest.h>
@@ -59,6 +60,48 @@ TEST(Spec, ErrorsNameTheKey) {
               s.finish();
             }),
             "toy:u: expected one of: t, got unknown key 'u'");
+}
+
+// parse_params: a spec read against typed parameters (estimators/core/param.hpp), as the
+// registry reads every estimator spec against its descriptor.
+const std::vector<ParamInfo>& example_params() {
+  static const std::vector<ParamInfo> params = {
+      real_param("temperature", 0.5, "λ"), integer_param("k", 2, 2, 64, "samples"),
+      choice_param("credit", {"downstream", "all"}, "credit"),
+      choice_param("baseline", {"none", "conditional"}, "baseline", true)};
+  return params;
+}
+
+TEST(ParamSpec, DefaultsAreTypedAndShownAsText) {
+  const auto& p = example_params();
+  EXPECT_EQ(p[0].fallback, "0.5");
+  EXPECT_EQ(p[1].fallback, "2");
+  EXPECT_EQ(p[2].fallback, "downstream");
+  Spec s = Spec::parse("est", "ESTIMATOR");
+  const ParamValues v = parse_params(s, p, "ESTIMATOR");
+  EXPECT_EQ(v.real("temperature"), 0.5);
+  EXPECT_EQ(v.integer("k"), 2);
+  EXPECT_EQ(v.text("credit"), "downstream");
+  EXPECT_EQ(v.text("baseline"), "none");
+}
+
+TEST(ParamSpec, GivenValuesAreParsedAndChecked) {
+  Spec s = Spec::parse("est:k=5,temperature=0.25,credit=all,baseline=-1.5", "ESTIMATOR");
+  const ParamValues v = parse_params(s, example_params(), "ESTIMATOR");
+  EXPECT_EQ(v.real("temperature"), 0.25);
+  EXPECT_EQ(v.integer("k"), 5);
+  EXPECT_EQ(v.text("credit"), "all");
+  EXPECT_EQ(v.real("baseline"), -1.5);
+  auto parse = [](const char* text) {
+    Spec spec = Spec::parse(text, "ESTIMATOR");
+    parse_params(spec, example_params(), "ESTIMATOR");
+  };
+  EXPECT_EQ(message_of([&] { parse("est:k=65"); }), "est:k: expected an integer in [2, 64], got '65'");
+  EXPECT_EQ(message_of([&] { parse("est:credit=some"); }),
+            "ESTIMATOR est:credit: expected downstream or all, got 'some'");
+  EXPECT_EQ(message_of([&] { parse("est:baseline=x"); }), "est:baseline: expected a finite number, got 'x'");
+  EXPECT_EQ(message_of([&] { parse("est:eta=1"); }),
+            "est:eta: expected one of: baseline, credit, k, temperature, got unknown key 'eta'");
 }
 
 }  // namespace

@@ -175,7 +175,14 @@ int suite_command(const std::string& file, const std::string& out_dir, const std
 void list_command(bool as_json, bool mutants, std::ostream& out) {
   const auto params_json = [](const std::vector<ParamInfo>& ps) {
     nlohmann::json a = nlohmann::json::array();
-    for (const auto& p : ps) a.push_back({{"key", p.key}, {"default", p.fallback}, {"meaning", p.meaning}});
+    for (const auto& p : ps) {
+      nlohmann::json j = {{"key", p.key}, {"default", p.fallback}, {"meaning", p.meaning}};
+      if (p.kind != ParamInfo::Kind::text) j["kind"] = to_string(p.kind);
+      if (p.kind == ParamInfo::Kind::integer) j["range"] = {p.lo, p.hi};
+      if (p.kind == ParamInfo::Kind::choice) j["choices"] = p.choices;
+      if (p.or_real) j["or_real"] = true;
+      a.push_back(std::move(j));
+    }
     return a;
   };
   if (as_json) {
@@ -188,7 +195,7 @@ void list_command(bool as_json, bool mutants, std::ostream& out) {
     for (const auto& e : estimator_catalogue())
       j["estimators"].push_back({{"name", e.name}, {"claimed_unbiased", e.claimed_unbiased},
                                  {"requires", e.requires_}, {"description", e.description},
-                                 {"params", params_json(e.params)}});
+                                 {"reference", e.reference}, {"params", params_json(e.params)}});
     if (mutants) {
       j["mutants"] = nlohmann::json::array();
       for (const auto& m : mutant_catalogue())

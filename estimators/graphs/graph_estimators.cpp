@@ -1,20 +1,36 @@
-// estimators/graphs/graph_estimators.cpp — see scg_estimators.hpp.
+// estimators/graphs/graph_estimators.cpp — see graph_estimators.hpp.
 #include "estimators/graphs/graph_estimators.hpp"
 
 #include "estimators/core/error.hpp"
-#include "estimators/graphs/graph_relax.hpp"
-#include "estimators/core/spec.hpp"
 
 #include <cmath>
 #include <limits>
 
 namespace estcheck {
 
+constexpr const char* kScgReference =
+    "Schulman et al. 2015, Corollary 1 (surrogate loss), §4 (baselines on non-descendants)";
+constexpr const char* kDiceReference = "Foerster et al. 2018, eq. 6 (magic box ⊡ = exp(τ - ⊥τ))";
+
 void require_graph(const std::string& spec, const Problem& p) {
   if (p.family() != Family::graph)
     raise_input_error("ESTIMATOR",
                       "a graph problem (scg-fig1a..e, scg-gauss, sbn, mdp, grid, or a JSON graph file) for '" + spec + "'",
                       std::string("the ") + to_string(p.family()) + " problem '" + p.spec() + "'");
+}
+
+void graph_credit(const Graph& g, std::span<const double> values, bool all, std::span<double> q) {
+  double total = 0.0;
+  if (all)
+    for (std::size_t c : g.costs) total += values[c];
+  for (std::size_t k = 0; k < g.stochastic.size(); ++k) {
+    if (all) {
+      q[k] = total;
+      continue;
+    }
+    q[k] = 0.0;
+    for (std::size_t c : g.downstream_costs[k]) q[k] += values[c];
+  }
 }
 
 namespace {
@@ -30,21 +46,6 @@ std::string scg_spec(const ScgOptions& o) {
   return params.empty() ? s : s + ":" + params;
 }
 
-/// Σ of the downstream costs of each stochastic node (credit_all: every cost).
-void credit(const Graph& g, std::span<const double> values, bool all, std::span<double> q) {
-  double total = 0.0;
-  if (all)
-    for (std::size_t c : g.costs) total += values[c];
-  for (std::size_t k = 0; k < g.stochastic.size(); ++k) {
-    if (all) {
-      q[k] = total;
-      continue;
-    }
-    q[k] = 0.0;
-    for (std::size_t c : g.downstream_costs[k]) q[k] += values[c];
-  }
-}
-
 std::vector<double> parent_values(const Graph& g, std::size_t w, std::span<const double> values) {
   std::vector<double> key;
   for (std::size_t p : g.nodes[w].parents) key.push_back(values[p]);
@@ -55,8 +56,7 @@ std::vector<double> parent_values(const Graph& g, std::size_t w, std::span<const
 
 Scg::Scg(ScgOptions o)
     : options_(o),
-      info_{scg_spec(o), true, false, 1,
-            "Schulman et al. 2015, Corollary 1 (surrogate loss), §4 (baselines on non-descendants)"} {}
+      info_{scg_spec(o), true, false, 1, kScgReference} {}
 
 std::size_t Scg::scratch_size(const Model& m) const {
   const Graph& g = *graph_of(*m.problem);
@@ -85,7 +85,7 @@ void Scg::prepare(const Model& m) {
   for (std::uint64_t a = 0; a < count; ++a) {
     assignment(g, a, choice);
     const double p = std::exp(evaluate_values(g, m.theta, choice, values));
-    credit(g, values, options_.credit_all, q);
+    graph_credit(g, values, options_.credit_all, q);
     for (std::size_t k = 0; k < g.stochastic.size(); ++k) {
       auto& s = sums[{k, parent_values(g, g.stochastic[k], values)}];
       s.first += p * q[k];
@@ -98,7 +98,7 @@ void Scg::prepare(const Model& m) {
 
 void Scg::weights(const Graph& g, std::span<const double> values, std::span<const double>,
                   std::span<double> out) const {
-  credit(g, values, options_.credit_all, out);
+  graph_credit(g, values, options_.credit_all, out);
   for (std::size_t k = 0; k < g.stochastic.size(); ++k) {
     switch (options_.baseline) {
       case ScgOptions::Baseline::none: break;
@@ -134,7 +134,7 @@ Dice::Dice(int order, bool first_order_only)
       info_{first_order_only ? "mutant/dice-first-order" : "dice:order=" + std::to_string(order), !first_order_only,
             false, 1,
             first_order_only ? "breaks dice (Foerster et al. 2018): Schulman's surrogate differentiated twice"
-                             : "Foerster et al. 2018, eq. 6 (magic box ⊡ = exp(τ - ⊥τ))"} {
+                             : kDiceReference} {
   info_.order = order;
 }
 
@@ -151,134 +151,43 @@ void Dice::sample(const Model& m, Noise& noise, std::span<double> scratch, std::
   }
   // ∇ Σ_c ⊡(W_c) c = Σ_c (c ∇τ_c + ∇c) = Σ_w ∇log p(w) Σ_{c downstream of w} c + Σ_c ∇c.
   const auto w = scratch.first(g.stochastic.size());
-  credit(g, values, false, w);
+  graph_credit(g, values, false, w);
   surrogate_gradient(g, m.theta, choice, w, 1.0, grad);
 }
 
-namespace {
-
-// Mutants of scg: the same surrogate with one planted credit-assignment bug.
-class ScgMutant final : public Scg {
- public:
-  enum class Bug { baseline_uses_sample, missing_score, last_credit };
-  explicit ScgMutant(Bug bug) : Scg(ScgOptions{}), bug_(bug) {
-    info_.spec = bug == Bug::baseline_uses_sample ? "mutant/scg-baseline-uses-sample"
-                 : bug == Bug::missing_score      ? "mutant/scg-missing-score"
-                                                  : "mutant/scg-last-credit";
-    info_.claimed_unbiased = false;
-    info_.reference = "breaks scg (Schulman et al. 2015, Corollary 1)";
-  }
-
- protected:
-  void weights(const Graph& g, std::span<const double> values, std::span<const double> choice,
-               std::span<double> out) const override {
-    switch (bug_) {
-      case Bug::baseline_uses_sample:
-        credit(g, values, false, out);
-        for (std::size_t k = 0; k < g.stochastic.size(); ++k)
-          out[k] -= static_cast<double>(choice[g.stochastic[k]]);  // BUG: b_w depends on w itself
-        break;
-      case Bug::missing_score:
-        credit(g, values, false, out);
-        out[g.stochastic.size() - 1] = 0.0;  // BUG: the last node's score term is dropped
-        break;
-      case Bug::last_credit:
-        // BUG: each cost is credited only to the last stochastic node that influences it.
-        std::fill(out.begin(), out.end(), 0.0);
-        for (std::size_t ci = 0; ci < g.costs.size(); ++ci) {
-          const auto& up = g.upstream_stochastic[ci];
-          if (up.empty()) continue;
-          for (std::size_t k = 0; k < g.stochastic.size(); ++k)
-            if (g.stochastic[k] == up.back()) out[k] += values[g.costs[ci]];
-        }
-        break;
-    }
-  }
-
- private:
-  Bug bug_;
-};
-
-}  // namespace
-
-std::vector<EstimatorEntry> graph_estimator_entries() {
-  return {
-      {"scg",
-       {{"baseline", "none", "none, a constant B, or conditional (E[Q̂_w | parents of w], exact)"},
-        {"credit", "downstream", "downstream (Q̂_w = costs w influences; reward-to-go) or all (whole return)"}},
-       true, "graph problems (scg-fig1a..e, scg-gauss, sbn, mdp, grid, JSON graphs)",
-       "surrogate loss Σ_w log p(w|DEPS_w)(Q̂_w - b_w) + Σ_c c, differentiated by forward-mode AD"},
-      {"scg-relax", {{"temperature", "0.5", "λ > 0 of the relaxed control variate"}, {"eta", "1", "its scale η"}},
-       true, "graph problems (at most 2^22 assignments)",
-       "RELAX RL form: Gumbel-max sampling, control variate Σ_k softmax(z/λ)_k Q(pa, k) at z and z̃ | w (exact Q)"},
-      {"dice", {{"order", "1", "1: gradient; 2: Hessian (upper triangle, verify --order 2)"}}, true,
-       "graph problems", "DiCE: magic box exp(τ - ⊥τ) on each cost, differentiated once or twice"},
-  };
+EstimatorDescriptor scg_descriptor() {
+  return {.name = "scg",
+          .params = {choice_param("baseline", {"none", "conditional"},
+                                  "none, a constant B, or conditional (E[Q̂_w | parents of w], exact)", true),
+                     choice_param("credit", {"downstream", "all"},
+                                  "downstream (Q̂_w = costs w influences; reward-to-go) or all (whole return)")},
+          .claimed_unbiased = true,
+          .requires_ = "graph problems (scg-fig1a..e, scg-gauss, sbn, mdp, grid, JSON graphs)",
+          .description = "surrogate loss Σ_w log p(w|DEPS_w)(Q̂_w - b_w) + Σ_c c, differentiated by forward-mode AD",
+          .reference = kScgReference,
+          .make = [](const ParamValues& v) {
+            ScgOptions o;
+            const std::string& b = v.text("baseline");
+            if (b == "conditional") {
+              o.baseline = ScgOptions::Baseline::conditional;
+            } else if (b != "none") {
+              o.baseline = ScgOptions::Baseline::constant;
+              o.constant = v.real("baseline");
+              if (o.constant == 0.0) o.baseline = ScgOptions::Baseline::none;
+            }
+            o.credit_all = v.text("credit") == "all";
+            return std::make_unique<Scg>(o);
+          }};
 }
 
-std::unique_ptr<Estimator> make_graph_estimator(std::string_view text, const std::string& argument) {
-  Spec s = Spec::parse(text, argument);
-  std::unique_ptr<Estimator> e;
-  if (s.name() == "scg") {
-    ScgOptions o;
-    const std::string b = s.get_string("baseline", "none");
-    if (b == "conditional") {
-      o.baseline = ScgOptions::Baseline::conditional;
-    } else if (b != "none") {
-      o.baseline = ScgOptions::Baseline::constant;
-      o.constant = s.get_double("baseline", 0.0);
-      if (o.constant == 0.0) o.baseline = ScgOptions::Baseline::none;
-    }
-    const std::string c = s.get_string("credit", "downstream");
-    if (c != "downstream" && c != "all")
-      raise_input_error(argument + " scg:credit", "downstream or all", "'" + c + "'");
-    o.credit_all = c == "all";
-    e = std::make_unique<Scg>(o);
-  } else if (s.name() == "scg-relax") {
-    ScgRelaxOptions o;
-    o.temperature = s.get_double("temperature", o.temperature);
-    o.eta = s.get_double("eta", o.eta);
-    e = std::make_unique<ScgRelax>(o);
-  } else if (s.name() == "dice") {
-    e = std::make_unique<Dice>(static_cast<int>(s.get_int("order", 1, 1, 2)));
-  } else {
-    return nullptr;
-  }
-  s.finish();
-  return e;
-}
-
-std::vector<MutantInfo> graph_mutant_entries() {
-  return {
-      {"mutant/scg-baseline-uses-sample",
-       "surrogate whose baseline for each node is that node's own sampled value (b_w = w): biased",
-       "scg-fig1c", {0.5}, "scg"},
-      {"mutant/scg-missing-score", "surrogate missing the score term of the last stochastic node",
-       "scg-fig1e", {0.3, -0.5}, "scg"},
-      {"mutant/scg-last-credit",
-       "each cost credited only to the last stochastic node that influences it (earlier decisions get no credit)",
-       "scg-fig1c", {0.5}, "scg"},
-      {"mutant/scg-relax-no-correction",
-       "RELAX RL form with the control variate subtracted from the score weight but its correction "
-       "η ∇(m(z) - m(z̃)) dropped",
-       "scg-fig1c", {0.5}, "scg-relax"},
-      {"mutant/dice-first-order",
-       "order 2: Schulman's first-order surrogate differentiated twice (no ∇τ∇τᵀ terms); use --order 2",
-       "scg-fig1c", {0.5}, "dice"},
-  };
-}
-
-std::unique_ptr<Estimator> make_graph_mutant(std::string_view name) {
-  if (name == "mutant/scg-baseline-uses-sample") return std::make_unique<ScgMutant>(ScgMutant::Bug::baseline_uses_sample);
-  if (name == "mutant/scg-missing-score") return std::make_unique<ScgMutant>(ScgMutant::Bug::missing_score);
-  if (name == "mutant/scg-last-credit") return std::make_unique<ScgMutant>(ScgMutant::Bug::last_credit);
-  if (name == "mutant/dice-first-order") return std::make_unique<Dice>(2, true);
-  if (name == "mutant/scg-relax-no-correction") {
-    ScgRelaxOptions o;
-    o.correction = false;
-    return std::make_unique<ScgRelax>(o);
-  }
-  return nullptr;
+EstimatorDescriptor dice_descriptor() {
+  return {.name = "dice",
+          .params = {integer_param("order", 1, 1, 2, "1: gradient; 2: Hessian (upper triangle, verify --order 2)")},
+          .claimed_unbiased = true,
+          .requires_ = "graph problems",
+          .description = "DiCE: magic box exp(τ - ⊥τ) on each cost, differentiated once or twice",
+          .reference = kDiceReference,
+          .make = [](const ParamValues& v) { return std::make_unique<Dice>(static_cast<int>(v.integer("order"))); }};
 }
 
 }  // namespace estcheck

@@ -13,19 +13,15 @@
 //   τ = Σ_{w∈W} log p(w | DEPS_w); the objective Σ_c ⊡(W_c) c with W_c the stochastic nodes that
 //   influence c. Order 1 outputs its gradient (equal to scg's); order 2 outputs its Hessian, upper
 //   triangle row-major (d(d+1)/2 values), an unbiased estimate of ∇²L.
-// - Planted graph bugs (mutants, claimed biased; estimators/mutants/ lists them):
-//   mutant/scg-baseline-uses-sample (b_w = the sampled value of w), mutant/scg-missing-score (no
-//   score term for the last stochastic node), mutant/scg-last-credit (each cost credited only to
-//   the last stochastic node that influences it, not to earlier ones), mutant/dice-first-order
-//   (order 2: Schulman's first-order surrogate differentiated twice, missing ∇τ∇τᵀ terms),
-//   mutant/scg-relax-no-correction (estimators/graphs/graph_relax.hpp without its correction term).
+// - Planted graph bugs (mutants, claimed biased) live in estimators/mutants/: scg's are subclasses
+//   overriding Scg::weights (graph_mutants.cpp); mutant/dice-first-order and
+//   mutant/scg-relax-no-correction are flags of Dice and ScgRelax (graph_relax.hpp).
 // Every one of them accepts only graph problems (Family::graph); the single-distribution
 // estimators reject graph problems (Estimator::check).
 #pragma once
 
+#include "estimators/descriptor.hpp"
 #include "estimators/estimator.hpp"
-#include "estimators/mutants/mutants.hpp"
-#include "estimators/registry/registry.hpp"
 #include "estimators/problems/graph.hpp"
 
 #include <map>
@@ -45,6 +41,9 @@ struct ScgOptions {
 
 /// Throws InputError (argument "ESTIMATOR") unless `p` is a graph problem.
 void require_graph(const std::string& spec, const Problem& p);
+
+/// Q̂_w of each stochastic node: the sum of the costs downstream of it (credit_all: every cost).
+void graph_credit(const Graph& g, std::span<const double> values, bool credit_all, std::span<double> q);
 
 class Scg : public Estimator {
  public:
@@ -80,14 +79,9 @@ class Dice : public Estimator {
   EstimatorInfo info_;
 };
 
-/// The graph estimators' catalogue entries (appended to estimator_catalogue()).
-std::vector<EstimatorEntry> graph_estimator_entries();
-/// scg or dice from a spec; nullptr when `spec` names neither. Throws InputError for bad values.
-std::unique_ptr<Estimator> make_graph_estimator(std::string_view spec, const std::string& argument);
-
-/// The planted graph bugs (appended to mutant_catalogue()).
-std::vector<MutantInfo> graph_mutant_entries();
-/// The graph mutant named `name`, or nullptr.
-std::unique_ptr<Estimator> make_graph_mutant(std::string_view name);
+/// scg:baseline=none|B|conditional,credit=downstream|all (estimators/descriptor.hpp).
+EstimatorDescriptor scg_descriptor();
+/// dice:order=1|2 (estimators/descriptor.hpp).
+EstimatorDescriptor dice_descriptor();
 
 }  // namespace estcheck

@@ -1,4 +1,4 @@
-// estimators/graphs/graph_relax.cpp — see scg_relax.hpp.
+// estimators/graphs/graph_relax.cpp — see graph_relax.hpp.
 #include "estimators/graphs/graph_relax.hpp"
 
 #include "estimators/core/error.hpp"
@@ -8,6 +8,8 @@
 #include <limits>
 
 namespace estcheck {
+
+constexpr const char* kReference = "Grathwohl et al. 2018 (RELAX draft §6.4.2, RL form); Tucker et al. 2017, App. C";
 namespace {
 
 std::vector<double> parent_values(const Graph& g, std::size_t w, std::span<const double> values) {
@@ -28,7 +30,7 @@ void downstream(const Graph& g, std::span<const double> values, std::span<double
 ScgRelax::ScgRelax(ScgRelaxOptions o)
     : options_(o),
       info_{"scg-relax:temperature=" + format_double(o.temperature) + ",eta=" + format_double(o.eta), true, false, 1,
-            "Grathwohl et al. 2018 (RELAX draft §6.4.2, RL form); Tucker et al. 2017, App. C"} {
+            kReference} {
   if (!(o.temperature > 0) || !std::isfinite(o.temperature))
     raise_input_error("ESTIMATOR scg-relax:temperature", "a finite number > 0", format_double(o.temperature));
   if (!std::isfinite(o.eta)) raise_input_error("ESTIMATOR scg-relax:eta", "a finite number", format_double(o.eta));
@@ -106,6 +108,23 @@ void ScgRelax::sample(const Model& m, Noise& noise, std::span<double> scratch, s
     offset += K;
   }
   relax_gradient(g, m.theta, choice, u, v, w, q, options_.temperature, options_.eta, grad, options_.correction);
+}
+
+EstimatorDescriptor scg_relax_descriptor() {
+  const ScgRelaxOptions o;
+  return {.name = "scg-relax",
+          .params = {real_param("temperature", o.temperature, "λ > 0 of the relaxed control variate"),
+                     real_param("eta", o.eta, "its scale η")},
+          .claimed_unbiased = true,
+          .requires_ = "graph problems (at most 2^22 assignments)",
+          .description = "RELAX RL form: Gumbel-max sampling, control variate Σ_k softmax(z/λ)_k Q(pa, k) at z and z̃ | w (exact Q)",
+          .reference = kReference,
+          .make = [](const ParamValues& v) {
+            ScgRelaxOptions r;
+            r.temperature = v.real("temperature");
+            r.eta = v.real("eta");
+            return std::make_unique<ScgRelax>(r);
+          }};
 }
 
 }  // namespace estcheck

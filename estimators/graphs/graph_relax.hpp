@@ -9,9 +9,10 @@
 // that depends on θ only through z keeps ĝ unbiased (draft, eq. 28–31); estcheck takes
 // q_w(v, k) = E[Q̂_w | parents of w = v, w = k], fixed at prepare() by exact enumeration — the
 // action values Q_t(s, a) on an MDP — so the control variate is as good as a learned critic
-// could be, and nothing is trained. Spec: scg-relax:temperature=λ,eta=η (0.5, 1).
+// could be, and nothing is trained. Spec: scg-relax:temperature=λ,eta=η (defaults: ScgRelaxOptions).
 #pragma once
 
+#include "estimators/descriptor.hpp"
 #include "estimators/estimator.hpp"
 #include "estimators/problems/graph.hpp"
 
@@ -42,5 +43,8 @@ class ScgRelax final : public Estimator {
   bool prepared_ = false;
   std::map<std::pair<std::size_t, std::vector<double>>, std::vector<double>> q_;
 };
+
+/// scg-relax:temperature=λ,eta=η (estimators/descriptor.hpp).
+EstimatorDescriptor scg_relax_descriptor();
 
 }  // namespace estcheck

@@ -2,10 +2,11 @@
 // breaks, the bug, and its exact mean (so the bias is known, not just observed).
 #include "estimators/mutants/mutants.hpp"
 
-#include "estimators/arm.hpp"
 #include "estimators/core/error.hpp"
-#include "estimators/rebar.hpp"
 #include "estimators/graphs/graph_estimators.hpp"
+#include "estimators/graphs/graph_relax.hpp"
+#include "estimators/mutants/graph_mutants.hpp"
+#include "estimators/rebar.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -181,52 +182,92 @@ class DisarmNoWeight final : public Mutant {
   }
 };
 
+/// Every mutant once: what `list --mutants` shows, and how to build it.
+struct MutantEntry {
+  MutantInfo info;
+  std::unique_ptr<Estimator> (*make)();
+};
+
+const std::vector<MutantEntry>& mutant_entries() {
+  static const std::vector<MutantEntry> entries = {
+      {{"mutant/reinforce-self-baseline",
+        "REINFORCE with a baseline computed from the sample it corrects (f(x)/2): halves the gradient",
+        "toy:t=0.45", {1.0}, "reinforce"},
+       []() -> std::unique_ptr<Estimator> { return std::make_unique<SelfBaseline>(); }},
+      {{"mutant/rloo-self-included",
+        "leave-one-out baseline that includes the sample itself (K = 2): scales the gradient by 1/2",
+        "toy:t=0.45", {1.0}, "rloo"},
+       []() -> std::unique_ptr<Estimator> { return std::make_unique<RlooSelfIncluded>(); }},
+      {{"mutant/reinforce-sign-flip", "score with the wrong sign on the last coordinate", "toy:t=0.45", {1.0},
+        "reinforce"},
+       []() -> std::unique_ptr<Estimator> { return std::make_unique<SignFlip>(); }},
+      {{"mutant/score-no-normalizer",
+        "score missing the normalizer term (x instead of x - p): biased wherever E[f] ≠ 0", "toy:t=0.45", {1.0},
+        "reinforce"},
+       []() -> std::unique_ptr<Estimator> { return std::make_unique<NoNormalizer>(); }},
+      {{"mutant/reinforce-prob-gradient",
+        "weights f by ∇p(x) instead of ∇log p(x) (likelihood-ratio trick forgotten)", "toy:t=0.45", {1.0},
+        "reinforce"},
+       []() -> std::unique_ptr<Estimator> { return std::make_unique<ProbGradient>(); }},
+      {{"mutant/reparam-chain-rule",
+        "pathwise gradient for log σ missing the factor σ (gradient w.r.t. σ reported)",
+        "gaussian-quadratic:d=1,c=0.5", {0.5, 0.7}, "reparam"},
+       []() -> std::unique_ptr<Estimator> { return std::make_unique<ReparamChainRule>(); }},
+      {{"mutant/arm-swapped-merge", "ARM whose merge subtracts the antithetic pair in the wrong order",
+        "toy:t=0.45", {1.0}, "arm"},
+       []() -> std::unique_ptr<Estimator> { return std::make_unique<ArmSwappedMerge>(); }},
+      {{"mutant/disarm-no-weight", "DisARM without the σ(|θ|) weight", "toy:t=0.45", {1.0}, "disarm"},
+       []() -> std::unique_ptr<Estimator> { return std::make_unique<DisarmNoWeight>(); }},
+      {{"mutant/rebar-no-conditional",
+        "REBAR whose control variate uses z itself instead of the conditional sample z̃ ~ p(z | b)",
+        "toy:t=0.45", {1.0}, "rebar"},
+       []() -> std::unique_ptr<Estimator> {
+         const RebarOptions o;
+         return std::make_unique<Rebar>(o.temperature, o.eta, false);
+       }},
+      {{"mutant/scg-baseline-uses-sample",
+        "surrogate whose baseline for each node is that node's own sampled value (b_w = w): biased",
+        "scg-fig1c", {0.5}, "scg"},
+       [] { return make_scg_mutant(ScgBug::baseline_uses_sample); }},
+      {{"mutant/scg-missing-score", "surrogate missing the score term of the last stochastic node",
+        "scg-fig1e", {0.3, -0.5}, "scg"},
+       [] { return make_scg_mutant(ScgBug::missing_score); }},
+      {{"mutant/scg-last-credit",
+        "each cost credited only to the last stochastic node that influences it (earlier decisions get no credit)",
+        "scg-fig1c", {0.5}, "scg"},
+       [] { return make_scg_mutant(ScgBug::last_credit); }},
+      {{"mutant/scg-relax-no-correction",
+        "RELAX RL form with the control variate subtracted from the score weight but its correction "
+        "η ∇(m(z) - m(z̃)) dropped",
+        "scg-fig1c", {0.5}, "scg-relax"},
+       []() -> std::unique_ptr<Estimator> {
+         ScgRelaxOptions o;
+         o.correction = false;
+         return std::make_unique<ScgRelax>(o);
+       }},
+      {{"mutant/dice-first-order",
+        "order 2: Schulman's first-order surrogate differentiated twice (no ∇τ∇τᵀ terms); use --order 2",
+        "scg-fig1c", {0.5}, "dice"},
+       []() -> std::unique_ptr<Estimator> { return std::make_unique<Dice>(2, true); }},
+  };
+  return entries;
+}
+
 }  // namespace
 
 const std::vector<MutantInfo>& mutant_catalogue() {
   static const std::vector<MutantInfo> catalogue = [] {
-    std::vector<MutantInfo> v = {
-      {"mutant/reinforce-self-baseline",
-       "REINFORCE with a baseline computed from the sample it corrects (f(x)/2): halves the gradient",
-       "toy:t=0.45", {1.0}, "reinforce"},
-      {"mutant/rloo-self-included",
-       "leave-one-out baseline that includes the sample itself (K = 2): scales the gradient by 1/2",
-       "toy:t=0.45", {1.0}, "rloo"},
-      {"mutant/reinforce-sign-flip", "score with the wrong sign on the last coordinate",
-       "toy:t=0.45", {1.0}, "reinforce"},
-      {"mutant/score-no-normalizer",
-       "score missing the normalizer term (x instead of x - p): biased wherever E[f] ≠ 0",
-       "toy:t=0.45", {1.0}, "reinforce"},
-      {"mutant/reinforce-prob-gradient",
-       "weights f by ∇p(x) instead of ∇log p(x) (likelihood-ratio trick forgotten)",
-       "toy:t=0.45", {1.0}, "reinforce"},
-      {"mutant/reparam-chain-rule",
-       "pathwise gradient for log σ missing the factor σ (gradient w.r.t. σ reported)",
-       "gaussian-quadratic:d=1,c=0.5", {0.5, 0.7}, "reparam"},
-      {"mutant/arm-swapped-merge", "ARM whose merge subtracts the antithetic pair in the wrong order",
-       "toy:t=0.45", {1.0}, "arm"},
-      {"mutant/disarm-no-weight", "DisARM without the σ(|θ|) weight", "toy:t=0.45", {1.0}, "disarm"},
-      {"mutant/rebar-no-conditional",
-       "REBAR whose control variate uses z itself instead of the conditional sample z̃ ~ p(z | b)",
-       "toy:t=0.45", {1.0}, "rebar"},
-    };
-    for (auto& e : graph_mutant_entries()) v.push_back(std::move(e));  // estimators/graphs/graph_estimators.hpp
+    std::vector<MutantInfo> v;
+    for (const MutantEntry& e : mutant_entries()) v.push_back(e.info);
     return v;
   }();
   return catalogue;
 }
 
 std::unique_ptr<Estimator> make_mutant(std::string_view name) {
-  if (name == "mutant/reinforce-self-baseline") return std::make_unique<SelfBaseline>();
-  if (name == "mutant/rloo-self-included") return std::make_unique<RlooSelfIncluded>();
-  if (name == "mutant/reinforce-sign-flip") return std::make_unique<SignFlip>();
-  if (name == "mutant/score-no-normalizer") return std::make_unique<NoNormalizer>();
-  if (name == "mutant/reinforce-prob-gradient") return std::make_unique<ProbGradient>();
-  if (name == "mutant/reparam-chain-rule") return std::make_unique<ReparamChainRule>();
-  if (name == "mutant/arm-swapped-merge") return std::make_unique<ArmSwappedMerge>();
-  if (name == "mutant/disarm-no-weight") return std::make_unique<DisarmNoWeight>();
-  if (name == "mutant/rebar-no-conditional") return std::make_unique<Rebar>(0.5, 1.0, false);
-  return make_graph_mutant(name);
+  for (const MutantEntry& e : mutant_entries())
+    if (e.info.name == name) return e.make();
+  return nullptr;
 }
 
 }  // namespace estcheck

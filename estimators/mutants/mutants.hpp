@@ -6,6 +6,8 @@
 // the edit models and `fails_on` names a built-in problem and θ where its exact bias is far above
 // the default run's detectable bias (1e6 samples, α = 0.001), so `estcheck verify` must say fail.
 // Mutants are verified like any estimator: `estcheck verify toy mutant/score-no-normalizer ...`.
+// Every mutant, graph ones included, has one entry (its MutantInfo and its factory) in the table
+// of mutants.cpp; scg's planted bugs are classes in graph_mutants.cpp.
 #pragma once
 
 #include "estimators/estimator.hpp"

@@ -10,6 +10,7 @@
 //   pathwise estimator is 0 and biased while the score function is not (Mohamed et al. 2020, §5.3).
 #pragma once
 
+#include "estimators/core/param.hpp"
 #include "estimators/problems/problem.hpp"
 
 #include <memory>
@@ -18,13 +19,6 @@
 #include <vector>
 
 namespace estcheck {
-
-/// One parameter of a problem or estimator spec, for `estcheck list`.
-struct ParamInfo {
-  std::string key;
-  std::string fallback;  ///< default value as text
-  std::string meaning;
-};
 
 struct ProblemInfo {
   std::string name;

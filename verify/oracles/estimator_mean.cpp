@@ -1,13 +1,6 @@
 // verify/oracles/estimator_mean.cpp — see estimator_mean.hpp.
 #include "verify/oracles/estimator_mean.hpp"
 
-#include "estimators/arm.hpp"
-#include "estimators/disarm.hpp"
-
-#include "estimators/concrete.hpp"
-#include "estimators/nvil.hpp"
-#include "estimators/rebar.hpp"
-#include "estimators/relax.hpp"
 #include "verify/oracles/compensated_sum.hpp"
 #include "verify/oracles/exact.hpp"
 
@@ -274,10 +267,11 @@ std::vector<double> contract(const std::vector<double>& t, std::vector<std::size
 }
 
 /// Whether the multilinear routes below apply: Concrete or straight-through, or REBAR only as
-/// published (claimed unbiased: the planted mutant drops the conditional sample), on a Bernoulli
-/// problem whose relaxation is multilinear (a table).
-bool multilinear_relaxed_applies(const Rebar* rebar, const RelaxedBernoulli* relaxed, const Model& m) {
-  if (!(rebar && rebar->info().claimed_unbiased) && relaxed == nullptr) return false;
+/// published (the planted mutant drops the conditional sample), on a Bernoulli problem whose
+/// relaxation is multilinear (a table).
+bool multilinear_relaxed_applies(const std::optional<RelaxedForm>& form, const Model& m) {
+  if (!form || form->kind == RelaxedForm::Kind::relax) return false;
+  if (form->kind == RelaxedForm::Kind::rebar && form->planted_bug) return false;
   return m.problem->family() == Family::bernoulli && m.problem->relaxation_is_multilinear();
 }
 
@@ -286,15 +280,15 @@ bool multilinear_relaxed_applies(const Rebar* rebar, const RelaxedBernoulli* rel
 namespace detail {
 
 std::optional<EstimatorMoments> multilinear_relaxed_moments(const Estimator& est, const Model& m) {
-  const auto* rebar = dynamic_cast<const Rebar*>(&est);
-  const auto* relaxed = dynamic_cast<const RelaxedBernoulli*>(&est);
-  if (!multilinear_relaxed_applies(rebar, relaxed, m)) return std::nullopt;
+  const std::optional<RelaxedForm> form = est.relaxed_form();
+  if (!multilinear_relaxed_applies(form, m)) return std::nullopt;
   const auto& d = std::get<BernoulliLogits>(m.dist);
   const std::size_t n = d.size();
   if (n == 0 || n > kMultilinearMomentsMaxVariables) return std::nullopt;
-  const double lam = rebar ? rebar->temperature() : relaxed->temperature();
-  const double eta = rebar ? rebar->eta() : 0.0;
-  const bool st = relaxed != nullptr && relaxed->straight_through();
+  const bool rebar = form->kind == RelaxedForm::Kind::rebar;
+  const double lam = form->temperature;
+  const double eta = rebar ? form->eta : 0.0;
+  const bool st = form->kind == RelaxedForm::Kind::straight_through;
 
   boost::math::quadrature::tanh_sinh<double> ts;
   std::vector<std::array<AxisMoments, 2>> ax(n);
@@ -434,21 +428,17 @@ std::optional<EstimatorMoments> multilinear_relaxed_moments(const Estimator& est
 std::optional<EstimatorMoments> exact_estimator_moments(const Estimator& est, const Model& m) {
   // Continuous-noise estimators on one Bernoulli variable: quadrature of ĝ and ĝ² over their
   // uniforms — (u, v) for REBAR and RELAX, u for Concrete and straight-through.
-  const auto* rebar = dynamic_cast<const Rebar*>(&est);
-  const auto* relax = dynamic_cast<const Relax*>(&est);
-  const auto* relaxed = dynamic_cast<const RelaxedBernoulli*>(&est);
-  if ((rebar || relax || relaxed) && m.problem->family() == Family::bernoulli && m.sample_dim() == 1 &&
-      m.problem->has_relaxation()) {
+  const std::optional<RelaxedForm> form = est.relaxed_form();
+  if (form && m.problem->family() == Family::bernoulli && m.sample_dim() == 1 && m.problem->has_relaxation()) {
     const double cut = std::get<BernoulliLogits>(m.dist).probs0[0];
-    std::vector<double> u(1), v(1), g(1), scratch(16);
+    std::vector<double> u(1), v(1), g(1), scratch(est.scratch_size(m));
     auto value = [&](double uu, double vv) {
       u[0] = uu;
       v[0] = vv;
-      if (rebar) rebar->evaluate(m, u, v, scratch, g);
-      else if (relax) relax->evaluate(m, u, v, g);
-      else relaxed->evaluate(m, u, scratch, g);
+      est.value_at_uniforms(m, u, v, scratch, g);
       return g[0];
     };
+    const bool relaxed = form->kind == RelaxedForm::Kind::concrete || form->kind == RelaxedForm::Kind::straight_through;
     Integral first, second;
     if (relaxed) {
       first = integrate_unit([&](double uu) { return value(uu, 0.5); }, cut);
@@ -474,16 +464,14 @@ std::optional<EstimatorMoments> exact_estimator_moments(const Estimator& est, co
   // between those points ĝ is constant (DisARM) or affine in u_i (ARM: diff · (u_i - 1/2)), so
   // ĝ and ĝ² are polynomials of degree <= 2 in every u_j there, and the 2-point Gauss-Legendre
   // rule in every dimension integrates both exactly: 6^n evaluations of the estimator's own code.
-  const auto* arm = dynamic_cast<const Arm*>(&est);
-  const auto* disarm = dynamic_cast<const Disarm*>(&est);
-  if ((arm || disarm) && m.problem->family() == Family::bernoulli && m.sample_dim() <= 7) {
+  if (est.has_antithetic_cells() && m.problem->family() == Family::bernoulli && m.sample_dim() <= 7) {
     const auto& d = std::get<BernoulliLogits>(m.dist);
     const std::size_t n = d.size();
     std::vector<std::array<double, 4>> edges(n);  // 0, min(σ(θ), σ(-θ)), max, 1 per dimension
     for (std::size_t j = 0; j < n; ++j)
       edges[j] = {0.0, std::min(d.probs[j], d.probs0[j]), std::max(d.probs[j], d.probs0[j]), 1.0};
     const double gl = 1.0 / std::sqrt(3.0);
-    std::vector<double> u(n), scratch(2 * n), g(n);
+    std::vector<double> u(n), scratch(est.scratch_size(m)), g(n);
     std::vector<CompensatedSum> s1(n), s2(n);
     std::vector<double> abs1(n, 0.0), abs2(n, 0.0);
     std::uint64_t total = 1;
@@ -498,8 +486,7 @@ std::optional<EstimatorMoments> exact_estimator_moments(const Estimator& est, co
         w *= half;
       }
       if (w == 0.0) continue;  // an empty cell (θ_j = 0 makes the middle one empty)
-      if (arm) arm->evaluate(m, u, scratch, g);
-      else disarm->evaluate(m, u, scratch, g);
+      est.value_at_uniforms(m, u, {}, scratch, g);
       for (std::size_t i = 0; i < n; ++i) {
         s1[i].add(w * g[i]);
         s2[i].add(w * g[i] * g[i]);
@@ -610,14 +597,13 @@ std::optional<EstimatorMoments> exact_estimator_moments(const Estimator& est, co
 namespace detail {
 
 std::optional<EstimatorMean> multilinear_relaxed_mean_gauss_kronrod(const Estimator& est, const Model& m) {
-  const auto* rebar = dynamic_cast<const Rebar*>(&est);
-  const auto* relaxed = dynamic_cast<const RelaxedBernoulli*>(&est);
-  if (!multilinear_relaxed_applies(rebar, relaxed, m)) return std::nullopt;
-  if (rebar) return rebar_multilinear(m, rebar->temperature(), rebar->eta());
+  const std::optional<RelaxedForm> form = est.relaxed_form();
+  if (!multilinear_relaxed_applies(form, m)) return std::nullopt;
+  if (form->kind == RelaxedForm::Kind::rebar) return rebar_multilinear(m, form->temperature, form->eta);
   const auto& d = std::get<BernoulliLogits>(m.dist);
   const std::size_t n = d.size();
-  const double lambda = relaxed->temperature();
-  const bool st = relaxed->straight_through();
+  const double lambda = form->temperature;
+  const bool st = form->kind == RelaxedForm::Kind::straight_through;
   auto z_of = [&](std::size_t i, double u) { return sigmoid((d.logits[i] + logit(u)) / lambda); };
   EstimatorMean r;
   r.mean.assign(n, 0.0);
@@ -667,17 +653,17 @@ std::optional<EstimatorMean> exact_estimator_mean(const Estimator& est, const Mo
       return EstimatorMean{std::move(mo->mean), std::move(mo->mean_error), mo->method};
   // REBAR and RELAX: on one Bernoulli variable by 2-D quadrature of the estimator's own code;
   // REBAR on larger multilinear tables by products of 1-D Gauss–Kronrod integrals.
-  const auto* rebar = dynamic_cast<const Rebar*>(&est);
-  const auto* relax = dynamic_cast<const Relax*>(&est);
+  const std::optional<RelaxedForm> form = est.relaxed_form();
+  const bool rebar = form && form->kind == RelaxedForm::Kind::rebar;
+  const bool relax = form && form->kind == RelaxedForm::Kind::relax;
   if ((rebar || relax) && m.problem->family() == Family::bernoulli && m.problem->has_relaxation()) {
     if (m.sample_dim() == 1) {
-      std::vector<double> u(1), v(1), g(1), scratch(16);
+      std::vector<double> u(1), v(1), g(1), scratch(est.scratch_size(m));
       const Integral r = integrate_unit_square(
           [&](double uu, double vv) {
             u[0] = uu;
             v[0] = vv;
-            if (rebar) rebar->evaluate(m, u, v, scratch, g);
-            else relax->evaluate(m, u, v, g);
+            est.value_at_uniforms(m, u, v, scratch, g);
             return g[0];
           },
           std::get<BernoulliLogits>(m.dist).probs0[0]);
@@ -687,24 +673,23 @@ std::optional<EstimatorMean> exact_estimator_mean(const Estimator& est, const Mo
     return std::nullopt;
   }
   // NVIL with frozen (c, s): E ĝ = E[(f - c) ∇ log p] / s = ∇L / s exactly (E ∇ log p = 0).
-  if (const auto* nvil = dynamic_cast<const Nvil*>(&est); nvil != nullptr && exact_available(m, ExactMethod::automatic)) {
+  if (const std::optional<double> scale = est.frozen_scale(); scale && exact_available(m, ExactMethod::automatic)) {
     const ExactGradient g = exact_gradient(m);
     EstimatorMean r{{}, {}, "exact gradient / NVIL's frozen scale"};
     for (std::size_t i = 0; i < g.gradient.size(); ++i) {
-      r.mean.push_back(g.gradient[i] / nvil->scale());
-      r.error.push_back(g.error[i] / nvil->scale() + 2 * kEps * std::abs(r.mean.back()));
+      r.mean.push_back(g.gradient[i] / *scale);
+      r.error.push_back(g.error[i] / *scale + 2 * kEps * std::abs(r.mean.back()));
     }
     return r;
   }
-  const auto* relaxed = dynamic_cast<const RelaxedBernoulli*>(&est);
-  if (relaxed == nullptr || m.problem->family() != Family::bernoulli || !m.problem->has_relaxation())
+  if (!form || rebar || relax || m.problem->family() != Family::bernoulli || !m.problem->has_relaxation())
     return std::nullopt;
   // Concrete and straight-through on one-variable or larger multilinear tables.
   if (m.problem->relaxation_is_multilinear()) return detail::multilinear_relaxed_mean_gauss_kronrod(est, m);
   const auto& d = std::get<BernoulliLogits>(m.dist);
   if (d.size() != 1) return std::nullopt;
-  const double lambda = relaxed->temperature();
-  const bool st = relaxed->straight_through();
+  const double lambda = form->temperature;
+  const bool st = form->kind == RelaxedForm::Kind::straight_through;
   const double cut = d.probs0[0];
   std::vector<double> at(1), df(1);
   const Integral g = integrate_unit(
