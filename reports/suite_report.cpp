@@ -59,7 +59,7 @@ std::string figures(const CheckResult& c) {
   std::string s;
   if (c.verify) {
     const VerifyReport& r = *c.verify;
-    s = "estimator " + r.estimator + ", problem " + r.problem + ", theta " + theta_text(r.theta) + ", samples " +
+    s = "estimator " + r.estimator.spec + ", problem " + r.problem + ", theta " + theta_text(r.theta) + ", samples " +
         std::to_string(r.run.requested) + ", max |z| " + g(max_abs_z(c)) + ", bias bound " + g(r.test.bias_bound);
   } else if (!c.compare.empty()) {
     const CompareResult& r = c.compare.front().result;
@@ -136,7 +136,7 @@ nlohmann::json to_json(const CheckResult& c) {
     j["result"] = to_json(*c.verify);
     j["max_abs_z"] = max_abs_z(c);
     nlohmann::json cps = nlohmann::json::array();
-    for (const auto& p : c.checkpoints)
+    for (const auto& p : c.verify->checkpoints)
       cps.push_back({{"samples", p.samples}, {"mean", p.mean}, {"std_error", p.std_error},
                      {"bias_bound", p.bias_bound}, {"critical_value", p.critical_value}});
     j["checkpoints"] = cps;

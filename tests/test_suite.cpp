@@ -215,7 +215,7 @@ SuiteReport sample_report() {
   v.threshold = 1e-4;
   VerifyReport vr;
   vr.problem = "toy:t=0.45";
-  vr.estimator = "mutant/x";
+  vr.estimator.spec = "mutant/x";
   vr.theta = {1.0};
   vr.exact.gradient = {0.5};
   vr.exact.error = {0.0};
@@ -226,8 +226,8 @@ SuiteReport sample_report() {
   vr.test.bias = {0.2};
   vr.test.bias_bound = 0.25;
   vr.test.verdict = Verdict::fail;
+  vr.checkpoints = {{1024, {0.69}, {0.014}, 0.27, 4.0}, {2048, {0.7}, {0.01}, 0.25, 4.0}};
   v.verify = vr;
-  v.checkpoints = {{1024, {0.69}, {0.014}, 0.27, 4.0}, {2048, {0.7}, {0.01}, 0.25, 4.0}};
   CheckResult b;
   b.name = "curve";
   b.kind = "bias-curve";
@@ -323,8 +323,8 @@ TEST(RunSuite, PlantedBugFailsWithHolmArithmetic) {
   EXPECT_EQ(r.checks[0].verdict, Verdict::fail);
   EXPECT_EQ(r.checks[0].threshold, 1e-4);  // m = 1: the whole budget
   EXPECT_EQ(r.checks[0].seed, check_seed(1, "mutant"));
-  EXPECT_EQ(r.checks[0].checkpoints.size(), 6u);  // 1, 2, 4, 8, 16 blocks, then all 20000 samples
-  EXPECT_EQ(r.checks[0].checkpoints.back().samples, 20000u);
+  EXPECT_EQ(r.checks[0].verify->checkpoints.size(), 6u);  // 1, 2, 4, 8, 16 blocks, then all 20000 samples
+  EXPECT_EQ(r.checks[0].verify->checkpoints.back().samples, 20000u);
   EXPECT_EQ(r.checks[1].verdict, Verdict::pass);  // exact: |bias| <= 1 for a gradient below 0.25
   EXPECT_FALSE(r.checks[1].p_value.has_value());
   EXPECT_EQ(r.verdict, Verdict::fail);
