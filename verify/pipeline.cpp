@@ -47,11 +47,6 @@ VerifyReport start_report(const VerifyRequest& q, const Model& model) {
   return r;
 }
 
-bool runs_catoni(TestMethod method, const VerifyReport& r) {
-  const bool catoni = method == TestMethod::catoni || (method == TestMethod::automatic && !r.variance_bound.empty());
-  return catoni && r.run.nonfinite == 0 && r.run.moments.count >= 2;
-}
-
 Checkpoint checkpoint(const RunResult& run, const ExactGradient& exact, const BiasTestOptions& options) {
   const BiasTest t = test_bias(run, exact, options);
   return Checkpoint{run.requested, t.mean, t.std_error, t.bias_bound, t.critical_value};
@@ -92,7 +87,7 @@ VerifyRun run_verification(const VerifyRequest& q) {
     }
   }
   v.report.run = run_estimator(est, model, q.run);
-  if (runs_catoni(q.method, v.report))
+  if (uses_catoni(q.method, v.report.variance_bound, v.report.run))
     v.catoni = catoni_means_for_test(est, model, q.run, v.report.run, q.catoni_alpha.value_or(q.test.alpha),
                                      v.report.variance_bound);
   return v;
@@ -100,13 +95,8 @@ VerifyRun run_verification(const VerifyRequest& q) {
 
 void decide(VerifyRun& v, const BiasTestOptions& options) {
   VerifyReport& r = v.report;
-  if (v.catoni) {
-    r.test = test_bias_catoni(r.run, r.exact, options, r.variance_bound, *v.catoni, r.variance_source);
-  } else {
-    r.test = test_bias(r.run, r.exact, options);
-    if (v.method == TestMethod::automatic && v.explain_test_choice)
-      r.test.method += "; chosen because no variance bound is known (the Catoni test needs one)";
-  }
+  r.test = decide_bias_test(r.run, r.exact, options, v.method, r.variance_bound, r.variance_source,
+                            v.catoni ? &*v.catoni : nullptr, v.explain_test_choice);
   r.checkpoints.clear();
   if (!v.checkpoints) return;
   for (const auto& prefix : v.prefixes) r.checkpoints.push_back(checkpoint(prefix, r.exact, options));
