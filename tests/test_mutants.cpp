@@ -61,7 +61,8 @@ TEST(Mutate, HolmOverTheWholeSuiteDecides) {
   // reinforce-sign-flip in place of reinforce, "weak" has p = 0.0060 at seed 1: above α/m = 0.005,
   // so Bonferroni would miss it, but Holm rejects "bad" at α/2 first and then "weak" at α/1 = 0.01.
   // reinforce-self-baseline there has p = 0.016 > α: missed at any Holm threshold.
-  const auto path = std::filesystem::temp_directory_path() / ("estcheck_mutate_" + std::to_string(::getpid()) + ".json");
+  const auto path =
+      std::filesystem::temp_directory_path() / ("estcheck_mutate_" + std::to_string(::getpid()) + ".json");
   std::ofstream(path) << R"({"seed": 1, "alpha": 0.01, "checks": [
     {"name": "bad", "kind": "verify", "problem": "toy:t=0.45", "estimator": "mutant/score-no-normalizer",
      "theta": [1], "samples": 20000},

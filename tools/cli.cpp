@@ -456,13 +456,13 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
         raise_input_error("ESTIMATORS", "a reference estimator and at least one other", std::to_string(compare_specs.size()));
       make_model(*problem, theta, "--theta");  // θ checked here, so the message names the flag
       std::vector<std::unique_ptr<Estimator>> owned;
-      std::vector<const Estimator*> ests;
+      std::vector<Estimator*> compared;
       for (const auto& spec : compare_specs) {
         owned.push_back(make_estimator(spec, "ESTIMATORS"));
         if (owned.back()->info().order != 1)
           raise_input_error("ESTIMATORS", "gradient estimators (order 1)", "'" + spec + "'");
-        owned.back()->check(*problem);  // prepared at each θ (the pipeline's compare; the grid below)
-        ests.push_back(owned.back().get());
+        owned.back()->check(*problem);  // prepared at each θ by the pipeline's compare
+        compared.push_back(owned.back().get());
       }
       CompareOptions co;
       co.run.samples = parse_count("--samples", samples_text, 2, "an integer >= 2");
@@ -505,9 +505,8 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
         for (std::uint64_t k = 0; k < count; ++k) {
           std::vector<double> th = theta;
           th[index] = from + (to - from) * static_cast<double>(k) / static_cast<double>(count - 1);
-          const Model pm = make_model(*problem, th, "--theta");
-          for (auto& e : owned) e->prepare(pm);
-          CompareReport pr{problem->spec(), th, co.run.seed, co.run.threads, compare_estimators(ests, pm, point)};
+          make_model(*problem, th, "--theta");  // θ checked here, so the message names the flag
+          const CompareReport pr = compare({problem.get(), compared, th, point});
           progress.finish();
           if (json_path != "-") write_text(out, pr);
           sweep["points"].push_back(to_json(pr));
@@ -522,8 +521,6 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
       }
       Progress progress(err, co.run.samples * compare_specs.size(), show_progress(err, quiet));
       co.run.on_progress = progress.callback();
-      std::vector<Estimator*> compared;
-      for (auto& e : owned) compared.push_back(e.get());
       const CompareReport rep = compare({problem.get(), compared, theta, co});
       progress.finish();
       if (json_path != "-") write_text(out, rep);

@@ -65,6 +65,23 @@ void decide_mutant(const SuiteSpec& suite, std::vector<MutantRun>& runs,
   for (auto& r : runs) r.run = std::move(all[r.index]);
 }
 
+/// The mutant's outcome from its decided runs: caught by the first check (file order) that fails it.
+MutantOutcome outcome(const SuiteSpec& suite, const MutantInfo& m, const std::vector<MutantRun>& runs) {
+  MutantOutcome o{m.name, m.base, m.bug, {}, "", "", false};
+  for (const auto& run : runs) {
+    const std::string& name = suite.checks[run.index].name;
+    o.checks.push_back(name);
+    if (o.caught) continue;
+    const BiasTest& t = run.run.result.verify->test;
+    o.caught = t.verdict == Verdict::fail;
+    o.caught_by = o.caught ? name : "";
+    o.reason = o.caught ? t.reason : "check '" + name + "': " + to_string(t.verdict) + " - " + t.reason;
+  }
+  if (o.checks.empty())
+    o.reason = "not exercised: the suite has no verify check of '" + m.base + "' on a problem the mutant accepts";
+  return o;
+}
+
 }  // namespace
 
 MutationReport mutate_suite(const SuiteSpec& suite, std::optional<std::uint64_t> seed, int threads) {
@@ -79,25 +96,14 @@ MutationReport mutate_suite(const SuiteSpec& suite, std::optional<std::uint64_t>
   if (threads <= 0) threads = tbb::info::default_concurrency();
   std::optional<std::vector<CheckRun>> baseline;
   for (const auto& m : mutant_catalogue()) {
-    MutantOutcome o{m.name, m.base, m.bug, {}, "", "", false};
     std::vector<MutantRun> runs = run_mutant(suite, m, r.seed, threads);
     // p <= α/m: failed at any Holm threshold; otherwise Holm over the whole suite decides.
-    if (!runs.empty() && !caught_at(runs.back().run, r.alpha_per_check)) decide_mutant(suite, runs, baseline, r.seed, threads);
+    if (!runs.empty() && !caught_at(runs.back().run, r.alpha_per_check))
+      decide_mutant(suite, runs, baseline, r.seed, threads);
     else
       for (auto& run : runs) suite.checks[run.index].check->decide(run.run, r.alpha_per_check);
-    for (const auto& run : runs) {
-      const std::string& name = suite.checks[run.index].name;
-      o.checks.push_back(name);
-      if (o.caught) continue;
-      const BiasTest& t = run.run.result.verify->test;
-      o.caught = t.verdict == Verdict::fail;
-      o.caught_by = o.caught ? name : "";
-      o.reason = o.caught ? t.reason : "check '" + name + "': " + to_string(t.verdict) + " - " + t.reason;
-    }
-    if (o.checks.empty())
-      o.reason = "not exercised: the suite has no verify check of '" + m.base + "' on a problem the mutant accepts";
-    r.caught += o.caught;
-    r.mutants.push_back(std::move(o));
+    r.mutants.push_back(outcome(suite, m, runs));
+    r.caught += r.mutants.back().caught;
   }
   r.elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return r;
@@ -110,7 +116,8 @@ nlohmann::json to_json(const MutationReport& r) {
                       {"file", r.file},
                       {"seed", r.seed},
                       {"alpha", r.alpha},
-                      {"correction", "Holm step-down over the suite's budgeted checks, the mutant's checks in place of its base's"},
+                      {"correction", "Holm step-down over the suite's budgeted checks, "
+                                     "the mutant's checks in place of its base's"},
                       {"alpha_per_check", r.alpha_per_check},
                       {"budget_checks", r.budget_checks},
                       {"caught", r.caught},

@@ -458,8 +458,8 @@ class BiasCurveCheck final : public CheckBase {
   std::uint64_t planned_samples() const override { return 0; }
 
   CheckRun run(const CheckContext&) const override {
-    BiasCurveRequest q{problem_.get(), spec_.estimators[0], spec_.theta, spec_.param, spec_.from, spec_.to, spec_.count};
-    BiasCurveReport rep = bias_curve(q);
+    BiasCurveReport rep = bias_curve(
+        {problem_.get(), spec_.estimators[0], spec_.theta, spec_.param, spec_.from, spec_.to, spec_.count});
     double worst = 0.0, worst_error = 0.0;
     for (const auto& mean : rep.means)
       for (std::size_t i = 0; i < mean.mean.size(); ++i) {
@@ -469,8 +469,8 @@ class BiasCurveCheck final : public CheckBase {
     CheckRun run;
     CheckResult& r = run.result;
     r.max_abs_bias = spec_.max_abs_bias;
-    r.reason = "exact bias at " + std::to_string(spec_.count) + " values of " + spec_.param +
-               "; max |exact bias| = " + format_double(worst) + " (numerical error <= " + format_double(worst_error) + ")";
+    r.reason = "exact bias at " + std::to_string(spec_.count) + " values of " + spec_.param + "; max |exact bias| = " +
+               format_double(worst) + " (numerical error <= " + format_double(worst_error) + ")";
     judge(r, worst, worst_error);
     r.curve = std::move(rep);
     return run;
@@ -597,6 +597,32 @@ void decide_by_holm(const SuiteSpec& suite, std::vector<CheckRun>& runs) {
   }
 }
 
+namespace {
+
+/// The table of checks, the failures with their figures, and the suite's verdict.
+void write_summary(std::ostream& out, const SuiteReport& rep) {
+  int width = 6;
+  for (const auto& c : rep.checks) width = std::max(width, static_cast<int>(c.name.size()) + 2);
+  out << "  " << std::left << std::setw(width) << "check" << std::setw(12) << "kind" << std::setw(11) << "p-value"
+      << std::setw(6) << "rank" << std::setw(11) << "threshold" << std::setw(14) << "verdict" << "seed\n";
+  for (const auto& c : rep.checks)
+    out << "  " << std::setw(width) << c.name << std::setw(12) << c.kind << std::setw(11)
+        << (c.p_value ? g(*c.p_value) : "-") << std::setw(6)
+        << (c.holm_rank ? std::to_string(*c.holm_rank) : "-") << std::setw(11)
+        << (c.threshold ? g(*c.threshold) : "-") << std::setw(14)
+        << (c.verdict == Verdict::pass ? "pass" : c.verdict == Verdict::fail ? "FAIL" : to_string(c.verdict)) << c.seed
+        << "\n";
+  out << std::right;
+  for (const auto& c : rep.checks)
+    if (c.verdict == Verdict::fail || c.verdict == Verdict::error)
+      out << "  " << (c.verdict == Verdict::fail ? "FAIL " : "ERROR ") << c.name << ": " << c.reason << "\n    "
+          << figures(c) << "\n";
+  out << "suite verdict: " << to_string(rep.verdict) << " (exit " << exit_code(rep.verdict) << "), "
+      << g(rep.elapsed_s) << " s\n";
+}
+
+}  // namespace
+
 SuiteReport run_suite(const SuiteSpec& suite, const SuiteOptions& o, std::ostream& out, std::ostream& err) {
   const auto start = std::chrono::steady_clock::now();
   SuiteReport rep;
@@ -639,24 +665,7 @@ SuiteReport run_suite(const SuiteSpec& suite, const SuiteOptions& o, std::ostrea
   rep.verdict = overall_verdict(rep.checks);
   rep.elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
-  int width = 6;
-  for (const auto& c : rep.checks) width = std::max(width, static_cast<int>(c.name.size()) + 2);
-  out << "  " << std::left << std::setw(width) << "check" << std::setw(12) << "kind" << std::setw(11) << "p-value"
-      << std::setw(6) << "rank" << std::setw(11) << "threshold" << std::setw(14) << "verdict" << "seed\n";
-  for (const auto& c : rep.checks)
-    out << "  " << std::setw(width) << c.name << std::setw(12) << c.kind << std::setw(11)
-        << (c.p_value ? g(*c.p_value) : "-") << std::setw(6)
-        << (c.holm_rank ? std::to_string(*c.holm_rank) : "-") << std::setw(11)
-        << (c.threshold ? g(*c.threshold) : "-") << std::setw(14)
-        << (c.verdict == Verdict::pass ? "pass" : c.verdict == Verdict::fail ? "FAIL" : to_string(c.verdict)) << c.seed
-        << "\n";
-  out << std::right;
-  for (const auto& c : rep.checks)
-    if (c.verdict == Verdict::fail || c.verdict == Verdict::error)
-      out << "  " << (c.verdict == Verdict::fail ? "FAIL " : "ERROR ") << c.name << ": " << c.reason << "\n    "
-          << figures(c) << "\n";
-  out << "suite verdict: " << to_string(rep.verdict) << " (exit " << exit_code(rep.verdict) << "), "
-      << g(rep.elapsed_s) << " s\n";
+  write_summary(out, rep);
   return rep;
 }
 

@@ -1,7 +1,8 @@
 // verify/gtest.hpp — GoogleTest assertions for estimators: EXPECT_ESTIMATOR_UNBIASED(estimator,
-// problem, theta[, options]) runs verify/check.hpp's check_unbiased (the pipeline, verify/pipeline.hpp) and fails with the verdict's
-// figures (estimator, problem, θ, verdict, reason, test, seed) unless it passes. Header-only: link
-// estcheck::verify and GTest yourself (find_package(estcheck) gives estcheck::verify).
+// problem, theta[, options]) runs verify/check.hpp's check_unbiased (the pipeline,
+// verify/pipeline.hpp) and fails with the verdict's figures (estimator, problem, θ, verdict,
+// reason, test, seed) unless it passes. Header-only: link estcheck::verify and GTest yourself
+// (find_package(estcheck) gives estcheck::verify).
 //
 //   #include <estcheck/estcheck.hpp>
 //   #include <gtest/gtest.h>   // before verify/gtest.hpp

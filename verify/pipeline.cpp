@@ -36,7 +36,8 @@ VerifyReport start_report(const VerifyRequest& q, const Model& model) {
   r.ranks = q.run.partition ? q.run.partition->size() : 1;
   r.exact = exact_target(est, model, q.run.threads);  // ∇L, ∇L_K (VIMCO) or the Hessian (order 2)
   r.estimator_mean = exact_estimator_mean(est, model);
-  if (est.info().objective_samples == 0 && est.info().order == 1) r.estimator_moments = exact_estimator_moments(est, model);
+  if (est.info().objective_samples == 0 && est.info().order == 1)
+    r.estimator_moments = exact_estimator_moments(est, model);
   const VarianceBound vb = choose_variance_bound(q.variance_bound, output_dim(est.info(), model.theta_dim()), q.method,
                                                  r.estimator_moments);
   r.variance_bound = vb.values;
@@ -123,7 +124,8 @@ CompareReport compare(const CompareRequest& q) {
   const Model model = make_model(*q.problem, q.theta, "theta");
   std::vector<const Estimator*> ests;
   for (Estimator* e : q.estimators) {
-    if (e->info().order != 1) raise_input_error("estimators", "gradient estimators (order 1)", "'" + e->info().spec + "'");
+    if (e->info().order != 1)
+      raise_input_error("estimators", "gradient estimators (order 1)", "'" + e->info().spec + "'");
     e->check(*q.problem);
     e->prepare(model);
     ests.push_back(e);

@@ -27,6 +27,12 @@ HolmSteps holm_steps(const std::vector<double>& p) {
 
 }  // namespace
 
+std::vector<double> holm_levels(std::size_t m, double alpha) {
+  std::vector<double> levels(m);
+  for (std::size_t j = 0; j < m; ++j) levels[j] = alpha / static_cast<double>(m - j);
+  return levels;
+}
+
 std::vector<double> holm_adjusted(const std::vector<double>& p) {
   const HolmSteps s = holm_steps(p);
   std::vector<double> adj(s.m);
@@ -40,11 +46,12 @@ std::vector<double> holm_adjusted(const std::vector<double>& p) {
 
 std::vector<std::pair<std::size_t, double>> holm_thresholds(const std::vector<double>& p, double alpha) {
   const HolmSteps s = holm_steps(p);
+  const std::vector<double> levels = holm_levels(s.m, alpha);
   std::vector<std::pair<std::size_t, double>> out(s.m);
   bool stopped = false;
   double stop_threshold = 0.0;
   for (std::size_t j = 0; j < s.m; ++j) {
-    const double t = alpha / s.multiplier(j);
+    const double t = levels[j];
     if (!stopped && !(p[s.order[j]] <= t)) {
       stopped = true;
       stop_threshold = t;

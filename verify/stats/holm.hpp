@@ -15,6 +15,10 @@
 
 namespace estcheck {
 
+/// Holm's nominal step levels α/m, α/(m-1), ..., α/1: the threshold of rank j when every smaller
+/// p-value was rejected.
+std::vector<double> holm_levels(std::size_t m, double alpha);
+
 /// Holm's adjusted p-values: adj_(j) = max_{l<=j} min(1, (m - l + 1) p_(l)) (ascending order, ties
 /// in input order); reject hypothesis i at family-wise level α iff adj_i <= α.
 std::vector<double> holm_adjusted(const std::vector<double>& p);
