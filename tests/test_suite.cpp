@@ -1,7 +1,8 @@
 // tests/test_suite.cpp — suites (tools/suite.hpp) and their reports (reports/suite_report.hpp,
 // junit.hpp, markdown.hpp, html.hpp, svg.hpp), in-process and deterministic:
 // - Holm's thresholds over checks against hand-worked cases, and their defining property (a check
-//   fails exactly when p <= its threshold, and that is Holm's step-down rejection set);
+//   fails exactly when p <= its threshold, and that is Holm's step-down rejection set), and that
+//   they and the adjusted p-values (verify/stats/holm.hpp) are one procedure;
 // - check seeds: fixed values, independent of the other checks, different per name;
 // - parse_suite: every malformed file is an InputError naming the file and the JSON pointer;
 // - the writers on a hand-built report: a failing check is a JUnit <failure> with its figures, a
@@ -102,6 +103,22 @@ TEST(Holm, FailsExactlyTheStepDownRejections) {
       EXPECT_EQ(p[order[l]] <= h[order[l]].second, holm_rejects) << "case starting " << p[0] << ", rank " << l + 1;
     }
   }
+}
+
+TEST(Holm, ThresholdsAndAdjustedPValuesAreOneProcedure) {
+  // verify/stats/holm.hpp's two views: p_i <= threshold_i exactly when adjusted_i <= α, at levels
+  // on both sides of the p-values (including equal to one of them, and ties).
+  const std::vector<std::vector<double>> cases = {
+      {0.01, 0.02, 0.03}, {0.0, 0.0, 1.0}, {0.2, 0.001, 0.0249, 0.5, 0.012}, {1e-9}, {0.9}, {0.02, 0.02, 0.02}};
+  for (const auto& p : cases) {
+    const std::vector<double> adjusted = holm_adjusted(p);
+    for (const double alpha : {1e-3, 0.01, 0.03, 0.05, 0.06, 0.2}) {
+      const auto h = holm_thresholds(p, alpha);
+      for (std::size_t i = 0; i < p.size(); ++i)
+        EXPECT_EQ(p[i] <= h[i].second, adjusted[i] <= alpha) << "case starting " << p[0] << ", alpha " << alpha;
+    }
+  }
+  EXPECT_EQ(holm_levels(4, 0.04), (std::vector<double>{0.01, 0.04 / 3, 0.02, 0.04}));
 }
 
 TEST(CheckSeed, FixedDistinctAndIndependentOfOtherChecks) {
