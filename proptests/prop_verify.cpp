@@ -27,6 +27,7 @@
 #include "verify/stats/catoni.hpp"
 #include "verify/oracles/estimator_mean.hpp"
 #include "verify/oracles/exact.hpp"
+#include "verify/pipeline.hpp"
 
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
@@ -147,7 +148,7 @@ RC_GTEST_PROP(PropVerify, ClaimedUnbiasedEstimatorsWithExactVariancePassAtAnyLog
   Setup s = setup(c, spec);
   const auto mo = exact_estimator_moments(*s.est, s.model);
   RC_ASSERT(mo.has_value());
-  const std::vector<double> vb = variance_upper_bound(*mo);
+  const std::vector<double> vb = choose_variance_bound({}, s.model.theta_dim(), TestMethod::catoni, mo).values;
   const RunOptions ro = case_run(c, spec, 1u << 14);
   const RunResult run = run_estimator(*s.est, s.model, ro);
   BiasTestOptions bo;

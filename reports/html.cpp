@@ -57,7 +57,7 @@ void verify_charts(std::ostringstream& s, const CheckResult& c) {
     ch.y_label = "estimate of ∂L/∂θ" + std::to_string(i) + " (units of f per unit θ)";
     ch.log_x = true;
     svg::Series se;
-    for (const auto& p : c.checkpoints) {
+    for (const auto& p : c.verify->checkpoints) {
       se.x.push_back(static_cast<double>(p.samples));
       se.y.push_back(p.mean[i]);
       se.lower.push_back(p.mean[i] - p.critical_value * p.std_error[i]);
@@ -76,7 +76,7 @@ void verify_charts(std::ostringstream& s, const CheckResult& c) {
   svg::Series bound, observed;
   bound.name = "(1−α) upper bound";
   observed.name = "max |mean − exact|";
-  for (const auto& p : c.checkpoints) {
+  for (const auto& p : c.verify->checkpoints) {
     bound.x.push_back(static_cast<double>(p.samples));
     bound.y.push_back(p.bias_bound);
     double m = 0;
@@ -255,7 +255,7 @@ std::string to_html(const SuiteReport& r) {
     if (!c.description.empty()) s << "<p>" << escape(c.description) << "</p>\n";
     s << "<p>" << escape(c.reason) << ".</p>\n<p class='note'>" << escape(figures(c)) << "; seed " << c.seed
       << ".</p>\n<div class='charts'>";
-    if (c.verify && !c.checkpoints.empty()) verify_charts(s, c);
+    if (c.verify && !c.verify->checkpoints.empty()) verify_charts(s, c);
     else if (!c.compare.empty()) compare_charts(s, c);
     else if (c.curve) curve_chart(s, c);
     else if (c.calibrate) calibrate_charts(s, c);

@@ -52,7 +52,7 @@ std::string to_markdown(const SuiteReport& r) {
   for (const auto& c : r.checks) {
     std::string ests, problem, theta, z = "", bound = "";
     if (c.verify) {
-      ests = c.verify->estimator;
+      ests = c.verify->estimator.spec;
       problem = c.verify->problem;
       theta = theta_text(c.verify->theta);
       z = g(max_abs_z(c));

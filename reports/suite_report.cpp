@@ -2,6 +2,7 @@
 #include "reports/suite_report.hpp"
 
 #include "estimators/core/error.hpp"
+#include "verify/stats/holm.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -59,7 +60,7 @@ std::string figures(const CheckResult& c) {
   std::string s;
   if (c.verify) {
     const VerifyReport& r = *c.verify;
-    s = "estimator " + r.estimator + ", problem " + r.problem + ", theta " + theta_text(r.theta) + ", samples " +
+    s = "estimator " + r.estimator.spec + ", problem " + r.problem + ", theta " + theta_text(r.theta) + ", samples " +
         std::to_string(r.run.requested) + ", max |z| " + g(max_abs_z(c)) + ", bias bound " + g(r.test.bias_bound);
   } else if (!c.compare.empty()) {
     const CompareResult& r = c.compare.front().result;
@@ -113,8 +114,8 @@ std::string budget_text(const SuiteReport& r) {
        " and every smaller p was failed too";
   if (r.budget_checks > 0) {
     s << "; thresholds";
-    for (std::size_t j = 1; j <= r.budget_checks; ++j)
-      s << (j > 1 ? ", " : " ") << g(r.alpha / static_cast<double>(r.budget_checks - j + 1));
+    const std::vector<double> levels = holm_levels(r.budget_checks, r.alpha);
+    for (std::size_t j = 0; j < levels.size(); ++j) s << (j > 0 ? ", " : " ") << g(levels[j]);
   }
   return s.str();
 }
@@ -136,7 +137,7 @@ nlohmann::json to_json(const CheckResult& c) {
     j["result"] = to_json(*c.verify);
     j["max_abs_z"] = max_abs_z(c);
     nlohmann::json cps = nlohmann::json::array();
-    for (const auto& p : c.checkpoints)
+    for (const auto& p : c.verify->checkpoints)
       cps.push_back({{"samples", p.samples}, {"mean", p.mean}, {"std_error", p.std_error},
                      {"bias_bound", p.bias_bound}, {"critical_value", p.critical_value}});
     j["checkpoints"] = cps;
@@ -180,10 +181,9 @@ nlohmann::json to_json(const CheckResult& c) {
 }
 
 nlohmann::json to_json(const SuiteReport& r) {
-  nlohmann::json checks = nlohmann::json::array(), thresholds = nlohmann::json::array();
+  nlohmann::json checks = nlohmann::json::array();
   for (const auto& c : r.checks) checks.push_back(to_json(c));
-  for (std::size_t j = 1; j <= r.budget_checks; ++j)
-    thresholds.push_back(r.alpha / static_cast<double>(r.budget_checks - j + 1));
+  const nlohmann::json thresholds = holm_levels(r.budget_checks, r.alpha);
   std::size_t counts[4] = {0, 0, 0, 0};
   for (const auto& c : r.checks) ++counts[static_cast<int>(c.verdict)];
   return {{"schema_version", kSuiteReportVersion},

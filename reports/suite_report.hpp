@@ -20,15 +20,6 @@ namespace estcheck {
 /// Version of report.json (bumped on any incompatible change).
 inline constexpr int kSuiteReportVersion = 1;
 
-/// A verify check's running figures after a prefix of its samples (the first `samples` samples of
-/// the same noise streams, reduced by the same harness: bit-identical for any thread count).
-struct Checkpoint {
-  std::uint64_t samples = 0;
-  std::vector<double> mean, std_error;
-  double bias_bound = 0.0;  ///< at the check's threshold
-  double critical_value = 0.0;
-};
-
 struct CheckResult {
   std::string name, kind, description;
   std::uint64_t seed = 0;
@@ -43,8 +34,7 @@ struct CheckResult {
   std::optional<double> threshold;       ///< the check's α under Holm's step-down procedure
   double elapsed_s = 0.0;
 
-  std::optional<VerifyReport> verify;       ///< kind "verify"
-  std::vector<Checkpoint> checkpoints;      ///< kind "verify": running mean at 2^k blocks, and at the end
+  std::optional<VerifyReport> verify;       ///< kind "verify" (with its checkpoints: running mean at 2^k blocks, and at the end)
   std::vector<CompareReport> compare;       ///< kind "compare": one per θ point
   std::optional<std::size_t> sweep_index;   ///< kind "compare" with a θ grid: the swept coordinate
   std::optional<BiasCurveReport> curve;     ///< kind "bias-curve"

@@ -62,8 +62,8 @@ nlohmann::json to_json(const VerifyReport& r) {
       {"schema_version", kJsonSchemaVersion},
       {"command", "verify"},
       {"problem", r.problem},
-      {"estimator", r.estimator},
-      {"claimed_unbiased", r.claimed_unbiased},
+      {"estimator", r.estimator.spec},
+      {"claimed_unbiased", r.estimator.claimed_unbiased},
       {"theta", r.theta},
       {"samples", r.run.requested},
       {"samples_used", t.samples},
@@ -77,10 +77,10 @@ nlohmann::json to_json(const VerifyReport& r) {
       {"test", t.method},
       {"error_rate", t.error_rate},
       {"oracle", to_string(r.exact.method)},
-      {"objective", r.objective_samples > 0
-                        ? "E[log (1/" + std::to_string(r.objective_samples) + ") sum_k f(x_k)]"
+      {"objective", r.estimator.objective_samples > 0
+                        ? "E[log (1/" + std::to_string(r.estimator.objective_samples) + ") sum_k f(x_k)]"
                         : std::string("E[f(x)]")},
-      {"order", r.order},
+      {"order", r.estimator.order},
       {"exact_objective", r.exact.objective},
       {"exact_gradient", t.exact},
       {"exact_gradient_error_bound", r.exact.error},
@@ -280,13 +280,13 @@ void write_text(std::ostream& out, const BiasCurveReport& r) {
 
 void write_text(std::ostream& out, const VerifyReport& r) {
   const BiasTest& t = r.test;
-  out << "estcheck verify: " << r.estimator << " on " << r.problem << " at theta = " << vec(r.theta)
+  out << "estcheck verify: " << r.estimator.spec << " on " << r.problem << " at theta = " << vec(r.theta)
       << "\n"
       << "  samples " << r.run.requested << " (seed " << r.seed << ", " << r.threads << " threads, "
       << sci(r.run.elapsed_s, 3) << " s, "
       << sci(static_cast<double>(r.run.requested) / std::max(r.run.elapsed_s, 1e-9), 3)
       << " samples/s); non-finite samples: " << r.run.nonfinite << "\n"
-      << (r.order == 2 ? "  target: the Hessian, coordinates = its upper triangle row-major (H_00, H_01, ...)\n" : "")
+      << (r.estimator.order == 2 ? "  target: the Hessian, coordinates = its upper triangle row-major (H_00, H_01, ...)\n" : "")
       << "  test: " << t.method << ", alpha = " << t.alpha << "\n"
       << "  coord                    exact                     mean    std.error   p (Holm)\n";
   for (std::size_t i = 0; i < t.exact.size(); ++i)

@@ -73,6 +73,10 @@ expect "stderr is empty when not a terminal" test ! -s "$work/err"
 expect "the budget arithmetic is printed" grep -qF "split over m = 12 checks by Holm" "$work/out"
 expect "default junit.xml validates against junit.xsd" validate_xml "$work/default/junit.xml"
 expect "default report.json validates against its schema" validate_json "$work/default/report.json"
+expect "default report.json: dice-hessian-fig1c (dice:order=2) reports order 2" "$PY" -c "
+import json,sys; d=json.load(open('$work/default/report.json'))
+c=[c for c in d['checks'] if c['name'] == 'dice-hessian-fig1c'][0]
+sys.exit(not (c['result']['estimator'] == 'dice:order=2' and c['result']['order'] == 2))"
 
 # The schemas have teeth: a broken report and a broken JUnit file are rejected.
 sed 's/"verdict": "pass"/"verdict": "maybe"/' "$work/default/report.json" >"$work/broken.json"

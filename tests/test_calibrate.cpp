@@ -14,6 +14,7 @@
 #include "tests/budget.hpp"
 #include "verify/stats/calibrate.hpp"
 #include "verify/oracles/estimator_mean.hpp"
+#include "verify/pipeline.hpp"
 
 #include <boost/math/distributions/binomial.hpp>
 #include <gtest/gtest.h>
@@ -28,17 +29,14 @@ constexpr double kCheckAlpha = budget::kCalibrate / 4;
 CalibrationResult run(const std::string& problem, std::vector<double> theta, int threads = 0) {
   auto p = make_problem(problem);
   auto e = make_estimator("reinforce");
-  const Model m = make_model(*p, theta);
-  const auto mo = exact_estimator_moments(*e, m);
-  const std::vector<double> vb = variance_upper_bound(*mo);
   CalibrateOptions o;
   o.samples = kSamples;
   o.repetitions = kReps;
   o.seed = kSeed;
   o.threads = threads;
   o.alphas = {1e-2};
-  o.method = TestMethod::catoni;
-  return calibrate(*e, m, exact_gradient(m), o, vb, "exact oracle");
+  o.method = TestMethod::catoni;  // with the exact variance bound (the pipeline's policy)
+  return calibrate(CalibrateRequest{p.get(), e.get(), theta, o, {}}).result;
 }
 
 void expect_calibrated(const CalibrationResult& c) {

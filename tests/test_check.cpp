@@ -52,7 +52,7 @@ TEST(Check, BuiltInEstimatorPassesAndReportsItsTest) {
   EXPECT_TRUE(c.passed()) << c.test.reason;
   EXPECT_NE(c.test.method.find("Catoni"), std::string::npos);
   EXPECT_EQ(c.variance_bound.size(), 1u);
-  EXPECT_EQ(c.estimator, "rloo:k=2");
+  EXPECT_EQ(c.estimator.spec, "rloo:k=2");
 }
 
 TEST(Check, PlantedBugFailsWithItsFiguresInTheMessage) {

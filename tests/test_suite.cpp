@@ -1,7 +1,8 @@
 // tests/test_suite.cpp — suites (tools/suite.hpp) and their reports (reports/suite_report.hpp,
 // junit.hpp, markdown.hpp, html.hpp, svg.hpp), in-process and deterministic:
 // - Holm's thresholds over checks against hand-worked cases, and their defining property (a check
-//   fails exactly when p <= its threshold, and that is Holm's step-down rejection set);
+//   fails exactly when p <= its threshold, and that is Holm's step-down rejection set), and that
+//   they and the adjusted p-values (verify/stats/holm.hpp) are one procedure;
 // - check seeds: fixed values, independent of the other checks, different per name;
 // - parse_suite: every malformed file is an InputError naming the file and the JSON pointer;
 // - the writers on a hand-built report: a failing check is a JUnit <failure> with its figures, a
@@ -9,6 +10,8 @@
 // - write_files writes all files or none.
 // - judge_calibration (the calibrate check's claims) on hand-built counts: closed-form bounds, the
 //   duality of bounds and p-values, and the pass / fail / inconclusive cases.
+// - a one-check suite's verify report equals, field by field, the pipeline's (verify/pipeline.hpp)
+//   and `estcheck verify --json`'s for the same check and seed (dice:order=2 says order 2);
 // Two small suites are run (planted bugs, fixed seed 1): a mutant check with |z| in the hundreds,
 // and the t test's calibration on gaussian-exp (false-rejection rate about 20 x alpha = 1e-3, fail
 // p-value below 1e-20 against a threshold of 1e-4), so neither asserted fail is a borderline outcome
@@ -20,11 +23,16 @@
 #include "reports/suite_report.hpp"
 #include "reports/svg.hpp"
 #include "estimators/core/error.hpp"
+#include "tools/cli.hpp"
 #include "tools/suite.hpp"
+#include "estimators/problems/catalogue.hpp"
+#include "estimators/registry/registry.hpp"
+#include "verify/pipeline.hpp"
 #include "verify/stats/calibrate.hpp"
 
 #include <boost/math/distributions/binomial.hpp>
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <cmath>
 
@@ -95,6 +103,22 @@ TEST(Holm, FailsExactlyTheStepDownRejections) {
       EXPECT_EQ(p[order[l]] <= h[order[l]].second, holm_rejects) << "case starting " << p[0] << ", rank " << l + 1;
     }
   }
+}
+
+TEST(Holm, ThresholdsAndAdjustedPValuesAreOneProcedure) {
+  // verify/stats/holm.hpp's two views: p_i <= threshold_i exactly when adjusted_i <= α, at levels
+  // on both sides of the p-values (including equal to one of them, and ties).
+  const std::vector<std::vector<double>> cases = {
+      {0.01, 0.02, 0.03}, {0.0, 0.0, 1.0}, {0.2, 0.001, 0.0249, 0.5, 0.012}, {1e-9}, {0.9}, {0.02, 0.02, 0.02}};
+  for (const auto& p : cases) {
+    const std::vector<double> adjusted = holm_adjusted(p);
+    for (const double alpha : {1e-3, 0.01, 0.03, 0.05, 0.06, 0.2}) {
+      const auto h = holm_thresholds(p, alpha);
+      for (std::size_t i = 0; i < p.size(); ++i)
+        EXPECT_EQ(p[i] <= h[i].second, adjusted[i] <= alpha) << "case starting " << p[0] << ", alpha " << alpha;
+    }
+  }
+  EXPECT_EQ(holm_levels(4, 0.04), (std::vector<double>{0.01, 0.04 / 3, 0.02, 0.04}));
 }
 
 TEST(CheckSeed, FixedDistinctAndIndependentOfOtherChecks) {
@@ -215,7 +239,7 @@ SuiteReport sample_report() {
   v.threshold = 1e-4;
   VerifyReport vr;
   vr.problem = "toy:t=0.45";
-  vr.estimator = "mutant/x";
+  vr.estimator.spec = "mutant/x";
   vr.theta = {1.0};
   vr.exact.gradient = {0.5};
   vr.exact.error = {0.0};
@@ -226,8 +250,8 @@ SuiteReport sample_report() {
   vr.test.bias = {0.2};
   vr.test.bias_bound = 0.25;
   vr.test.verdict = Verdict::fail;
+  vr.checkpoints = {{1024, {0.69}, {0.014}, 0.27, 4.0}, {2048, {0.7}, {0.01}, 0.25, 4.0}};
   v.verify = vr;
-  v.checkpoints = {{1024, {0.69}, {0.014}, 0.27, 4.0}, {2048, {0.7}, {0.01}, 0.25, 4.0}};
   CheckResult b;
   b.name = "curve";
   b.kind = "bias-curve";
@@ -323,13 +347,88 @@ TEST(RunSuite, PlantedBugFailsWithHolmArithmetic) {
   EXPECT_EQ(r.checks[0].verdict, Verdict::fail);
   EXPECT_EQ(r.checks[0].threshold, 1e-4);  // m = 1: the whole budget
   EXPECT_EQ(r.checks[0].seed, check_seed(1, "mutant"));
-  EXPECT_EQ(r.checks[0].checkpoints.size(), 6u);  // 1, 2, 4, 8, 16 blocks, then all 20000 samples
-  EXPECT_EQ(r.checks[0].checkpoints.back().samples, 20000u);
+  EXPECT_EQ(r.checks[0].verify->checkpoints.size(), 6u);  // 1, 2, 4, 8, 16 blocks, then all 20000 samples
+  EXPECT_EQ(r.checks[0].verify->checkpoints.back().samples, 20000u);
   EXPECT_EQ(r.checks[1].verdict, Verdict::pass);  // exact: |bias| <= 1 for a gradient below 0.25
   EXPECT_FALSE(r.checks[1].p_value.has_value());
   EXPECT_EQ(r.verdict, Verdict::fail);
   EXPECT_EQ(err.str(), "");  // no progress bar unless asked for
   EXPECT_NE(out.str().find("split over m = 1 check"), std::string::npos) << out.str();
+}
+
+/// The verify report of a one-check suite as JSON, without its timing. With one budgeted check,
+/// Holm's threshold is the suite's α and the Catoni scale is tuned to α0 = α, as `verify` tunes it.
+nlohmann::json one_check_suite_report(const TempDir& dir, const std::string& check, std::uint64_t seed,
+                                      const std::string& alpha) {
+  const std::string path = dir.file("one.json", R"({"seed": )" + std::to_string(seed) + R"(, "alpha": )" + alpha +
+                                                    R"(, "checks": [)" + check + "]}");
+  SuiteOptions o;
+  o.threads = 1;
+  std::ostringstream out, err;
+  const SuiteReport r = run_suite(parse_suite(path), o, out, err);
+  EXPECT_TRUE(r.checks.at(0).verify.has_value());
+  nlohmann::json j = to_json(*r.checks.at(0).verify);
+  j.erase("elapsed_s");
+  return j;
+}
+
+/// `estcheck verify ARGS --json -` in-process, without its timing.
+nlohmann::json cli_verify_report(std::vector<std::string> args) {
+  args.insert(args.begin(), {"estcheck", "verify"});
+  for (const std::string a : {"--threads", "1", "--json", "-"}) args.push_back(a);
+  std::ostringstream out, err;
+  EXPECT_EQ(run_cli(args, out, err) == 2, false) << err.str();
+  nlohmann::json j = nlohmann::json::parse(out.str());
+  j.erase("elapsed_s");
+  return j;
+}
+
+void expect_same_fields(const nlohmann::json& a, const nlohmann::json& b) {
+  for (auto it = a.begin(); it != a.end(); ++it) EXPECT_EQ(it.value(), b.value(it.key(), nlohmann::json())) << it.key();
+  EXPECT_EQ(a.size(), b.size());
+}
+
+TEST(RunSuite, VerifyReportIsThePipelinesFieldByField) {
+  // dice:order=2 (issue 13: a suite report once said "order": 1): the Hessian, t-test (no exact
+  // variance of a Hessian estimator), with a tolerance. The verdict does not matter here.
+  TempDir dir;
+  const nlohmann::json suite = one_check_suite_report(
+      dir, R"({"name": "dice", "kind": "verify", "problem": "scg-fig1c", "estimator": "dice:order=2",
+               "theta": [0.5], "samples": 20000, "tolerance": 0.5})", 5, "1e-3");
+  EXPECT_EQ(suite.at("order"), 2);
+  EXPECT_EQ(suite.at("estimator"), "dice:order=2");
+  auto problem = make_problem("scg-fig1c");
+  auto estimator = make_estimator("dice:order=2");
+  VerifyRequest q;
+  q.problem = problem.get();
+  q.estimator = estimator.get();
+  q.theta = {0.5};
+  q.run.samples = 20000;
+  q.run.seed = check_seed(5, "dice");
+  q.run.threads = 1;
+  q.test = {1e-3, 0.5};
+  q.explain_test_choice = false;  // the suite names the t-test as test_bias does
+  nlohmann::json direct = to_json(estcheck::verify(q));
+  direct.erase("elapsed_s");
+  expect_same_fields(suite, direct);
+  // The CLI's report: the same, except that it says why the t-test ran.
+  nlohmann::json cli = cli_verify_report({"scg-fig1c", "dice:order=2", "--theta", "0.5", "--samples", "20000", "--seed",
+                                          std::to_string(check_seed(5, "dice")), "--alpha", "1e-3", "--tolerance", "0.5"});
+  EXPECT_EQ(cli.at("test"), suite.at("test").get<std::string>() +
+                                "; chosen because no variance bound is known (the Catoni test needs one)");
+  cli["test"] = suite.at("test");
+  expect_same_fields(suite, cli);
+}
+
+TEST(RunSuite, VerifyReportIsTheClisWithTheCatoniTest) {
+  // reinforce on the toy: the exact variance is known, so both run the Catoni test tuned to α.
+  TempDir dir;
+  const nlohmann::json suite = one_check_suite_report(
+      dir, R"({"name": "r", "kind": "verify", "problem": "toy:t=0.45", "estimator": "reinforce", "theta": [1],
+               "samples": 20000})", 3, "1e-4");
+  EXPECT_NE(suite.at("test").get<std::string>().find("Catoni"), std::string::npos);
+  expect_same_fields(suite, cli_verify_report({"toy:t=0.45", "reinforce", "--theta", "1", "--samples", "20000", "--seed",
+                                               std::to_string(check_seed(3, "r")), "--alpha", "1e-4"}));
 }
 
 /// A calibration result with n finite repetitions and (false rejections, power rejections) per α.

@@ -13,9 +13,7 @@
 #include "estimators/problems/catalogue.hpp"
 #include "estimators/registry/registry.hpp"
 #include "tests/budget.hpp"
-#include "verify/oracles/exact.hpp"
-#include "verify/harness/harness.hpp"
-#include "verify/stats/verdict.hpp"
+#include "verify/pipeline.hpp"
 
 #include <gtest/gtest.h>
 
@@ -56,14 +54,18 @@ const std::vector<Case>& cases() {
   return c;
 }
 
+/// The case through the pipeline (verify/pipeline.hpp) with the t-test, whose CLT budget is above.
 BiasTest verify(const Case& c, const std::string& estimator) {
   auto p = problem_of(c.problem);
-  auto e = make_estimator(estimator);
-  const Model m = make_model(*p, c.theta);
-  e->prepare(m);  // RELAX trains its control variate here
-  const RunResult r = run_estimator(*e, m, {kSamples, kSeed, 0});
-  return test_bias(r, exact_target_gradient(m, e->info().objective_samples),
-                   {budget::kCatalogue / kChecks, {}});
+  auto e = make_estimator(estimator);  // the pipeline prepares it (RELAX trains its control variate)
+  VerifyRequest q;
+  q.problem = p.get();
+  q.estimator = e.get();
+  q.theta = c.theta;
+  q.run = {kSamples, kSeed, 0};
+  q.test = {budget::kCatalogue / kChecks, {}};
+  q.method = TestMethod::t;
+  return estcheck::verify(q).test;
 }
 
 std::string describe(const BiasTest& t) {

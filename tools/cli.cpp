@@ -80,27 +80,16 @@ std::vector<double> parse_theta(const std::vector<std::string>& parts) {
 
 int default_threads() { return tbb::info::default_concurrency(); }
 
-/// The variance bound for the Catoni test: --variance-bound (one value for every coordinate, or
-/// one per coordinate), else the exact Var ĝ plus its error bound when the oracle has it (and the
-/// t-test was not asked for), else none. `source` says which.
-std::vector<double> variance_bound(const std::vector<std::string>& parts, std::size_t dim, TestMethod method,
-                                   const std::optional<EstimatorMoments>& moments, std::string& source) {
-  std::vector<double> vb;
-  if (!parts.empty()) {
-    for (const auto& part : parts) {
-      const double v = parse_double("--variance-bound", part);
-      if (!(std::isfinite(v) && v >= 0.0)) raise_input_error("--variance-bound", "finite numbers >= 0", "'" + part + "'");
-      vb.push_back(v);
-    }
-    if (vb.size() == 1) vb.assign(dim, vb[0]);
-    if (vb.size() != dim)
-      raise_input_error("--variance-bound", "1 or " + std::to_string(dim) + " values",
-                        std::to_string(parts.size()) + " values");
-    source = "--variance-bound option";
-  } else if (moments && method != TestMethod::t) {
-    vb = variance_upper_bound(*moments);
-    source = variance_bound_source(*moments);
+/// --variance-bound as the pipeline takes it (verify/pipeline.hpp: choose_variance_bound applies
+/// the policy): one value for every coordinate, or one per coordinate; empty when not given.
+VarianceBound given_variance_bound(const std::vector<std::string>& parts) {
+  VarianceBound vb;
+  for (const auto& part : parts) {
+    const double v = parse_double("--variance-bound", part);
+    if (!(std::isfinite(v) && v >= 0.0)) raise_input_error("--variance-bound", "finite numbers >= 0", "'" + part + "'");
+    vb.values.push_back(v);
   }
+  if (!vb.values.empty()) vb.source = "--variance-bound option";
   return vb;
 }
 
@@ -463,29 +452,8 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
       const double from = parse_double("--param", parts[0]), to = parse_double("--param", parts[1]);
       const std::uint64_t count = parse_count("--param", parts[2], 2, "a COUNT >= 2 in KEY=FROM:TO:COUNT");
       if (count > 100000) raise_input_error("--param", "a COUNT <= 100000", "'" + parts[2] + "'");
-      const Model model = make_model(*problem, theta, "--theta");
-      BiasCurveReport rep;
-      rep.problem = problem->spec();
-      rep.estimator = estimator_text;
-      rep.theta = theta;
-      rep.param = key;
-      rep.exact = exact_gradient(model);
-      for (std::uint64_t k = 0; k < count; ++k) {
-        const double v = from + (to - from) * static_cast<double>(k) / static_cast<double>(count - 1);
-        const std::string spec = estimator_text + (estimator_text.find(':') == std::string::npos ? ":" : ",") +
-                                 key + "=" + format_double(v);
-        const auto est = make_estimator(spec, "ESTIMATOR");
-        est->check(*problem);
-        est->prepare(model);
-        auto mean = exact_estimator_mean(*est, model);
-        if (!mean)
-          raise_input_error("ESTIMATOR",
-                            "an estimator with an exact-mean oracle on this problem (concrete or "
-                            "straight-through on toy or a bernoulli table)",
-                            "'" + estimator_text + "'");
-        rep.values.push_back(v);
-        rep.means.push_back(std::move(*mean));
-      }
+      make_model(*problem, theta, "--theta");  // θ is checked here, so the message names the flag
+      const BiasCurveReport rep = bias_curve({problem.get(), estimator_text, theta, key, from, to, count});
       if (json_path != "-") write_text(out, rep);
       if (!json_path.empty()) write_json(to_json(rep), json_path, out);
       return 0;
@@ -493,16 +461,15 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     if (cmp->parsed()) {
       if (compare_specs.size() < 2)
         raise_input_error("ESTIMATORS", "a reference estimator and at least one other", std::to_string(compare_specs.size()));
-      const Model model = make_model(*problem, theta, "--theta");
+      make_model(*problem, theta, "--theta");  // θ checked here, so the message names the flag
       std::vector<std::unique_ptr<Estimator>> owned;
-      std::vector<const Estimator*> ests;
+      std::vector<Estimator*> compared;
       for (const auto& spec : compare_specs) {
         owned.push_back(make_estimator(spec, "ESTIMATORS"));
         if (owned.back()->info().order != 1)
           raise_input_error("ESTIMATORS", "gradient estimators (order 1)", "'" + spec + "'");
-        owned.back()->check(*problem);
-        owned.back()->prepare(model);
-        ests.push_back(owned.back().get());
+        owned.back()->check(*problem);  // prepared at each θ by the pipeline's compare
+        compared.push_back(owned.back().get());
       }
       CompareOptions co;
       co.run.samples = parse_count("--samples", samples_text, 2, "an integer >= 2");
@@ -545,9 +512,8 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
         for (std::uint64_t k = 0; k < count; ++k) {
           std::vector<double> th = theta;
           th[index] = from + (to - from) * static_cast<double>(k) / static_cast<double>(count - 1);
-          const Model pm = make_model(*problem, th, "--theta");
-          for (auto& e : owned) e->prepare(pm);
-          CompareReport pr{problem->spec(), th, co.run.seed, co.run.threads, compare_estimators(ests, pm, point)};
+          make_model(*problem, th, "--theta");  // θ checked here, so the message names the flag
+          const CompareReport pr = compare({problem.get(), compared, th, point});
           progress.finish();
           if (json_path != "-") write_text(out, pr);
           sweep["points"].push_back(to_json(pr));
@@ -562,8 +528,7 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
       }
       Progress progress(err, co.run.samples * compare_specs.size(), show_progress(err, quiet));
       co.run.on_progress = progress.callback();
-      CompareReport rep{problem->spec(), theta, co.run.seed, co.run.threads > 0 ? co.run.threads : default_threads(),
-                        compare_estimators(ests, model, co)};
+      const CompareReport rep = compare({problem.get(), compared, theta, co});
       progress.finish();
       if (json_path != "-") write_text(out, rep);
       if (!json_path.empty()) write_json(to_json(rep), json_path, out);
@@ -585,17 +550,16 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
       if (!tolerance_text.empty()) test.tolerance = parse_double("--tolerance", tolerance_text);
       validate(test);
       const TestMethod method = parse_test_method(test_text);
-      std::string vsource;
-      const std::vector<double> vbound = variance_bound(vbound_parts, model.theta_dim(), method, std::nullopt, vsource);
+      const VarianceBound vb = choose_variance_bound(given_variance_bound(vbound_parts), model.theta_dim(), method, std::nullopt);
       VerifyReport rep;
       rep.problem = problem->spec();
-      rep.estimator = rec.info().spec;
+      rep.estimator = rec.info();
       rep.theta = theta;
       rep.threads = run.threads > 0 ? run.threads : default_threads();
       rep.exact = exact_gradient(model, ExactMethod::automatic, run.threads);
       rep.run = run_estimator(rec, model, run);
-      rep.test = verify_bias(rec, model, run, rep.run, rep.exact, test, method, vbound, vsource);
-      rep.variance_bound = vbound;
+      rep.test = verify_bias(rec, model, run, rep.run, rep.exact, test, method, vb.values, vb.source);
+      rep.variance_bound = vb.values;
       if (json_path != "-") write_text(out, rep);
       if (!json_path.empty()) write_json(to_json(rep), json_path, out);
       return exit_code(rep.test.verdict);
@@ -603,8 +567,7 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     if (cal->parsed()) {
       const auto estimator = make_estimator(estimator_text, "ESTIMATOR");
       estimator->check(*problem);
-      const Model model = make_model(*problem, theta, "--theta");
-      estimator->prepare(model);
+      make_model(*problem, theta, "--theta");  // θ checked here, so the message names the flag
       CalibrateOptions co;
       co.samples = parse_count("--samples", cal_samples_text, 2, "an integer >= 2");
       co.repetitions = parse_count("--repetitions", reps_text, 1, "an integer >= 1");
@@ -621,17 +584,8 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
       if (estimator->info().objective_samples != 0 || estimator->info().order != 1)
         raise_input_error("ESTIMATOR", "an estimator of the gradient of E[f] (not a multi-sample bound or a Hessian)",
                           "'" + estimator->info().spec + "'");
-      CalibrateReport rep;
-      rep.problem = problem->spec();
-      rep.estimator = estimator->info().spec;
-      rep.theta = theta;
-      rep.options = co;
-      rep.threads = co.threads > 0 ? co.threads : default_threads();
-      const auto moments = exact_estimator_moments(*estimator, model);
-      std::string vsource;
-      const std::vector<double> vbound = variance_bound(vbound_parts, model.theta_dim(), co.method, moments, vsource);
-      rep.exact = exact_gradient(model);
-      rep.result = calibrate(*estimator, model, rep.exact, co, vbound, vsource);
+      const CalibrateReport rep =
+          calibrate(CalibrateRequest{problem.get(), estimator.get(), theta, co, given_variance_bound(vbound_parts)});
       if (json_path != "-") write_text(out, rep);
       if (!json_path.empty()) write_json(to_json(rep), json_path, out);
       return 0;
@@ -669,8 +623,7 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
                           "'" + order_text + "'");
     }
     estimator->check(*problem);
-    const Model model = make_model(*problem, theta, "--theta");
-    estimator->prepare(model);  // learned control variates train here (deterministically)
+    make_model(*problem, theta, "--theta");  // θ checked here, so the message names the flag
     RunOptions run;
     run.samples = parse_count("--samples", samples_text, 2, "an integer >= 2");
     run.seed = parse_count("--seed", seed_text, 0, "an integer in [0, 2^64)");
@@ -685,23 +638,14 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     if (!tolerance_text.empty()) test.tolerance = parse_double("--tolerance", tolerance_text);
     validate(test);
 
-    VerifyReport rep;
-    rep.problem = problem->spec();
-    rep.estimator = estimator->info().spec;
-    rep.claimed_unbiased = estimator->info().claimed_unbiased;
-    rep.theta = theta;
-    rep.seed = run.seed;
-    rep.threads = run.threads > 0 ? run.threads : default_threads();
-    rep.objective_samples = estimator->info().objective_samples;
-    rep.order = estimator->info().order;
-    rep.exact = exact_target(*estimator, model, run.threads);
-    const TestMethod method = parse_test_method(test_text);
-    rep.estimator_mean = exact_estimator_mean(*estimator, model);
-    if (estimator->info().objective_samples == 0 && estimator->info().order == 1)
-      rep.estimator_moments = exact_estimator_moments(*estimator, model);
-    std::string vsource;
-    const std::vector<double> vbound =
-        variance_bound(vbound_parts, output_dim(estimator->info(), model.theta_dim()), method, rep.estimator_moments, vsource);
+    VerifyRequest request;
+    request.problem = problem.get();
+    request.estimator = estimator.get();
+    request.theta = theta;
+    request.run = run;
+    request.test = test;
+    request.method = parse_test_method(test_text);
+    request.variance_bound = given_variance_bound(vbound_parts);
     if (sequential) {
       if (max_samples_text.empty())
         raise_input_error("--max-samples", "a sample budget with --sequential (e.g. --max-samples 1e7)", "nothing");
@@ -711,19 +655,13 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
       SequentialOptions so;
       so.max_samples = parse_count("--max-samples", max_samples_text, 2, "an integer >= 2");
       so.first_samples = std::min(so.max_samples, parse_count("--first-samples", first_samples_text, 2, "an integer >= 2"));
-      run.on_progress = nullptr;  // the rounds re-read prefixes: a bar over N samples would mislead
-      rep.sequential = verify_sequential(*estimator, model, run, rep.exact, test, method, vbound, vsource, so);
-      rep.run = rep.sequential->run;
-      rep.test = rep.sequential->test;
-    } else {
-      if (verify->count("--max-samples") || verify->count("--first-samples"))
-        raise_input_error("--max-samples", "--sequential alongside --max-samples / --first-samples", "no --sequential");
-      rep.run = run_estimator(*estimator, model, run);
-      progress.finish();
-      rep.test = verify_bias(*estimator, model, run, rep.run, rep.exact, test, method, vbound, vsource);
+      request.run.on_progress = nullptr;  // the rounds re-read prefixes: a bar over N samples would mislead
+      request.sequential = so;
+    } else if (verify->count("--max-samples") || verify->count("--first-samples")) {
+      raise_input_error("--max-samples", "--sequential alongside --max-samples / --first-samples", "no --sequential");
     }
-    rep.variance_bound = vbound;
-    if (g_partition) rep.ranks = g_partition->size();
+    const VerifyReport rep = estcheck::verify(request);
+    progress.finish();
     if (!output_rank()) return exit_code(rep.test.verdict);  // rank 0 reports for all
     if (json_path != "-") write_text(out, rep);
     if (!json_path.empty()) write_json(to_json(rep), json_path, out);

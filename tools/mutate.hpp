@@ -1,10 +1,14 @@
 // tools/mutate.hpp — `estcheck mutate SUITE`: a suite's power made visible. Each planted-bug
 // estimator (estimators/mutants/) replaces the correct estimator it is an edit of (MutantInfo::
 // base) in every verify check of the suite that runs that estimator, on the same problem, θ,
-// samples and check seed; the mutant is caught when one of those checks fails at the suite's
-// per-check level α/m (Bonferroni: the smallest threshold Holm gives a check, so "caught" here
-// implies caught in the suite). The checks use the same test as `verify` (Catoni where the exact
-// variance is known). A mutant whose base the suite never runs is "not exercised": a gap in the
+// samples and check seed (the suite's own typed check, SuiteCheck::with_estimator). The mutant is
+// caught when one of those checks fails at the threshold the suite's own budget gives it: Holm's
+// step-down procedure (Holm 1979; decide_by_holm) over all the suite's budgeted checks, with the
+// mutant's checks' p-values in place of its base's and every other check's p-value from one run of
+// the suite with its own estimators. Since Holm's smallest threshold is α/m, a check with p <= α/m
+// fails whatever the others' p-values; only a mutant not caught that way needs the suite's run
+// (made once, on first need), so a suite that catches every mutant at α/m costs no more than the
+// mutants' checks. A mutant whose base the suite never runs is "not exercised": a gap in the
 // suite, reported as not caught.
 #pragma once
 
@@ -31,7 +35,8 @@ struct MutantOutcome {
 struct MutationReport {
   std::string suite, file;
   std::uint64_t seed = 0;
-  double alpha_per_check = 0.0;
+  double alpha = 0.0;             ///< the suite's budget
+  double alpha_per_check = 0.0;   ///< α/m: Holm's smallest threshold
   std::size_t budget_checks = 0;
   std::vector<MutantOutcome> mutants;
   std::size_t caught = 0;

@@ -4,14 +4,7 @@
 #include "estimators/core/error.hpp"
 #include "estimators/registry/registry.hpp"
 #include "tools/progress.hpp"
-#include "verify/stats/calibrate.hpp"
-#include "verify/stats/catoni.hpp"
-#include "verify/stats/compare.hpp"
-#include "verify/oracles/estimator_mean.hpp"
-#include "verify/oracles/exact.hpp"
-#include "verify/oracles/graph_exact.hpp"
-#include "verify/harness/harness.hpp"
-#include "verify/stats/verdict.hpp"
+#include "verify/pipeline.hpp"
 
 #include <nlohmann/json.hpp>
 #include <oneapi/tbb/info.h>
@@ -129,14 +122,8 @@ auto located(const Reader& rd, const std::string& pointer, F&& f) -> decltype(f(
   }
 }
 
-/// `estimator` with key=value appended to its spec.
-std::string with_param(const std::string& estimator, const std::string& key, double value) {
-  return estimator + (estimator.find(':') == std::string::npos ? ":" : ",") + key + "=" + format_double(value);
-}
-
-double grid_value(double from, double to, std::size_t k, std::size_t count) {
-  return from + (to - from) * static_cast<double>(k) / static_cast<double>(count - 1);
-}
+std::shared_ptr<const SuiteCheck> make_check(const CheckSpec& spec, std::shared_ptr<Problem> problem,
+                                              const std::vector<std::shared_ptr<Estimator>>& estimators);
 
 CheckSpec parse_check(const Reader& rd, const json& c, const std::string& ptr) {
   if (!c.is_object()) rd.bad(ptr, "an object (a check)", Reader::describe(c));
@@ -156,7 +143,8 @@ CheckSpec parse_check(const Reader& rd, const json& c, const std::string& ptr) {
   s.theta = rd.numbers(rd.need(c, ptr, "theta"), ptr + "/theta");
 
   // Build everything once now, so that a bad spec is reported before any check runs.
-  const auto problem = located(rd, ptr + "/problem", [&] { return make_problem(s.problem, "problem"); });
+  std::shared_ptr<Problem> problem = located(rd, ptr + "/problem", [&] { return make_problem(s.problem, "problem"); });
+  std::vector<std::shared_ptr<Estimator>> built;  // the check's estimators, built once
   const Model model = located(rd, ptr + "/theta", [&] { return make_model(*problem, s.theta, "theta"); });
   auto build = [&](const std::string& spec, const std::string& p) {
     auto est = located(rd, p, [&] { return make_estimator(spec, "estimator"); });
@@ -172,7 +160,7 @@ CheckSpec parse_check(const Reader& rd, const json& c, const std::string& ptr) {
   }
   if (s.kind == "verify") {
     s.estimators = {rd.string(rd.need(c, ptr, "estimator"), ptr + "/estimator")};
-    build(s.estimators[0], ptr + "/estimator");
+    built.push_back(build(s.estimators[0], ptr + "/estimator"));
     if (c.contains("tolerance")) {
       s.tolerance = rd.number(c["tolerance"], ptr + "/tolerance");
       if (*s.tolerance <= 0) rd.bad(ptr + "/tolerance", "a number > 0", format_double(*s.tolerance));
@@ -184,7 +172,7 @@ CheckSpec parse_check(const Reader& rd, const json& c, const std::string& ptr) {
     for (std::size_t i = 0; i < e.size(); ++i) {
       const std::string p = ptr + "/estimators/" + std::to_string(i);
       s.estimators.push_back(rd.string(e[i], p));
-      build(s.estimators.back(), p);
+      built.push_back(build(s.estimators.back(), p));
     }
     if (c.contains("min_reduction")) {
       s.min_reduction = rd.number(c["min_reduction"], ptr + "/min_reduction");
@@ -243,6 +231,7 @@ CheckSpec parse_check(const Reader& rd, const json& c, const std::string& ptr) {
         rd.bad(ptr + "/test", "auto or t: the Catoni test needs the exact variance, which no oracle knows for '" +
                                   s.estimators[0] + "' here", "'catoni'");
     }
+    built.push_back(std::move(est));
   } else {  // bias-curve
     s.estimators = {rd.string(rd.need(c, ptr, "estimator"), ptr + "/estimator")};
     s.param = rd.string(rd.need(c, ptr, "param"), ptr + "/param");
@@ -261,6 +250,7 @@ CheckSpec parse_check(const Reader& rd, const json& c, const std::string& ptr) {
                "'" + s.estimators[0] + "'");
     }
   }
+  s.check = make_check(s, problem, built);
   return s;
 }
 
@@ -273,257 +263,244 @@ std::uint64_t splitmix64(std::uint64_t x) {
   return x ^ (x >> 31);
 }
 
-/// A check's state between its run and the Holm decision.
-struct Pending {
-  CheckResult result;
-  // verify
-  RunResult run;
-  std::vector<RunResult> prefixes;
-  ExactGradient exact;
-  std::vector<double> variance_bound;  ///< for the Catoni test (empty: t-test)
-  std::string variance_source;
-  std::optional<CatoniMeans> catoni;
-  // compare
-  std::size_t points = 1;
+/// What every typed check holds: its parsed fields and its problem, built once.
+class CheckBase : public SuiteCheck {
+ public:
+  CheckBase(const CheckSpec& spec, std::shared_ptr<Problem> problem) : spec_(spec), problem_(std::move(problem)) {
+    spec_.check = nullptr;
+  }
+  void decide(CheckRun&, double) const override {}
+
+ protected:
+  CheckSpec spec_;
+  std::shared_ptr<Problem> problem_;
 };
 
-std::uint64_t planned_samples(const CheckSpec& c) {
-  if (c.kind == "verify") {
-    const std::uint64_t blocks = (c.samples + kBlockSize - 1) / kBlockSize;
-    std::uint64_t total = c.samples;
+/// A verify check: the pipeline with the Catoni scale tuned to α0 = the suite's budget / its checks
+/// (Holm's smallest threshold) before the data, as `estcheck verify` would run it otherwise. The
+/// Catoni p-value is valid at any level, since the scale is fixed before the data, so the verdict
+/// is decided after Holm (decide); without a variance bound the t-test runs.
+class VerifyCheck final : public CheckBase {
+ public:
+  VerifyCheck(const CheckSpec& spec, std::shared_ptr<Problem> problem, std::shared_ptr<Estimator> estimator)
+      : CheckBase(spec, std::move(problem)), estimator_(std::move(estimator)) {}
+
+  std::uint64_t planned_samples() const override {
+    const std::uint64_t blocks = (spec_.samples + kBlockSize - 1) / kBlockSize;
+    std::uint64_t total = spec_.samples;
     for (std::uint64_t b = 1; b < blocks; b *= 2) total += b * kBlockSize;
     return total;
   }
-  if (c.kind == "compare")
-    return c.samples * c.estimators.size() * (c.theta_grid ? c.theta_grid->count : 1);
-  if (c.kind == "calibrate") return c.samples * c.repetitions;
-  return 0;
-}
 
-/// The bias test of a verify check at `opt`: Catoni when run_verify prepared it, else Student t.
-BiasTest test(const Pending& p, const BiasTestOptions& opt) {
-  if (p.catoni) return test_bias_catoni(p.run, p.exact, opt, p.variance_bound, *p.catoni, p.variance_source);
-  return test_bias(p.run, p.exact, opt);
-}
-
-Pending run_verify(const CheckSpec& c, std::uint64_t seed, int threads, double alpha0, const RunPartition* partition,
-                   Progress& progress) {
-  Pending p;
-  const auto problem = make_problem(c.problem, c.pointer + "/problem");
-  const auto est = make_estimator(c.estimators[0], c.pointer + "/estimator");
-  const Model model = make_model(*problem, c.theta, c.pointer + "/theta");
-  est->prepare(model);
-  VerifyReport rep;
-  rep.problem = problem->spec();
-  rep.estimator = est->info().spec;
-  rep.claimed_unbiased = est->info().claimed_unbiased;
-  rep.theta = c.theta;
-  rep.seed = seed;
-  rep.threads = threads;
-  rep.objective_samples = est->info().objective_samples;
-  rep.exact = exact_target(*est, model, threads);  // ∇L, ∇L_K (VIMCO) or the Hessian (order 2)
-  RunOptions run;
-  run.samples = c.samples;
-  run.seed = seed;
-  run.threads = threads;
-  run.partition = partition;
-  run.on_progress = progress.callback();
-  // Checkpoints: the first 2^k blocks (a prefix of the same noise streams), then the whole run.
-  const std::uint64_t blocks = (c.samples + kBlockSize - 1) / kBlockSize;
-  for (std::uint64_t b = 1; b < blocks; b *= 2) {
-    RunOptions prefix = run;
-    prefix.samples = b * kBlockSize;
-    p.prefixes.push_back(run_estimator(*est, model, prefix));
+  /// The request this check makes of the pipeline (test level: decided later).
+  VerifyRequest request(const CheckContext& x) const {
+    VerifyRequest q;
+    q.problem = problem_.get();
+    q.estimator = estimator_.get();
+    q.theta = spec_.theta;
+    q.run.samples = spec_.samples;
+    q.run.seed = x.seed;
+    q.run.threads = x.threads;
+    q.run.partition = x.partition;
+    if (x.progress) q.run.on_progress = x.progress->callback();
+    q.test = {0.5, std::nullopt};  // the p-value does not depend on the level
+    q.catoni_alpha = x.alpha0;
+    q.checkpoints = true;
+    q.explain_test_choice = false;
+    return q;
   }
-  rep.run = run_estimator(*est, model, run);
-  rep.estimator_mean = exact_estimator_mean(*est, model);
-  if (rep.objective_samples == 0 && est->info().order == 1) rep.estimator_moments = exact_estimator_moments(*est, model);
-  p.run = rep.run;
-  p.exact = rep.exact;
-  // The heavy-tail-safe Catoni test where the exact variance is known (as `estcheck verify`
-  // does), with its scale tuned to α0 = the suite's budget / its checks (Holm's smallest
-  // threshold). Its p-value is valid at any level, since the scale is fixed before the data, so
-  // the verdict can be decided after Holm (finish_verify); otherwise the t-test.
-  if (rep.estimator_moments && rep.run.nonfinite == 0 && rep.run.moments.count >= 2) {
-    p.variance_bound = variance_upper_bound(*rep.estimator_moments);
-    p.variance_source = variance_bound_source(*rep.estimator_moments);
-    p.catoni = catoni_means_for_test(*est, model, run, rep.run, alpha0, p.variance_bound);
-    rep.variance_bound = p.variance_bound;
-  }
-  const BiasTest t = test(p, BiasTestOptions{0.5, std::nullopt});
-  if (t.verdict != Verdict::error) p.result.p_value = t.p_value_family;
-  p.result.verify = std::move(rep);
-  return p;
-}
 
-void finish_verify(Pending& p, const CheckSpec& c, double threshold) {
-  CheckResult& r = p.result;
-  const BiasTestOptions opt{threshold, c.tolerance};
-  r.verify->test = test(p, opt);
-  r.verdict = r.verify->test.verdict;
-  r.reason = r.verify->test.reason;
-  auto checkpoint = [&](const RunResult& run) {
-    const BiasTest t = test_bias(run, p.exact, opt);
-    return Checkpoint{run.requested, t.mean, t.std_error, t.bias_bound, t.critical_value};
-  };
-  for (const auto& pre : p.prefixes) r.checkpoints.push_back(checkpoint(pre));
-  r.checkpoints.push_back(checkpoint(p.run));
-}
-
-Pending run_compare(const CheckSpec& c, std::uint64_t seed, int threads, double alpha, const RunPartition* partition,
-                    Progress& progress) {
-  Pending p;
-  const auto problem = make_problem(c.problem, c.pointer + "/problem");
-  std::vector<std::unique_ptr<Estimator>> owned;
-  std::vector<const Estimator*> ests;
-  for (const auto& spec : c.estimators) {
-    owned.push_back(make_estimator(spec, c.pointer + "/estimators"));
-    ests.push_back(owned.back().get());
+  CheckRun run(const CheckContext& x) const override {
+    CheckRun r;
+    const VerifyRequest q = request(x);
+    r.verify = run_verification(q);
+    estcheck::decide(*r.verify, q.test);
+    if (r.verify->report.test.verdict != Verdict::error) r.result.p_value = r.verify->report.test.p_value_family;
+    return r;
   }
-  CompareOptions co;
-  co.run.samples = c.samples;
-  co.run.seed = seed;
-  co.run.threads = threads;
-  co.run.partition = partition;
-  co.run.on_progress = progress.callback();
-  co.min_reduction = c.min_reduction;
-  p.points = c.theta_grid ? c.theta_grid->count : 1;
-  // Decided again at the check's Holm threshold / points (finish_compare); this α sets how many
-  // bootstrap replicates are drawn (bootstrap_replicates), so it is the grid's share of the suite's α.
-  co.alpha = alpha / static_cast<double>(p.points);
-  if (c.theta_grid) p.result.sweep_index = c.theta_grid->index;
-  double p_min = 1.0;
-  bool error = false;
-  for (std::size_t k = 0; k < p.points; ++k) {
-    std::vector<double> th = c.theta;
-    if (c.theta_grid) th[c.theta_grid->index] = grid_value(c.theta_grid->from, c.theta_grid->to, k, p.points);
-    const Model model = make_model(*problem, th, c.pointer + "/theta");
-    for (auto& e : owned) e->prepare(model);
-    CompareReport rep{problem->spec(), th, seed, threads, compare_estimators(ests, model, co)};
-    if (rep.result.verdict == Verdict::error) error = true;
-    p_min = std::min(p_min, fail_p_value(rep.result));
-    p.result.compare.push_back(std::move(rep));
-  }
-  if (!error) p.result.p_value = std::min(1.0, static_cast<double>(p.points) * p_min);  // Bonferroni over the grid
-  return p;
-}
 
-void finish_compare(Pending& p, double threshold) {
-  CheckResult& r = p.result;
-  Verdict overall = Verdict::pass;
-  std::string reason;
-  for (auto& pt : r.compare) {
-    decide(pt.result, threshold / static_cast<double>(p.points));
-    const Verdict v = pt.result.verdict;
-    const bool worse = v == Verdict::error || (v == Verdict::fail && overall != Verdict::error) ||
-                       (v == Verdict::inconclusive && overall == Verdict::pass);
-    if (worse || reason.empty()) {
-      overall = worse ? v : overall;
-      reason = pt.result.reason + (p.points > 1 ? " (at theta = " + theta_text(pt.theta) + ")" : "");
+  void decide(CheckRun& r, double threshold) const override {
+    estcheck::decide(*r.verify, {threshold, spec_.tolerance});
+    r.result.verify = r.verify->report;
+    r.result.verdict = r.result.verify->test.verdict;
+    r.result.reason = r.result.verify->test.reason;
+  }
+
+  std::shared_ptr<const SuiteCheck> with_estimator(std::shared_ptr<Estimator> estimator) const override {
+    try {
+      estimator->check(*problem_);
+    } catch (const InputError&) {
+      return nullptr;
+    }
+    return std::make_shared<VerifyCheck>(spec_, problem_, std::move(estimator));
+  }
+
+ private:
+  std::shared_ptr<Estimator> estimator_;
+};
+
+/// A compare check: the pipeline's compare at each θ of its grid; its p-value is the smallest fail
+/// p-value times the grid size (Bonferroni over the grid).
+class CompareCheck final : public CheckBase {
+ public:
+  CompareCheck(const CheckSpec& spec, std::shared_ptr<Problem> problem, std::vector<std::shared_ptr<Estimator>> ests)
+      : CheckBase(spec, std::move(problem)), estimators_(std::move(ests)) {}
+
+  std::size_t points() const { return spec_.theta_grid ? spec_.theta_grid->count : 1; }
+
+  std::uint64_t planned_samples() const override { return spec_.samples * spec_.estimators.size() * points(); }
+
+  CheckRun run(const CheckContext& x) const override {
+    CheckRun r;
+    CompareRequest q;
+    q.problem = problem_.get();
+    for (const auto& e : estimators_) q.estimators.push_back(e.get());
+    q.options.run.samples = spec_.samples;
+    q.options.run.seed = x.seed;
+    q.options.run.threads = x.threads;
+    q.options.run.partition = x.partition;
+    if (x.progress) q.options.run.on_progress = x.progress->callback();
+    q.options.min_reduction = spec_.min_reduction;
+    // Decided again at the check's Holm threshold / points (decide); this α sets how many
+    // bootstrap replicates are drawn (bootstrap_replicates), so it is the grid's share of the suite's α.
+    q.options.alpha = x.alpha / static_cast<double>(points());
+    if (spec_.theta_grid) r.result.sweep_index = spec_.theta_grid->index;
+    double p_min = 1.0;
+    bool error = false;
+    for (std::size_t k = 0; k < points(); ++k) {
+      q.theta = spec_.theta;
+      if (spec_.theta_grid)
+        q.theta[spec_.theta_grid->index] = grid_value(spec_.theta_grid->from, spec_.theta_grid->to, k, points());
+      CompareReport rep = compare(q);
+      if (rep.result.verdict == Verdict::error) error = true;
+      p_min = std::min(p_min, fail_p_value(rep.result));
+      r.result.compare.push_back(std::move(rep));
+    }
+    if (!error) r.result.p_value = std::min(1.0, static_cast<double>(points()) * p_min);
+    return r;
+  }
+
+  void decide(CheckRun& run, double threshold) const override {
+    CheckResult& r = run.result;
+    Verdict overall = Verdict::pass;
+    std::string reason;
+    for (auto& pt : r.compare) {
+      estcheck::decide(pt.result, threshold / static_cast<double>(points()));
+      const Verdict v = pt.result.verdict;
+      const bool worse = v == Verdict::error || (v == Verdict::fail && overall != Verdict::error) ||
+                         (v == Verdict::inconclusive && overall == Verdict::pass);
+      if (worse || reason.empty()) {
+        overall = worse ? v : overall;
+        reason = pt.result.reason + (points() > 1 ? " (at theta = " + theta_text(pt.theta) + ")" : "");
+      }
+    }
+    if (overall == Verdict::pass && points() > 1)
+      reason = "at each of the " + std::to_string(points()) + " values of theta: " + r.compare.front().result.reason;
+    r.verdict = overall;
+    r.reason = reason;
+  }
+
+ private:
+  std::vector<std::shared_ptr<Estimator>> estimators_;
+};
+
+/// A calibrate check: the pipeline's calibrate with the check's seed; its p-value is that of the
+/// fail verdict of judge_calibration (valid at any threshold: it does not depend on it).
+class CalibrateCheck final : public CheckBase {
+ public:
+  CalibrateCheck(const CheckSpec& spec, std::shared_ptr<Problem> problem, std::shared_ptr<Estimator> estimator)
+      : CheckBase(spec, std::move(problem)), estimator_(std::move(estimator)) {}
+
+  std::uint64_t planned_samples() const override { return spec_.samples * spec_.repetitions; }
+
+  CheckRun run(const CheckContext& x) const override {
+    CalibrateRequest q;
+    q.problem = problem_.get();
+    q.estimator = estimator_.get();
+    q.theta = spec_.theta;
+    q.options.samples = spec_.samples;
+    q.options.repetitions = spec_.repetitions;
+    q.options.seed = x.seed;
+    q.options.threads = x.threads;
+    q.options.alphas = spec_.alphas;
+    q.options.method = parse_test_method(spec_.test, spec_.pointer + "/test");
+    q.options.coordinate = spec_.coordinate;
+    CheckRun r;
+    CalibrateReport rep = calibrate(q);
+    if (x.progress) x.progress->add(spec_.samples * spec_.repetitions);
+    r.result.calibration = judge_calibration(rep.result, spec_.max_ratio, spec_.min_power, 0.5);
+    if (rep.result.nonfinite_runs == 0) r.result.p_value = r.result.calibration->p_value;
+    r.result.calibrate = std::move(rep);
+    return r;
+  }
+
+  void decide(CheckRun& run, double threshold) const override {
+    CheckResult& r = run.result;
+    r.calibration = judge_calibration(r.calibrate->result, spec_.max_ratio, spec_.min_power, threshold);
+    r.verdict = r.calibration->verdict;
+    r.reason = r.calibration->reason;
+    if (r.calibrate->result.nonfinite_runs > 0) {
+      r.verdict = Verdict::error;
+      r.reason = std::to_string(r.calibrate->result.nonfinite_runs) + " of " + std::to_string(spec_.repetitions) +
+                 " repetitions produced non-finite samples: no verdict";
     }
   }
-  if (overall == Verdict::pass && p.points > 1)
-    reason = "at each of the " + std::to_string(p.points) + " values of theta: " + r.compare.front().result.reason;
-  r.verdict = overall;
-  r.reason = reason;
-}
 
-/// A calibrate check: `estcheck calibrate` with the check's seed; its p-value is that of the fail
-/// verdict of judge_calibration (valid at any threshold: it does not depend on it).
-Pending run_calibrate(const CheckSpec& c, std::uint64_t seed, int threads, Progress& progress) {
-  Pending p;
-  const auto problem = make_problem(c.problem, c.pointer + "/problem");
-  const auto est = make_estimator(c.estimators[0], c.pointer + "/estimator");
-  const Model model = make_model(*problem, c.theta, c.pointer + "/theta");
-  est->prepare(model);
-  CalibrateReport rep;
-  rep.problem = problem->spec();
-  rep.estimator = est->info().spec;
-  rep.theta = c.theta;
-  rep.threads = threads;
-  rep.options.samples = c.samples;
-  rep.options.repetitions = c.repetitions;
-  rep.options.seed = seed;
-  rep.options.threads = threads;
-  rep.options.alphas = c.alphas;
-  rep.options.method = parse_test_method(c.test, c.pointer + "/test");
-  rep.options.coordinate = c.coordinate;
-  // The variance bound as `estcheck calibrate` takes it without --variance-bound: the exact
-  // variance (plus its numerical error) when an oracle knows it and the test is not forced to t.
-  std::vector<double> vbound;
-  std::string vsource;
-  if (rep.options.method != TestMethod::t)
-    if (const auto moments = exact_estimator_moments(*est, model)) {
-      vbound = variance_upper_bound(*moments);
-      vsource = variance_bound_source(*moments);
+ private:
+  std::shared_ptr<Estimator> estimator_;
+};
+
+/// A bias-curve check: exact (no sampling, no share of the budget); it decides in its run step.
+class BiasCurveCheck final : public CheckBase {
+ public:
+  using CheckBase::CheckBase;
+
+  std::uint64_t planned_samples() const override { return 0; }
+
+  CheckRun run(const CheckContext&) const override {
+    BiasCurveReport rep = bias_curve(
+        {problem_.get(), spec_.estimators[0], spec_.theta, spec_.param, spec_.from, spec_.to, spec_.count});
+    double worst = 0.0, worst_error = 0.0;
+    for (const auto& mean : rep.means)
+      for (std::size_t i = 0; i < mean.mean.size(); ++i) {
+        const double b = std::abs(mean.mean[i] - rep.exact.gradient[i]);
+        if (b > worst) worst = b, worst_error = mean.error[i] + rep.exact.error[i];
+      }
+    CheckRun run;
+    CheckResult& r = run.result;
+    r.max_abs_bias = spec_.max_abs_bias;
+    r.reason = "exact bias at " + std::to_string(spec_.count) + " values of " + spec_.param + "; max |exact bias| = " +
+               format_double(worst) + " (numerical error <= " + format_double(worst_error) + ")";
+    judge(r, worst, worst_error);
+    r.curve = std::move(rep);
+    return run;
+  }
+
+ private:
+  void judge(CheckResult& r, double worst, double worst_error) const {
+    const auto& bound = spec_.max_abs_bias;
+    if (!bound) {
+      r.verdict = Verdict::pass;
+      r.reason += "; no bound claimed (a report, not a test)";
+    } else if (worst + worst_error <= *bound) {
+      r.verdict = Verdict::pass;
+      r.reason += " <= the claimed bound " + format_double(*bound);
+    } else if (worst - worst_error > *bound) {
+      r.verdict = Verdict::fail;
+      r.reason += " exceeds the claimed bound " + format_double(*bound);
+    } else {
+      r.verdict = Verdict::inconclusive;
+      r.reason += ": the numerical error does not settle the claimed bound " + format_double(*bound);
     }
-  rep.exact = exact_gradient(model);
-  rep.result = calibrate(*est, model, rep.exact, rep.options, vbound, vsource);
-  progress.add(c.samples * c.repetitions);
-  p.result.calibration = judge_calibration(rep.result, c.max_ratio, c.min_power, 0.5);
-  if (rep.result.nonfinite_runs == 0) p.result.p_value = p.result.calibration->p_value;
-  p.result.calibrate = std::move(rep);
-  return p;
-}
+  }
+};
 
-void finish_calibrate(Pending& p, const CheckSpec& c, double threshold) {
-  CheckResult& r = p.result;
-  r.calibration = judge_calibration(r.calibrate->result, c.max_ratio, c.min_power, threshold);
-  r.verdict = r.calibration->verdict;
-  r.reason = r.calibration->reason;
-  if (r.calibrate->result.nonfinite_runs > 0) {
-    r.verdict = Verdict::error;
-    r.reason = std::to_string(r.calibrate->result.nonfinite_runs) + " of " + std::to_string(c.repetitions) +
-               " repetitions produced non-finite samples: no verdict";
-  }
-}
-
-Pending run_curve(const CheckSpec& c) {
-  Pending p;
-  const auto problem = make_problem(c.problem, c.pointer + "/problem");
-  const Model model = make_model(*problem, c.theta, c.pointer + "/theta");
-  BiasCurveReport rep;
-  rep.problem = problem->spec();
-  rep.estimator = c.estimators[0];
-  rep.theta = c.theta;
-  rep.param = c.param;
-  rep.exact = exact_gradient(model);
-  double worst = 0.0, worst_error = 0.0;
-  for (std::size_t k = 0; k < c.count; ++k) {
-    const double v = grid_value(c.from, c.to, k, c.count);
-    const auto est = make_estimator(with_param(c.estimators[0], c.param, v), c.pointer + "/param");
-    est->check(*problem);
-    est->prepare(model);
-    auto mean = exact_estimator_mean(*est, model);
-    if (!mean)
-      raise_input_error(c.pointer + "/estimator", "an estimator with an exact-mean oracle on this problem",
-                        "'" + c.estimators[0] + "'");
-    for (std::size_t i = 0; i < mean->mean.size(); ++i) {
-      const double b = std::abs(mean->mean[i] - rep.exact.gradient[i]);
-      if (b > worst) worst = b, worst_error = mean->error[i] + rep.exact.error[i];
-    }
-    rep.values.push_back(v);
-    rep.means.push_back(std::move(*mean));
-  }
-  CheckResult& r = p.result;
-  r.max_abs_bias = c.max_abs_bias;
-  r.reason = "exact bias at " + std::to_string(c.count) + " values of " + c.param + "; max |exact bias| = " +
-             format_double(worst) + " (numerical error <= " + format_double(worst_error) + ")";
-  if (!c.max_abs_bias) {
-    r.verdict = Verdict::pass;
-    r.reason += "; no bound claimed (a report, not a test)";
-  } else if (worst + worst_error <= *c.max_abs_bias) {
-    r.verdict = Verdict::pass;
-    r.reason += " <= the claimed bound " + format_double(*c.max_abs_bias);
-  } else if (worst - worst_error > *c.max_abs_bias) {
-    r.verdict = Verdict::fail;
-    r.reason += " exceeds the claimed bound " + format_double(*c.max_abs_bias);
-  } else {
-    r.verdict = Verdict::inconclusive;
-    r.reason += ": the numerical error does not settle the claimed bound " + format_double(*c.max_abs_bias);
-  }
-  r.curve = std::move(rep);
-  return p;
+std::shared_ptr<const SuiteCheck> make_check(const CheckSpec& spec, std::shared_ptr<Problem> problem,
+                                              const std::vector<std::shared_ptr<Estimator>>& estimators) {
+  if (spec.kind == "verify") return std::make_shared<VerifyCheck>(spec, std::move(problem), estimators.at(0));
+  if (spec.kind == "compare") return std::make_shared<CompareCheck>(spec, std::move(problem), estimators);
+  if (spec.kind == "calibrate") return std::make_shared<CalibrateCheck>(spec, std::move(problem), estimators.at(0));
+  return std::make_shared<BiasCurveCheck>(spec, std::move(problem));
 }
 
 std::string g(double v) {
@@ -541,25 +518,6 @@ std::uint64_t check_seed(std::uint64_t suite_seed, std::string_view name) {
     h *= 0x100000001b3ULL;
   }
   return splitmix64(splitmix64(suite_seed) + h);
-}
-
-std::vector<std::pair<std::size_t, double>> holm_thresholds(const std::vector<double>& p, double alpha) {
-  const std::size_t m = p.size();
-  std::vector<std::size_t> order(m);
-  std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(), [&](auto a, auto b) { return p[a] < p[b]; });
-  std::vector<std::pair<std::size_t, double>> out(m);
-  bool stopped = false;
-  double stop_threshold = 0.0;
-  for (std::size_t j = 0; j < m; ++j) {
-    const double t = alpha / static_cast<double>(m - j);
-    if (!stopped && !(p[order[j]] <= t)) {
-      stopped = true;
-      stop_threshold = t;
-    }
-    out[order[j]] = {j + 1, stopped ? stop_threshold : t};
-  }
-  return out;
 }
 
 SuiteSpec parse_suite(const std::string& path) {
@@ -602,71 +560,47 @@ SuiteSpec parse_suite(const std::string& path) {
   return s;
 }
 
-SuiteReport run_suite(const SuiteSpec& suite, const SuiteOptions& o, std::ostream& out, std::ostream& err) {
-  const auto start = std::chrono::steady_clock::now();
-  SuiteReport rep;
-  rep.name = suite.name;
-  rep.description = suite.description;
-  rep.file = suite.file;
-  rep.seed = o.seed.value_or(suite.seed);
-  rep.threads = o.threads > 0 ? o.threads : tbb::info::default_concurrency();
-  rep.alpha = suite.alpha;
-  std::uint64_t total = 0;
-  for (const auto& c : suite.checks) {
-    rep.budget_checks += takes_budget(c.kind);
-    total += planned_samples(c);
-  }
-  out << "estcheck suite " << suite.name << " (" << suite.file << "): " << suite.checks.size() << " checks, seed "
-      << rep.seed << ", " << rep.threads << " threads\n  " << budget_text(rep) << "\n";
-  Progress progress(err, total, o.progress);
-  std::vector<Pending> pending;
-  for (std::size_t i = 0; i < suite.checks.size(); ++i) {
-    const CheckSpec& c = suite.checks[i];
-    const std::uint64_t seed = check_seed(rep.seed, c.name);
-    progress.set_label("check " + std::to_string(i + 1) + "/" + std::to_string(suite.checks.size()) + " " + c.name);
-    const auto t0 = std::chrono::steady_clock::now();
-    Pending p = c.kind == "verify"    ? run_verify(c, seed, rep.threads, suite.alpha / static_cast<double>(std::max<std::size_t>(1, rep.budget_checks)),
-                                                 o.partition, progress)
-                : c.kind == "compare" ? run_compare(c, seed, rep.threads, suite.alpha, o.partition, progress)
-                : c.kind == "calibrate" ? run_calibrate(c, seed, rep.threads, progress)
-                                      : run_curve(c);
-    p.result.name = c.name;
-    p.result.kind = c.kind;
-    p.result.description = c.description;
-    p.result.seed = seed;
-    p.result.elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    if (!o.quiet) {
-      progress.finish();
-      out << "  [" << i + 1 << "/" << suite.checks.size() << "] " << c.name << " (" << c.kind << ") ran in "
-          << g(p.result.elapsed_s) << " s"
-          << (p.result.p_value ? ", p-value " + g(*p.result.p_value) : std::string()) << "\n"
-          << std::flush;
-    }
-    pending.push_back(std::move(p));
-  }
-  progress.finish();
-  // Holm over the budgeted checks; a check that errored has no p-value and counts as p = 1.
+std::shared_ptr<const SuiteCheck> SuiteCheck::with_estimator(std::shared_ptr<Estimator>) const { return nullptr; }
+
+std::size_t budget_checks(const SuiteSpec& suite) {
+  std::size_t m = 0;
+  for (const auto& c : suite.checks) m += takes_budget(c.kind);
+  return m;
+}
+
+CheckContext check_context(const SuiteSpec& suite, std::size_t index, std::uint64_t seed, int threads,
+                           const RunPartition* partition, Progress* progress) {
+  CheckContext x;
+  x.seed = check_seed(seed, suite.checks[index].name);
+  x.threads = threads;
+  x.alpha = suite.alpha;
+  x.alpha0 = suite.alpha / static_cast<double>(std::max<std::size_t>(1, budget_checks(suite)));
+  x.partition = partition;
+  x.progress = progress;
+  return x;
+}
+
+void decide_by_holm(const SuiteSpec& suite, std::vector<CheckRun>& runs) {
   std::vector<std::size_t> budgeted;
   std::vector<double> ps;
-  for (std::size_t i = 0; i < pending.size(); ++i)
+  for (std::size_t i = 0; i < runs.size(); ++i)
     if (takes_budget(suite.checks[i].kind)) {
       budgeted.push_back(i);
-      ps.push_back(pending[i].result.p_value.value_or(1.0));
+      ps.push_back(runs[i].result.p_value.value_or(1.0));
     }
   const auto holm = holm_thresholds(ps, suite.alpha);
   for (std::size_t k = 0; k < budgeted.size(); ++k) {
-    Pending& p = pending[budgeted[k]];
-    p.result.holm_rank = holm[k].first;
-    p.result.threshold = holm[k].second;
-    const CheckSpec& c = suite.checks[budgeted[k]];
-    if (c.kind == "verify") finish_verify(p, c, holm[k].second);
-    else if (c.kind == "calibrate") finish_calibrate(p, c, holm[k].second);
-    else finish_compare(p, holm[k].second);
+    CheckRun& r = runs[budgeted[k]];
+    r.result.holm_rank = holm[k].first;
+    r.result.threshold = holm[k].second;
+    suite.checks[budgeted[k]].check->decide(r, holm[k].second);
   }
-  for (auto& p : pending) rep.checks.push_back(std::move(p.result));
-  rep.verdict = overall_verdict(rep.checks);
-  rep.elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
 
+namespace {
+
+/// The table of checks, the failures with their figures, and the suite's verdict.
+void write_summary(std::ostream& out, const SuiteReport& rep) {
   int width = 6;
   for (const auto& c : rep.checks) width = std::max(width, static_cast<int>(c.name.size()) + 2);
   out << "  " << std::left << std::setw(width) << "check" << std::setw(12) << "kind" << std::setw(11) << "p-value"
@@ -685,6 +619,53 @@ SuiteReport run_suite(const SuiteSpec& suite, const SuiteOptions& o, std::ostrea
           << figures(c) << "\n";
   out << "suite verdict: " << to_string(rep.verdict) << " (exit " << exit_code(rep.verdict) << "), "
       << g(rep.elapsed_s) << " s\n";
+}
+
+}  // namespace
+
+SuiteReport run_suite(const SuiteSpec& suite, const SuiteOptions& o, std::ostream& out, std::ostream& err) {
+  const auto start = std::chrono::steady_clock::now();
+  SuiteReport rep;
+  rep.name = suite.name;
+  rep.description = suite.description;
+  rep.file = suite.file;
+  rep.seed = o.seed.value_or(suite.seed);
+  rep.threads = o.threads > 0 ? o.threads : tbb::info::default_concurrency();
+  rep.alpha = suite.alpha;
+  rep.budget_checks = budget_checks(suite);
+  std::uint64_t total = 0;
+  for (const auto& c : suite.checks) total += c.check->planned_samples();
+  out << "estcheck suite " << suite.name << " (" << suite.file << "): " << suite.checks.size() << " checks, seed "
+      << rep.seed << ", " << rep.threads << " threads\n  " << budget_text(rep) << "\n";
+  Progress progress(err, total, o.progress);
+  std::vector<CheckRun> runs;
+  for (std::size_t i = 0; i < suite.checks.size(); ++i) {
+    const CheckSpec& c = suite.checks[i];
+    const CheckContext x = check_context(suite, i, rep.seed, rep.threads, o.partition, &progress);
+    progress.set_label("check " + std::to_string(i + 1) + "/" + std::to_string(suite.checks.size()) + " " + c.name);
+    const auto t0 = std::chrono::steady_clock::now();
+    CheckRun r = c.check->run(x);
+    r.result.name = c.name;
+    r.result.kind = c.kind;
+    r.result.description = c.description;
+    r.result.seed = x.seed;
+    r.result.elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (!o.quiet) {
+      progress.finish();
+      out << "  [" << i + 1 << "/" << suite.checks.size() << "] " << c.name << " (" << c.kind << ") ran in "
+          << g(r.result.elapsed_s) << " s"
+          << (r.result.p_value ? ", p-value " + g(*r.result.p_value) : std::string()) << "\n"
+          << std::flush;
+    }
+    runs.push_back(std::move(r));
+  }
+  progress.finish();
+  decide_by_holm(suite, runs);
+  for (auto& r : runs) rep.checks.push_back(std::move(r.result));
+  rep.verdict = overall_verdict(rep.checks);
+  rep.elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+
+  write_summary(out, rep);
   return rep;
 }
 

@@ -17,15 +17,21 @@
 // Calibrate checks (R runs of a bias test) judge two claims per α with exact binomial bounds and
 // take a share of the budget like verify and compare (docs/suites.md, "Calibrate checks").
 //
-// Extension point: a new kind adds its name to kCheckKinds (and takes_budget if statistical), its
-// keys to the parser (suite.cpp: kKeys), one run_* function returning a Pending with p_value set
-// if it is statistical, and a finish_* deciding its verdict at the Holm threshold.
+// Checks are typed (suite.cpp: VerifyCheck, CompareCheck, CalibrateCheck, BiasCurveCheck), built
+// once by parse_suite with their problem and estimator objects, and run through the pipeline
+// (verify/pipeline.hpp). Each carries its two steps: run (its samples and, if it takes a share of
+// the budget, its family-wise p-value) and decide (its verdict at the threshold Holm's procedure
+// gives it, decide_by_holm). Extension point: a new kind adds its name to kCheckKinds, its keys to
+// the parser (suite.cpp: kKeys) and one SuiteCheck subclass built in parse_check.
 #pragma once
 
 #include "reports/suite_report.hpp"
+#include "tools/progress.hpp"
+#include "verify/stats/holm.hpp"
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -44,6 +50,36 @@ struct ThetaGrid {
   std::size_t index = 0;
   double from = 0.0, to = 0.0;
   std::size_t count = 2;
+};
+
+/// What a check's run step needs from the suite.
+struct CheckContext {
+  std::uint64_t seed = 0;  ///< the check's seed (check_seed)
+  int threads = 1;         ///< threads, resolved (> 0)
+  double alpha = 1e-4;     ///< the suite's budget α
+  double alpha0 = 1e-4;    ///< α / m, Holm's smallest threshold: the Catoni scale is tuned to it
+  const RunPartition* partition = nullptr;
+  Progress* progress = nullptr;
+};
+
+/// A check between its run step and Holm's decision.
+struct CheckRun {
+  CheckResult result;                    ///< p_value set by the run step of a budgeted check
+  std::optional<VerifyRun> verify;       ///< verify checks: the run to decide at the threshold
+};
+
+/// A typed suite check (one subclass per kind, suite.cpp), holding its problem and estimators.
+class SuiteCheck {
+ public:
+  virtual ~SuiteCheck() = default;
+  virtual std::uint64_t planned_samples() const = 0;
+  /// The run step: samples drawn, the p-value of a budgeted check set (none when it errs).
+  virtual CheckRun run(const CheckContext& context) const = 0;
+  /// The decision step at the check's Holm threshold (bias-curve checks decide in run).
+  virtual void decide(CheckRun& run, double threshold) const = 0;
+  /// A verify check with `estimator` in place of its own, or nullptr (another kind, or an
+  /// estimator that cannot run on the check's problem).
+  virtual std::shared_ptr<const SuiteCheck> with_estimator(std::shared_ptr<Estimator> estimator) const;
 };
 
 struct CheckSpec {
@@ -67,6 +103,7 @@ struct CheckSpec {
   std::size_t coordinate = 0;
   double max_ratio = 1.5;               ///< claim: false-rejection rate <= max_ratio × α at every α
   double min_power = 0.85;              ///< claim: power at the detectable bias >= min_power
+  std::shared_ptr<const SuiteCheck> check;  ///< the check built from the fields above
 };
 
 struct SuiteSpec {
@@ -82,12 +119,6 @@ SuiteSpec parse_suite(const std::string& path);
 /// splitmix64(splitmix64(suite_seed) + fnv1a64(name)): a check's seed.
 std::uint64_t check_seed(std::uint64_t suite_seed, std::string_view name);
 
-/// Holm's step-down thresholds for p-values `p` at family-wise level `alpha`: the check of rank j
-/// (1-based, ascending p, ties in input order) gets α/(m - j + 1) while every smaller p is below its
-/// own threshold; from the first rank s that is not, every later rank gets α/(m - s + 1). So a
-/// check fails exactly when p <= its threshold. Returns (rank, threshold) per input.
-std::vector<std::pair<std::size_t, double>> holm_thresholds(const std::vector<double>& p, double alpha);
-
 struct SuiteOptions {
   std::optional<std::uint64_t> seed;  ///< overrides the file's seed
   int threads = 0;                    ///< 0: every core
@@ -101,5 +132,16 @@ struct SuiteOptions {
 /// Runs every check; writes one line per finished check on `out` (unless quiet) and the progress
 /// bar on `err` (if progress). Throws InputError for an input problem only found when running.
 SuiteReport run_suite(const SuiteSpec& suite, const SuiteOptions& options, std::ostream& out, std::ostream& err);
+
+/// The checks' budget: m, the number of checks that take a share of it.
+std::size_t budget_checks(const SuiteSpec& suite);
+
+/// The run step's context of check `index` of `suite` at suite seed `seed`.
+CheckContext check_context(const SuiteSpec& suite, std::size_t index, std::uint64_t seed, int threads,
+                           const RunPartition* partition, Progress* progress);
+
+/// Holm's step-down procedure over the budgeted checks' p-values (a check without one, because it
+/// errored, counts as p = 1) at the suite's α: sets each one's rank and threshold and decides it.
+void decide_by_holm(const SuiteSpec& suite, std::vector<CheckRun>& runs);
 
 }  // namespace estcheck

@@ -1,14 +1,11 @@
 // verify/check.hpp — one call that checks an estimator for bias: the whole of `estcheck verify`
 // (exact target, Monte Carlo run, bias test with the heavy-tail-safe Catoni test where a variance
-// bound is known) as a library function, for users who test their own estimators in C++
+// bound is known; verify/pipeline.hpp's verify with defaults for a unit test) as a library function, for users who test their own estimators in C++
 // (verify/gtest.hpp wraps it in EXPECT_ESTIMATOR_UNBIASED).
 #pragma once
 
 #include "estimators/estimator.hpp"
-#include "verify/stats/catoni.hpp"
-#include "verify/oracles/exact.hpp"
-#include "verify/harness/harness.hpp"
-#include "verify/stats/verdict.hpp"
+#include "verify/pipeline.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -28,20 +25,14 @@ struct CheckOptions {
   std::vector<double> variance_bound; ///< empty: the exact variance when the oracle has it
 };
 
-struct BiasCheck {
-  std::string estimator, problem;     ///< canonical specs
-  std::vector<double> theta;
-  ExactGradient exact;
-  RunResult run;
-  BiasTest test;
-  std::vector<double> variance_bound; ///< the bound the Catoni test used (empty: t-test)
-  std::string variance_source;
-  std::uint64_t seed = 0;
+/// The pipeline's report (verify/pipeline.hpp), with the verdict as a bool.
+struct BiasCheck : VerifyReport {
   bool passed() const { return test.verdict == Verdict::pass; }
 };
 
-/// Checks `estimator` on `problem` at θ: est.check(problem), est.prepare(model), the exact target
-/// gradient, `options.samples` samples, and the bias test at `options.alpha`. Throws InputError on
+/// Checks `estimator` on `problem` at θ: verify(request) with the request `options` describes
+/// (est.check(problem), est.prepare(model), the exact target gradient, `options.samples` samples,
+/// the bias test at `options.alpha`). Throws InputError on
 /// bad input (θ of the wrong length, an estimator that cannot run on the problem, ...).
 BiasCheck check_unbiased(Estimator& estimator, const Problem& problem, std::span<const double> theta,
                          const CheckOptions& options = {});

@@ -1,7 +1,8 @@
 // verify/gtest.hpp — GoogleTest assertions for estimators: EXPECT_ESTIMATOR_UNBIASED(estimator,
-// problem, theta[, options]) runs verify/check.hpp's check_unbiased and fails with the verdict's
-// figures (estimator, problem, θ, verdict, reason, test, seed) unless it passes. Header-only: link
-// estcheck::verify and GTest yourself (find_package(estcheck) gives estcheck::verify).
+// problem, theta[, options]) runs verify/check.hpp's check_unbiased (the pipeline,
+// verify/pipeline.hpp) and fails with the verdict's figures (estimator, problem, θ, verdict,
+// reason, test, seed) unless it passes. Header-only: link estcheck::verify and GTest yourself
+// (find_package(estcheck) gives estcheck::verify).
 //
 //   #include <estcheck/estcheck.hpp>
 //   #include <gtest/gtest.h>   // before verify/gtest.hpp
@@ -32,7 +33,7 @@ inline ::testing::AssertionResult estimator_unbiased(Estimator& estimator, const
                                                      const CheckOptions& options = {}) {
   const BiasCheck c = check_unbiased(estimator, problem, theta, options);
   std::ostringstream msg;
-  msg << c.estimator << " on " << c.problem << " at theta = (";
+  msg << c.estimator.spec << " on " << c.problem << " at theta = (";
   for (std::size_t i = 0; i < theta.size(); ++i) msg << (i ? ", " : "") << theta[i];
   msg << "): " << to_string(c.test.verdict) << " - " << c.test.reason << " [test: " << c.test.method
       << "; samples " << c.test.samples << ", seed " << c.seed << ", alpha " << c.test.alpha << "]";

@@ -10,6 +10,7 @@
 #include "verify/stats/calibrate.hpp"
 #include "verify/stats/catoni.hpp"
 #include "verify/check.hpp"
+#include "verify/pipeline.hpp"
 #include "verify/stats/compare.hpp"
 #include "verify/oracles/estimator_mean.hpp"
 #include "verify/oracles/exact.hpp"

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <limits>
 #include <numeric>
 
@@ -264,21 +265,30 @@ CatoniMeans catoni_means_for_test(const Estimator& est, const Model& model, cons
   return catoni_means(est, model, options, scale, run.moments.mean, tol);
 }
 
+bool uses_catoni(TestMethod method, std::span<const double> vbound, const RunResult& run) {
+  const bool catoni = method == TestMethod::catoni || (method == TestMethod::automatic && !vbound.empty());
+  return catoni && run.nonfinite == 0 && run.moments.count >= 2;
+}
+
+BiasTest decide_bias_test(const RunResult& run, const ExactGradient& exact, const BiasTestOptions& test,
+                          TestMethod method, std::span<const double> vbound, const std::string& source,
+                          const CatoniMeans* means, bool explain_choice) {
+  if (means) return test_bias_catoni(run, exact, test, vbound, *means, source);
+  BiasTest t = test_bias(run, exact, test);
+  if (method == TestMethod::automatic && explain_choice)
+    t.method += "; chosen because no variance bound is known (the Catoni test needs one)";
+  return t;
+}
+
 BiasTest verify_bias(const Estimator& est, const Model& model, const RunOptions& options,
                      const RunResult& run, const ExactGradient& exact, const BiasTestOptions& test,
                      TestMethod method, std::span<const double> vbound, const std::string& source) {
   if (method == TestMethod::catoni && vbound.empty())
     raise_input_error("--test", "auto or t when no variance bound is known (give --variance-bound V, or use an "
                       "estimator and problem whose exact variance estcheck computes)", "'catoni'");
-  const bool catoni = method == TestMethod::catoni || (method == TestMethod::automatic && !vbound.empty());
-  if (!catoni || run.nonfinite > 0 || run.moments.count < 2) {
-    BiasTest t = test_bias(run, exact, test);
-    if (method == TestMethod::automatic)
-      t.method += "; chosen because no variance bound is known (the Catoni test needs one)";
-    return t;
-  }
-  const CatoniMeans cm = catoni_means_for_test(est, model, options, run, test.alpha, vbound);
-  return test_bias_catoni(run, exact, test, vbound, cm, source);
+  std::optional<CatoniMeans> means;
+  if (uses_catoni(method, vbound, run)) means = catoni_means_for_test(est, model, options, run, test.alpha, vbound);
+  return decide_bias_test(run, exact, test, method, vbound, source, means ? &*means : nullptr);
 }
 
 }  // namespace estcheck

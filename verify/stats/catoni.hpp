@@ -77,6 +77,16 @@ BiasTest test_bias_catoni(const RunResult& run, const ExactGradient& exact, cons
                           std::span<const double> variance_bound, const CatoniMeans& means,
                           const std::string& source);
 
+/// Whether `verify`'s test is the Catoni test: `method` is catoni, or automatic with a variance
+/// bound, and the run has >= 2 samples, none of them non-finite (else the t-test runs).
+bool uses_catoni(TestMethod method, std::span<const double> variance_bound, const RunResult& run);
+
+/// The test on a finished run: the Catoni test on `means` (computed when uses_catoni), else the
+/// t-test, whose `method` says why it was chosen when `method` was automatic and `explain_choice`.
+BiasTest decide_bias_test(const RunResult& run, const ExactGradient& exact, const BiasTestOptions& test,
+                          TestMethod method, std::span<const double> variance_bound, const std::string& source,
+                          const CatoniMeans* means, bool explain_choice = true);
+
 /// The whole test as `verify` runs it: the t-test, or the Catoni test (its extra passes included)
 /// when `method` asks for it or is automatic and `variance_bound` is not empty. Throws InputError
 /// (argument "--test") when catoni is asked for without a bound.

@@ -39,21 +39,6 @@ void validate(const BiasTestOptions& o) {
     raise_input_error("--tolerance", "a finite number > 0", format_double(*o.tolerance));
 }
 
-/// Holm's step-down adjusted p-values: sort ascending, adj_(j) = max_{l<=j} min(1, (d-l) p_(l)).
-std::vector<double> holm_adjusted(const std::vector<double>& p) {
-  const std::size_t d = p.size();
-  std::vector<std::size_t> order(d);
-  std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(), [&](auto a, auto b) { return p[a] < p[b]; });
-  std::vector<double> adj(d);
-  double running = 0.0;
-  for (std::size_t l = 0; l < d; ++l) {
-    running = std::max(running, std::min(1.0, static_cast<double>(d - l) * p[order[l]]));
-    adj[order[l]] = running;
-  }
-  return adj;
-}
-
 BiasTest test_bias(const RunResult& run, const ExactGradient& exact, const BiasTestOptions& o) {
   validate(o);
   namespace bm = boost::math;

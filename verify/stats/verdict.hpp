@@ -18,6 +18,7 @@
 
 #include "verify/oracles/exact.hpp"
 #include "verify/harness/harness.hpp"
+#include "verify/stats/holm.hpp"
 
 #include <optional>
 #include <string>
@@ -64,10 +65,6 @@ struct BiasTest {
   Verdict verdict = Verdict::error;
   std::string reason;
 };
-
-/// Holm's step-down adjusted p-values (Holm 1979): sort ascending, adj_(j) = max_{l<=j} min(1,
-/// (d - l) p_(l)); reject coordinate i at family-wise level α iff adj_i <= α.
-std::vector<double> holm_adjusted(const std::vector<double>& p);
 
 /// Checks α in (0, 1) and δ > 0 finite; throws InputError naming "--alpha" / "--tolerance".
 void validate(const BiasTestOptions& options);

@@ -1,0 +1,187 @@
+// verify/pipeline.cpp — see pipeline.hpp.
+#include "verify/pipeline.hpp"
+
+#include "estimators/core/error.hpp"
+#include "estimators/registry/registry.hpp"
+#include "verify/oracles/graph_exact.hpp"
+
+#include <oneapi/tbb/info.h>
+
+#include <cmath>
+
+namespace estcheck {
+
+namespace {
+
+int threads_used(int threads) { return threads > 0 ? threads : tbb::info::default_concurrency(); }
+
+/// Checks the estimator on the problem, builds the model at θ and prepares the estimator on it
+/// (learned control variates train here, deterministically).
+Model prepared_model(Estimator& est, const Problem& problem, const std::vector<double>& theta) {
+  est.check(problem);
+  Model model = make_model(problem, theta, "theta");
+  est.prepare(model);
+  return model;
+}
+
+/// The report's fixed part: what was asked, the exact target and the exact estimator oracles.
+VerifyReport start_report(const VerifyRequest& q, const Model& model) {
+  const Estimator& est = *q.estimator;
+  VerifyReport r;
+  r.problem = q.problem->spec();
+  r.estimator = est.info();
+  r.theta = q.theta;
+  r.seed = q.run.seed;
+  r.threads = threads_used(q.run.threads);
+  r.ranks = q.run.partition ? q.run.partition->size() : 1;
+  r.exact = exact_target(est, model, q.run.threads);  // ∇L, ∇L_K (VIMCO) or the Hessian (order 2)
+  r.estimator_mean = exact_estimator_mean(est, model);
+  if (est.info().objective_samples == 0 && est.info().order == 1)
+    r.estimator_moments = exact_estimator_moments(est, model);
+  const VarianceBound vb = choose_variance_bound(q.variance_bound, output_dim(est.info(), model.theta_dim()), q.method,
+                                                 r.estimator_moments);
+  r.variance_bound = vb.values;
+  r.variance_source = vb.source;
+  if (q.method == TestMethod::catoni && vb.values.empty())
+    raise_input_error("method", "auto or t when no variance bound is known (give a variance bound, or use an "
+                      "estimator and problem whose exact variance estcheck computes)", "'catoni'");
+  return r;
+}
+
+Checkpoint checkpoint(const RunResult& run, const ExactGradient& exact, const BiasTestOptions& options) {
+  const BiasTest t = test_bias(run, exact, options);
+  return Checkpoint{run.requested, t.mean, t.std_error, t.bias_bound, t.critical_value};
+}
+
+}  // namespace
+
+VarianceBound choose_variance_bound(const VarianceBound& given, std::size_t dim, TestMethod method,
+                                    const std::optional<EstimatorMoments>& moments) {
+  if (!given.values.empty()) {
+    for (double v : given.values)
+      if (!(std::isfinite(v) && v >= 0.0)) raise_input_error("variance_bound", "finite numbers >= 0", format_double(v));
+    VarianceBound vb = given;
+    if (vb.values.size() == 1) vb.values.assign(dim, vb.values[0]);
+    if (vb.values.size() != dim)
+      raise_input_error("variance_bound", "1 or " + std::to_string(dim) + " values",
+                        std::to_string(given.values.size()) + " values");
+    return vb;
+  }
+  if (moments && method != TestMethod::t) return {variance_upper_bound(*moments), variance_bound_source(*moments)};
+  return {};
+}
+
+VerifyRun run_verification(const VerifyRequest& q) {
+  Estimator& est = *q.estimator;
+  const Model model = prepared_model(est, *q.problem, q.theta);
+  VerifyRun v;
+  v.method = q.method;
+  v.explain_test_choice = q.explain_test_choice;
+  v.checkpoints = q.checkpoints;
+  v.report = start_report(q, model);
+  if (q.checkpoints) {  // the first 2^k blocks (a prefix of the same noise streams), then the whole run
+    const std::uint64_t blocks = (q.run.samples + kBlockSize - 1) / kBlockSize;
+    for (std::uint64_t b = 1; b < blocks; b *= 2) {
+      RunOptions prefix = q.run;
+      prefix.samples = b * kBlockSize;
+      v.prefixes.push_back(run_estimator(est, model, prefix));
+    }
+  }
+  v.report.run = run_estimator(est, model, q.run);
+  if (uses_catoni(q.method, v.report.variance_bound, v.report.run))
+    v.catoni = catoni_means_for_test(est, model, q.run, v.report.run, q.catoni_alpha.value_or(q.test.alpha),
+                                     v.report.variance_bound);
+  return v;
+}
+
+void decide(VerifyRun& v, const BiasTestOptions& options) {
+  VerifyReport& r = v.report;
+  r.test = decide_bias_test(r.run, r.exact, options, v.method, r.variance_bound, r.variance_source,
+                            v.catoni ? &*v.catoni : nullptr, v.explain_test_choice);
+  r.checkpoints.clear();
+  if (!v.checkpoints) return;
+  for (const auto& prefix : v.prefixes) r.checkpoints.push_back(checkpoint(prefix, r.exact, options));
+  r.checkpoints.push_back(checkpoint(r.run, r.exact, options));
+}
+
+VerifyReport verify(const VerifyRequest& q) {
+  if (!q.sequential) {
+    VerifyRun v = run_verification(q);
+    decide(v, q.test);
+    return std::move(v.report);
+  }
+  Estimator& est = *q.estimator;
+  const Model model = prepared_model(est, *q.problem, q.theta);
+  VerifyReport r = start_report(q, model);
+  r.sequential = verify_sequential(est, model, q.run, r.exact, q.test, q.method, r.variance_bound, r.variance_source,
+                                   *q.sequential);
+  r.run = r.sequential->run;
+  r.test = r.sequential->test;
+  return r;
+}
+
+CompareReport compare(const CompareRequest& q) {
+  const Model model = make_model(*q.problem, q.theta, "theta");
+  std::vector<const Estimator*> ests;
+  for (Estimator* e : q.estimators) {
+    if (e->info().order != 1)
+      raise_input_error("estimators", "gradient estimators (order 1)", "'" + e->info().spec + "'");
+    e->check(*q.problem);
+    e->prepare(model);
+    ests.push_back(e);
+  }
+  return {q.problem->spec(), q.theta, q.options.run.seed, threads_used(q.options.run.threads),
+          compare_estimators(ests, model, q.options)};
+}
+
+CalibrateReport calibrate(const CalibrateRequest& q) {
+  Estimator& est = *q.estimator;
+  const Model model = prepared_model(est, *q.problem, q.theta);
+  if (est.info().objective_samples != 0 || est.info().order != 1)
+    raise_input_error("estimator", "an estimator of the gradient of E[f] (not a multi-sample bound or a Hessian)",
+                      "'" + est.info().spec + "'");
+  CalibrateReport r;
+  r.problem = q.problem->spec();
+  r.estimator = est.info().spec;
+  r.theta = q.theta;
+  r.options = q.options;
+  r.threads = threads_used(q.options.threads);
+  const VarianceBound vb =
+      choose_variance_bound(q.variance_bound, model.theta_dim(), q.options.method, exact_estimator_moments(est, model));
+  r.exact = exact_gradient(model);
+  r.result = calibrate(est, model, r.exact, q.options, vb.values, vb.source);
+  return r;
+}
+
+BiasCurveReport bias_curve(const BiasCurveRequest& q) {
+  const Model model = make_model(*q.problem, q.theta, "theta");
+  BiasCurveReport r;
+  r.problem = q.problem->spec();
+  r.estimator = q.estimator;
+  r.theta = q.theta;
+  r.param = q.param;
+  r.exact = exact_gradient(model);
+  for (std::size_t k = 0; k < q.count; ++k) {
+    const double v = grid_value(q.from, q.to, k, q.count);
+    const auto est = make_estimator(with_param(q.estimator, q.param, v), "estimator");
+    est->check(*q.problem);
+    est->prepare(model);
+    auto mean = exact_estimator_mean(*est, model);
+    if (!mean)
+      raise_input_error("estimator", "an estimator with an exact-mean oracle on this problem (see 'estcheck exact')",
+                        "'" + q.estimator + "'");
+    r.values.push_back(v);
+    r.means.push_back(std::move(*mean));
+  }
+  return r;
+}
+
+double grid_value(double from, double to, std::size_t k, std::size_t count) {
+  return from + (to - from) * static_cast<double>(k) / static_cast<double>(count - 1);
+}
+
+std::string with_param(const std::string& spec, const std::string& key, double value) {
+  return spec + (spec.find(':') == std::string::npos ? ":" : ",") + key + "=" + format_double(value);
+}
+
+}  // namespace estcheck
