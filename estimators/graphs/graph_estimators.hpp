@@ -43,7 +43,7 @@ struct ScgOptions {
   bool credit_all = false;     ///< credit=all (whole-return REINFORCE)
 };
 
-/// Throws InputError (argument "ESTIMATOR") unless `p` is a graph problem.
+/// Throws InputError (field "estimator") unless `p` is a graph problem.
 void require_graph(const std::string& spec, const Problem& p);
 
 class Scg : public Estimator {

@@ -67,10 +67,9 @@ Model make_model(const Problem& problem, std::span<const double> theta,
         return Model{&problem, {theta.begin(), theta.end()}, BernoulliLogits(theta)};
     }
   } catch (const InputError& e) {
-    // Re-raise under the caller's argument name, keeping the distribution's explanation.
-    std::string msg = e.what();
-    if (msg.rfind("theta:", 0) == 0) msg = argument + msg.substr(5);
-    throw InputError(argument, msg);
+    // Re-raise under the caller's field name, keeping the distribution's explanation.
+    if (e.field() == "theta") throw e.relabeled(argument);
+    throw;
   }
   throw std::logic_error("make_model: unknown family");
 }

@@ -69,7 +69,7 @@ struct BiasTest {
 /// (d - l) p_(l)); reject coordinate i at family-wise level α iff adj_i <= α.
 std::vector<double> holm_adjusted(const std::vector<double>& p);
 
-/// Checks α in (0, 1) and δ > 0 finite; throws InputError naming "--alpha" / "--tolerance".
+/// Checks α in (0, 1) and δ > 0 finite; throws InputError naming the field "alpha" / "tolerance".
 void validate(const BiasTestOptions& options);
 
 /// Tests H0: E[ĝ] = ∇L(θ) on a run's moments against the exact gradient.
