@@ -319,8 +319,9 @@ class GaussianStep final : public GaussianProblem {
 constexpr std::int64_t kMaxBernoulliVariables = 26;  // 2^26 table entries, 512 MiB of doubles
 constexpr std::int64_t kMaxCategories = 1 << 24;
 
-std::unique_ptr<Problem> load_table_file(const std::string& path, const std::string& argument) {
-  const std::string where = argument + " (" + path + ")";
+/// A table or graph file; its errors name the file, "(path)", and the key at fault ("(path): table").
+std::unique_ptr<Problem> read_problem_file(const std::string& path) {
+  const std::string where = "(" + path + ")";
   std::ifstream in(path);
   if (!in) raise_input_error(where, "a readable JSON file", "a file that cannot be opened");
   nlohmann::json j;
@@ -371,6 +372,17 @@ std::unique_ptr<Problem> load_table_file(const std::string& path, const std::str
     table.push_back(t[i].get<double>());
   }
   return make_table_problem(bern ? Family::bernoulli : Family::categorical, std::move(table), path);
+}
+
+/// read_problem_file with its errors under the field `argument`, the file and key as its key:
+/// "problem (path): table".
+std::unique_ptr<Problem> load_table_file(const std::string& path, const std::string& argument) {
+  try {
+    return read_problem_file(path);
+  } catch (const InputError& e) {
+    if (!e.field().starts_with("(" + path + ")")) throw;
+    throw InputError({argument, e.field()}, e.expected(), e.got());
+  }
 }
 
 }  // namespace
