@@ -1,6 +1,8 @@
-// tools/commands.cpp — see commands.hpp. Each subcommand reads its arguments in the order it
-// always has (so the first error a user sees is unchanged), then runs its computation in one
-// function named after it (exact_report, verify_report_for, compare_at, ...) and writes the result.
+// tools/commands.cpp — see commands.hpp. Each subcommand reads its arguments in the order run_cli
+// always did (so the first error a user sees is unchanged; only exact now reads --order before it
+// computes), then runs its computation in one function named after it (exact_report,
+// verify_report_for, compare_at / compare_sweep, bias_curve_report, calibrate_report,
+// test_samples_report) and writes the result.
 #include "tools/commands.hpp"
 
 #include "estimators/core/error.hpp"
