@@ -21,7 +21,7 @@ RelaxedBernoulli::RelaxedBernoulli(std::string name, double temperature, bool st
 
 void RelaxedBernoulli::check(const Problem& problem) const {
   if (problem.family() == Family::gaussian || !problem.has_relaxation())
-    raise_input_error("ESTIMATOR",
+    raise_input_error("estimator",
                       "an estimator that fits problem '" + problem.spec() + "': '" + info_.spec +
                           "' needs Bernoulli or categorical variables and f extended to their relaxation (toy, tables)",
                       "'" + info_.spec + "' on problem '" + problem.spec() + "'");

@@ -10,7 +10,7 @@ namespace estcheck {
 // Single-distribution estimators read model.dist and f(x); a graph problem has neither.
 void Estimator::check(const Problem& p) const {
   if (p.family() == Family::graph)
-    raise_input_error("ESTIMATOR",
+    raise_input_error("estimator",
                       "a bernoulli, categorical or gaussian problem for '" + info().spec +
                           "' (on graphs use scg or dice)",
                       "the graph problem '" + p.spec() + "'");
@@ -37,7 +37,7 @@ void Estimator::sample_block(const Model& m, std::uint64_t seed, std::uint64_t b
 
 void require_bernoulli(const std::string& estimator, const Problem& problem) {
   if (problem.family() != Family::bernoulli)
-    raise_input_error("ESTIMATOR",
+    raise_input_error("estimator",
                       "an estimator that fits problem '" + problem.spec() + "': '" + estimator +
                           "' needs Bernoulli variables (toy or a bernoulli table)",
                       "'" + estimator + "' on the " + to_string(problem.family()) + " problem '" +
@@ -46,7 +46,7 @@ void require_bernoulli(const std::string& estimator, const Problem& problem) {
 
 void require_relaxation(const std::string& estimator, const Problem& problem) {
   if (problem.family() != Family::bernoulli || !problem.has_relaxation())
-    raise_input_error("ESTIMATOR",
+    raise_input_error("estimator",
                       "an estimator that fits problem '" + problem.spec() + "': '" + estimator +
                           "' needs Bernoulli variables and f extended to [0,1]^n (toy, bernoulli tables)",
                       "'" + estimator + "' on problem '" + problem.spec() + "'");

@@ -8,7 +8,7 @@
 // - Output: output_dim(info(), model.theta_dim()) values written to `grad` (theta_dim, or the
 //   Hessian's upper triangle for estimators of order 2). The result depends on nothing but the
 //   model and the noise, so the harness may call it from any thread in any order.
-// - Failures: check(problem) throws InputError (argument "ESTIMATOR") when the estimator cannot run
+// - Failures: check(problem) throws InputError (field "estimator") when the estimator cannot run
 //   on the problem; sample() itself never throws for a checked problem. It may return non-finite
 //   values (the harness counts them; it never averages them in).
 // - Flags: info() says whether the estimator is claimed unbiased, whether it needs rsample and
@@ -103,7 +103,7 @@ class Estimator {
                             std::span<double> out) const;
 };
 
-/// Throws InputError (argument "ESTIMATOR") unless `problem` is a Bernoulli problem.
+/// Throws InputError (field "estimator") unless `problem` is a Bernoulli problem.
 void require_bernoulli(const std::string& estimator, const Problem& problem);
 /// Throws InputError unless `problem` has Bernoulli variables and a relaxation of f.
 void require_relaxation(const std::string& estimator, const Problem& problem);

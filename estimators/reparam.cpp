@@ -13,7 +13,7 @@ Reparam::Reparam()
 
 void Reparam::check(const Problem& problem) const {
   if (problem.family() != Family::gaussian || !problem.has_gradient())
-    raise_input_error("ESTIMATOR",
+    raise_input_error("estimator",
                       "an estimator that fits problem '" + problem.spec() +
                           "': 'reparam' needs a reparameterizable distribution with ∇x f "
                           "(the gaussian-* problems)",

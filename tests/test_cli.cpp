@@ -8,8 +8,14 @@
 // under a second. The verdicts asserted (pass, fail, inconclusive, error) are chosen so that none is a
 // borderline statistical outcome: see each test. None of them draws on tests/budget.hpp: with a
 // fixed seed each run is a deterministic computation, and the verdicts are far from the threshold.
+#include "estimators/problems/catalogue.hpp"
+#include "estimators/registry/registry.hpp"
 #include "tools/cli.hpp"
+#include "tools/cli_fields.hpp"
+#include "tools/cli_options.hpp"
+#include "verify/harness/harness.hpp"
 #include "verify/stats/compare.hpp"
+#include "verify/stats/verdict.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -642,6 +648,78 @@ TEST(Cli, CategoricalTableFileExactGradient) {
   for (int k = 0; k < 3; ++k)
     expect_close(j["gradient"][k], p[k] * (t[k] - L), j["gradient_error_bound"][k],
                  "gradient[" + std::to_string(k) + "]");
+}
+
+// ---------------------------------------------------------------- fields and their arguments
+
+/// The InputError `fn` throws.
+template <class F>
+InputError error_of(F&& fn) {
+  try {
+    fn();
+  } catch (const InputError& e) {
+    return e;
+  }
+  ADD_FAILURE() << "no InputError";
+  return InputError("none", "", "");
+}
+
+TEST(CliFields, LibraryErrorsNameTheFieldAndTheCliItsArgument) {
+  BiasTestOptions test;
+  test.alpha = 2;
+  const InputError e = error_of([&] { validate(test); });
+  EXPECT_EQ(e.field(), "alpha");
+  EXPECT_EQ(e.expected(), "a number in (0, 1)");
+  EXPECT_EQ(e.got(), "2");
+  EXPECT_STREQ(cli::for_command(e, cli::Command::verify).what(), "--alpha: expected a number in (0, 1), got 2");
+  const auto toy = make_problem("toy");
+  const Model model = make_model(*toy, std::vector<double>{0.0}, "theta");
+  RunOptions run;
+  run.samples = 1;
+  EXPECT_EQ(error_of([&] { run_estimator(*make_estimator("reinforce"), model, run); }).field(), "samples");
+  EXPECT_EQ(error_of([&] { make_estimator("reparam")->check(*toy); }).field(), "estimator");
+  EXPECT_EQ(error_of([&] { make_model(*toy, std::vector<double>{0.0, 1.0}, "theta"); }).field(), "theta");
+}
+
+TEST(CliFields, EachSubcommandShowsItsOwnArgumentForAField) {
+  using cli::Command;
+  EXPECT_EQ(cli::argument_for(Command::verify, "estimator"), "ESTIMATOR");
+  EXPECT_EQ(cli::argument_for(Command::calibrate, "estimator"), "ESTIMATOR");
+  EXPECT_EQ(cli::argument_for(Command::exact, "estimator"), "--estimator");
+  EXPECT_EQ(cli::argument_for(Command::compare, "estimators"), "ESTIMATORS");
+  EXPECT_EQ(cli::argument_for(Command::compare, "problem"), "PROBLEM");
+  EXPECT_EQ(cli::argument_for(Command::verify, "theta"), "--theta");
+  EXPECT_EQ(cli::argument_for(Command::verify, "max_samples"), "--max-samples");
+  EXPECT_EQ(cli::argument_for(Command::test_samples, "samples_file"), "--samples-file");
+}
+
+TEST(CliFields, OlderNamesMapAsTheirFieldsAndOthersAreShownAsTheyAre) {
+  using cli::Command;
+  EXPECT_EQ(cli::argument_for(Command::verify, "ESTIMATOR"), "ESTIMATOR");
+  EXPECT_EQ(cli::argument_for(Command::exact, "ESTIMATOR"), "--estimator");
+  EXPECT_EQ(cli::argument_for(Command::compare, "ESTIMATORS"), "ESTIMATORS");
+  EXPECT_EQ(cli::argument_for(Command::verify, "PROBLEM"), "PROBLEM");
+  EXPECT_EQ(cli::argument_for(Command::verify, "--theta"), "--theta");
+  EXPECT_EQ(cli::argument_for(Command::verify, "rloo:k"), "rloo:k");
+  EXPECT_EQ(cli::argument_for(Command::verify, "table.json: table"), "table.json: table");
+  const InputError keyed({"estimators", "scg:credit"}, "downstream or all", "'x'");
+  EXPECT_STREQ(cli::for_command(keyed, Command::compare).what(),
+               "ESTIMATORS scg:credit: expected downstream or all, got 'x'");
+}
+
+TEST(CliOptions, RangesAreFromToCountWrittenOnce) {
+  EXPECT_FALSE(cli::split_range("0:1"));
+  EXPECT_FALSE(cli::split_range("0:1:2:3"));
+  const auto parts = cli::split_range("0.5:2:4");
+  ASSERT_TRUE(parts);
+  const cli::Range r = cli::parse_range("--param", *parts, "a COUNT >= 2");
+  EXPECT_EQ(r.count, 4u);
+  EXPECT_EQ(r.at(0), 0.5);
+  EXPECT_EQ(r.at(3), 2.0);
+  EXPECT_STREQ(error_of([] { cli::parse_range("--param", {"0", "1", "1"}, "a COUNT >= 2"); }).what(),
+               "--param: expected a COUNT >= 2, got '1'");
+  EXPECT_STREQ(error_of([] { cli::parse_threads("5000"); }).what(), "--threads: expected an integer in [0, 4096], got '5000'");
+  EXPECT_EQ(cli::parse_count("--samples", "1e6", 2, "an integer >= 2"), 1000000u);
 }
 
 }  // namespace

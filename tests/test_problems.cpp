@@ -91,7 +91,7 @@ TEST(Problems, MalformedJsonTablesAreInputErrors) {
 }
 
 TEST(Problems, UnknownNamesAndKeys) {
-  EXPECT_NE(error_of("toyy").find("PROBLEM: expected one of toy"), std::string::npos);
+  EXPECT_NE(error_of("toyy").find("problem: expected one of toy"), std::string::npos);
   EXPECT_NE(error_of("toy:x=1").find("toy:x"), std::string::npos);
   EXPECT_NE(error_of("gaussian-quadratic:d=0").find("gaussian-quadratic:d"), std::string::npos);
 }
@@ -102,7 +102,7 @@ TEST(Problems, MakeModelChecksTheta) {
     try {
       make_model(*p, theta, "--theta");
     } catch (const InputError& e) {
-      EXPECT_EQ(e.argument(), "--theta");
+      EXPECT_EQ(e.field(), "--theta");
       return std::string(e.what());
     }
     return std::string("(no error)");

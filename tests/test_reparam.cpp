@@ -22,7 +22,7 @@ TEST(Reparam, RefusesDiscreteProblems) {
     e->check(*toy);
     FAIL() << "no error";
   } catch (const InputError& err) {
-    EXPECT_EQ(err.argument(), "ESTIMATOR");
+    EXPECT_EQ(err.field(), "estimator");
     const std::string msg = err.what();
     EXPECT_NE(msg.find("reparam"), std::string::npos);
     EXPECT_NE(msg.find("toy:t=0.499"), std::string::npos);

@@ -104,5 +104,19 @@ TEST(ParamSpec, GivenValuesAreParsedAndChecked) {
             "est:eta: expected one of: baseline, credit, k, temperature, got unknown key 'eta'");
 }
 
+TEST(InputError, KeepsFieldExpectedAndGotApart) {
+  const InputError e({"estimator", "scg:credit"}, "downstream or all", "'x'");
+  EXPECT_STREQ(e.what(), "estimator scg:credit: expected downstream or all, got 'x'");
+  EXPECT_EQ(e.field(), "estimator");
+  EXPECT_EQ(e.key(), "scg:credit");
+  EXPECT_EQ(e.expected(), "downstream or all");
+  EXPECT_EQ(e.got(), "'x'");
+  EXPECT_STREQ(e.relabeled("ESTIMATOR").what(), "ESTIMATOR scg:credit: expected downstream or all, got 'x'");
+  EXPECT_STREQ(e.located("s.json: /checks/0/estimator").what(),
+               "s.json: /checks/0/estimator: expected downstream or all, got 'x'");
+  EXPECT_EQ(message_of([] { raise_input_error("alpha", "a number in (0, 1)", "2"); }),
+               "alpha: expected a number in (0, 1), got 2");
+}
+
 }  // namespace
 }  // namespace estcheck

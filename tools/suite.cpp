@@ -116,9 +116,7 @@ auto located(const Reader& rd, const std::string& pointer, F&& f) -> decltype(f(
   try {
     return f();
   } catch (const InputError& e) {
-    std::string what = e.what();  // "<argument>: expected ...": the pointer replaces the argument
-    if (what.rfind(e.argument() + ": ", 0) == 0) what = what.substr(e.argument().size() + 2);
-    throw InputError(rd.file + ": " + pointer, rd.file + ": " + pointer + ": " + what);
+    throw e.located(rd.file + ": " + pointer);  // the file and pointer replace the field and its key
   }
 }
 

@@ -6,9 +6,22 @@
 
 namespace estcheck {
 
-void raise_input_error(const std::string& argument, const std::string& expected,
-                       const std::string& got) {
-  throw InputError(argument, argument + ": expected " + expected + ", got " + got);
+InputError::InputError(InputField field, std::string expected, std::string got)
+    : std::invalid_argument(field.text() + ": expected " + expected + ", got " + got),
+      field_(std::move(field)),
+      expected_(std::move(expected)),
+      got_(std::move(got)) {}
+
+InputError InputError::relabeled(std::string field) const {
+  return InputError(InputField(std::move(field), field_.key), expected_, got_);
+}
+
+InputError InputError::located(std::string field) const {
+  return InputError(InputField(std::move(field)), expected_, got_);
+}
+
+void raise_input_error(const InputField& field, const std::string& expected, const std::string& got) {
+  throw InputError(field, expected, got);
 }
 
 std::string format_double(double value) {

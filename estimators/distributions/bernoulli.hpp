@@ -21,7 +21,7 @@
 namespace estcheck {
 
 struct BernoulliLogits {
-  /// Throws InputError (argument "theta") unless every logit is finite.
+  /// Throws InputError (field "theta") unless every logit is finite.
   explicit BernoulliLogits(std::span<const double> logits);
 
   std::vector<double> logits;

@@ -15,7 +15,7 @@
 namespace estcheck {
 
 struct CategoricalLogits {
-  /// Throws InputError (argument "theta") unless K >= 2 and every logit is finite.
+  /// Throws InputError (field "theta") unless K >= 2 and every logit is finite.
   explicit CategoricalLogits(std::span<const double> logits);
 
   std::vector<double> logits;

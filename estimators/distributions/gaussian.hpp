@@ -15,7 +15,7 @@
 namespace estcheck {
 
 struct DiagGaussian {
-  /// θ has length 2d: d means then d log standard deviations. Throws InputError (argument
+  /// θ has length 2d: d means then d log standard deviations. Throws InputError (field
   /// "theta") unless the length is even and positive and every σ = exp(log σ) is finite and > 0.
   explicit DiagGaussian(std::span<const double> theta);
 

@@ -14,7 +14,7 @@ constexpr const char* kDiceReference = "Foerster et al. 2018, eq. 6 (magic box �
 
 void require_graph(const std::string& spec, const Problem& p) {
   if (p.family() != Family::graph)
-    raise_input_error("ESTIMATOR",
+    raise_input_error("estimator",
                       "a graph problem (scg-fig1a..e, scg-gauss, sbn, mdp, grid, or a JSON graph file) for '" + spec + "'",
                       std::string("the ") + to_string(p.family()) + " problem '" + p.spec() + "'");
 }
@@ -72,11 +72,11 @@ void Scg::prepare(const Model& m) {
   }
   const Graph& g = *graph_of(*m.problem);
   if (!g.gaussian.empty())
-    raise_input_error("ESTIMATOR", "a graph without gaussian nodes for baseline=conditional (it enumerates)",
+    raise_input_error("estimator", "a graph without gaussian nodes for baseline=conditional (it enumerates)",
                       "'" + m.problem->spec() + "'");
   const std::uint64_t count = assignment_count(g);
   if (count > kMaxPrepareAssignments)
-    raise_input_error("ESTIMATOR", "a graph with at most 2^22 joint assignments for baseline=conditional",
+    raise_input_error("estimator", "a graph with at most 2^22 joint assignments for baseline=conditional",
                       format_double(static_cast<double>(count)) + " assignments in '" + m.problem->spec() + "'");
   // b_w(v) = Σ_a p(a) 1[pa_w(a) = v] Q̂_w(a) / Σ_a p(a) 1[pa_w(a) = v]: E[Q̂_w | parents of w = v].
   std::map<std::pair<std::size_t, std::vector<double>>, std::pair<double, double>> sums;

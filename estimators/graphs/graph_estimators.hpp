@@ -39,7 +39,7 @@ struct ScgOptions {
   bool credit_all = false;     ///< credit=all (whole-return REINFORCE)
 };
 
-/// Throws InputError (argument "ESTIMATOR") unless `p` is a graph problem.
+/// Throws InputError (field "estimator") unless `p` is a graph problem.
 void require_graph(const std::string& spec, const Problem& p);
 
 /// Q̂_w of each stochastic node: the sum of the costs downstream of it (credit_all: every cost).

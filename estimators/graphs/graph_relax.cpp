@@ -32,8 +32,8 @@ ScgRelax::ScgRelax(ScgRelaxOptions o)
       info_{"scg-relax:temperature=" + format_double(o.temperature) + ",eta=" + format_double(o.eta), true, false, 1,
             kReference} {
   if (!(o.temperature > 0) || !std::isfinite(o.temperature))
-    raise_input_error("ESTIMATOR scg-relax:temperature", "a finite number > 0", format_double(o.temperature));
-  if (!std::isfinite(o.eta)) raise_input_error("ESTIMATOR scg-relax:eta", "a finite number", format_double(o.eta));
+    raise_input_error({"estimator", "scg-relax:temperature"}, "a finite number > 0", format_double(o.temperature));
+  if (!std::isfinite(o.eta)) raise_input_error({"estimator", "scg-relax:eta"}, "a finite number", format_double(o.eta));
   if (!o.correction) {
     info_.spec = "mutant/scg-relax-no-correction";
     info_.claimed_unbiased = false;
@@ -53,11 +53,11 @@ void ScgRelax::prepare(const Model& m) {
   q_.clear();
   const Graph& g = *graph_of(*m.problem);
   if (!g.gaussian.empty())
-    raise_input_error("ESTIMATOR", "a graph without gaussian nodes for scg-relax (its action values are enumerated)",
+    raise_input_error("estimator", "a graph without gaussian nodes for scg-relax (its action values are enumerated)",
                       "'" + m.problem->spec() + "'");
   const std::uint64_t count = assignment_count(g);
   if (count > (std::uint64_t{1} << 22))
-    raise_input_error("ESTIMATOR", "a graph with at most 2^22 joint assignments for scg-relax",
+    raise_input_error("estimator", "a graph with at most 2^22 joint assignments for scg-relax",
                       format_double(static_cast<double>(count)) + " assignments in '" + m.problem->spec() + "'");
   // Σ_a p(a) 1[pa_w = v, w = k] Q̂_w(a) and Σ_a p(a) 1[pa_w = v, w = k], per (w, v).
   std::map<std::pair<std::size_t, std::vector<double>>, std::pair<std::vector<double>, std::vector<double>>> sums;

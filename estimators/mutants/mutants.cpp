@@ -17,7 +17,7 @@ namespace {
 /// Throws InputError unless `p` has a finite (Bernoulli or categorical) family.
 void require_discrete(const std::string& spec, const Problem& p) {
   if (p.family() != Family::bernoulli && p.family() != Family::categorical)
-    raise_input_error("ESTIMATOR", "a Bernoulli or categorical problem for '" + spec + "'",
+    raise_input_error("estimator", "a Bernoulli or categorical problem for '" + spec + "'",
                       std::string("the ") + to_string(p.family()) + " problem '" + p.spec() + "'");
 }
 
@@ -121,7 +121,7 @@ class ReparamChainRule final : public Mutant {
   }
   void check(const Problem& p) const override {
     if (p.family() != Family::gaussian || !p.has_gradient())
-      raise_input_error("ESTIMATOR", "a gaussian problem for '" + info_.spec + "'",
+      raise_input_error("estimator", "a gaussian problem for '" + info_.spec + "'",
                         "the " + std::string(to_string(p.family())) + " problem '" + p.spec() + "'");
   }
   void sample(const Model& m, Noise& noise, std::span<double> s, std::span<double> g) const override {

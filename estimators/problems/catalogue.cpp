@@ -68,10 +68,9 @@ Model make_model(const Problem& problem, std::span<const double> theta,
         return Model{&problem, {theta.begin(), theta.end()}, BernoulliLogits(theta)};
     }
   } catch (const InputError& e) {
-    // Re-raise under the caller's argument name, keeping the distribution's explanation.
-    std::string msg = e.what();
-    if (msg.rfind("theta:", 0) == 0) msg = argument + msg.substr(5);
-    throw InputError(argument, msg);
+    // Re-raise under the caller's field name, keeping the distribution's explanation.
+    if (e.field() == "theta") throw e.relabeled(argument);
+    throw;
   }
   throw std::logic_error("make_model: unknown family");
 }
@@ -321,8 +320,9 @@ class GaussianStep final : public GaussianProblem {
 constexpr std::int64_t kMaxBernoulliVariables = 26;  // 2^26 table entries, 512 MiB of doubles
 constexpr std::int64_t kMaxCategories = 1 << 24;
 
-std::unique_ptr<Problem> load_table_file(const std::string& path, const std::string& argument) {
-  const std::string where = argument + " (" + path + ")";
+/// A table or graph file; its errors name the file, "(path)", and the key at fault ("(path): table").
+std::unique_ptr<Problem> read_problem_file(const std::string& path) {
+  const std::string where = "(" + path + ")";
   const nlohmann::json j = parse_input_json(read_input_file(path, where, "a readable JSON file"), where);
   if (!j.is_object()) raise_input_error(where, "a JSON object", j.type_name());
   if (j.contains("nodes")) return load_graph_json(j, path, where);  // a graph file (docs/graphs.md)
@@ -366,6 +366,17 @@ std::unique_ptr<Problem> load_table_file(const std::string& path, const std::str
     table.push_back(t[i].get<double>());
   }
   return make_table_problem(bern ? Family::bernoulli : Family::categorical, std::move(table), path);
+}
+
+/// read_problem_file with its errors under the field `argument`, the file and key as its key:
+/// "problem (path): table".
+std::unique_ptr<Problem> load_table_file(const std::string& path, const std::string& argument) {
+  try {
+    return read_problem_file(path);
+  } catch (const InputError& e) {
+    if (!e.field().starts_with("(" + path + ")")) throw;
+    throw InputError({argument, e.field()}, e.expected(), e.got());
+  }
 }
 
 }  // namespace

@@ -33,7 +33,7 @@ const std::vector<ProblemInfo>& problem_catalogue();
 /// A problem from a spec ("toy:t=0.45") or a path to a JSON table file. Throws InputError naming
 /// `argument` for an unknown name or key, a bad value, or an unreadable or malformed file.
 std::unique_ptr<Problem> make_problem(std::string_view spec_or_path,
-                                      const std::string& argument = "PROBLEM");
+                                      const std::string& argument = "problem");
 
 /// A table problem built in code: f(x) = table[index of x]; Bernoulli tables need 2^n entries.
 std::unique_ptr<Problem> make_table_problem(Family family, std::vector<double> table,

@@ -248,7 +248,7 @@ Built build(Spec& s, const std::string& argument) {
     const auto horizon = static_cast<std::size_t>(s.get_int("horizon", 4, 1, 6));
     const double slip = s.get_double("slip", 0.1);
     if (!(slip >= 0.0 && slip < 0.5))
-      raise_input_error(argument + " mdp:slip", "a probability in [0, 0.5)", format_double(slip));
+      raise_input_error({argument, "mdp:slip"}, "a probability in [0, 0.5)", format_double(slip));
     const std::string spec = "mdp:states=" + std::to_string(states) + ",horizon=" + std::to_string(horizon) +
                              ",slip=" + format_double(slip);
     return {spec, mdp(states, horizon, slip, spec)};
@@ -258,7 +258,7 @@ Built build(Spec& s, const std::string& argument) {
     const auto horizon = static_cast<std::size_t>(s.get_int("horizon", 6, 1, 6));
     const double slip = s.get_double("slip", 0.0);  // 0: 4^H trajectories (a slip node per step: 8^H)
     if (!(slip >= 0.0 && slip < 1.0))
-      raise_input_error(argument + " grid:slip", "a probability in [0, 1)", format_double(slip));
+      raise_input_error({argument, "grid:slip"}, "a probability in [0, 1)", format_double(slip));
     const std::string spec = "grid:size=" + std::to_string(size) + ",horizon=" + std::to_string(horizon) +
                              ",slip=" + format_double(slip);
     return {spec, grid(size, horizon, slip, spec)};
@@ -300,9 +300,9 @@ std::unique_ptr<Problem> make_graph_problem(std::string_view text, const std::st
 }
 
 Graph builtin_graph(std::string_view text) {
-  Spec s = Spec::parse(text, "PROBLEM");
-  Built b = build(s, "PROBLEM");
-  if (b.spec.empty()) raise_input_error("PROBLEM", "a built-in graph", "'" + std::string(text) + "'");
+  Spec s = Spec::parse(text, "problem");
+  Built b = build(s, "problem");
+  if (b.spec.empty()) raise_input_error("problem", "a built-in graph", "'" + std::string(text) + "'");
   s.finish();
   return std::move(b.graph);
 }

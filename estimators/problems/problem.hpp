@@ -96,7 +96,7 @@ struct Model {
 };
 
 /// Checks θ against the problem (length, finite values, valid σ) and builds the model. Throws
-/// InputError naming `argument` (the CLI passes "--theta").
+/// InputError naming the field `argument` ("theta"; the CLI shows it as --theta).
 Model make_model(const Problem& problem, std::span<const double> theta,
                  const std::string& argument = "theta");
 

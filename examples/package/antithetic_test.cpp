@@ -25,7 +25,7 @@ class AntitheticReinforce final : public Estimator {
   const EstimatorInfo& info() const override { return info_; }
   void check(const Problem& p) const override {
     if (p.family() != Family::bernoulli)
-      raise_input_error("ESTIMATOR", "a Bernoulli problem for " + info_.spec, to_string(p.family()));
+      raise_input_error("estimator", "a Bernoulli problem for " + info_.spec, to_string(p.family()));
   }
   std::size_t scratch_size(const Model& m) const override { return 2 * m.sample_dim() + m.theta_dim(); }
   void sample(const Model& m, Noise& noise, std::span<double> scratch, std::span<double> grad) const override {

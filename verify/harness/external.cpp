@@ -42,9 +42,9 @@ std::vector<std::string> split_command(const std::string& command) {
       in_word = true;
     }
   }
-  if (quote) raise_input_error("--external", "a command line with closed quotes", "'" + command + "'");
+  if (quote) raise_input_error("external", "a command line with closed quotes", "'" + command + "'");
   if (in_word) words.push_back(cur);
-  if (words.empty()) raise_input_error("--external", "a command to run", "an empty command");
+  if (words.empty()) raise_input_error("external", "a command to run", "an empty command");
   return words;
 }
 
@@ -90,7 +90,7 @@ struct ExternalEstimator::Process {
     std::string tail = stderr_tail;
     while (!tail.empty() && (tail.back() == '\n' || tail.back() == '\r')) tail.pop_back();
     if (!tail.empty()) got += "; its stderr ends: " + tail.substr(tail.size() > 400 ? tail.size() - 400 : 0);
-    raise_input_error("--external", expected + " from '" + command + "'", got);
+    raise_input_error("external", expected + " from '" + command + "'", got);
   }
 
   void close_all() {
@@ -199,19 +199,19 @@ void close_descriptors_from(int first) {
 ExternalEstimator::ExternalEstimator(const std::string& command, std::string problem_spec, double timeout_s)
     : proc_(std::make_unique<Process>()), problem_spec_(std::move(problem_spec)), timeout_s_(timeout_s),
       info_{"external:" + command, true, false, 1, "an external program (verify/harness/external.hpp protocol v1)"} {
-  if (!(timeout_s > 0.0)) raise_input_error("--timeout", "a number of seconds > 0", format_double(timeout_s));
+  if (!(timeout_s > 0.0)) raise_input_error("timeout", "a number of seconds > 0", format_double(timeout_s));
   const std::vector<std::string> words = split_command(command);
   proc_->command = command;
   std::signal(SIGPIPE, SIG_IGN);  // a dead program's stdin gives EPIPE, reported, not a crash
   int to_child[2], from_child[2], err_child[2];
   if (::pipe2(to_child, O_CLOEXEC) != 0 || ::pipe2(from_child, O_CLOEXEC) != 0 || ::pipe2(err_child, O_CLOEXEC) != 0)
-    raise_input_error("--external", "pipes to start the program", std::strerror(errno));
+    raise_input_error("external", "pipes to start the program", std::strerror(errno));
   std::vector<char*> argv;
   for (const auto& w : words) argv.push_back(const_cast<char*>(w.c_str()));
   argv.push_back(nullptr);
   const pid_t parent = ::getpid();
   const pid_t pid = ::fork();
-  if (pid < 0) raise_input_error("--external", "a process for the program", std::strerror(errno));
+  if (pid < 0) raise_input_error("external", "a process for the program", std::strerror(errno));
   if (pid == 0) {  // child: only async-signal-safe calls until exec
     // Its own process group (killed whole when estcheck ends, estimators/core/cleanup.hpp), death
     // with estcheck even by SIGKILL, and no descriptor but stdin, stdout and stderr: an MPI or
@@ -296,7 +296,7 @@ void ExternalEstimator::sample_block(const Model& model, std::uint64_t seed, std
 void ExternalEstimator::round_trip(const Model& model, std::uint64_t seed, std::uint64_t block, std::size_t count,
                                    std::span<double> out) const {
   Process& p = *proc_;
-  if (p.pid <= 0) raise_input_error("--external", "a running program", "a program that already failed");
+  if (p.pid <= 0) raise_input_error("external", "a running program", "a program that already failed");
   const auto deadline = Process::Clock::now() + std::chrono::duration_cast<Process::Clock::duration>(
                                                      std::chrono::duration<double>(timeout_s_));
   const std::string req = request(problem_spec_, model.theta, seed, block, count);

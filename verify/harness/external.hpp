@@ -13,7 +13,7 @@
 // from (seed, b) — so the figures do not depend on the order of requests. Blocks are requested one
 // at a time (kBlockSize samples, the last block shorter). NaN or infinite values are counted as
 // non-finite samples like any estimator's.
-// Faults, each an InputError (argument "--external", exit 2) that leaves no process behind: the
+// Faults, each an InputError (field "external", exit 2) that leaves no process behind: the
 // program cannot be started, exits or closes stdout early, answers with a wrong magic, version,
 // count or dimension, or does not answer within the timeout.
 #pragma once
@@ -30,7 +30,7 @@
 namespace estcheck {
 
 /// Splits a command line into words: whitespace separates, '...' and "..." group (no escapes,
-/// no expansion). Throws InputError (argument "--external") for an empty command or an unclosed
+/// no expansion). Throws InputError (field "external") for an empty command or an unclosed
 /// quote.
 std::vector<std::string> split_command(const std::string& command);
 

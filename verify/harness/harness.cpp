@@ -40,8 +40,8 @@ Partial join(const Partial& a, const Partial& b) {
 
 RunResult run_estimator(const Estimator& est, const Model& model, const RunOptions& opt) {
   if (opt.samples < 2)
-    raise_input_error("--samples", "an integer >= 2", std::to_string(opt.samples));
-  if (opt.threads < 0) raise_input_error("--threads", "an integer >= 0", std::to_string(opt.threads));
+    raise_input_error("samples", "an integer >= 2", std::to_string(opt.samples));
+  if (opt.threads < 0) raise_input_error("threads", "an integer >= 0", std::to_string(opt.threads));
   est.check(*model.problem);
   const auto start = std::chrono::steady_clock::now();
   const std::size_t dim = output_dim(est.info(), model.theta_dim());  // d, or d(d+1)/2 for Hessians

@@ -60,8 +60,8 @@ struct RunResult {
 void draw_sample(const Estimator& est, const Model& model, std::uint64_t seed, std::uint64_t block,
                  std::uint64_t index, std::span<double> scratch, std::span<double> grad);
 
-/// Runs `options.samples` samples of `est` on `model`. Throws InputError (argument "--samples",
-/// "--threads") for samples < 2 or threads < 0, and the estimator's check() error.
+/// Runs `options.samples` samples of `est` on `model`. Throws InputError (field "samples",
+/// "threads") for samples < 2 or threads < 0, and the estimator's check() error.
 RunResult run_estimator(const Estimator& est, const Model& model, const RunOptions& options);
 
 }  // namespace estcheck

@@ -27,7 +27,7 @@ double parse_field(std::string_view f, const std::string& where) {
   double x = 0;
   const auto res = std::from_chars(f.data(), f.data() + f.size(), x);
   if (f.empty() || res.ec != std::errc() || res.ptr != f.data() + f.size())
-    raise_input_error("--samples-file", "numbers (" + where + ")", "'" + std::string(f) + "'");
+    raise_input_error("samples_file", "numbers (" + where + ")", "'" + std::string(f) + "'");
   return x;
 }
 
@@ -35,14 +35,14 @@ double parse_field(std::string_view f, const std::string& where) {
 
 std::vector<double> read_samples(const std::string& path, SampleFormat format, std::size_t dim) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) raise_input_error("--samples-file", "a readable file", "'" + path + "'");
+  if (!in) raise_input_error("samples_file", "a readable file", "'" + path + "'");
   std::vector<double> rows;
   if (format == SampleFormat::f64) {
     std::ostringstream buf;
     buf << in.rdbuf();
     const std::string bytes = buf.str();
     if (bytes.size() % (8 * dim) != 0)
-      raise_input_error("--samples-file", "a raw float64 file of whole rows of " + std::to_string(dim) +
+      raise_input_error("samples_file", "a raw float64 file of whole rows of " + std::to_string(dim) +
                         " values (a multiple of " + std::to_string(8 * dim) + " bytes)",
                         std::to_string(bytes.size()) + " bytes");
     rows.resize(bytes.size() / 8);
@@ -65,12 +65,12 @@ std::vector<double> read_samples(const std::string& path, SampleFormat format, s
         start = comma + 1;
       }
       if (count != dim)
-        raise_input_error("--samples-file", std::to_string(dim) + " values per line (" + where + ")",
+        raise_input_error("samples_file", std::to_string(dim) + " values per line (" + where + ")",
                           std::to_string(count) + " values");
     }
   }
   if (rows.size() / dim < 2)
-    raise_input_error("--samples-file", "at least 2 samples", std::to_string(rows.size() / dim) + " in '" + path + "'");
+    raise_input_error("samples_file", "at least 2 samples", std::to_string(rows.size() / dim) + " in '" + path + "'");
   return rows;
 }
 
@@ -79,7 +79,7 @@ RecordedSamples::RecordedSamples(std::vector<double> rows, std::size_t dim, std:
 
 void RecordedSamples::check(const Problem& problem) const {
   if (problem.theta_dim() != dim_)
-    raise_input_error("--samples-file", std::to_string(problem.theta_dim()) + " values per sample for problem '" +
+    raise_input_error("samples_file", std::to_string(problem.theta_dim()) + " values per sample for problem '" +
                                             problem.spec() + "' (" + problem.theta_meaning() + ")",
                       std::to_string(dim_));
 }

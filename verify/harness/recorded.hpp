@@ -18,9 +18,9 @@ namespace estcheck {
 
 enum class SampleFormat { csv, f64 };
 /// "csv", "f64"; throws InputError naming `argument` otherwise.
-SampleFormat parse_sample_format(const std::string& text, const std::string& argument = "--format");
+SampleFormat parse_sample_format(const std::string& text, const std::string& argument = "format");
 
-/// Reads `path` as rows of `dim` values. Throws InputError (argument "--samples-file") for an
+/// Reads `path` as rows of `dim` values. Throws InputError (field "samples_file") for an
 /// unreadable file, a malformed number (with its line), a row of the wrong length, a raw file
 /// whose size is not a multiple of 8·dim, or fewer than 2 rows.
 std::vector<double> read_samples(const std::string& path, SampleFormat format, std::size_t dim);

@@ -191,10 +191,10 @@ ExactGradient exact_multisample_gradient(const Model& m, int k, int threads) {
       },
       m.dist);
   if (points == 0)
-    raise_input_error("PROBLEM", "a finite support for the multi-sample objective", "'" + m.problem->spec() + "'");
+    raise_input_error("problem", "a finite support for the multi-sample objective", "'" + m.problem->spec() + "'");
   double tuples = std::pow(static_cast<double>(points), static_cast<double>(K));
   if (tuples > double(1 << 24))
-    raise_input_error("PROBLEM", "at most 2^24 K-tuples of support points for the exact L_K",
+    raise_input_error("problem", "at most 2^24 K-tuples of support points for the exact L_K",
                       format_double(tuples) + " (support " + std::to_string(points) + ", K = " + std::to_string(K) + ")");
   // Per support point: p, f (> 0), log f, the score.
   std::vector<double> p(points), f(points), scores(points * dim), x(n);
@@ -205,7 +205,7 @@ ExactGradient exact_multisample_gradient(const Model& m, int k, int threads) {
     p[j] = std::exp(log_prob(m.dist, x));
     f[j] = m.f(x);
     if (!(f[j] > 0.0))
-      raise_input_error("PROBLEM", "f > 0 on the support for log (1/K) Σ f",
+      raise_input_error("problem", "f > 0 on the support for log (1/K) Σ f",
                         "f = " + format_double(f[j]) + " at support point " + std::to_string(j));
     score(m.dist, x, std::span(scores).subspan(j * dim, dim));
   }
@@ -280,7 +280,7 @@ ExactGradient exact_gradient(const Model& m, ExactMethod method, int threads) {
     else method = ExactMethod::quadrature;
   }
   if (!exact_available(m, method))
-    raise_input_error("PROBLEM",
+    raise_input_error("problem",
                       std::string("a problem with an exact ") + to_string(method) + " oracle",
                       "'" + m.problem->spec() + "'");
   if (m.problem->family() == Family::graph) return exact_graph_gradient(m, threads);

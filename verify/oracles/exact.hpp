@@ -34,7 +34,7 @@ struct ExactGradient {
 
 /// The exact L_K = E[log (1/K) Σ_k f(x_k)] and ∇θ L_K = E[log((1/K) Σ f(x_k)) Σ_k ∇θ log p(x_k)]
 /// (the VIMCO objective, Mnih & Rezende 2016), by enumerating every K-tuple of support points.
-/// Throws InputError (argument "PROBLEM") unless the support is finite, at most 2^24 tuples, and
+/// Throws InputError (field "problem") unless the support is finite, at most 2^24 tuples, and
 /// f > 0 on it.
 ExactGradient exact_multisample_gradient(const Model& model, int k, int threads = 0);
 
@@ -45,7 +45,7 @@ ExactGradient exact_target_gradient(const Model& model, int objective_samples, i
 bool exact_available(const Model& model, ExactMethod method);
 
 /// The exact objective and gradient. `automatic` picks enumeration for finite supports, else the
-/// closed form, else quadrature. Throws InputError (argument "PROBLEM") when the chosen method
+/// closed form, else quadrature. Throws InputError (field "problem") when the chosen method
 /// does not apply. `threads` caps the parallelism of enumeration (0: all cores).
 ExactGradient exact_gradient(const Model& model, ExactMethod method = ExactMethod::automatic,
                              int threads = 0);

@@ -36,13 +36,13 @@ Sums join(Sums a, const Sums& b) {
 const Graph& checked_graph(const Model& m, std::uint64_t& count) {
   const Graph* g = graph_of(*m.problem);
   if (g == nullptr)
-    raise_input_error("PROBLEM", "a graph problem for the graph oracle", "'" + m.problem->spec() + "'");
+    raise_input_error("problem", "a graph problem for the graph oracle", "'" + m.problem->spec() + "'");
   if (g->gaussian.size() > 1)
-    raise_input_error("PROBLEM", "at most one gaussian node for the exact oracle (it integrates over it)",
+    raise_input_error("problem", "at most one gaussian node for the exact oracle (it integrates over it)",
                       std::to_string(g->gaussian.size()) + " in '" + m.problem->spec() + "'");
   count = assignment_count(*g);
   if (count > kMaxGraphAssignments)
-    raise_input_error("PROBLEM", "a graph with at most 2^24 joint assignments of its stochastic nodes",
+    raise_input_error("problem", "a graph with at most 2^24 joint assignments of its stochastic nodes",
                       format_double(static_cast<double>(count)) + " in '" + m.problem->spec() + "'");
   return *g;
 }

@@ -18,7 +18,7 @@ namespace estcheck {
 /// Joint assignments the oracle enumerates at most.
 inline constexpr std::uint64_t kMaxGraphAssignments = std::uint64_t{1} << 24;
 
-/// The exact L and ∇L of a graph problem. Throws InputError (argument "PROBLEM") for a non-graph
+/// The exact L and ∇L of a graph problem. Throws InputError (field "problem") for a non-graph
 /// problem, more than kMaxGraphAssignments assignments, or more than one gaussian node.
 ExactGradient exact_graph_gradient(const Model& model, int threads = 0);
 

@@ -112,14 +112,14 @@ CalibrationClaims judge_calibration(const CalibrationResult& res, double max_rat
 CalibrationResult calibrate(const Estimator& est, const Model& model, const ExactGradient& exact,
                             const CalibrateOptions& o, std::span<const double> vbound,
                             const std::string& vsource) {
-  if (o.repetitions < 1) raise_input_error("--repetitions", "an integer >= 1", std::to_string(o.repetitions));
-  if (o.alphas.empty()) raise_input_error("--alphas", "at least one level", "none");
+  if (o.repetitions < 1) raise_input_error("repetitions", "an integer >= 1", std::to_string(o.repetitions));
+  if (o.alphas.empty()) raise_input_error("alphas", "at least one level", "none");
   for (double a : o.alphas)
-    if (!(a > 0.0 && a < 1.0)) raise_input_error("--alphas", "levels in (0, 1)", format_double(a));
+    if (!(a > 0.0 && a < 1.0)) raise_input_error("alphas", "levels in (0, 1)", format_double(a));
   if (o.coordinate >= model.theta_dim())
-    raise_input_error("--coordinate", "an index < " + std::to_string(model.theta_dim()), std::to_string(o.coordinate));
+    raise_input_error("coordinate", "an index < " + std::to_string(model.theta_dim()), std::to_string(o.coordinate));
   if (o.method == TestMethod::catoni && vbound.empty())
-    raise_input_error("--test", "auto or t when no variance bound is known", "'catoni'");
+    raise_input_error("test", "auto or t when no variance bound is known", "'catoni'");
   const auto start = std::chrono::steady_clock::now();
   const std::size_t A = o.alphas.size(), R = o.repetitions, c = o.coordinate;
   const bool catoni = o.method == TestMethod::catoni || (o.method == TestMethod::automatic && !vbound.empty());

@@ -254,7 +254,7 @@ CatoniMeans catoni_means_for_test(const Estimator& est, const Model& model, cons
   const double n = static_cast<double>(run.moments.count);
   const double delta0 = alpha / (2.0 * static_cast<double>(d));
   if (n <= 2.0 * -std::log(delta0) + 1.0)
-    raise_input_error("--samples", "more than 2 log(2d/alpha) + 1 = " + format_double(2.0 * -std::log(delta0) + 1.0) +
+    raise_input_error("samples", "more than 2 log(2d/alpha) + 1 = " + format_double(2.0 * -std::log(delta0) + 1.0) +
                       " samples for the Catoni test", std::to_string(run.moments.count));
   std::vector<double> scale(d), tol(d);
   for (std::size_t i = 0; i < d; ++i) {
@@ -284,7 +284,7 @@ BiasTest verify_bias(const Estimator& est, const Model& model, const RunOptions&
                      const RunResult& run, const ExactGradient& exact, const BiasTestOptions& test,
                      TestMethod method, std::span<const double> vbound, const std::string& source) {
   if (method == TestMethod::catoni && vbound.empty())
-    raise_input_error("--test", "auto or t when no variance bound is known (give --variance-bound V, or use an "
+    raise_input_error("test", "auto or t when no variance bound is known (give --variance-bound V, or use an "
                       "estimator and problem whose exact variance estcheck computes)", "'catoni'");
   std::optional<CatoniMeans> means;
   if (uses_catoni(method, vbound, run)) means = catoni_means_for_test(est, model, options, run, test.alpha, vbound);

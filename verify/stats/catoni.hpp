@@ -61,15 +61,15 @@ CatoniMeans catoni_means(const Estimator& est, const Model& model, const RunOpti
                          std::span<const double> tolerance);
 
 /// catoni_means at the scale the test at level `alpha` uses (δ0 = α/(2d) per side and coordinate),
-/// from the run's sample means, to 1e-4 of the test's deviation. Throws InputError (argument
-/// "--samples") when the run has too few samples for the inequality (n <= 2 log(1/δ0) + 1).
+/// from the run's sample means, to 1e-4 of the test's deviation. Throws InputError (field
+/// "samples") when the run has too few samples for the inequality (n <= 2 log(1/δ0) + 1).
 CatoniMeans catoni_means_for_test(const Estimator& est, const Model& model, const RunOptions& options,
                                   const RunResult& run, double alpha, std::span<const double> variance_bound);
 
 /// Which bias test `verify` runs: `t` (Student t, CLT), `catoni` (needs a variance bound), or
 /// `automatic` (catoni when a variance bound is known, else t).
 enum class TestMethod { automatic, t, catoni };
-TestMethod parse_test_method(const std::string& text, const std::string& argument = "--test");
+TestMethod parse_test_method(const std::string& text, const std::string& argument = "test");
 
 /// The Catoni bias test on a finished run (see the file comment). `variance_bound` has one value
 /// per coordinate; `source` says where it came from ("exact oracle", "--variance-bound").
@@ -89,7 +89,7 @@ BiasTest decide_bias_test(const RunResult& run, const ExactGradient& exact, cons
 
 /// The whole test as `verify` runs it: the t-test, or the Catoni test (its extra passes included)
 /// when `method` asks for it or is automatic and `variance_bound` is not empty. Throws InputError
-/// (argument "--test") when catoni is asked for without a bound.
+/// (field "test") when catoni is asked for without a bound.
 BiasTest verify_bias(const Estimator& est, const Model& model, const RunOptions& options,
                      const RunResult& run, const ExactGradient& exact, const BiasTestOptions& test,
                      TestMethod method, std::span<const double> variance_bound, const std::string& source);

@@ -107,10 +107,10 @@ std::uint64_t bootstrap_replicates(double alpha, std::size_t comparisons) {
 
 CompareResult compare_estimators(const std::vector<const Estimator*>& ests, const Model& m,
                                  const CompareOptions& o) {
-  if (ests.size() < 2) raise_input_error("ESTIMATOR", "at least two estimators to compare", std::to_string(ests.size()));
-  if (!(o.alpha > 0.0 && o.alpha < 1.0)) raise_input_error("--alpha", "a number in (0, 1)", format_double(o.alpha));
+  if (ests.size() < 2) raise_input_error("estimators", "at least two estimators to compare", std::to_string(ests.size()));
+  if (!(o.alpha > 0.0 && o.alpha < 1.0)) raise_input_error("alpha", "a number in (0, 1)", format_double(o.alpha));
   if (!(o.min_reduction > 0.0) || !std::isfinite(o.min_reduction))
-    raise_input_error("--min-reduction", "a finite number > 0", format_double(o.min_reduction));
+    raise_input_error("min_reduction", "a finite number > 0", format_double(o.min_reduction));
   if (o.batches < 2 || o.batches > 65536) raise_input_error("batches", "an integer in [2, 65536]", std::to_string(o.batches));
   const auto start = std::chrono::steady_clock::now();
   const std::size_t E = ests.size(), d = m.theta_dim(), C = E - 1;
@@ -275,7 +275,7 @@ CompareResult compare_estimators(const std::vector<const Estimator*>& ests, cons
 }
 
 void decide(CompareResult& r, double alpha) {
-  if (!(alpha > 0.0 && alpha < 1.0)) raise_input_error("--alpha", "a number in (0, 1)", format_double(alpha));
+  if (!(alpha > 0.0 && alpha < 1.0)) raise_input_error("alpha", "a number in (0, 1)", format_double(alpha));
   const double C = static_cast<double>(r.comparisons.size());
   r.alpha = alpha;
   r.z = boost::math::quantile(

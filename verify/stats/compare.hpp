@@ -50,7 +50,7 @@ enum class RatioIntervalMethod {
 };
 
 /// "delta", "bootstrap-t", "both"; raises InputError naming `argument` for anything else.
-RatioIntervalMethod parse_interval_method(const std::string& text, const std::string& argument = "--interval");
+RatioIntervalMethod parse_interval_method(const std::string& text, const std::string& argument = "interval");
 std::string to_string(RatioIntervalMethod method);
 
 /// The cap on bootstrap replicates.

@@ -11,9 +11,9 @@ SequentialResult verify_sequential(const Estimator& est, const Model& model, con
                                    const ExactGradient& exact, const BiasTestOptions& test, TestMethod method,
                                    std::span<const double> vbound, const std::string& source,
                                    const SequentialOptions& o) {
-  if (o.max_samples < 2) raise_input_error("--max-samples", "an integer >= 2", std::to_string(o.max_samples));
+  if (o.max_samples < 2) raise_input_error("max_samples", "an integer >= 2", std::to_string(o.max_samples));
   if (o.first_samples < 2 || o.first_samples > o.max_samples)
-    raise_input_error("--first-samples", "an integer in [2, --max-samples]", std::to_string(o.first_samples));
+    raise_input_error("first_samples", "an integer in [2, max_samples]", std::to_string(o.first_samples));
   validate(test);
   SequentialResult r;
   std::uint64_t k_total = 1;

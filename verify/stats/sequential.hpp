@@ -44,7 +44,7 @@ struct SequentialResult {
   BiasTest test;   ///< the last round's test (at level alpha / planned_rounds)
 };
 
-/// Throws InputError ("--max-samples", "--first-samples") unless 2 <= first <= max.
+/// Throws InputError (fields "max_samples", "first_samples") unless 2 <= first <= max.
 SequentialResult verify_sequential(const Estimator& est, const Model& model, const RunOptions& base,
                                    const ExactGradient& exact, const BiasTestOptions& test, TestMethod method,
                                    std::span<const double> variance_bound, const std::string& source,

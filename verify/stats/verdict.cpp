@@ -34,9 +34,9 @@ int exit_code(Verdict v) {
 
 void validate(const BiasTestOptions& o) {
   if (!(o.alpha > 0.0 && o.alpha < 1.0))
-    raise_input_error("--alpha", "a number in (0, 1)", format_double(o.alpha));
+    raise_input_error("alpha", "a number in (0, 1)", format_double(o.alpha));
   if (o.tolerance && !(std::isfinite(*o.tolerance) && *o.tolerance > 0.0))
-    raise_input_error("--tolerance", "a finite number > 0", format_double(*o.tolerance));
+    raise_input_error("tolerance", "a finite number > 0", format_double(*o.tolerance));
 }
 
 BiasTest test_bias(const RunResult& run, const ExactGradient& exact, const BiasTestOptions& o) {

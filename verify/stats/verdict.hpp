@@ -66,7 +66,7 @@ struct BiasTest {
   std::string reason;
 };
 
-/// Checks α in (0, 1) and δ > 0 finite; throws InputError naming "--alpha" / "--tolerance".
+/// Checks α in (0, 1) and δ > 0 finite; throws InputError naming the field "alpha" / "tolerance".
 void validate(const BiasTestOptions& options);
 
 /// Tests H0: E[ĝ] = ∇L(θ) on a run's moments against the exact gradient.

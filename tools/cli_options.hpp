@@ -1,0 +1,158 @@
+// tools/cli_options.hpp — what each estcheck subcommand was given, and the parsers that turn that
+// text into numbers: one number, count, thread count, θ list and FROM:TO:COUNT range parser for
+// every subcommand, each failing with "<flag>: expected ..., got '<text>'".
+//
+// An options struct holds the subcommand's arguments as CLI11 parsed them (text, flags, and which
+// options were given); the subcommand's function (tools/commands.hpp) parses each value where it
+// needs it, so the first bad value a user sees is the same as ever.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace estcheck::cli {
+
+// ---------------------------------------------------------------- parsers
+
+/// A number (from_chars syntax: "0.5", "1e-3", "inf"). Throws InputError naming `flag`.
+double parse_double(const std::string& flag, const std::string& text);
+/// A non-negative integer >= lo, also written as 1e6 or 1000000.0 if the value is an exact
+/// integer. Throws InputError naming `flag` with `expected` otherwise.
+std::uint64_t parse_count(const std::string& flag, const std::string& text, std::uint64_t lo,
+                          const std::string& expected);
+/// --samples: an integer >= 2.
+std::uint64_t parse_samples(const std::string& flag, const std::string& text);
+/// --seed: an integer in [0, 2^64).
+std::uint64_t parse_seed(const std::string& text);
+/// --threads: an integer in [0, 4096] (0: every core).
+int parse_threads(const std::string& text);
+/// --theta: finite numbers, at least one.
+std::vector<double> parse_theta(const std::vector<std::string>& parts);
+
+/// COUNT evenly spaced values from `from` to `to` (COUNT >= 2), as `FROM:TO:COUNT` writes them.
+struct Range {
+  double from = 0;
+  double to = 0;
+  std::uint64_t count = 2;
+  /// The k-th value: from + (to - from) k / (count - 1).
+  double at(std::uint64_t k) const;
+};
+/// FROM, TO and COUNT of "FROM:TO:COUNT", or nullopt when `text` has not exactly three parts.
+std::optional<std::array<std::string, 3>> split_range(const std::string& text);
+/// The range of split_range's parts: FROM and TO numbers, COUNT an integer >= 2 (InputError
+/// naming `flag`, with `count_expected` for a bad COUNT).
+Range parse_range(const std::string& flag, const std::array<std::string, 3>& parts,
+                  const std::string& count_expected);
+
+// ---------------------------------------------------------------- what each subcommand was given
+
+/// PROBLEM, --theta and --json, which every subcommand that computes at one θ takes.
+struct TargetArgs {
+  std::string problem;
+  std::vector<std::string> theta;
+  std::string json;
+  bool json_given = false;  ///< --json was given (even as an empty string: an error)
+};
+
+/// The bias test's options (verify, test-samples; calibrate takes test and variance_bound).
+struct TestArgs {
+  std::string alpha = "0.001";
+  std::string tolerance;  ///< empty: no equivalence test
+  std::string test = "auto";
+  std::vector<std::string> variance_bound;
+};
+
+struct ListArgs {
+  bool json = false;
+  bool mutants = false;
+};
+
+struct ExactArgs {
+  TargetArgs target;
+  std::string order = "1";
+  std::string estimator;
+  bool estimator_given = false;
+};
+
+struct VerifyArgs {
+  TargetArgs target;
+  std::string estimator;
+  std::string external;
+  std::string timeout = "60";
+  std::string samples = "1000000";
+  std::string seed = "1";
+  std::string threads = "0";
+  TestArgs test;
+  bool sequential = false;
+  std::string max_samples;
+  std::string first_samples = "16384";
+  bool quiet = false;
+  std::string order = "1";
+  bool timeout_given = false, samples_given = false, order_given = false;
+  bool max_samples_given = false, first_samples_given = false;
+};
+
+struct CompareArgs {
+  TargetArgs target;
+  std::vector<std::string> estimators;  ///< the reference first
+  std::string samples = "1000000";
+  std::string seed = "1";
+  std::string threads = "0";
+  std::string alpha = "0.001";
+  std::string min_reduction = "1";
+  std::string interval = "both";
+  std::string theta_grid;  ///< [INDEX=]FROM:TO:COUNT, or empty
+  bool quiet = false;
+};
+
+struct BiasCurveArgs {
+  TargetArgs target;
+  std::string estimator;
+  std::string param;  ///< KEY=FROM:TO:COUNT
+};
+
+struct CalibrateArgs {
+  TargetArgs target;
+  std::string estimator;
+  std::string samples = "1000";
+  std::string repetitions = "1000";
+  std::string seed = "1";
+  std::string threads = "0";
+  std::vector<std::string> alphas;
+  TestArgs test;  ///< test and variance_bound
+  std::string coordinate = "0";
+};
+
+struct TestSamplesArgs {
+  TargetArgs target;
+  std::string samples_file;
+  std::string format = "csv";
+  TestArgs test;
+  std::string threads = "0";
+};
+
+struct SuiteArgs {
+  std::string file;
+  std::string out = "estcheck-report";
+  std::string junit;
+  std::string markdown;
+  std::string seed = "1";
+  bool seed_given = false;
+  std::string threads = "0";
+  bool quiet = false;
+  std::string alpha;  ///< empty: the file's
+  bool dry_run = false;
+};
+
+struct MutateArgs {
+  std::string file;
+  std::string seed = "1";
+  bool seed_given = false;
+  std::string threads = "0";
+  std::string json;
+};
+
+}  // namespace estcheck::cli

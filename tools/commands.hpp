@@ -1,0 +1,29 @@
+// tools/commands.hpp — one function per estcheck subcommand (list's is in cli.cpp), each over the
+// arguments CLI11 parsed (tools/cli_options.hpp). Each writes its results to `out` and progress to
+// `err`, and returns the exit code (cli.hpp); bad input throws InputError naming the field or the
+// flag, which run_cli maps to the subcommand's argument (tools/cli_fields.hpp) and exit code 2.
+#pragma once
+
+#include "tools/cli_options.hpp"
+
+#include <ostream>
+
+namespace estcheck {
+class RunPartition;
+}
+
+namespace estcheck::cli {
+
+/// Makes verify and suite share their runs with other processes (cli.hpp's set_run_partition).
+void set_partition(const RunPartition* partition);
+
+int exact_command(const ExactArgs& a, std::ostream& out);
+int verify_command(const VerifyArgs& a, std::ostream& out, std::ostream& err);
+int compare_command(const CompareArgs& a, std::ostream& out, std::ostream& err);
+int bias_curve_command(const BiasCurveArgs& a, std::ostream& out);
+int calibrate_command(const CalibrateArgs& a, std::ostream& out);
+int test_samples_command(const TestSamplesArgs& a, std::ostream& out);
+int suite_command(const SuiteArgs& a, std::ostream& out, std::ostream& err);
+int mutate_command(const MutateArgs& a, std::ostream& out);
+
+}  // namespace estcheck::cli
