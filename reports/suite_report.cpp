@@ -1,6 +1,7 @@
 // reports/suite_report.cpp — see suite_report.hpp.
 #include "reports/suite_report.hpp"
 
+#include "estimators/core/cleanup.hpp"
 #include "estimators/core/error.hpp"
 #include "verify/stats/holm.hpp"
 
@@ -209,12 +210,16 @@ nlohmann::json to_json(const SuiteReport& r) {
 void write_files(const std::vector<std::pair<std::string, std::string>>& files, const std::string& argument) {
   std::vector<std::string> temps;
   auto cleanup = [&] {
-    for (const auto& t : temps) std::remove(t.c_str());
+    for (const auto& t : temps) {
+      std::remove(t.c_str());
+      untrack_temp_file(t);
+    }
   };
   for (const auto& f : files) check_output_path(f.first, argument);
   for (const auto& [path, text] : files) {
     const std::string tmp = path + ".tmp." + std::to_string(::getpid());
     temps.push_back(tmp);
+    track_temp_file(tmp);  // removed by the SIGINT/SIGTERM handler if the run is stopped now
     std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
     f << text;
     f.flush();
@@ -226,8 +231,12 @@ void write_files(const std::vector<std::pair<std::string, std::string>>& files, 
   for (std::size_t i = 0; i < files.size(); ++i) {
     std::error_code ec;
     std::filesystem::rename(temps[i], files[i].first, ec);
+    untrack_temp_file(temps[i]);
     if (ec) {
-      for (std::size_t k = i; k < temps.size(); ++k) std::remove(temps[k].c_str());
+      for (std::size_t k = i; k < temps.size(); ++k) {
+        std::remove(temps[k].c_str());
+        untrack_temp_file(temps[k]);
+      }
       raise_input_error(argument, "a writable file", "'" + files[i].first + "' (" + ec.message() + ")");
     }
   }

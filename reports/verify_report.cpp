@@ -1,6 +1,7 @@
 // reports/verify_report.cpp — see verify_report.hpp.
 #include "reports/verify_report.hpp"
 
+#include "estimators/core/cleanup.hpp"
 #include "estimators/core/error.hpp"
 #include "verify/harness/harness.hpp"
 
@@ -325,17 +326,20 @@ void write_json(const nlohmann::json& doc, const std::string& path, std::ostream
   }
   check_output_path(path);
   const std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  track_temp_file(tmp);  // removed by the SIGINT/SIGTERM handler if the run is stopped now
   {
     std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
     f << text;
     f.flush();
     if (!f) {
       std::remove(tmp.c_str());
+      untrack_temp_file(tmp);
       raise_input_error("--json", "a writable file", "'" + path + "' (write failed)");
     }
   }
   std::error_code ec;
   std::filesystem::rename(tmp, path, ec);
+  untrack_temp_file(tmp);
   if (ec) {
     std::remove(tmp.c_str());
     raise_input_error("--json", "a writable file", "'" + path + "' (" + ec.message() + ")");

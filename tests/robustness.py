@@ -120,8 +120,8 @@ class Runner:
             problems = []
             if got != code:
                 problems.append(f"exit {got}, expected {code} (stderr: {err.strip()[:200]!r})")
-            if message and message not in err:
-                problems.append(f"stderr lacks {message!r}: {err.strip()[:200]!r}")
+            if message and message not in err and not (code != 2 and message in out):
+                problems.append(f"output lacks {message!r}: {err.strip()[:200]!r}")
             if code == 2 and len(err.strip().splitlines()) != 1:
                 problems.append(f"not a one-line message: {err.strip()[:300]!r}")
             if leftover:
@@ -159,7 +159,7 @@ def table_cases(r):
            "non-finite", files={"t.json": {"distribution": "bernoulli", "n": 1, "table": [1.7e308, -1.7e308]}})
     for cmd in (["verify", "toy", "reinforce", "--theta", "0.3"], ["compare", "toy", "reinforce", "arm", "--theta", "0.3"]):
         r.case(f"samples-2^64-1 {cmd[0]}", cmd + ["--samples", "18446744073709551615"], 2, "--samples")
-    r.case("samples-1e30", v + ["toy", "reinforce", "--theta", "0.3", "--samples", "1e30"], 2, "<=")
+    r.case("samples-1e30", v + ["toy", "reinforce", "--theta", "0.3", "--samples", "1e30"], 2, "10^12")
     r.case("calibrate-huge", ["calibrate", "toy", "reinforce", "--theta", "0.3", "--samples",
                               "18446744073709551615"], 2, "--samples")
     # Crashes.

@@ -85,10 +85,8 @@ void list_command(bool as_json, bool mutants, std::ostream& out) {
 /// PROBLEM, --theta and --json.
 void add_target(CLI::App* sub, cli::TargetArgs& t) {
   sub->add_option("PROBLEM", t.problem, "Problem spec (name:key=value,...) or JSON table file")->required();
-  sub->add_option("--theta", t.theta, "Parameters θ, comma-separated")
-      ->required()
-      ->delimiter(',')
-      ->allow_extra_args(false);
+  // Lists are split by cli::split_list, not CLI11's delimiter, which drops empty fields ("0.3,").
+  sub->add_option("--theta", t.theta, "Parameters θ, comma-separated")->required()->allow_extra_args(false);
   sub->add_option("--json", t.json, "Write the result as JSON to PATH ('-': stdout)");
 }
 
@@ -138,7 +136,7 @@ CLI::App* add_bias_curve(CLI::App& app, cli::BiasCurveArgs& a) {
 /// --test and --variance-bound with their help texts (verify's, test-samples', calibrate's).
 void add_test_method(CLI::App* sub, cli::TestArgs& t, const std::string& test_help, const std::string& bound_help) {
   sub->add_option("--test", t.test, test_help);
-  sub->add_option("--variance-bound", t.variance_bound, bound_help)->delimiter(',');
+  sub->add_option("--variance-bound", t.variance_bound, bound_help);
 }
 
 CLI::App* add_verify(CLI::App& app, cli::VerifyArgs& a) {
@@ -177,7 +175,7 @@ CLI::App* add_calibrate(CLI::App& app, cli::CalibrateArgs& a) {
   sub->add_option("--repetitions", a.repetitions, "Independent runs (default 1000)");
   sub->add_option("--seed", a.seed, "Seed of the repetitions' seeds (default 1)");
   sub->add_option("--threads", a.threads, kThreadsHelp);
-  sub->add_option("--alphas", a.alphas, "Nominal levels, comma-separated (default 0.01,0.001)")->delimiter(',');
+  sub->add_option("--alphas", a.alphas, "Nominal levels, comma-separated (default 0.01,0.001)");
   add_test_method(sub, a.test, "auto, t or catoni (as for verify)", "As for verify");
   sub->add_option("--coordinate", a.coordinate, "Coordinate where the bias is planted (default 0)");
   return sub;
@@ -259,7 +257,7 @@ Chosen choose(CLI::App& app, AllArgs& a, std::ostream& out, std::ostream& err) {
   if (name == "exact") {
     a.exact.target.json_given = given("exact", "--json");
     a.exact.estimator_given = given("exact", "--estimator");
-    return {Command::exact, [&a, &out] { return cli::exact_command(a.exact, out); }};
+    return {Command::exact, [&a, &out, &err] { return cli::exact_command(a.exact, out, err); }};
   }
   if (name == "bias-curve") {
     a.bias_curve.target.json_given = given("bias-curve", "--json");
@@ -275,6 +273,7 @@ Chosen choose(CLI::App& app, AllArgs& a, std::ostream& out, std::ostream& err) {
   }
   if (name == "test-samples") {
     a.test_samples.target.json_given = given("test-samples", "--json");
+    a.test_samples.test.tolerance_given = given("test-samples", "--tolerance");
     return {Command::test_samples, [&a, &out] { return cli::test_samples_command(a.test_samples, out); }};
   }
   cli::VerifyArgs& v = a.verify;
@@ -284,6 +283,7 @@ Chosen choose(CLI::App& app, AllArgs& a, std::ostream& out, std::ostream& err) {
   v.order_given = given("verify", "--order");
   v.max_samples_given = given("verify", "--max-samples");
   v.first_samples_given = given("verify", "--first-samples");
+  v.test.tolerance_given = given("verify", "--tolerance");
   return {Command::verify, [&a, &out, &err] { return cli::verify_command(a.verify, out, err); }};
 }
 
@@ -319,7 +319,7 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   } catch (const CLI::Success&) {
     return 0;
   } catch (const CLI::ParseError& e) {
-    err << "estcheck: error: " << e.what() << "\nRun 'estcheck --help' for usage.\n";
+    err << "estcheck: error: " << e.what() << " (run 'estcheck --help' for usage)\n";  // one line
     return kUsageExit;
   }
 

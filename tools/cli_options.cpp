@@ -33,7 +33,29 @@ std::uint64_t parse_count(const std::string& flag, const std::string& text, std:
 }
 
 std::uint64_t parse_samples(const std::string& flag, const std::string& text) {
-  return parse_count(flag, text, 2, "an integer >= 2");
+  const std::string expected = "an integer in [2, 10^12]";
+  const std::uint64_t n = parse_count(flag, text, 2, expected);
+  if (n > kMaxSamples) raise_input_error(flag, expected, "'" + text + "'");
+  return n;
+}
+
+std::vector<std::string> split_list(const std::string& flag, const std::vector<std::string>& occurrences) {
+  std::vector<std::string> out;
+  for (const auto& text : occurrences) {
+    std::size_t start = 0, position = out.size() + 1;
+    for (;;) {
+      const auto comma = text.find(',', start);
+      const std::string field = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+      if (field.empty())
+        raise_input_error(flag, "comma-separated values with none empty",
+                          "'" + text + "' (empty value at position " + std::to_string(position) + ")");
+      out.push_back(field);
+      ++position;
+      if (comma == std::string::npos) break;
+      start = comma + 1;
+    }
+  }
+  return out;
 }
 
 std::uint64_t parse_seed(const std::string& text) {
@@ -46,8 +68,9 @@ int parse_threads(const std::string& text) {
   return static_cast<int>(threads);
 }
 
-std::vector<double> parse_theta(const std::vector<std::string>& parts) {
-  if (parts.empty()) raise_input_error("--theta", "comma-separated numbers", "nothing");
+std::vector<double> parse_theta(const std::vector<std::string>& occurrences) {
+  if (occurrences.empty()) raise_input_error("--theta", "comma-separated numbers", "nothing");
+  const std::vector<std::string> parts = split_list("--theta", occurrences);
   std::vector<double> theta;
   for (std::size_t i = 0; i < parts.size(); ++i) {
     const double v = parse_double("--theta", parts[i]);

@@ -30,6 +30,11 @@ std::uint64_t parse_seed(const std::string& text);
 /// --threads: an integer in [0, 4096] (0: every core).
 int parse_threads(const std::string& text);
 /// --theta: finite numbers, at least one.
+/// The values of a comma-separated list option (every occurrence split at ','); an empty field
+/// ("0.3,", ",0.3", "") is an InputError naming `flag`.
+std::vector<std::string> split_list(const std::string& flag, const std::vector<std::string>& occurrences);
+/// The most samples a run may ask for (as in suite files): 10^12.
+inline constexpr std::uint64_t kMaxSamples = 1'000'000'000'000ULL;
 std::vector<double> parse_theta(const std::vector<std::string>& parts);
 
 /// COUNT evenly spaced values from `from` to `to` (COUNT >= 2), as `FROM:TO:COUNT` writes them.
@@ -60,7 +65,8 @@ struct TargetArgs {
 /// The bias test's options (verify, test-samples; calibrate takes test and variance_bound).
 struct TestArgs {
   std::string alpha = "0.001";
-  std::string tolerance;  ///< empty: no equivalence test
+  std::string tolerance;
+  bool tolerance_given = false;  ///< --tolerance was given (an empty value is an error, not "none")
   std::string test = "auto";
   std::vector<std::string> variance_bound;
 };

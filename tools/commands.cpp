@@ -46,9 +46,46 @@ bool show_progress(const std::ostream& err, bool quiet) {
   return !quiet && &err == &std::cerr && ::isatty(STDERR_FILENO) == 1;
 }
 
-/// --json PATH is checked before anything runs, so a long run cannot fail at the end.
-void check_json_path(const TargetArgs& t) {
-  if (!t.json.empty() || t.json_given) check_output_path(t.json);
+/// Throws InputError naming `flag` when the output `path` is one of the files the run reads: a
+/// failed or finished run must never have replaced its own input.
+void refuse_output_onto_inputs(const std::string& path, const std::string& flag, const std::vector<std::string>& inputs) {
+  namespace fs = std::filesystem;
+  if (path.empty() || path == "-") return;
+  std::error_code ec;
+  const fs::path out = fs::weakly_canonical(path, ec);
+  for (const auto& input : inputs) {
+    if (input.empty()) continue;
+    std::error_code e1, e2;
+    const bool same = fs::exists(path, e1) && fs::exists(input, e2) ? fs::equivalent(path, input, ec)
+                                                                     : !ec && out == fs::weakly_canonical(input, e1);
+    if (same) raise_input_error(flag, "an output path that is not an input of the run", "'" + path + "' (it is read as '" + input + "')");
+  }
+}
+
+/// --json PATH is checked before anything runs, so a long run cannot fail at the end, and may not
+/// be the problem file (or another input named in `inputs`).
+void check_json_path(const TargetArgs& t, std::vector<std::string> inputs = {}) {
+  if (t.json.empty() && !t.json_given) return;
+  check_output_path(t.json);
+  inputs.push_back(t.problem);
+  refuse_output_onto_inputs(t.json, "--json", inputs);
+}
+
+/// A figure the report shows that is NaN or infinite: the problem is broken (f overflows, log of a
+/// negative number), and no verdict or exact value may be taken from it. Empty when all are finite.
+std::string nonfinite_exact(const ExactReport& rep) {
+  const auto bad = [](const ExactGradient& g) {
+    if (!std::isfinite(g.objective)) return std::string("objective ") + format_double(g.objective);
+    for (std::size_t i = 0; i < g.gradient.size(); ++i)
+      if (!std::isfinite(g.gradient[i]) || !std::isfinite(g.error[i]))
+        return "coordinate " + std::to_string(i) + " " + format_double(g.gradient[i]) + " (error bound " +
+               format_double(g.error[i]) + ")";
+    return std::string();
+  };
+  if (auto why = bad(rep.exact); !why.empty()) return "the exact value is non-finite: " + why;
+  if (rep.hessian)
+    if (auto why = bad(*rep.hessian); !why.empty()) return "the exact Hessian is non-finite: " + why;
+  return "";
 }
 
 /// The text report unless --json is '-', and the JSON report where --json says.
@@ -62,7 +99,7 @@ void write_report(const Report& rep, const std::string& json_path, std::ostream&
 BiasTestOptions parse_bias_test(const TestArgs& t) {
   BiasTestOptions test;
   test.alpha = parse_double("--alpha", t.alpha);
-  if (!t.tolerance.empty()) test.tolerance = parse_double("--tolerance", t.tolerance);
+  if (t.tolerance_given || !t.tolerance.empty()) test.tolerance = parse_double("--tolerance", t.tolerance);
   validate(test);
   return test;
 }
@@ -71,9 +108,10 @@ BiasTestOptions parse_bias_test(const TestArgs& t) {
 /// the policy): one value for every coordinate, or one per coordinate; empty when not given.
 VarianceBound given_variance_bound(const std::vector<std::string>& parts) {
   VarianceBound vb;
-  for (const auto& part : parts) {
+  // > 0: a bound of 0 claims a constant estimator, and the Catoni test then fails any spread at all.
+  for (const auto& part : split_list("--variance-bound", parts)) {
     const double v = parse_double("--variance-bound", part);
-    if (!(std::isfinite(v) && v >= 0.0)) raise_input_error("--variance-bound", "finite numbers >= 0", "'" + part + "'");
+    if (!(std::isfinite(v) && v > 0.0)) raise_input_error("--variance-bound", "finite numbers > 0", "'" + part + "'");
     vb.values.push_back(v);
   }
   if (!vb.values.empty()) vb.source = "--variance-bound option";
@@ -170,7 +208,11 @@ std::optional<SequentialOptions> parse_sequential(const VerifyArgs& a) {
                       "'" + a.samples + "'");
   SequentialOptions so;
   so.max_samples = parse_samples("--max-samples", a.max_samples);
-  so.first_samples = std::min(so.max_samples, parse_samples("--first-samples", a.first_samples));
+  so.first_samples = parse_samples("--first-samples", a.first_samples);
+  if (a.first_samples_given && so.first_samples > so.max_samples)
+    raise_input_error("--first-samples", "an integer in [2, --max-samples] (" + std::to_string(so.max_samples) + ")",
+                      "'" + a.first_samples + "'");
+  so.first_samples = std::min(so.max_samples, so.first_samples);  // the default 16384 may exceed a small budget
   return so;
 }
 
@@ -312,13 +354,16 @@ CalibrateOptions parse_calibrate(const CalibrateArgs& a) {
   CalibrateOptions co;
   co.samples = parse_samples("--samples", a.samples);
   co.repetitions = parse_count("--repetitions", a.repetitions, 1, "an integer >= 1");
+  if (co.repetitions > kMaxSamples / co.samples)  // samples x repetitions within the 10^12 sample cap
+    raise_input_error("--repetitions", "at most 10^12 / --samples (" + std::to_string(kMaxSamples / co.samples) + ")",
+                      "'" + a.repetitions + "'");
   co.seed = parse_seed(a.seed);
   co.threads = parse_threads(a.threads);
   co.coordinate = parse_count("--coordinate", a.coordinate, 0, "an index >= 0");
   co.method = parse_test_method(a.test.test);
   if (!a.alphas.empty()) {
     co.alphas.clear();
-    for (const auto& alpha : a.alphas) co.alphas.push_back(parse_double("--alphas", alpha));
+    for (const auto& alpha : split_list("--alphas", a.alphas)) co.alphas.push_back(parse_double("--alphas", alpha));
   }
   return co;
 }
@@ -364,23 +409,41 @@ int suite_plan(const SuiteSpec& spec, const std::string& file, std::uint64_t sui
   return 0;
 }
 
-/// --out (created if missing), the report paths in it, --junit and --markdown, all writable.
-void check_suite_outputs(const SuiteArgs& a, const std::vector<std::pair<std::string, std::string>>& files) {
+/// --out (created if missing, after every other path is checked), the report paths in it, --junit
+/// and --markdown: all writable, and none of them the suite file. Returns whether --out was created.
+bool check_suite_outputs(const SuiteArgs& a, const std::vector<std::pair<std::string, std::string>>& files) {
   namespace fs = std::filesystem;
   std::error_code ec;
   if (fs::exists(a.out, ec) && !fs::is_directory(a.out, ec))
     raise_input_error("--out", "a folder", "the file '" + a.out + "'");
-  if (!fs::exists(a.out, ec)) {
+  const bool create = !fs::exists(a.out, ec);
+  if (create) {
     const fs::path parent = fs::path(a.out).has_parent_path() ? fs::path(a.out).parent_path() : fs::path(".");
     if (!fs::is_directory(parent, ec))
       raise_input_error("--out", "a folder in an existing folder", "'" + a.out + "'");
-    if (!fs::create_directory(a.out, ec) || ec)
-      raise_input_error("--out", "a folder that can be created", "'" + a.out + "' (" + ec.message() + ")");
   }
-  for (const auto& f : files) check_output_path(f.first, "--out");
   if (!a.junit.empty()) check_output_path(a.junit, "--junit");
   if (!a.markdown.empty()) check_output_path(a.markdown, "--markdown");
+  refuse_output_onto_inputs(a.junit, "--junit", {a.file});
+  refuse_output_onto_inputs(a.markdown, "--markdown", {a.file});
+  for (const auto& f : files) refuse_output_onto_inputs(f.first, "--out", {a.file});
+  if (create && (!fs::create_directory(a.out, ec) || ec))
+    raise_input_error("--out", "a folder that can be created", "'" + a.out + "' (" + ec.message() + ")");
+  for (const auto& f : files) check_output_path(f.first, "--out");
+  return create;
 }
+
+/// Removes the --out folder this run created if the run ends by an exception (exit 2) while it is
+/// still empty: a run that exits 2 leaves no folder behind.
+struct CreatedFolder {
+  std::string path;
+  bool armed = false;
+  ~CreatedFolder() {
+    if (!armed) return;
+    std::error_code ec;
+    if (std::filesystem::is_empty(path, ec) && !ec) std::filesystem::remove(path, ec);
+  }
+};
 
 /// Runs the suite and writes the four reports (and the --junit / --markdown copies) atomically.
 int run_and_report_suite(const SuiteArgs& a, const SuiteSpec& spec, std::optional<std::uint64_t> seed, int threads,
@@ -392,7 +455,8 @@ int run_and_report_suite(const SuiteArgs& a, const SuiteSpec& spec, std::optiona
                                                            {(dir / "junit.xml").string(), ""}};
   // Output paths are checked (and --out created) before the run, so a long run cannot fail at the end.
   // With MPI ranks only rank 0 touches files (the others compute their share of each run).
-  if (output_rank()) check_suite_outputs(a, files);
+  CreatedFolder created{a.out};
+  if (output_rank()) created.armed = check_suite_outputs(a, files);
   SuiteOptions so;
   so.seed = seed;
   so.threads = threads;
@@ -409,6 +473,7 @@ int run_and_report_suite(const SuiteArgs& a, const SuiteSpec& spec, std::optiona
   if (!a.junit.empty()) files.emplace_back(a.junit, junit);
   if (!a.markdown.empty()) files.emplace_back(a.markdown, markdown);
   write_files(files, "--out");
+  created.armed = false;
   out << "reports: " << (dir / "report.json").string() << ", report.md, report.html, junit.xml in " << a.out
       << (a.junit.empty() ? "" : "; " + a.junit) << (a.markdown.empty() ? "" : "; " + a.markdown) << "\n";
   return exit_code(rep.verdict);
@@ -418,7 +483,7 @@ int run_and_report_suite(const SuiteArgs& a, const SuiteSpec& spec, std::optiona
 
 void set_partition(const RunPartition* partition) { g_partition = partition; }
 
-int exact_command(const ExactArgs& a, std::ostream& out) {
+int exact_command(const ExactArgs& a, std::ostream& out, std::ostream& err) {
   check_json_path(a.target);
   const auto problem = make_problem(a.target.problem, "problem");
   const std::vector<double> theta = parse_theta(a.target.theta);
@@ -432,6 +497,10 @@ int exact_command(const ExactArgs& a, std::ostream& out) {
   const ExactReport rep = exact_report(*problem, model, order, est.get());
   if (a.target.json.empty()) write_text(out, rep);
   else write_json(to_json(rep), a.target.json, out);
+  if (const std::string why = nonfinite_exact(rep); !why.empty()) {
+    err << "estcheck: error: " << why << " (exit 4: no exact figure can be trusted)\n";
+    return exit_code(Verdict::error);
+  }
   return 0;
 }
 
@@ -507,7 +576,7 @@ int calibrate_command(const CalibrateArgs& a, std::ostream& out) {
 }
 
 int test_samples_command(const TestSamplesArgs& a, std::ostream& out) {
-  check_json_path(a.target);
+  check_json_path(a.target, {a.samples_file});
   const auto problem = make_problem(a.target.problem, "problem");
   const std::vector<double> theta = parse_theta(a.target.theta);
   const SampleFormat format = parse_sample_format(a.format);

@@ -17,7 +17,7 @@ namespace estcheck::cli {
 /// Makes verify and suite share their runs with other processes (cli.hpp's set_run_partition).
 void set_partition(const RunPartition* partition);
 
-int exact_command(const ExactArgs& a, std::ostream& out);
+int exact_command(const ExactArgs& a, std::ostream& out, std::ostream& err);
 int verify_command(const VerifyArgs& a, std::ostream& out, std::ostream& err);
 int compare_command(const CompareArgs& a, std::ostream& out, std::ostream& err);
 int bias_curve_command(const BiasCurveArgs& a, std::ostream& out);

@@ -2,6 +2,7 @@
 #include "tools/suite.hpp"
 
 #include "estimators/core/error.hpp"
+#include "estimators/core/input_file.hpp"
 #include "estimators/registry/registry.hpp"
 #include "tools/progress.hpp"
 #include "verify/pipeline.hpp"
@@ -89,7 +90,9 @@ struct Reader {
     }
     if (v.is_number_float()) {  // 1e5 is allowed when it is an exact integer
       const double x = v.get<double>();
-      if (std::isfinite(x) && x == std::floor(x) && x >= static_cast<double>(lo) && x <= static_cast<double>(hi))
+      // x < 2^64 first: hi = 2^64 - 1 rounds up to 2^64 as a double, and 2^64 would wrap to 0.
+      if (std::isfinite(x) && x == std::floor(x) && x < 0x1p64 && x >= static_cast<double>(lo) &&
+          x <= static_cast<double>(hi))
         return static_cast<std::uint64_t>(x);
     }
     bad(pointer, expected, describe(v));
@@ -520,18 +523,9 @@ std::uint64_t check_seed(std::uint64_t suite_seed, std::string_view name) {
 
 SuiteSpec parse_suite(const std::string& path) {
   Reader rd{path};
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec))
-    raise_input_error("FILE", "a readable suite file (JSON)", "'" + path + "' (no such file)");
-  std::ifstream in(path);
-  if (!in) raise_input_error("FILE", "a readable suite file (JSON)", "'" + path + "' (cannot be opened)");
-  json doc;
-  try {
-    doc = json::parse(in);
-  } catch (const json::parse_error& e) {
-    // nlohmann's message names the line and column.
-    raise_input_error(path, "valid JSON", std::string("a syntax error: ") + e.what());
-  }
+  // A folder, FIFO or unreadable file is an error naming FILE; a syntax error (with line and
+  // column), a number beyond a double, or nesting past 64 levels names the file.
+  const json doc = parse_input_json(read_input_file(path, "FILE", "a readable suite file (JSON)"), path);
   if (!doc.is_object()) rd.bad("", "an object with the key \"checks\"", Reader::describe(doc));
   rd.keys(doc, "", kTopKeys);
   SuiteSpec s;

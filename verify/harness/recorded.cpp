@@ -2,6 +2,7 @@
 #include "verify/harness/recorded.hpp"
 
 #include "estimators/core/error.hpp"
+#include "estimators/core/input_file.hpp"
 #include "verify/harness/harness.hpp"
 
 #include <algorithm>
@@ -34,8 +35,9 @@ double parse_field(std::string_view f, const std::string& where) {
 }  // namespace
 
 std::vector<double> read_samples(const std::string& path, SampleFormat format, std::size_t dim) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) raise_input_error("samples_file", "a readable file", "'" + path + "'");
+  // A folder, FIFO (which would block), device or unreadable file is an error naming the field.
+  const std::string bytes_read = read_input_file(path, "samples_file", "a readable file");
+  std::istringstream in(bytes_read);
   std::vector<double> rows;
   if (format == SampleFormat::f64) {
     std::ostringstream buf;

@@ -99,6 +99,18 @@ std::string to_string(RatioIntervalMethod m) {
   return "both";
 }
 
+namespace {
+/// Finite samples whose accumulated variance overflowed (values near the double range): no ratio
+/// can be formed from it. Empty when every trace is finite.
+std::string overflow_reason(const CompareResult& r) {
+  for (std::size_t k = 0; k < r.trace.size(); ++k)
+    if (!std::isfinite(r.trace[k]))
+      return "the accumulated variance of estimator " + std::to_string(k) + " overflowed (trace " +
+             format_double(r.trace[k]) + ") although every sample was finite; no verdict";
+  return "";
+}
+}  // namespace
+
 std::uint64_t bootstrap_replicates(double alpha, std::size_t comparisons) {
   // At least 10 replicates beyond each end's quantile (tail α / 2C), and no fewer than 999.
   const double want = std::ceil(20.0 * static_cast<double>(std::max<std::size_t>(1, comparisons)) / alpha);
@@ -137,6 +149,11 @@ CompareResult compare_estimators(const std::vector<const Estimator*>& ests, cons
       r.reason = "an estimator produced NaN or infinite samples; no verdict";
       return r;
     }
+  if (const std::string why = overflow_reason(r); !why.empty()) {
+    r.verdict = Verdict::error;
+    r.reason = why;
+    return r;
+  }
   // Pass 2: Σ U, Σ U² over the same paired samples.
   const std::uint64_t blocks = (o.run.samples + kBlockSize - 1) / kBlockSize;
   const std::uint64_t G = std::min<std::uint64_t>(o.batches, o.run.samples);
@@ -286,6 +303,11 @@ void decide(CompareResult& r, double alpha) {
       r.reason = "an estimator produced NaN or infinite samples; no verdict";
       return;
     }
+  if (const std::string why = overflow_reason(r); !why.empty()) {
+    r.verdict = Verdict::error;
+    r.reason = why;
+    return;
+  }
   const double tail = alpha / (2.0 * std::max(1.0, C));
   auto widen = [&](RatioInterval& x) {
     x.lower = x.ratio * std::exp(-(r.z * x.se_log + r.rounding));

@@ -39,6 +39,29 @@ void validate(const BiasTestOptions& o) {
     raise_input_error("tolerance", "a finite number > 0", format_double(*o.tolerance));
 }
 
+std::string no_verdict_reason(const RunResult& run, const ExactGradient& exact) {
+  const Moments& mo = run.moments;
+  if (run.nonfinite > 0 || mo.count < 2) {
+    std::string r = std::to_string(run.nonfinite) + " of " + std::to_string(run.requested) +
+                    " estimator samples were NaN or infinite (first at sample " +
+                    std::to_string(run.first_nonfinite) + "); they were left out and no verdict is given";
+    return mo.count < 2 ? "fewer than 2 finite samples; " + r : r;
+  }
+  for (std::size_t i = 0; i < exact.gradient.size(); ++i)
+    if (!std::isfinite(exact.gradient[i]) || !std::isfinite(exact.error[i]))
+      return "the exact target is non-finite at coordinate " + std::to_string(i) + " (" +
+             format_double(exact.gradient[i]) + ", error bound " + format_double(exact.error[i]) +
+             "): the problem's f overflows or is undefined, and no verdict can rest on it";
+  const std::vector<double> var = mo.variance();
+  for (std::size_t i = 0; i < mo.mean.size(); ++i)
+    if (!std::isfinite(mo.mean[i]) || !std::isfinite(var[i]) || !std::isfinite(mo.mean_abs[i]))
+      return "the accumulated moments overflowed at coordinate " + std::to_string(i) + " (mean " +
+             format_double(mo.mean[i]) + ", variance " + format_double(var[i]) +
+             ") although every sample was finite: the samples are too large to average in double "
+             "precision, so no non-finite figure was averaged in and no verdict is given";
+  return "";
+}
+
 BiasTest test_bias(const RunResult& run, const ExactGradient& exact, const BiasTestOptions& o) {
   validate(o);
   namespace bm = boost::math;
@@ -64,13 +87,11 @@ BiasTest test_bias(const RunResult& run, const ExactGradient& exact, const BiasT
   const double mean_rounding =
       (static_cast<double>(kBlockSize) + 4.0 * levels + 4.0) * std::numeric_limits<double>::epsilon();
 
-  const bool no_verdict = run.nonfinite > 0 || mo.count < 2;
+  const std::string why = no_verdict_reason(run, exact);
+  const bool no_verdict = !why.empty();
   if (no_verdict) {
     t.verdict = Verdict::error;
-    t.reason = std::to_string(run.nonfinite) + " of " + std::to_string(run.requested) +
-               " estimator samples were NaN or infinite (first at sample " +
-               std::to_string(run.first_nonfinite) + "); they were left out and no verdict is given";
-    if (mo.count < 2) t.reason = "fewer than 2 finite samples; " + t.reason;
+    t.reason = why;
   }
   const double df = std::max(1.0, n - 1.0);
   const bm::students_t tdist(df);

@@ -66,6 +66,11 @@ struct BiasTest {
   std::string reason;
 };
 
+/// Why `run` and `exact` can give no verdict (empty when they can): NaN or infinite samples (left
+/// out, counted), fewer than 2 finite samples, a non-finite exact target or error bound, or moments
+/// that overflowed although every sample was finite. Every test returns Verdict::error with it.
+std::string no_verdict_reason(const RunResult& run, const ExactGradient& exact);
+
 /// Checks α in (0, 1) and δ > 0 finite; throws InputError naming the field "alpha" / "tolerance".
 void validate(const BiasTestOptions& options);
 
