@@ -202,11 +202,11 @@ def table_cases(r):
            files={"x": mkdir})
     # Hangs and unbounded work: refused up front with the cost and the override.
     big = {"distribution": "bernoulli", "n": 20, "table": [float(i % 7) for i in range(1 << 20)]}
-    r.case("concrete-on-20-variables", v + ["b20.json", "concrete", "--theta", ",".join(["0.1"] * 20),
-                                            "--samples", "100"], 2, "cost", files={"b20.json": big}, limit=30)
-    r.case("rebar-oracle-on-12-variables", ["exact", "b12.json", "--theta", ",".join(["0.1"] * 12),
-                                            "--estimator", "rebar"], 2, "cost",
-           files={"b12.json": {"distribution": "bernoulli", "n": 12, "table": [float(i % 5) for i in range(4096)]}},
+    r.case("concrete-on-20-variables", v + ["b20.json", "concrete", "--theta", ",".join(["0.1"] * 20)], 2,
+           "--max-run-seconds", files={"b20.json": big}, limit=30)
+    r.case("rebar-oracle-on-14-variables", ["exact", "b14.json", "--theta", ",".join(["0.1"] * 14),
+                                            "--estimator", "rebar"], 2, "--oracle-seconds",
+           files={"b14.json": {"distribution": "bernoulli", "n": 14, "table": [float(i % 5) for i in range(1 << 14)]}},
            limit=30)
     # Signals: one line, 128 + signal, nothing left.
     for sig, code in ((signal.SIGINT, 130), (signal.SIGTERM, 143)):

@@ -88,6 +88,8 @@ void add_target(CLI::App* sub, cli::TargetArgs& t) {
   // Lists are split by cli::split_list, not CLI11's delimiter, which drops empty fields ("0.3,").
   sub->add_option("--theta", t.theta, "Parameters θ, comma-separated")->required()->allow_extra_args(false);
   sub->add_option("--json", t.json, "Write the result as JSON to PATH ('-': stdout)");
+  sub->add_option("--oracle-seconds", t.oracle_seconds,
+                  "Refuse exact oracles expected to take longer (default 60; docs/estimators.md)");
 }
 
 constexpr const char* kThreadsHelp = "Worker threads (default 0: every core)";
@@ -114,6 +116,8 @@ CLI::App* add_compare(CLI::App& app, cli::CompareArgs& a) {
   sub->add_option("ESTIMATORS", a.estimators, "The reference estimator, then the others")->required();
   sub->add_option("--samples", a.samples, "Samples per estimator (default 1000000)");
   sub->add_option("--seed", a.seed, "Seed of the shared noise streams (default 1)");
+  sub->add_option("--max-run-seconds", a.max_run_seconds,
+                  "Refuse a run whose pilot predicts a longer run (default 3600; 0: no limit)");
   sub->add_option("--threads", a.threads, kThreadsHelp);
   sub->add_option("--alpha", a.alpha, "Family-wise error rate over the comparisons (default 0.001)");
   sub->add_option("--min-reduction", a.min_reduction, "Claim Var(reference)/Var(other) >= R (default 1)");
@@ -148,6 +152,8 @@ CLI::App* add_verify(CLI::App& app, cli::VerifyArgs& a) {
   sub->add_option("--timeout", a.timeout, "With --external: seconds to wait for each answer (default 60)");
   sub->add_option("--samples", a.samples, "Number of estimator samples N (default 1000000)");
   sub->add_option("--seed", a.seed, "Seed of the Philox noise streams (default 1)");
+  sub->add_option("--max-run-seconds", a.max_run_seconds,
+                  "Refuse a run whose pilot predicts a longer run (default 3600; 0: no limit)");
   sub->add_option("--threads", a.threads, kThreadsHelp);
   sub->add_option("--alpha", a.test.alpha, "Family-wise error rate over the coordinates (default 0.001)");
   sub->add_option("--tolerance", a.test.tolerance, "Claim |bias_i| < D for every i (equivalence test)");
@@ -174,6 +180,8 @@ CLI::App* add_calibrate(CLI::App& app, cli::CalibrateArgs& a) {
   sub->add_option("--samples", a.samples, "Samples per repetition (default 1000)");
   sub->add_option("--repetitions", a.repetitions, "Independent runs (default 1000)");
   sub->add_option("--seed", a.seed, "Seed of the repetitions' seeds (default 1)");
+  sub->add_option("--max-run-seconds", a.max_run_seconds,
+                  "Refuse a run whose pilot predicts a longer run (default 3600; 0: no limit)");
   sub->add_option("--threads", a.threads, kThreadsHelp);
   sub->add_option("--alphas", a.alphas, "Nominal levels, comma-separated (default 0.01,0.001)");
   add_test_method(sub, a.test, "auto, t or catoni (as for verify)", "As for verify");

@@ -36,6 +36,9 @@ const std::map<std::string, std::string> kArguments = {
     {"repetitions", "--repetitions"},
     {"coordinate", "--coordinate"},
     {"order", "--order"},
+    {"max_run_seconds", "--max-run-seconds"},
+    {"oracle_seconds", "--oracle-seconds"},
+    {"method", "--test"},
 };
 
 /// Where a subcommand names a field differently: exact takes its estimator as --estimator.

@@ -39,6 +39,12 @@ std::uint64_t parse_samples(const std::string& flag, const std::string& text) {
   return n;
 }
 
+double parse_seconds(const std::string& flag, const std::string& text) {
+  const double s = parse_double(flag, text);
+  if (!(std::isfinite(s) && s > 0.0)) raise_input_error(flag, "a number of seconds > 0", "'" + text + "'");
+  return s;
+}
+
 std::vector<std::string> split_list(const std::string& flag, const std::vector<std::string>& occurrences) {
   std::vector<std::string> out;
   for (const auto& text : occurrences) {

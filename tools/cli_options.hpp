@@ -60,7 +60,14 @@ struct TargetArgs {
   std::vector<std::string> theta;
   std::string json;
   bool json_given = false;  ///< --json was given (even as an empty string: an error)
+  std::string oracle_seconds = "60";  ///< verify/oracles/estimator_mean.hpp: set_oracle_seconds
 };
+
+/// --max-run-seconds' default: a run expected (by its pilot, verify/harness/run_cost.hpp) to take
+/// longer than an hour is refused up front.
+inline constexpr const char* kDefaultMaxRunSeconds = "3600";
+/// A number of seconds > 0 (and finite), or InputError naming `flag`.
+double parse_seconds(const std::string& flag, const std::string& text);
 
 /// The bias test's options (verify, test-samples; calibrate takes test and variance_bound).
 struct TestArgs {
@@ -84,6 +91,7 @@ struct ExactArgs {
 };
 
 struct VerifyArgs {
+  std::string max_run_seconds = kDefaultMaxRunSeconds;
   TargetArgs target;
   std::string estimator;
   std::string external;
@@ -102,6 +110,7 @@ struct VerifyArgs {
 };
 
 struct CompareArgs {
+  std::string max_run_seconds = kDefaultMaxRunSeconds;
   TargetArgs target;
   std::vector<std::string> estimators;  ///< the reference first
   std::string samples = "1000000";
@@ -121,6 +130,7 @@ struct BiasCurveArgs {
 };
 
 struct CalibrateArgs {
+  std::string max_run_seconds = kDefaultMaxRunSeconds;
   TargetArgs target;
   std::string estimator;
   std::string samples = "1000";

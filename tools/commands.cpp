@@ -65,10 +65,16 @@ void refuse_output_onto_inputs(const std::string& path, const std::string& flag,
 /// --json PATH is checked before anything runs, so a long run cannot fail at the end, and may not
 /// be the problem file (or another input named in `inputs`).
 void check_json_path(const TargetArgs& t, std::vector<std::string> inputs = {}) {
+  set_oracle_seconds(parse_seconds("--oracle-seconds", t.oracle_seconds));
   if (t.json.empty() && !t.json_given) return;
   check_output_path(t.json);
   inputs.push_back(t.problem);
   refuse_output_onto_inputs(t.json, "--json", inputs);
+}
+
+/// --max-run-seconds: seconds > 0, or 0 for no limit.
+double parse_run_limit(const std::string& text) {
+  return text == "0" ? 0.0 : parse_seconds("--max-run-seconds", text);
 }
 
 /// A figure the report shows that is NaN or infinite: the problem is broken (f overflows, log of a
@@ -370,8 +376,9 @@ CalibrateOptions parse_calibrate(const CalibrateArgs& a) {
 
 /// calibrate's computation (the pipeline's calibrate: variance bound by its policy, then the runs).
 CalibrateReport calibrate_report(Estimator& estimator, const Problem& problem, const std::vector<double>& theta,
-                                 const CalibrateOptions& co, const std::vector<std::string>& vbound_parts) {
-  return calibrate(CalibrateRequest{&problem, &estimator, theta, co, given_variance_bound(vbound_parts)});
+                                 const CalibrateOptions& co, const std::vector<std::string>& vbound_parts,
+                                 double max_seconds) {
+  return calibrate(CalibrateRequest{&problem, &estimator, theta, co, given_variance_bound(vbound_parts), max_seconds});
 }
 
 // ---------------------------------------------------------------- test-samples
@@ -515,6 +522,7 @@ int verify_command(const VerifyArgs& a, std::ostream& out, std::ostream& err) {
   run.samples = parse_samples("--samples", a.samples);
   run.seed = parse_seed(a.seed);
   run.threads = parse_threads(a.threads);
+  run.max_seconds = parse_run_limit(a.max_run_seconds);
   run.partition = g_partition;
   Progress progress(err, run.samples, show_progress(err, a.quiet) && output_rank());
   run.on_progress = progress.callback();
@@ -537,6 +545,7 @@ int compare_command(const CompareArgs& a, std::ostream& out, std::ostream& err) 
   co.run.samples = parse_samples("--samples", a.samples);
   co.run.seed = parse_seed(a.seed);
   co.run.threads = parse_threads(a.threads);
+  co.run.max_seconds = parse_run_limit(a.max_run_seconds);
   co.alpha = parse_double("--alpha", a.alpha);
   co.min_reduction = parse_double("--min-reduction", a.min_reduction);
   co.method = parse_interval_method(a.interval);
@@ -571,7 +580,9 @@ int calibrate_command(const CalibrateArgs& a, std::ostream& out) {
   if (estimator->info().objective_samples != 0 || estimator->info().order != 1)
     raise_input_error("estimator", "an estimator of the gradient of E[f] (not a multi-sample bound or a Hessian)",
                       "'" + estimator->info().spec + "'");
-  write_report(calibrate_report(*estimator, *problem, theta, co, a.test.variance_bound), a.target.json, out);
+  write_report(calibrate_report(*estimator, *problem, theta, co, a.test.variance_bound,
+                                parse_run_limit(a.max_run_seconds)),
+               a.target.json, out);
   return 0;
 }
 

@@ -1,6 +1,8 @@
 // verify/pipeline.cpp — see pipeline.hpp.
 #include "verify/pipeline.hpp"
 
+#include "verify/harness/run_cost.hpp"
+
 #include "estimators/core/error.hpp"
 #include "estimators/registry/registry.hpp"
 #include "verify/oracles/graph_exact.hpp"
@@ -74,6 +76,7 @@ VarianceBound choose_variance_bound(const VarianceBound& given, std::size_t dim,
 VerifyRun run_verification(const VerifyRequest& q) {
   Estimator& est = *q.estimator;
   const Model model = prepared_model(est, *q.problem, q.theta);
+  check_run_cost(est, model, q.run.samples, q.run.threads, q.run.max_seconds);
   VerifyRun v;
   v.method = q.method;
   v.explain_test_choice = q.explain_test_choice;
@@ -112,6 +115,7 @@ VerifyReport verify(const VerifyRequest& q) {
   }
   Estimator& est = *q.estimator;
   const Model model = prepared_model(est, *q.problem, q.theta);
+  check_run_cost(est, model, q.sequential->max_samples, q.run.threads, q.run.max_seconds);
   VerifyReport r = start_report(q, model);
   r.sequential = verify_sequential(est, model, q.run, r.exact, q.test, q.method, r.variance_bound, r.variance_source,
                                    *q.sequential);
@@ -128,6 +132,7 @@ CompareReport compare(const CompareRequest& q) {
       raise_input_error("estimators", "gradient estimators (order 1)", "'" + e->info().spec + "'");
     e->check(*q.problem);
     e->prepare(model);
+    check_run_cost(*e, model, q.options.run.samples, q.options.run.threads, q.options.run.max_seconds);
     ests.push_back(e);
   }
   return {q.problem->spec(), q.theta, q.options.run.seed, threads_used(q.options.run.threads),
@@ -140,6 +145,8 @@ CalibrateReport calibrate(const CalibrateRequest& q) {
   if (est.info().objective_samples != 0 || est.info().order != 1)
     raise_input_error("estimator", "an estimator of the gradient of E[f] (not a multi-sample bound or a Hessian)",
                       "'" + est.info().spec + "'");
+  if (q.options.repetitions > 0 && q.max_run_seconds > 0.0)
+    check_run_cost(est, model, q.options.samples * q.options.repetitions, q.options.threads, q.max_run_seconds);
   CalibrateReport r;
   r.problem = q.problem->spec();
   r.estimator = est.info().spec;

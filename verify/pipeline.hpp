@@ -140,6 +140,7 @@ struct CalibrateRequest {
   std::vector<double> theta;
   CalibrateOptions options;
   VarianceBound variance_bound;
+  double max_run_seconds = 0.0;  ///< refuse when samples × repetitions are expected to take longer (0: no limit)
 };
 
 struct CalibrateReport {

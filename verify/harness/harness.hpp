@@ -46,6 +46,9 @@ struct RunOptions {
   std::function<void(std::uint64_t samples_done)> on_progress = nullptr;
   /// Several processes share the run (nullptr or size 1: this process does it all).
   const RunPartition* partition = nullptr;
+  /// The pipeline (verify/pipeline.hpp) refuses a run whose expected time, measured by a pilot
+  /// (verify/harness/run_cost.hpp), exceeds this many seconds; 0: no limit. The harness ignores it.
+  double max_seconds = 0.0;
 };
 
 struct RunResult {

@@ -1,6 +1,7 @@
 // verify/oracles/estimator_mean.cpp — see estimator_mean.hpp.
 #include "verify/oracles/estimator_mean.hpp"
 
+#include "estimators/core/error.hpp"
 #include "verify/oracles/compensated_sum.hpp"
 #include "verify/oracles/exact.hpp"
 
@@ -9,6 +10,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cmath>
 #include <functional>
 #include <limits>
@@ -642,6 +644,24 @@ std::optional<EstimatorMean> multilinear_relaxed_mean_gauss_kronrod(const Estima
 
 }  // namespace detail
 
+namespace {
+std::atomic<double> g_oracle_seconds{kDefaultOracleSeconds};
+
+/// REBAR's Gauss–Kronrod route on `n` variables, refused up front when expected past the budget.
+void refuse_if_too_costly(std::size_t n) {
+  const double expected = 0.4 * std::pow(4.5, static_cast<double>(n) - 10.0);
+  if (expected <= oracle_seconds()) return;
+  raise_input_error("oracle_seconds",
+                    "an exact-mean oracle predicted to finish within " + format_double(oracle_seconds()) +
+                        " s (raise --oracle-seconds)",
+                    "REBAR's mean on " + std::to_string(n) + " Bernoulli variables: about " +
+                        format_double(std::round(expected)) + " s (0.4 s at 10 variables, 4.5 times more per variable)");
+}
+}  // namespace
+
+void set_oracle_seconds(double seconds) { g_oracle_seconds.store(seconds); }
+double oracle_seconds() { return g_oracle_seconds.load(); }
+
 std::optional<EstimatorMean> exact_estimator_mean(const Estimator& est, const Model& m) {
   // Concrete, straight-through and REBAR on multilinear f (Bernoulli tables) of 2 to
   // kMultilinearMomentsMaxVariables variables: the mean from the same tanh-sinh tensor
@@ -669,7 +689,10 @@ std::optional<EstimatorMean> exact_estimator_mean(const Estimator& est, const Mo
           std::get<BernoulliLogits>(m.dist).probs0[0]);
       return EstimatorMean{{r.value}, {r.error}, "2-D Gauss-Kronrod over (u, v) of the estimator's code"};
     }
-    if (rebar) return detail::multilinear_relaxed_mean_gauss_kronrod(est, m);
+    if (rebar) {
+      refuse_if_too_costly(m.sample_dim());
+      return detail::multilinear_relaxed_mean_gauss_kronrod(est, m);
+    }
     return std::nullopt;
   }
   // NVIL with frozen (c, s): E ĝ = E[(f - c) ∇ log p] / s = ∇L / s exactly (E ∇ log p = 0).

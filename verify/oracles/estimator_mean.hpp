@@ -88,6 +88,15 @@ std::optional<EstimatorMoments> multilinear_relaxed_moments(const Estimator& est
 std::optional<EstimatorMean> multilinear_relaxed_mean_gauss_kronrod(const Estimator& estimator, const Model& model);
 }  // namespace detail
 
+/// The time the oracle routes known to explode with size may be expected to take: REBAR's mean on
+/// Bernoulli tables past kMultilinearMomentsMaxVariables variables (sums over b of 1-D integral
+/// products, measured at about 0.4 s at 10 variables and 4.5 times more per variable on the
+/// 2-core CI machine). Past it exact_estimator_mean throws InputError (field "oracle_seconds") with
+/// the expected cost, before it starts. Default 60 s; the CLI's --oracle-seconds sets it.
+inline constexpr double kDefaultOracleSeconds = 60.0;
+void set_oracle_seconds(double seconds);
+double oracle_seconds();
+
 /// The variance bound the Catoni test takes from exact moments: Var ĝ_i plus its error bound.
 std::vector<double> variance_upper_bound(const EstimatorMoments& moments);
 /// How such a bound is described in verdicts: "exact oracle (<method>)".
