@@ -17,6 +17,8 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <thread>
+#include <tuple>
+#include <utility>
 #include <unistd.h>
 
 namespace estcheck {
@@ -51,6 +53,10 @@ std::vector<std::string> split_command(const std::string& command) {
 struct ExternalEstimator::Process {
   pid_t pid = -1;
   int in = -1, out = -1, err = -1;  // our ends: the child's stdin, stdout, stderr
+  // The watchdog (start_watchdog): a process that kills the program's group when this end of its
+  // pipe closes, which happens even when estcheck is killed by SIGKILL.
+  pid_t watchdog = -1;
+  int watchdog_fd = -1;
   std::string stderr_tail;          // the last few KiB the program wrote to stderr
   std::string command;
 
@@ -82,6 +88,7 @@ struct ExternalEstimator::Process {
       }
       ::kill(-pid, SIGKILL);  // and whatever it left running in its process group
       untrack_child_group(pid);
+      stop_watchdog();
       pid = -1;
     }
     if (err >= 0) drain_stderr();
@@ -91,6 +98,14 @@ struct ExternalEstimator::Process {
     while (!tail.empty() && (tail.back() == '\n' || tail.back() == '\r')) tail.pop_back();
     if (!tail.empty()) got += "; its stderr ends: " + tail.substr(tail.size() > 400 ? tail.size() - 400 : 0);
     raise_input_error("external", expected + " from '" + command + "'", got);
+  }
+
+  /// Closes the watchdog's pipe (it then kills the already dead group and exits) and reaps it.
+  void stop_watchdog() {
+    if (watchdog_fd >= 0) ::close(watchdog_fd);
+    watchdog_fd = -1;
+    if (watchdog > 0) ::waitpid(watchdog, nullptr, 0);
+    watchdog = -1;
   }
 
   void close_all() {
@@ -194,6 +209,39 @@ void close_descriptors_from(int first) {
   const long max = ::sysconf(_SC_OPEN_MAX);
   for (long fd = first; fd < (max > 0 && max < 1048576 ? max : 1048576); ++fd) ::close(static_cast<int>(fd));
 }
+/// Starts the watchdog of process group `group`: its own process group (a signal to estcheck's group
+/// does not reach it), no descriptor but /dev/null and the read end of a pipe whose write end only
+/// estcheck holds. When that end closes (estcheck is done, or was killed, even by SIGKILL) the read
+/// returns and the watchdog kills the group: a program's detached children cannot outlive estcheck.
+/// Returns (pid, write end), or (-1, -1) when it cannot start (the other cleanups still apply).
+std::pair<pid_t, int> start_watchdog(pid_t group) {
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) return {-1, -1};
+  const pid_t pid = ::fork();
+  if (pid < 0) {
+    ::close(fds[0]);
+    ::close(fds[1]);
+    return {-1, -1};
+  }
+  if (pid == 0) {  // async-signal-safe calls only
+    ::setpgid(0, 0);
+    struct sigaction ignore {};
+    ignore.sa_handler = SIG_IGN;
+    for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGPIPE}) ::sigaction(sig, &ignore, nullptr);
+    const int devnull = ::open("/dev/null", O_RDWR);
+    for (int fd = 0; fd < 3; ++fd) ::dup2(devnull, fd);
+    ::dup2(fds[0], 3);
+    close_descriptors_from(4);
+    char c;
+    while (::read(3, &c, 1) < 0 && errno == EINTR) {
+    }
+    ::kill(-group, SIGKILL);
+    ::_exit(0);
+  }
+  ::close(fds[0]);
+  return {pid, fds[1]};
+}
+
 }  // namespace
 
 ExternalEstimator::ExternalEstimator(const std::string& command, std::string problem_spec, double timeout_s)
@@ -230,6 +278,7 @@ ExternalEstimator::ExternalEstimator(const std::string& command, std::string pro
   }
   ::setpgid(pid, pid);  // also here, so the group exists before either side runs on
   track_child_group(pid);
+  std::tie(proc_->watchdog, proc_->watchdog_fd) = start_watchdog(pid);
   ::close(to_child[0]);
   ::close(from_child[1]);
   ::close(err_child[1]);
@@ -243,6 +292,7 @@ ExternalEstimator::ExternalEstimator(const std::string& command, std::string pro
 ExternalEstimator::~ExternalEstimator() {
   Process& p = *proc_;
   if (p.pid <= 0) {
+    p.stop_watchdog();
     p.close_all();
     return;
   }
@@ -269,6 +319,7 @@ ExternalEstimator::~ExternalEstimator() {
   }
   ::kill(-p.pid, SIGKILL);  // whatever the program left running in its group goes with it
   untrack_child_group(p.pid);
+  p.stop_watchdog();
   p.pid = -1;
   p.close_all();
 }
