@@ -69,7 +69,14 @@ VarianceBound choose_variance_bound(const VarianceBound& given, std::size_t dim,
                         std::to_string(given.values.size()) + " values");
     return vb;
   }
-  if (moments && method != TestMethod::t) return {variance_upper_bound(*moments), variance_bound_source(*moments)};
+  if (moments && method != TestMethod::t) {
+    // A non-finite exact variance (an infinite one, or an oracle's NaN) bounds nothing: the test
+    // falls back to t, which says it is asymptotic, and no verdict rests on that figure.
+    const std::vector<double> bound = variance_upper_bound(*moments);
+    for (double v : bound)
+      if (!std::isfinite(v)) return {};
+    return {bound, variance_bound_source(*moments)};
+  }
   return {};
 }
 
