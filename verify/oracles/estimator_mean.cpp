@@ -4,6 +4,7 @@
 #include "estimators/core/error.hpp"
 #include "verify/oracles/compensated_sum.hpp"
 #include "verify/oracles/exact.hpp"
+#include "verify/oracles/graph_exact.hpp"
 
 #include <boost/math/quadrature/gauss_kronrod.hpp>
 #include <boost/math/quadrature/tanh_sinh.hpp>
@@ -428,6 +429,9 @@ std::optional<EstimatorMoments> multilinear_relaxed_moments(const Estimator& est
 }  // namespace detail
 
 std::optional<EstimatorMoments> exact_estimator_moments(const Estimator& est, const Model& m) {
+  // Graph estimators whose only noise is the graph's draws (scg, dice): enumeration of the
+  // graph's joint assignments (verify/oracles/graph_exact.cpp).
+  if (est.samples_graph_assignment()) return exact_graph_estimator_moments(est, m);
   // Continuous-noise estimators on one Bernoulli variable: quadrature of ĝ and ĝ² over their
   // uniforms — (u, v) for REBAR and RELAX, u for Concrete and straight-through.
   const std::optional<RelaxedForm> form = est.relaxed_form();

@@ -68,7 +68,11 @@ inline constexpr std::size_t kMultilinearMomentsMaxVariables = 8;
 /// rebar and relax (and the planted REBAR mutant) on one Bernoulli variable, by quadrature of ĝ
 /// and ĝ² over their uniforms; and for concrete, straight-through and rebar (not its mutant) on
 /// multilinear f (Bernoulli tables) of 2 to kMultilinearMomentsMaxVariables variables, by
-/// detail::multilinear_relaxed_moments. std::nullopt otherwise.
+/// detail::multilinear_relaxed_moments; for the graph estimators whose only noise is the graph's
+/// draws (Estimator::samples_graph_assignment(): scg with every option and its mutants, dice of
+/// orders 1 and 2, output_dim values) on graphs whose stochastic nodes are all discrete, by
+/// enumerating the joint assignments (at most kMaxGraphAssignments; exact_graph_estimator_moments
+/// in verify/oracles/graph_exact.hpp). std::nullopt otherwise.
 std::optional<EstimatorMoments> exact_estimator_moments(const Estimator& estimator, const Model& model);
 
 namespace detail {
