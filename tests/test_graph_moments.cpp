@@ -179,6 +179,10 @@ TEST(GraphMoments, ExactMeanIsTheGradientForEveryUnbiasedOption) {
       const Prepared s = prepared(c.problem, spec, c.theta);
       const auto mo = exact_estimator_moments(*s.estimator, s.model);
       ASSERT_TRUE(mo.has_value()) << spec << " on " << c.problem;
+      const auto mean = exact_estimator_mean(*s.estimator, s.model);  // the same numbers
+      ASSERT_TRUE(mean.has_value());
+      EXPECT_EQ(mean->mean, mo->mean);
+      EXPECT_EQ(mean->error, mo->mean_error);
       const ExactGradient exact = exact_graph_gradient(s.model);
       const std::vector<double> rounding = sample_rounding_bound(*s.estimator, s.model);
       for (std::size_t i = 0; i < exact.gradient.size(); ++i) {

@@ -667,6 +667,12 @@ void set_oracle_seconds(double seconds) { g_oracle_seconds.store(seconds); }
 double oracle_seconds() { return g_oracle_seconds.load(); }
 
 std::optional<EstimatorMean> exact_estimator_mean(const Estimator& est, const Model& m) {
+  // Graph estimators whose only noise is the graph's draws: the mean of their exact moments.
+  if (est.samples_graph_assignment()) {
+    if (auto mo = exact_graph_estimator_moments(est, m))
+      return EstimatorMean{std::move(mo->mean), std::move(mo->mean_error), mo->method};
+    return std::nullopt;
+  }
   // Concrete, straight-through and REBAR on multilinear f (Bernoulli tables) of 2 to
   // kMultilinearMomentsMaxVariables variables: the mean from the same tanh-sinh tensor
   // contractions as exact_estimator_moments, so the mean, the variance and their bounds come

@@ -46,7 +46,9 @@ struct EstimatorMean {
 };
 
 /// E[ĝ] exactly (to quadrature accuracy) when this module knows how for (estimator, model), with
-/// `method` naming the route and quadrature (see the top of this file); std::nullopt otherwise.
+/// `method` naming the route and quadrature (see the top of this file); for the graph estimators
+/// (Estimator::samples_graph_assignment()) the mean of exact_graph_estimator_moments; std::nullopt
+/// otherwise.
 std::optional<EstimatorMean> exact_estimator_mean(const Estimator& estimator, const Model& model);
 
 struct EstimatorMoments {
