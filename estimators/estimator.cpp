@@ -22,6 +22,10 @@ void Estimator::value_at_uniforms(const Model&, std::span<const double>, std::sp
                                   std::span<double>, std::span<double>) const {
   throw std::logic_error("Estimator::value_at_uniforms: '" + info().spec + "' is no function of uniforms");
 }
+void Estimator::value_at_assignment(const Model&, std::span<const double>, std::span<double>,
+                                    std::span<double>) const {
+  throw std::logic_error("Estimator::value_at_assignment: '" + info().spec + "' has noise besides a graph's draws");
+}
 void Estimator::prepare(const Model&) {}
 
 void Estimator::sample_block(const Model& m, std::uint64_t seed, std::uint64_t block,

@@ -15,7 +15,8 @@
 //   ∇x f, and how many evaluations of f one sample costs.
 // - Capabilities: what the exact oracles (verify/oracles/) may use, declared by the estimator
 //   itself — draws()/value_at, relaxed_form(), has_antithetic_cells()/value_at_uniforms,
-//   frozen_scale() — so verify/ never casts to a concrete estimator type.
+//   samples_graph_assignment()/value_at_assignment, frozen_scale() — so verify/ never casts to a
+//   concrete estimator type.
 // Its name, parameters, claim and factory are its descriptor (estimators/descriptor.hpp).
 #pragma once
 
@@ -94,6 +95,17 @@ class Estimator {
   /// doubles. Throws std::logic_error unless relaxed_form() or has_antithetic_cells() says so.
   virtual void value_at_uniforms(const Model& model, std::span<const double> u, std::span<const double> v,
                                  std::span<double> scratch, std::span<double> grad) const;
+  /// True when, on a graph problem whose stochastic nodes are all discrete, one sample's only
+  /// randomness is the joint draw of those nodes (scg with every option and its mutants, dice of
+  /// both orders; not scg-relax, whose Gumbel noise is continuous), so verify/ can enumerate its
+  /// exact mean and variance over the graph's joint assignments (value_at_assignment).
+  virtual bool samples_graph_assignment() const { return false; }
+  /// The sample (output_dim values) at the joint assignment `choice` of a graph problem's
+  /// stochastic nodes (one entry per graph node, as estimators/problems/graph.hpp's assignment()
+  /// writes it): the code sample() runs once it has drawn, the same bits. `scratch` has
+  /// scratch_size(model) doubles. Throws std::logic_error unless samples_graph_assignment().
+  virtual void value_at_assignment(const Model& model, std::span<const double> choice, std::span<double> scratch,
+                                   std::span<double> grad) const;
   /// When E ĝ = ∇L / s for a frozen scale s fitted in prepare() (NVIL), s; otherwise nullopt.
   virtual std::optional<double> frozen_scale() const { return std::nullopt; }
   /// Samples (seed, block, 0..count-1), row-major into `out` (count × theta_dim). `work` is

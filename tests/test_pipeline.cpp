@@ -59,7 +59,8 @@ TEST(Pipeline, ReportCarriesTheEstimatorsOwnInfo) {
   EXPECT_EQ(h.estimator.spec, "dice:order=2");
   EXPECT_EQ(h.estimator.order, 2);
   EXPECT_EQ(h.exact.gradient.size(), 1u);  // the 1 x 1 Hessian's upper triangle
-  EXPECT_FALSE(h.estimator_moments.has_value());
+  ASSERT_TRUE(h.estimator_moments.has_value());  // enumerated over the graph's draws (issue 18)
+  EXPECT_EQ(h.estimator_moments->variance.size(), 1u);
   auto toy = make_problem("toy:t=0.45");
   auto vimco = make_estimator("vimco:k=3");
   const VerifyReport v = verify(request(*toy, *vimco, {0.3}));

@@ -5,8 +5,8 @@
 // returns on the MDP).
 //
 // Budget: kChecks = 31 assertions that can fail falsely (30 verdicts, 1 comparison), each at
-//   α = budget::kGraphs / kChecks = 0.05e-4 / 31 ≈ 1.6e-7,
-// so this program fails falsely with probability <= 0.05e-4 (union bound; under the CLT that the
+//   α = budget::kGraphs / kChecks = 0.04e-4 / 31 ≈ 1.3e-7,
+// so this program fails falsely with probability <= 0.04e-4 (union bound; under the CLT that the
 // verdicts use). The planted graph bugs are power checks in tests/test_mutants.cpp (they spend
 // none of the budget).
 #include "estimators/problems/catalogue.hpp"

@@ -37,9 +37,13 @@ VerifyReport start_report(const VerifyRequest& q, const Model& model) {
   r.threads = threads_used(q.run.threads);
   r.ranks = q.run.partition ? q.run.partition->size() : 1;
   r.exact = exact_target(est, model, q.run.threads);  // ∇L, ∇L_K (VIMCO) or the Hessian (order 2)
-  r.estimator_mean = exact_estimator_mean(est, model);
-  if (est.info().objective_samples == 0 && est.info().order == 1)
-    r.estimator_moments = exact_estimator_moments(est, model);
+  if (est.info().objective_samples == 0) r.estimator_moments = exact_estimator_moments(est, model);
+  // A graph estimator's exact mean is its moments' mean (exact_estimator_mean would enumerate again).
+  if (r.estimator_moments && est.samples_graph_assignment())
+    r.estimator_mean = EstimatorMean{r.estimator_moments->mean, r.estimator_moments->mean_error,
+                                     r.estimator_moments->method};
+  else
+    r.estimator_mean = exact_estimator_mean(est, model);
   const VarianceBound vb = choose_variance_bound(q.variance_bound, output_dim(est.info(), model.theta_dim()), q.method,
                                                  r.estimator_moments);
   r.variance_bound = vb.values;

@@ -114,16 +114,28 @@ void Scg::weights(const Graph& g, std::span<const double> values, std::span<cons
 
 void Scg::sample(const Model& m, Noise& noise, std::span<double> scratch, std::span<double> grad) const {
   const Graph& g = *graph_of(*m.problem);
+  thread_local std::vector<double> choice;
+  choice.assign(g.nodes.size(), 0);
+  const auto values = scratch.first(g.nodes.size());
+  sample_graph(g, m.theta, noise, choice, values);
+  sample_at(g, m, choice, values, scratch.subspan(g.nodes.size(), g.stochastic.size()), grad);
+}
+
+void Scg::value_at_assignment(const Model& m, std::span<const double> choice, std::span<double> scratch,
+                              std::span<double> grad) const {
+  const Graph& g = *graph_of(*m.problem);
+  const auto values = scratch.first(g.nodes.size());
+  evaluate_values(g, m.theta, choice, values);
+  sample_at(g, m, choice, values, scratch.subspan(g.nodes.size(), g.stochastic.size()), grad);
+}
+
+void Scg::sample_at(const Graph& g, const Model& m, std::span<const double> choice, std::span<const double> values,
+                    std::span<double> w, std::span<double> grad) const {
   if (options_.baseline == ScgOptions::Baseline::conditional && !prepared_) {
     // Unprepared: no baseline table. Fail loudly (non-finite samples are reported as an error).
     std::fill(grad.begin(), grad.end(), std::numeric_limits<double>::quiet_NaN());
     return;
   }
-  thread_local std::vector<double> choice;
-  choice.assign(g.nodes.size(), 0);
-  const auto values = scratch.first(g.nodes.size());
-  const auto w = scratch.subspan(g.nodes.size(), g.stochastic.size());
-  sample_graph(g, m.theta, noise, choice, values);
   weights(g, values, choice, w);
   surrogate_gradient(g, m.theta, choice, w, 1.0, grad);
 }
@@ -145,6 +157,20 @@ void Dice::sample(const Model& m, Noise& noise, std::span<double> scratch, std::
   choice.assign(g.nodes.size(), 0);
   values.resize(g.nodes.size());
   sample_graph(g, m.theta, noise, choice, values);
+  sample_at(g, m, choice, values, scratch, grad);
+}
+
+void Dice::value_at_assignment(const Model& m, std::span<const double> choice, std::span<double> scratch,
+                               std::span<double> grad) const {
+  const Graph& g = *graph_of(*m.problem);
+  thread_local std::vector<double> values;
+  values.resize(g.nodes.size());
+  evaluate_values(g, m.theta, choice, values);
+  sample_at(g, m, choice, values, scratch, grad);
+}
+
+void Dice::sample_at(const Graph& g, const Model& m, std::span<const double> choice, std::span<const double> values,
+                     std::span<double> scratch, std::span<double> grad) const {
   if (order_ == 2) {
     dice_hessian(g, m.theta, choice, first_order_only_, grad);
     return;

@@ -54,8 +54,18 @@ class Scg : public Estimator {
   void prepare(const Model& m) override;
   std::size_t scratch_size(const Model& m) const override;
   void sample(const Model& m, Noise& noise, std::span<double> scratch, std::span<double> grad) const override;
+  /// Its only noise is the graph's draws (on graphs whose stochastic nodes are all discrete).
+  bool samples_graph_assignment() const override { return true; }
+  /// The sample at the joint assignment `choice`: every node's value (evaluate_values, the bits
+  /// sample_graph gives), then the code sample() runs after drawing (sample_at).
+  void value_at_assignment(const Model& m, std::span<const double> choice, std::span<double> scratch,
+                           std::span<double> grad) const override;
 
  protected:
+  /// What sample() and value_at_assignment share: the sample at the draws `choice` with every
+  /// node's `values`; `w` has one double per stochastic node.
+  void sample_at(const Graph& g, const Model& m, std::span<const double> choice, std::span<const double> values,
+                 std::span<double> w, std::span<double> grad) const;
   /// The weight Q̂_w - b_w of each stochastic node, given the sample's node values and choices.
   virtual void weights(const Graph& g, std::span<const double> values, std::span<const double> choice,
                        std::span<double> out) const;
@@ -72,8 +82,17 @@ class Dice : public Estimator {
   void check(const Problem& p) const override { require_graph(info_.spec, p); }
   std::size_t scratch_size(const Model& m) const override { return m.problem->sample_dim() + 1; }
   void sample(const Model& m, Noise& noise, std::span<double> scratch, std::span<double> grad) const override;
+  /// Its only noise is the graph's draws (on graphs whose stochastic nodes are all discrete).
+  bool samples_graph_assignment() const override { return true; }
+  /// The sample (gradient, or the Hessian's upper triangle for order 2) at the joint assignment
+  /// `choice`: evaluate_values, then the code sample() runs after drawing (sample_at).
+  void value_at_assignment(const Model& m, std::span<const double> choice, std::span<double> scratch,
+                           std::span<double> grad) const override;
 
  private:
+  /// What sample() and value_at_assignment share: the sample at `choice` with every node's `values`.
+  void sample_at(const Graph& g, const Model& m, std::span<const double> choice, std::span<const double> values,
+                 std::span<double> scratch, std::span<double> grad) const;
   int order_;
   bool first_order_only_;
   EstimatorInfo info_;

@@ -4,6 +4,7 @@
 #include "estimators/core/error.hpp"
 #include "verify/oracles/compensated_sum.hpp"
 #include "verify/oracles/exact.hpp"
+#include "verify/oracles/graph_exact.hpp"
 
 #include <boost/math/quadrature/gauss_kronrod.hpp>
 #include <boost/math/quadrature/tanh_sinh.hpp>
@@ -428,6 +429,9 @@ std::optional<EstimatorMoments> multilinear_relaxed_moments(const Estimator& est
 }  // namespace detail
 
 std::optional<EstimatorMoments> exact_estimator_moments(const Estimator& est, const Model& m) {
+  // Graph estimators whose only noise is the graph's draws (scg, dice): enumeration of the
+  // graph's joint assignments (verify/oracles/graph_exact.cpp).
+  if (est.samples_graph_assignment()) return exact_graph_estimator_moments(est, m);
   // Continuous-noise estimators on one Bernoulli variable: quadrature of ĝ and ĝ² over their
   // uniforms — (u, v) for REBAR and RELAX, u for Concrete and straight-through.
   const std::optional<RelaxedForm> form = est.relaxed_form();
@@ -663,6 +667,12 @@ void set_oracle_seconds(double seconds) { g_oracle_seconds.store(seconds); }
 double oracle_seconds() { return g_oracle_seconds.load(); }
 
 std::optional<EstimatorMean> exact_estimator_mean(const Estimator& est, const Model& m) {
+  // Graph estimators whose only noise is the graph's draws: the mean of their exact moments.
+  if (est.samples_graph_assignment()) {
+    if (auto mo = exact_graph_estimator_moments(est, m))
+      return EstimatorMean{std::move(mo->mean), std::move(mo->mean_error), mo->method};
+    return std::nullopt;
+  }
   // Concrete, straight-through and REBAR on multilinear f (Bernoulli tables) of 2 to
   // kMultilinearMomentsMaxVariables variables: the mean from the same tanh-sinh tensor
   // contractions as exact_estimator_moments, so the mean, the variance and their bounds come

@@ -46,7 +46,9 @@ struct EstimatorMean {
 };
 
 /// E[ĝ] exactly (to quadrature accuracy) when this module knows how for (estimator, model), with
-/// `method` naming the route and quadrature (see the top of this file); std::nullopt otherwise.
+/// `method` naming the route and quadrature (see the top of this file); for the graph estimators
+/// (Estimator::samples_graph_assignment()) the mean of exact_graph_estimator_moments; std::nullopt
+/// otherwise.
 std::optional<EstimatorMean> exact_estimator_mean(const Estimator& estimator, const Model& model);
 
 struct EstimatorMoments {
@@ -68,7 +70,11 @@ inline constexpr std::size_t kMultilinearMomentsMaxVariables = 8;
 /// rebar and relax (and the planted REBAR mutant) on one Bernoulli variable, by quadrature of ĝ
 /// and ĝ² over their uniforms; and for concrete, straight-through and rebar (not its mutant) on
 /// multilinear f (Bernoulli tables) of 2 to kMultilinearMomentsMaxVariables variables, by
-/// detail::multilinear_relaxed_moments. std::nullopt otherwise.
+/// detail::multilinear_relaxed_moments; for the graph estimators whose only noise is the graph's
+/// draws (Estimator::samples_graph_assignment(): scg with every option and its mutants, dice of
+/// orders 1 and 2, output_dim values) on graphs whose stochastic nodes are all discrete, by
+/// enumerating the joint assignments (at most kMaxGraphAssignments; exact_graph_estimator_moments
+/// in verify/oracles/graph_exact.hpp). std::nullopt otherwise.
 std::optional<EstimatorMoments> exact_estimator_moments(const Estimator& estimator, const Model& model);
 
 namespace detail {

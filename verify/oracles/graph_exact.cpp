@@ -232,6 +232,71 @@ ExactGradient exact_graph_hessian(const Model& m, int threads) {
   return r;
 }
 
+// Exact moments of an estimator whose only noise is the graph's draws. With ĝ_a the sample at
+// assignment a (value_at_assignment: the bits sample() gives there, taken as exact, so these are
+// the moments of the samples the harness averages) and p_a = exp(ℓ_a), ℓ_a = Σ_w ℓ_w,
+// ℓ_w = log p(w | DEPS_w):
+//   E ĝ_i = S1_i = Σ_a p_a ĝ_a,i,   Var ĝ_i = S2_i - S1_i²,   S2_i = Σ_a p_a ĝ_a,i².
+// Rounding, under the rounding model of gamma() above (each node within 4ε relative per node on
+// its path, N nodes): every ℓ_w ≤ 0, so Σ_w |ℓ_w| = |ℓ_a| and the computed ℓ_a is within
+// δ_a = (4N + 1)ε |ℓ_a| (absolute) of the exact one; exp adds ε relative, so the computed p_a is
+// within e^{δ_a} - 1 + ε ≤ 1.01 δ_a + ε of p_a relative (δ_a ≤ (4N + 1)ε · 745 < 0.01 for any
+// p_a that does not underflow; one that does is below 2^-1074 = denorm_min, an absolute error of
+// at most denorm_min |ĝ_a| per term, and of denorm_min ĝ_a² in S2). The products p_a ĝ and
+// (p_a ĝ) ĝ add ε and 2ε: each term t carries at most ρ_a = 1.01 δ_a + 4ε relative. The reduction
+// (Neumaier leaves, compensated joins, as in gamma()) adds σ = (3 + 3 levels)ε of Σ|t|, and the
+// bound's own sums (in the same tree) at most another σ of it (second order, counted as σ Σ|t|):
+//   E1_i = Σ_a (ρ_a |t1_a,i| + denorm_min |ĝ_a,i|) + 2σ Σ_a |t1_a,i|, and E2_i likewise on t2.
+// The variance's square and subtraction: |ΔVar| ≤ E2 + (2|S1| + E1) E1 + 2ε (S2 + S1²).
+std::optional<EstimatorMoments> exact_graph_estimator_moments(const Estimator& est, const Model& m, int threads) {
+  if (!est.samples_graph_assignment()) return std::nullopt;
+  const Graph* gp = graph_of(*m.problem);
+  if (gp == nullptr || !gp->gaussian.empty()) return std::nullopt;
+  const Graph& g = *gp;
+  const std::uint64_t count = assignment_count(g);
+  if (count > kMaxGraphAssignments) return std::nullopt;
+  const std::size_t out = output_dim(est.info(), m.theta_dim());
+  const double nodes = static_cast<double>(g.nodes.size());
+  const double tiny = std::numeric_limits<double>::denorm_min();
+  const std::size_t scratch_size = est.scratch_size(m);
+  // Coordinates: [0, out) t1 = p ĝ; [out, 2 out) t2 = p ĝ²; then their error terms ρ|t1| + tiny|ĝ|
+  // and ρ t2 + tiny ĝ² (block 2 and 3).
+  const auto terms = [&](std::span<const double> choice, std::vector<double>& v, std::vector<double>& mag) {
+    thread_local std::vector<double> values, scratch, sample;
+    values.resize(g.nodes.size());
+    scratch.resize(scratch_size);
+    sample.resize(out);
+    const double log_p = evaluate_values(g, m.theta, choice, values);
+    const double p = std::exp(log_p);
+    const double rho = 1.01 * (4.0 * nodes + 1.0) * kEps * std::abs(log_p) + 4.0 * kEps;
+    est.value_at_assignment(m, choice, scratch, sample);
+    for (std::size_t i = 0; i < out; ++i) {
+      const double t1 = p * sample[i], t2 = t1 * sample[i];
+      v[i] = t1;
+      v[out + i] = t2;
+      v[2 * out + i] = rho * std::abs(t1) + tiny * std::abs(sample[i]);
+      v[3 * out + i] = rho * t2 + tiny * sample[i] * sample[i];
+    }
+    for (std::size_t i = 0; i < 4 * out; ++i) mag[i] = std::abs(v[i]);
+  };
+  const Sums s = reduce(g, count, 4 * out, threads, terms);
+  const std::uint64_t chunks = (count + kChunk - 1) / kChunk;
+  const double levels = chunks > 1 ? std::ceil(std::log2(static_cast<double>(chunks))) : 0.0;
+  const double sigma = (3.0 + 3.0 * levels) * kEps;
+  EstimatorMoments r;
+  r.method = "enumeration of the graph's " + std::to_string(count) + " joint assignments (the estimator's code)";
+  for (std::size_t i = 0; i < out; ++i) {
+    const double s1 = s.value[i].value(), s2 = s.value[out + i].value();
+    const double e1 = s.value[2 * out + i].value() + 2.0 * sigma * s.magnitude[i].value();
+    const double e2 = s.value[3 * out + i].value() + 2.0 * sigma * s.magnitude[out + i].value();
+    r.mean.push_back(s1);
+    r.mean_error.push_back(e1);
+    r.variance.push_back(s2 - s1 * s1);
+    r.variance_error.push_back(e2 + (2.0 * std::abs(s1) + e1) * e1 + 2.0 * kEps * (s2 + s1 * s1));
+  }
+  return r;
+}
+
 ExactGradient exact_target(const Estimator& est, const Model& m, int threads) {
   if (est.info().order == 2) return exact_graph_hessian(m, threads);
   return exact_target_gradient(m, est.info().objective_samples, threads);

@@ -8,10 +8,15 @@
 // parallel_deterministic_reduce tree (bits independent of the thread count) with Neumaier sums.
 // A graph with one gaussian node x: each sum over a becomes Σ_a ∫ dx of the same terms, integrated
 // by Boost.Math's adaptive Gauss–Kronrod over x = μ_a + σ_a ε (method `quadrature`).
+// The same enumeration gives the exact moments E ĝ, Var ĝ of the graph estimators whose only noise
+// is the graph's draws (exact_graph_estimator_moments).
 #pragma once
 
 #include "estimators/estimator.hpp"
+#include "verify/oracles/estimator_mean.hpp"
 #include "verify/oracles/exact.hpp"
+
+#include <optional>
 
 namespace estcheck {
 
@@ -25,6 +30,18 @@ ExactGradient exact_graph_gradient(const Model& model, int threads = 0);
 /// The exact Hessian ∇²L, upper triangle row-major, in ExactGradient::gradient (with its error
 /// bounds in `error`); `objective` is L. Same errors as exact_graph_gradient.
 ExactGradient exact_graph_hessian(const Model& model, int threads = 0);
+
+/// E[ĝ] and Var[ĝ] per output coordinate of an estimator whose only noise is the graph's draws
+/// (Estimator::samples_graph_assignment(): scg with every option and its mutants, dice of orders 1
+/// and 2), exactly, on a graph problem whose stochastic nodes are all discrete: Σ_a p_a ĝ_a and
+/// Σ_a p_a ĝ_a² over every joint assignment a, ĝ_a from Estimator::value_at_assignment (the bits
+/// sample() gives at a), in the same fixed reduction tree as the gradient, with a rounding bound
+/// (derivation in graph_exact.cpp). The moments are those of the samples as computed: ĝ_a's own
+/// rounding is not in the bounds. std::nullopt when the estimator lacks the capability, the
+/// problem is no graph or has a gaussian node, or it has more than kMaxGraphAssignments
+/// assignments. The estimator must be prepared on `model` (scg's conditional baseline).
+std::optional<EstimatorMoments> exact_graph_estimator_moments(const Estimator& estimator, const Model& model,
+                                                              int threads = 0);
 
 /// What `estimator` targets, exactly: the Hessian for order-2 estimators (graph problems only),
 /// otherwise exact_target_gradient(model, info().objective_samples).
