@@ -239,21 +239,31 @@ def table_cases(r):
                 problems.append("the external program (or its child) outlived estcheck")
                 os.killpg(p.pid, signal.SIGKILL)
             r.outcome(f"signal-{signal.Signals(sig).name}-kills-external-group", problems)
-    # A plain verify leaves no process (no MPI daemon) and no file in the working folder or /tmp.
-    with tempfile.TemporaryDirectory(prefix="estcheck_robust_") as d:
-        tmp_before = set(os.listdir(tempfile.gettempdir()))
-        got, _, err, leftover = run(["verify", "toy", "reinforce", "--theta", "0.3", "--samples", "20000"], d)
-        new_tmp = [n for n in set(os.listdir(tempfile.gettempdir())) - tmp_before
-                   if not n.startswith("estcheck_robust_")]
+    # A plain verify leaves no process (no MPI daemon) and no file: not in the working folder, not in
+    # its own TMPDIR, and nothing new in /tmp that is an MPI session folder or names its pid (other
+    # tests running in parallel may create their own /tmp folders, so only those are looked for).
+    with tempfile.TemporaryDirectory(prefix="estcheck_robust_") as d, \
+            tempfile.TemporaryDirectory(prefix="estcheck_robust_tmp_") as private_tmp:
+        shared = tempfile.gettempdir()
+        tmp_before = set(os.listdir(shared))
+        p = subprocess.Popen([ESTCHECK, "verify", "toy", "reinforce", "--theta", "0.3", "--samples", "20000"],
+                             cwd=d, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+                             env=dict(os.environ, TMPDIR=private_tmp))
+        _, err = p.communicate(timeout=LIMIT_S)
+        time.sleep(0.1)
+        new_tmp = [n for n in set(os.listdir(shared)) - tmp_before if n.startswith("ompi") or str(p.pid) in n]
         problems = []
-        if got != 0:
-            problems.append(f"exit {got}: {err[:200]!r}")
-        if leftover:
+        if p.returncode != 0:
+            problems.append(f"exit {p.returncode}: {err[:200]!r}")
+        if session_alive(p.pid):
             problems.append("a process of its session outlived it")
+            os.killpg(p.pid, signal.SIGKILL)
         if os.listdir(d):
             problems.append(f"left {os.listdir(d)} in the working folder")
+        if os.listdir(private_tmp):
+            problems.append(f"left {os.listdir(private_tmp)} in its TMPDIR")
         if new_tmp:
-            problems.append(f"left {new_tmp} in {tempfile.gettempdir()}")
+            problems.append(f"left {new_tmp} in {shared}")
         r.outcome("plain-verify-leaves-nothing", problems)
 
 
