@@ -204,6 +204,10 @@ def table_cases(r):
     big = {"distribution": "bernoulli", "n": 20, "table": [float(i % 7) for i in range(1 << 20)]}
     r.case("concrete-on-20-variables", v + ["b20.json", "concrete", "--theta", ",".join(["0.1"] * 20)], 2,
            "--max-run-seconds", files={"b20.json": big}, limit=30)
+    slow_suite = {"checks": [{"name": "slow", "kind": "verify", "problem": "b20.json", "estimator": "concrete",
+                              "theta": [0.1] * 20, "samples": 1000000}]}
+    r.case("suite-check-predicted-too-long", ["suite", "s.json", "--out", "rep", "--quiet"], 2, "--max-run-seconds",
+           files={"b20.json": big, "s.json": slow_suite}, absent=["rep"], limit=30)
     r.case("rebar-oracle-on-14-variables", ["exact", "b14.json", "--theta", ",".join(["0.1"] * 14),
                                             "--estimator", "rebar"], 2, "--oracle-seconds",
            files={"b14.json": {"distribution": "bernoulli", "n": 14, "table": [float(i % 5) for i in range(1 << 14)]}},

@@ -197,6 +197,8 @@ CLI::App* add_suite(CLI::App& app, cli::SuiteArgs& a) {
   sub->add_option("--junit", a.junit, "Also write the JUnit XML to PATH");
   sub->add_option("--markdown", a.markdown, "Also write the Markdown report to PATH");
   sub->add_option("--seed", a.seed, "Suite seed (default: the file's \"seed\", else 1); check seeds derive from it");
+  sub->add_option("--max-run-seconds", a.max_run_seconds,
+                  "Refuse a check's run whose pilot predicts a longer run (default 3600; 0: no limit)");
   sub->add_option("--threads", a.threads, kThreadsHelp);
   sub->add_flag("--quiet", a.quiet, "No progress bar and no per-check lines");
   sub->add_option("--alpha", a.alpha, "The suite's family-wise error budget (default: the file's \"alpha\", else 1e-4)");

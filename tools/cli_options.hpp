@@ -161,6 +161,7 @@ struct SuiteArgs {
   bool quiet = false;
   std::string alpha;  ///< empty: the file's
   bool dry_run = false;
+  std::string max_run_seconds = kDefaultMaxRunSeconds;
 };
 
 struct MutateArgs {

@@ -470,6 +470,7 @@ int run_and_report_suite(const SuiteArgs& a, const SuiteSpec& spec, std::optiona
   so.quiet = a.quiet;
   so.progress = show_progress(err, a.quiet) && output_rank();
   so.partition = g_partition;
+  so.max_run_seconds = parse_run_limit(a.max_run_seconds);
   const SuiteReport rep = run_suite(spec, so, out, err);
   if (!output_rank()) return exit_code(rep.verdict);
   const std::string junit = to_junit(rep), markdown = to_markdown(rep);

@@ -303,6 +303,7 @@ class VerifyCheck final : public CheckBase {
     q.run.seed = x.seed;
     q.run.threads = x.threads;
     q.run.partition = x.partition;
+    q.run.max_seconds = x.max_run_seconds;
     if (x.progress) q.run.on_progress = x.progress->callback();
     q.test = {0.5, std::nullopt};  // the p-value does not depend on the level
     q.catoni_alpha = x.alpha0;
@@ -360,6 +361,7 @@ class CompareCheck final : public CheckBase {
     q.options.run.seed = x.seed;
     q.options.run.threads = x.threads;
     q.options.run.partition = x.partition;
+    q.options.run.max_seconds = x.max_run_seconds;
     if (x.progress) q.options.run.on_progress = x.progress->callback();
     q.options.min_reduction = spec_.min_reduction;
     // Decided again at the check's Holm threshold / points (decide); this α sets how many
@@ -423,6 +425,7 @@ class CalibrateCheck final : public CheckBase {
     q.options.repetitions = spec_.repetitions;
     q.options.seed = x.seed;
     q.options.threads = x.threads;
+    q.max_run_seconds = x.max_run_seconds;
     q.options.alphas = spec_.alphas;
     q.options.method = parse_test_method(spec_.test, spec_.pointer + "/test");
     q.options.coordinate = spec_.coordinate;
@@ -633,7 +636,8 @@ SuiteReport run_suite(const SuiteSpec& suite, const SuiteOptions& o, std::ostrea
   std::vector<CheckRun> runs;
   for (std::size_t i = 0; i < suite.checks.size(); ++i) {
     const CheckSpec& c = suite.checks[i];
-    const CheckContext x = check_context(suite, i, rep.seed, rep.threads, o.partition, &progress);
+    CheckContext x = check_context(suite, i, rep.seed, rep.threads, o.partition, &progress);
+    x.max_run_seconds = o.max_run_seconds;
     progress.set_label("check " + std::to_string(i + 1) + "/" + std::to_string(suite.checks.size()) + " " + c.name);
     const auto t0 = std::chrono::steady_clock::now();
     CheckRun r = c.check->run(x);

@@ -60,6 +60,7 @@ struct CheckContext {
   double alpha0 = 1e-4;    ///< α / m, Holm's smallest threshold: the Catoni scale is tuned to it
   const RunPartition* partition = nullptr;
   Progress* progress = nullptr;
+  double max_run_seconds = 0.0;  ///< refuse a run its pilot predicts longer (verify/harness/run_cost.hpp); 0: none
 };
 
 /// A check between its run step and Holm's decision.
@@ -127,6 +128,9 @@ struct SuiteOptions {
   /// MPI ranks sharing every verify and compare run (verify/harness/harness.hpp); every rank runs the same
   /// checks in the same order, so the collectives match, and the figures equal one process's.
   const RunPartition* partition = nullptr;
+  /// Each verify, compare and calibrate run whose pilot predicts more seconds is refused (InputError
+  /// "max_run_seconds", exit 2) before it starts; 0: no limit.
+  double max_run_seconds = 0.0;
 };
 
 /// Runs every check; writes one line per finished check on `out` (unless quiet) and the progress
