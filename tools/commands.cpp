@@ -80,17 +80,9 @@ double parse_run_limit(const std::string& text) {
 /// A figure the report shows that is NaN or infinite: the problem is broken (f overflows, log of a
 /// negative number), and no verdict or exact value may be taken from it. Empty when all are finite.
 std::string nonfinite_exact(const ExactReport& rep) {
-  const auto bad = [](const ExactGradient& g) {
-    if (!std::isfinite(g.objective)) return std::string("objective ") + format_double(g.objective);
-    for (std::size_t i = 0; i < g.gradient.size(); ++i)
-      if (!std::isfinite(g.gradient[i]) || !std::isfinite(g.error[i]))
-        return "coordinate " + std::to_string(i) + " " + format_double(g.gradient[i]) + " (error bound " +
-               format_double(g.error[i]) + ")";
-    return std::string();
-  };
-  if (auto why = bad(rep.exact); !why.empty()) return "the exact value is non-finite: " + why;
+  if (auto why = nonfinite_figure(rep.exact, true); !why.empty()) return "the exact value is non-finite: " + why;
   if (rep.hessian)
-    if (auto why = bad(*rep.hessian); !why.empty()) return "the exact Hessian is non-finite: " + why;
+    if (auto why = nonfinite_figure(*rep.hessian, true); !why.empty()) return "the exact Hessian is non-finite: " + why;
   return "";
 }
 

@@ -3,7 +3,7 @@
 // extension per sample: about 1 s a sample, 12 days at the default 10^6 samples) is refused up
 // front with the expected cost and the option that overrides it, instead of hanging.
 //
-// The pilot draws samples from a noise stream no run uses (seed ^ kPilotKey, block 2^63), one block
+// The pilot draws samples from a fixed noise stream no run uses (block 2^63 of its own key), one block
 // call at a time, until kPilotSeconds have passed or kPilotSamples are drawn, and extrapolates
 // linearly to the run's samples over its threads (a lower bound on a loaded machine; the harness
 // scales close to linearly, bench/README.md). The pilot's samples are discarded: a run's figures

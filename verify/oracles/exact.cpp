@@ -291,4 +291,13 @@ ExactGradient exact_gradient(const Model& m, ExactMethod method, int threads) {
   }
 }
 
+std::string nonfinite_figure(const ExactGradient& g, bool objective) {
+  if (objective && !std::isfinite(g.objective)) return "objective " + format_double(g.objective);
+  for (std::size_t i = 0; i < g.gradient.size(); ++i)
+    if (!std::isfinite(g.gradient[i]) || !std::isfinite(g.error[i]))
+      return "coordinate " + std::to_string(i) + " " + format_double(g.gradient[i]) + " (error bound " +
+             format_double(g.error[i]) + ")";
+  return "";
+}
+
 }  // namespace estcheck

@@ -32,6 +32,11 @@ struct ExactGradient {
   std::uint64_t support_points = 0; ///< points summed (enumeration)
 };
 
+/// The first figure of `g` that is NaN or infinite — a gradient coordinate or its error bound, or
+/// with `objective` the objective — described ("coordinate 2 nan (error bound 0)"); empty when
+/// all are finite. Verdicts (verify/stats/verdict.hpp) and `estcheck exact` refuse such values.
+std::string nonfinite_figure(const ExactGradient& g, bool objective = false);
+
 /// The exact L_K = E[log (1/K) Σ_k f(x_k)] and ∇θ L_K = E[log((1/K) Σ f(x_k)) Σ_k ∇θ log p(x_k)]
 /// (the VIMCO objective, Mnih & Rezende 2016), by enumerating every K-tuple of support points.
 /// Throws InputError (field "problem") unless the support is finite, at most 2^24 tuples, and

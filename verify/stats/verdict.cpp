@@ -47,11 +47,9 @@ std::string no_verdict_reason(const RunResult& run, const ExactGradient& exact) 
                     std::to_string(run.first_nonfinite) + "); they were left out and no verdict is given";
     return mo.count < 2 ? "fewer than 2 finite samples; " + r : r;
   }
-  for (std::size_t i = 0; i < exact.gradient.size(); ++i)
-    if (!std::isfinite(exact.gradient[i]) || !std::isfinite(exact.error[i]))
-      return "the exact target is non-finite at coordinate " + std::to_string(i) + " (" +
-             format_double(exact.gradient[i]) + ", error bound " + format_double(exact.error[i]) +
-             "): the problem's f overflows or is undefined, and no verdict can rest on it";
+  if (const std::string bad = nonfinite_figure(exact); !bad.empty())
+    return "the exact target is non-finite at " + bad +
+           ": the problem's f overflows or is undefined, and no verdict can rest on it";
   const std::vector<double> var = mo.variance();
   for (std::size_t i = 0; i < mo.mean.size(); ++i)
     if (!std::isfinite(mo.mean[i]) || !std::isfinite(var[i]) || !std::isfinite(mo.mean_abs[i]))
