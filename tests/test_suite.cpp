@@ -264,7 +264,7 @@ SuiteReport sample_report() {
   cr.theta = {1.0};
   cr.values = {0.1, 1.0};
   cr.exact.gradient = {0.5};
-  cr.means = {EstimatorMean{{0.45}, {0.0}, "quadrature"}, EstimatorMean{{0.3}, {0.0}, "quadrature"}};
+  cr.means = {EstimatorMean{{0.45}, {0.0}, "quadrature", {}}, EstimatorMean{{0.3}, {0.0}, "quadrature", {}}};
   b.curve = cr;
   r.checks = {v, b};
   r.verdict = overall_verdict(r.checks);

@@ -145,7 +145,7 @@ ExactReport exact_report(const Problem& problem, const Model& model, int order, 
   rep.estimator_moments = exact_estimator_moments(*est, model);
   if (rep.estimator_moments && !rep.estimator_mean)
     rep.estimator_mean = EstimatorMean{rep.estimator_moments->mean, rep.estimator_moments->mean_error,
-                                       rep.estimator_moments->method};
+                                       rep.estimator_moments->method, rep.estimator_moments->certificate};
   if (!rep.estimator_mean)
     raise_input_error("--estimator",
                       "an estimator with an exact oracle on this problem (see 'estcheck exact' in README.md)",

@@ -41,7 +41,7 @@ VerifyReport start_report(const VerifyRequest& q, const Model& model) {
   // A graph estimator's exact mean is its moments' mean (exact_estimator_mean would enumerate again).
   if (r.estimator_moments && est.samples_graph_assignment())
     r.estimator_mean = EstimatorMean{r.estimator_moments->mean, r.estimator_moments->mean_error,
-                                     r.estimator_moments->method};
+                                     r.estimator_moments->method, r.estimator_moments->certificate};
   else
     r.estimator_mean = exact_estimator_mean(est, model);
   const VarianceBound vb = choose_variance_bound(q.variance_bound, output_dim(est.info(), model.theta_dim()), q.method,

@@ -110,6 +110,8 @@ class ToyProblem final : public Problem {
     return ClosedForm{p * (1 - t_) * (1 - t_) + q * t_ * t_, {p * q * (1.0 - 2.0 * t_)}};
   }
 
+  std::optional<SymbolicF> symbolic() const override { return SymbolicF{SymbolicF::Kind::toy, t_}; }
+
  private:
   double t_;
 };
@@ -185,6 +187,8 @@ class TableProblem final : public Problem {
     for (std::size_t r = 0; r < count; ++r) out[r] = table_[bernoulli_index(xs.data() + r * dim_)];
   }
 
+  std::optional<SymbolicF> symbolic() const override { return SymbolicF{SymbolicF::Kind::table, 0.0}; }
+
  private:
   Family family_;
   std::vector<double> table_;
@@ -237,6 +241,9 @@ class GaussianQuadratic final : public GaussianProblem {
     const double c = c_;
     return Separable{[c](double x) { return (x - c) * (x - c); }, {}};
   }
+  std::optional<SymbolicF> symbolic() const override {
+    return SymbolicF{SymbolicF::Kind::gaussian_quadratic, c_};
+  }
 
  private:
   double c_;
@@ -273,6 +280,7 @@ class GaussianExp final : public GaussianProblem {
   std::optional<Separable> separable() const override {
     return Separable{[](double x) { return std::exp(x); }, {}};
   }
+  std::optional<SymbolicF> symbolic() const override { return SymbolicF{SymbolicF::Kind::gaussian_exp, 0.0}; }
 };
 
 class GaussianStep final : public GaussianProblem {
@@ -315,6 +323,8 @@ class GaussianStep final : public GaussianProblem {
   std::optional<Separable> separable() const override {
     return Separable{[](double x) { return x > 0.0 ? 1.0 : 0.0; }, {0.0}};
   }
+  std::optional<SymbolicF> symbolic() const override { return SymbolicF{SymbolicF::Kind::gaussian_step, 0.0}; }
+
 };
 
 constexpr std::int64_t kMaxBernoulliVariables = 26;  // 2^26 table entries, 512 MiB of doubles

@@ -41,6 +41,21 @@ struct Separable {
   std::vector<double> breakpoints;
 };
 
+/// f in a form that other arithmetic can evaluate: the certified oracles (verify/oracles/certified/)
+/// redo the problem's formulas in Arb's ball arithmetic from it. `table`: f's values at the support
+/// points are the problem's own doubles (f() there, exact inputs); the others name a formula.
+struct SymbolicF {
+  enum class Kind {
+    table,               ///< Bernoulli or categorical table: f(x) = table[x]
+    toy,                 ///< f(b) = (b - t)², relaxed f(z) = (z - t)²; parameter = t
+    gaussian_quadratic,  ///< f(x) = Σ (x_i - c)²; parameter = c
+    gaussian_exp,        ///< f(x) = Σ exp(x_i)
+    gaussian_step        ///< f(x) = Σ 1[x_i > 0]
+  };
+  Kind kind = Kind::table;
+  double parameter = 0.0;
+};
+
 class Problem {
  public:
   virtual ~Problem() = default;
@@ -80,6 +95,8 @@ class Problem {
   virtual std::optional<ClosedForm> closed_form(std::span<const double> theta) const;
   /// The separable form of f, when f has one.
   virtual std::optional<Separable> separable() const { return std::nullopt; }
+  /// f's symbolic form, for the certified oracles; std::nullopt for graphs and other black boxes.
+  virtual std::optional<SymbolicF> symbolic() const { return std::nullopt; }
 };
 
 using Distribution = std::variant<BernoulliLogits, CategoricalLogits, DiagGaussian>;

@@ -428,7 +428,8 @@ std::optional<EstimatorMoments> multilinear_relaxed_moments(const Estimator& est
 
 }  // namespace detail
 
-std::optional<EstimatorMoments> exact_estimator_moments(const Estimator& est, const Model& m) {
+namespace {
+std::optional<EstimatorMoments> compute_estimator_moments(const Estimator& est, const Model& m) {
   // Graph estimators whose only noise is the graph's draws (scg, dice): enumeration of the
   // graph's joint assignments (verify/oracles/graph_exact.cpp).
   if (est.samples_graph_assignment()) return exact_graph_estimator_moments(est, m);
@@ -600,6 +601,8 @@ std::optional<EstimatorMoments> exact_estimator_moments(const Estimator& est, co
   return r;
 }
 
+}  // namespace
+
 namespace detail {
 
 std::optional<EstimatorMean> multilinear_relaxed_mean_gauss_kronrod(const Estimator& est, const Model& m) {
@@ -649,28 +652,20 @@ std::optional<EstimatorMean> multilinear_relaxed_mean_gauss_kronrod(const Estima
 }  // namespace detail
 
 namespace {
-std::atomic<double> g_oracle_seconds{kDefaultOracleSeconds};
-
-/// REBAR's Gauss–Kronrod route on `n` variables, refused up front when expected past the budget.
+/// REBAR's Gauss–Kronrod route on `n` variables, given up before it starts when it is predicted to
+/// outlast the oracle's budget (about 0.4 s at 10 variables, 4.5 times more per variable).
 void refuse_if_too_costly(std::size_t n) {
-  const double expected = 0.4 * std::pow(4.5, static_cast<double>(n) - 10.0);
-  if (expected <= oracle_seconds()) return;
-  raise_input_error("oracle_seconds",
-                    "an exact-mean oracle predicted to finish within " + format_double(oracle_seconds()) +
-                        " s (raise --oracle-seconds)",
-                    "REBAR's mean on " + std::to_string(n) + " Bernoulli variables: about " +
-                        format_double(std::round(expected)) + " s (0.4 s at 10 variables, 4.5 times more per variable)");
+  oracle_expect(0.4 * std::pow(4.5, static_cast<double>(n) - 10.0),
+                "REBAR's mean on " + std::to_string(n) + " Bernoulli variables");
 }
 }  // namespace
 
-void set_oracle_seconds(double seconds) { g_oracle_seconds.store(seconds); }
-double oracle_seconds() { return g_oracle_seconds.load(); }
-
-std::optional<EstimatorMean> exact_estimator_mean(const Estimator& est, const Model& m) {
+namespace {
+std::optional<EstimatorMean> compute_estimator_mean(const Estimator& est, const Model& m) {
   // Graph estimators whose only noise is the graph's draws: the mean of their exact moments.
   if (est.samples_graph_assignment()) {
     if (auto mo = exact_graph_estimator_moments(est, m))
-      return EstimatorMean{std::move(mo->mean), std::move(mo->mean_error), mo->method};
+      return EstimatorMean{std::move(mo->mean), std::move(mo->mean_error), mo->method, mo->certificate};
     return std::nullopt;
   }
   // Concrete, straight-through and REBAR on multilinear f (Bernoulli tables) of 2 to
@@ -680,7 +675,7 @@ std::optional<EstimatorMean> exact_estimator_mean(const Estimator& est, const Mo
   // temperatures other than 1/k is avoided).
   if (m.sample_dim() >= 2)
     if (auto mo = detail::multilinear_relaxed_moments(est, m))
-      return EstimatorMean{std::move(mo->mean), std::move(mo->mean_error), mo->method};
+      return EstimatorMean{std::move(mo->mean), std::move(mo->mean_error), mo->method, mo->certificate};
   // REBAR and RELAX: on one Bernoulli variable by 2-D quadrature of the estimator's own code;
   // REBAR on larger multilinear tables by products of 1-D Gauss–Kronrod integrals.
   const std::optional<RelaxedForm> form = est.relaxed_form();
@@ -697,7 +692,8 @@ std::optional<EstimatorMean> exact_estimator_mean(const Estimator& est, const Mo
             return g[0];
           },
           std::get<BernoulliLogits>(m.dist).probs0[0]);
-      return EstimatorMean{{r.value}, {r.error}, "2-D Gauss-Kronrod over (u, v) of the estimator's code"};
+      return EstimatorMean{{r.value}, {r.error}, "2-D Gauss-Kronrod over (u, v) of the estimator's code",
+                          estimated("Gauss-Kronrod error estimate")};
     }
     if (rebar) {
       refuse_if_too_costly(m.sample_dim());
@@ -707,8 +703,8 @@ std::optional<EstimatorMean> exact_estimator_mean(const Estimator& est, const Mo
   }
   // NVIL with frozen (c, s): E ĝ = E[(f - c) ∇ log p] / s = ∇L / s exactly (E ∇ log p = 0).
   if (const std::optional<double> scale = est.frozen_scale(); scale && exact_available(m, ExactMethod::automatic)) {
-    const ExactGradient g = exact_gradient(m);
-    EstimatorMean r{{}, {}, "exact gradient / NVIL's frozen scale"};
+    const ExactGradient g = compute_exact_gradient(m);
+    EstimatorMean r{{}, {}, "exact gradient / NVIL's frozen scale", g.certificate};
     for (std::size_t i = 0; i < g.gradient.size(); ++i) {
       r.mean.push_back(g.gradient[i] / *scale);
       r.error.push_back(g.error[i] / *scale + 2 * kEps * std::abs(r.mean.back()));
@@ -733,7 +729,31 @@ std::optional<EstimatorMean> exact_estimator_mean(const Estimator& est, const Mo
         return df[0] * z * (1 - z) / lambda;
       },
       cut);
-  return EstimatorMean{{g.value}, {g.error}, "1-D Gauss-Kronrod over u"};
+  return EstimatorMean{{g.value}, {g.error}, "1-D Gauss-Kronrod over u", estimated("Gauss-Kronrod error estimate")};
+}
+
+}  // namespace
+
+std::optional<EstimatorMean> exact_estimator_mean(const Estimator& est, const Model& m) {
+  OracleClock clock("the exact mean of " + est.info().spec + " on " + m.problem->spec());
+  try {
+    return compute_estimator_mean(est, m);
+  } catch (const OracleBudgetExceeded& e) {
+    const std::size_t d = output_dim(est.info(), m.theta_dim());
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    return EstimatorMean{std::vector<double>(d, nan), std::vector<double>(d, nan), "none", unknown_figure(e.what())};
+  }
+}
+
+std::optional<EstimatorMoments> exact_estimator_moments(const Estimator& est, const Model& m) {
+  OracleClock clock("the exact moments of " + est.info().spec + " on " + m.problem->spec());
+  try {
+    return compute_estimator_moments(est, m);
+  } catch (const OracleBudgetExceeded& e) {
+    const std::size_t d = output_dim(est.info(), m.theta_dim());
+    const std::vector<double> nan(d, std::numeric_limits<double>::quiet_NaN());
+    return EstimatorMoments{nan, nan, nan, nan, "none", unknown_figure(e.what())};
+  }
 }
 
 std::vector<double> variance_upper_bound(const EstimatorMoments& mo) {

@@ -31,6 +31,8 @@
 #pragma once
 
 #include "estimators/estimator.hpp"
+#include "verify/oracles/budget.hpp"
+#include "verify/oracles/certificate.hpp"
 
 #include <cstddef>
 #include <optional>
@@ -43,6 +45,7 @@ struct EstimatorMean {
   std::vector<double> mean;
   std::vector<double> error;  ///< absolute error estimate per coordinate
   std::string method;         ///< how it was computed
+  Certificate certificate;    ///< whether `error` is a proven bound (certificate.hpp)
 };
 
 /// E[ĝ] exactly (to quadrature accuracy) when this module knows how for (estimator, model), with
@@ -55,6 +58,7 @@ struct EstimatorMoments {
   std::vector<double> mean, variance;              ///< per coordinate
   std::vector<double> mean_error, variance_error;  ///< absolute error bounds (estimates for quadrature)
   std::string method;
+  Certificate certificate;  ///< whether the error bounds are proven; unknown: NaN values, and why
 };
 
 /// The most variables on which exact_estimator_moments integrates Concrete, straight-through and
@@ -93,15 +97,6 @@ std::optional<EstimatorMoments> multilinear_relaxed_moments(const Estimator& est
 /// tanh-sinh route. std::nullopt for any other estimator or problem.
 std::optional<EstimatorMean> multilinear_relaxed_mean_gauss_kronrod(const Estimator& estimator, const Model& model);
 }  // namespace detail
-
-/// The time the oracle routes known to explode with size may be expected to take: REBAR's mean on
-/// Bernoulli tables past kMultilinearMomentsMaxVariables variables (sums over b of 1-D integral
-/// products, measured at about 0.4 s at 10 variables and 4.5 times more per variable on the
-/// 2-core CI machine). Past it exact_estimator_mean throws InputError (field "oracle_seconds") with
-/// the expected cost, before it starts. Default 60 s; the CLI's --oracle-seconds sets it.
-inline constexpr double kDefaultOracleSeconds = 60.0;
-void set_oracle_seconds(double seconds);
-double oracle_seconds();
 
 /// The variance bound the Catoni test takes from exact moments: Var ĝ_i plus its error bound.
 std::vector<double> variance_upper_bound(const EstimatorMoments& moments);

@@ -2,6 +2,7 @@
 #include "verify/oracles/exact.hpp"
 
 #include "estimators/core/error.hpp"
+#include "verify/oracles/budget.hpp"
 #include "verify/oracles/compensated_sum.hpp"
 #include "verify/oracles/graph_exact.hpp"
 
@@ -101,6 +102,7 @@ ExactGradient enumerate(const Model& m, int threads) {
   const double gamma = (static_cast<double>(n) + 8.0 + 3.0 + 3.0 * levels) * kEps;
   ExactGradient r;
   r.method = ExactMethod::enumeration;
+  r.certificate = estimated("first-order rounding model; p = exp(Σ log p_i) is not bounded rigorously");
   r.support_points = points;
   r.objective = total.objective.value();
   r.objective_error = gamma * total.objective_abs.value();
@@ -115,6 +117,7 @@ ExactGradient closed(const Model& m) {
   const auto cf = m.problem->closed_form(m.theta);
   ExactGradient r;
   r.method = ExactMethod::closed_form;
+  r.certificate = estimated("a few ε per value of a double-precision formula, not proven");
   r.objective = cf->objective;
   r.gradient = cf->gradient;
   // Default: closed forms are a few elementary operations and one Boost special function per
@@ -132,6 +135,7 @@ ExactGradient quadrature(const Model& m) {
   const std::size_t n = d.size();
   ExactGradient r;
   r.method = ExactMethod::quadrature;
+  r.certificate = estimated("Gauss-Kronrod error estimate");
   r.gradient.assign(2 * n, 0.0);
   r.error.assign(2 * n, 0.0);
   const double inv_sqrt_2pi = 1.0 / std::sqrt(2.0 * std::numbers::pi);
@@ -242,6 +246,7 @@ ExactGradient exact_multisample_gradient(const Model& m, int k, int threads) {
   const double gamma = (static_cast<double>(K) * (static_cast<double>(n) + 10.0) + 10.0 + 3.0 * levels) * kEps;
   ExactGradient r;
   r.method = ExactMethod::enumeration;
+  r.certificate = estimated("first-order rounding model");
   r.support_points = total;
   r.objective = sums.objective.value();
   r.objective_error = gamma * sums.objective_abs.value();
@@ -255,6 +260,17 @@ ExactGradient exact_multisample_gradient(const Model& m, int k, int threads) {
 ExactGradient exact_target_gradient(const Model& m, int objective_samples, int threads) {
   return objective_samples > 0 ? exact_multisample_gradient(m, objective_samples, threads)
                                : exact_gradient(m, ExactMethod::automatic, threads);
+}
+
+ExactGradient unknown_gradient(std::size_t dim, ExactMethod method, std::string why) {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  ExactGradient r;
+  r.method = method;
+  r.objective = r.objective_error = nan;
+  r.gradient.assign(dim, nan);
+  r.error.assign(dim, nan);
+  r.certificate = unknown_figure(std::move(why));
+  return r;
 }
 
 bool exact_available(const Model& m, ExactMethod method) {
@@ -274,6 +290,15 @@ bool exact_available(const Model& m, ExactMethod method) {
 }
 
 ExactGradient exact_gradient(const Model& m, ExactMethod method, int threads) {
+  OracleClock clock("the exact gradient on " + m.problem->spec());
+  try {
+    return compute_exact_gradient(m, method, threads);
+  } catch (const OracleBudgetExceeded& e) {
+    return unknown_gradient(m.theta_dim(), method, e.what());
+  }
+}
+
+ExactGradient compute_exact_gradient(const Model& m, ExactMethod method, int threads) {
   if (method == ExactMethod::automatic) {
     if (exact_available(m, ExactMethod::enumeration)) method = ExactMethod::enumeration;
     else if (exact_available(m, ExactMethod::closed_form)) method = ExactMethod::closed_form;

@@ -13,6 +13,7 @@
 #pragma once
 
 #include "estimators/problems/problem.hpp"
+#include "verify/oracles/certificate.hpp"
 
 #include <cstdint>
 #include <string>
@@ -30,7 +31,13 @@ struct ExactGradient {
   double objective_error = 0.0;     ///< absolute error bound on `objective`
   std::vector<double> error;        ///< absolute error bound per gradient coordinate
   std::uint64_t support_points = 0; ///< points summed (enumeration)
+  /// Whether the error bounds are proven (certificate.hpp). Unknown: the values are NaN and the
+  /// note says why (the oracle's time budget ran out).
+  Certificate certificate;
 };
+
+/// An ExactGradient of `dim` coordinates with no figure: NaN values, certificate unknown(`why`).
+ExactGradient unknown_gradient(std::size_t dim, ExactMethod method, std::string why);
 
 /// The first figure of `g` that is NaN or infinite — a gradient coordinate or its error bound, or
 /// with `objective` the objective — described ("coordinate 2 nan (error bound 0)"); empty when
@@ -49,10 +56,15 @@ ExactGradient exact_target_gradient(const Model& model, int objective_samples, i
 /// Whether `method` can compute the model's gradient.
 bool exact_available(const Model& model, ExactMethod method);
 
-/// The exact objective and gradient. `automatic` picks enumeration for finite supports, else the
+/// The exact objective and gradient, within the oracle budget (budget.hpp; past it the result is
+/// unknown_gradient). `automatic` picks enumeration for finite supports, else the
 /// closed form, else quadrature. Throws InputError (field "problem") when the chosen method
 /// does not apply. `threads` caps the parallelism of enumeration (0: all cores).
 ExactGradient exact_gradient(const Model& model, ExactMethod method = ExactMethod::automatic,
                              int threads = 0);
+/// exact_gradient without its own OracleClock (budget.hpp): for oracles that call it inside theirs.
+/// Throws OracleBudgetExceeded past the running clock's deadline.
+ExactGradient compute_exact_gradient(const Model& model, ExactMethod method = ExactMethod::automatic,
+                                     int threads = 0);
 
 }  // namespace estcheck

@@ -1,5 +1,6 @@
 // verify/oracles/graph_exact.cpp — see graph_exact.hpp.
 #include "verify/oracles/graph_exact.hpp"
+#include "verify/oracles/budget.hpp"
 
 #include "estimators/core/error.hpp"
 #include "estimators/problems/graph.hpp"
@@ -148,6 +149,7 @@ ExactGradient exact_graph_gradient(const Model& m, int threads) {
   if (!g.gaussian.empty()) {
     const Integrated q = integrate_gaussian(g, m.theta, count, d + 1, gm, terms);
     r.method = ExactMethod::quadrature;
+    r.certificate = estimated("Gauss-Kronrod error estimate over the gaussian node");
     r.support_points = count;
     r.objective = q.value[0];
     r.objective_error = q.error[0];
@@ -157,6 +159,7 @@ ExactGradient exact_graph_gradient(const Model& m, int threads) {
   }
   const Sums s = reduce(g, count, d + 1, threads, terms);
   r.method = ExactMethod::enumeration;
+  r.certificate = estimated("first-order rounding model of the graph's double-precision code");
   r.support_points = count;
   r.objective = s.value[0].value();
   r.objective_error = gm * s.magnitude[0].value();
@@ -201,11 +204,14 @@ ExactGradient exact_graph_hessian(const Model& m, int threads) {
   if (!g.gaussian.empty()) {
     const Integrated q = integrate_gaussian(g, m.theta, count, t + 1, gm, terms);
     r.method = ExactMethod::quadrature;
+    r.certificate = estimated("Gauss-Kronrod error estimate over the gaussian node");
     value = q.value;
     err = q.error;
   } else {
     const Sums s = reduce(g, count, t + 1, threads, terms);
     r.method = ExactMethod::enumeration;
+    r.certificate = estimated("first-order rounding model of the graph's double-precision code");
+  r.certificate = estimated("first-order rounding model of the graph's double-precision code");
     for (std::size_t c = 0; c <= t; ++c) {
       value[c] = s.value[c].value();
       err[c] = gm * s.magnitude[c].value();
@@ -285,6 +291,7 @@ std::optional<EstimatorMoments> exact_graph_estimator_moments(const Estimator& e
   const double sigma = (3.0 + 3.0 * levels) * kEps;
   EstimatorMoments r;
   r.method = "enumeration of the graph's " + std::to_string(count) + " joint assignments (the estimator's code)";
+  r.certificate = estimated("first-order rounding model of the graph's double-precision code");
   for (std::size_t i = 0; i < out; ++i) {
     const double s1 = s.value[i].value(), s2 = s.value[out + i].value();
     const double e1 = s.value[2 * out + i].value() + 2.0 * sigma * s.magnitude[i].value();
@@ -298,8 +305,15 @@ std::optional<EstimatorMoments> exact_graph_estimator_moments(const Estimator& e
 }
 
 ExactGradient exact_target(const Estimator& est, const Model& m, int threads) {
-  if (est.info().order == 2) return exact_graph_hessian(m, threads);
-  return exact_target_gradient(m, est.info().objective_samples, threads);
+  OracleClock clock("the exact target of " + est.info().spec + " on " + m.problem->spec());
+  try {
+    if (est.info().order == 2) return exact_graph_hessian(m, threads);
+    return est.info().objective_samples > 0 ? exact_multisample_gradient(m, est.info().objective_samples, threads)
+                                            : compute_exact_gradient(m, ExactMethod::automatic, threads);
+  } catch (const OracleBudgetExceeded& e) {
+    const std::size_t d = output_dim(est.info(), m.theta_dim());
+    return unknown_gradient(d, est.info().order == 2 ? ExactMethod::enumeration : ExactMethod::automatic, e.what());
+  }
 }
 
 }  // namespace estcheck
