@@ -19,6 +19,11 @@ const char* kNoise = "Philox4x64-10, key (seed, purpose 0), counter (draw, index
 }
 
 namespace {
+/// {"certainty": "certified" | "estimated" | "unknown", "note": how or why} (issue 14).
+nlohmann::json certificate_json(const Certificate& c) {
+  return {{"certainty", to_string(c.certainty)}, {"note", c.note}};
+}
+
 std::vector<double> difference(const std::vector<double>& a, const std::vector<double>& b) {
   std::vector<double> d(a.size());
   for (std::size_t i = 0; i < a.size(); ++i) d[i] = a[i] - b[i];
@@ -36,22 +41,26 @@ nlohmann::json to_json(const ExactReport& r) {
           {"oracle", to_string(r.exact.method)},
           {"objective_error_bound", r.exact.objective_error},
           {"gradient_error_bound", r.exact.error},
+          {"certificate", certificate_json(r.exact.certificate)},
           {"support_points", r.exact.support_points}};
   if (r.hessian) {
     j["hessian"] = r.hessian->gradient;
     j["hessian_error_bound"] = r.hessian->error;
+    j["hessian_certificate"] = certificate_json(r.hessian->certificate);
   }
   if (r.estimator_moments) {
     j["estimator"] = r.estimator;
     j["estimator_variance"] = r.estimator_moments->variance;
     j["estimator_variance_error_bound"] = r.estimator_moments->variance_error;
     j["estimator_moments_method"] = r.estimator_moments->method;
+    j["estimator_moments_certificate"] = certificate_json(r.estimator_moments->certificate);
   }
   if (r.estimator_mean) {
     j["estimator"] = r.estimator;
     j["estimator_mean"] = r.estimator_mean->mean;
     j["estimator_mean_error_bound"] = r.estimator_mean->error;
     j["estimator_mean_method"] = r.estimator_mean->method;
+    j["estimator_mean_certificate"] = certificate_json(r.estimator_mean->certificate);
     j["bias"] = difference(r.estimator_mean->mean, r.exact.gradient);
   }
   return j;
@@ -85,6 +94,7 @@ nlohmann::json to_json(const VerifyReport& r) {
       {"exact_objective", r.exact.objective},
       {"exact_gradient", t.exact},
       {"exact_gradient_error_bound", r.exact.error},
+      {"exact_certificate", certificate_json(r.exact.certificate)},
       {"mean", t.mean},
       {"std_error", t.std_error},
       {"variance", t.variance},
@@ -113,6 +123,7 @@ nlohmann::json to_json(const VerifyReport& r) {
     j["degenerate_variance_needed"] = t.variance_needed;
   }
   j["variance_bound"] = r.variance_bound.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.variance_bound);
+  j["variance_bound_source"] = r.variance_source;
   if (r.sequential) {
     nlohmann::json rounds = nlohmann::json::array();
     for (const auto& k : r.sequential->rounds)
@@ -126,11 +137,13 @@ nlohmann::json to_json(const VerifyReport& r) {
   if (r.estimator_moments) {
     j["exact_estimator_variance"] = r.estimator_moments->variance;
     j["exact_estimator_variance_error_bound"] = r.estimator_moments->variance_error;
+    j["exact_estimator_variance_certificate"] = certificate_json(r.estimator_moments->certificate);
   }
   if (r.estimator_mean) {
     j["exact_estimator_mean"] = r.estimator_mean->mean;
     j["exact_bias"] = difference(r.estimator_mean->mean, t.exact);
     j["exact_estimator_mean_error_bound"] = r.estimator_mean->error;
+    j["exact_estimator_mean_certificate"] = certificate_json(r.estimator_mean->certificate);
   }
   return j;
 }
@@ -165,7 +178,7 @@ std::string vec(const std::vector<double>& v) {
 void write_text(std::ostream& out, const ExactReport& r) {
   out << "problem   " << r.problem << "\n"
       << "theta     " << vec(r.theta) << "\n"
-      << "oracle    " << to_string(r.exact.method) << "\n"
+      << "oracle    " << to_string(r.exact.method) << ", " << describe(r.exact.certificate) << "\n"
       << "objective " << sci(r.exact.objective, 17) << "  (error <= " << sci(r.exact.objective_error, 2)
       << ")\n"
       << "gradient\n";
@@ -173,7 +186,7 @@ void write_text(std::ostream& out, const ExactReport& r) {
     out << "  [" << i << "] " << std::setw(25) << sci(r.exact.gradient[i], 17) << "  (error <= "
         << sci(r.exact.error[i], 2) << ")\n";
   if (r.hessian) {
-    out << "hessian (upper triangle)\n";
+    out << "hessian (upper triangle), " << describe(r.hessian->certificate) << "\n";
     const std::size_t d = r.exact.gradient.size();
     for (std::size_t i = 0, k = 0; i < d; ++i)
       for (std::size_t j = i; j < d; ++j, ++k)
@@ -181,13 +194,15 @@ void write_text(std::ostream& out, const ExactReport& r) {
             << sci(r.hessian->error[k], 2) << ")\n";
   }
   if (r.estimator_moments) {
-    out << "estimator " << r.estimator << ": exact variance (" << r.estimator_moments->method << ")\n";
+    out << "estimator " << r.estimator << ": exact variance (" << r.estimator_moments->method << "), "
+        << describe(r.estimator_moments->certificate) << "\n";
     for (std::size_t i = 0; i < r.estimator_moments->variance.size(); ++i)
       out << "  [" << i << "] " << std::setw(25) << sci(r.estimator_moments->variance[i], 17) << "  (error <= "
           << sci(r.estimator_moments->variance_error[i], 2) << ")\n";
   }
   if (!r.estimator_mean) return;
-  out << "estimator " << r.estimator << ": exact mean (" << r.estimator_mean->method << ")\n";
+  out << "estimator " << r.estimator << ": exact mean (" << r.estimator_mean->method << "), "
+      << describe(r.estimator_mean->certificate) << "\n";
   for (std::size_t i = 0; i < r.estimator_mean->mean.size(); ++i)
     out << "  [" << i << "] " << std::setw(25) << sci(r.estimator_mean->mean[i], 17) << "  bias "
         << sci(r.estimator_mean->mean[i] - r.exact.gradient[i], 6) << "  (error <= "
@@ -288,6 +303,7 @@ void write_text(std::ostream& out, const VerifyReport& r) {
       << sci(static_cast<double>(r.run.requested) / std::max(r.run.elapsed_s, 1e-9), 3)
       << " samples/s); non-finite samples: " << r.run.nonfinite << "\n"
       << (r.estimator.order == 2 ? "  target: the Hessian, coordinates = its upper triangle row-major (H_00, H_01, ...)\n" : "")
+      << "  exact target: " << to_string(r.exact.method) << ", " << describe(r.exact.certificate) << "\n"
       << "  test: " << t.method << ", alpha = " << t.alpha << "\n"
       << "  coord                    exact                     mean    std.error   p (Holm)\n";
   for (std::size_t i = 0; i < t.exact.size(); ++i)
@@ -295,10 +311,12 @@ void write_text(std::ostream& out, const VerifyReport& r) {
         << sci(t.mean[i], 12) << std::setw(13) << sci(t.std_error[i], 3) << std::setw(11)
         << sci(t.p_value[i], 3) << "\n";
   if (r.estimator_moments)
-    out << "  exact estimator variance " << vec(r.estimator_moments->variance) << "\n";
+    out << "  exact estimator variance " << vec(r.estimator_moments->variance) << ", "
+        << to_string(r.estimator_moments->certificate.certainty) << "\n";
   if (r.estimator_mean)
     out << "  exact estimator mean " << vec(r.estimator_mean->mean) << ", exact bias "
-        << vec(difference(r.estimator_mean->mean, t.exact)) << "\n";
+        << vec(difference(r.estimator_mean->mean, t.exact)) << ", " << to_string(r.estimator_mean->certificate.certainty)
+        << "\n";
   out << "  max |bias| <= " << sci(t.bias_bound, 3) << " (confidence " << sci(1 - t.alpha) << ")"
       << "; detectable bias at 90% power: " << sci(t.detectable_bias, 3) << "\n"
       << "  verdict: " << to_string(t.verdict) << " - " << t.reason << "\n";

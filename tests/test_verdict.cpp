@@ -29,7 +29,33 @@ ExactGradient exact(std::vector<double> g) {
   ExactGradient e;
   e.gradient = g;
   e.error.assign(g.size(), 0.0);
+  e.certificate = proven("synthetic: exact by construction");
   return e;
+}
+
+// Issue 14: no verdict rests on an uncertified target. The same statistics that fail (5 SE off) or
+// pass (on target) against a certified target are inconclusive against an estimated or unknown
+// one, and the reason says what they would have concluded and why they cannot.
+TEST(Verdict, UncertifiedTargetsGiveNoVerdict) {
+  const std::uint64_t n = 10000;
+  const RunResult off = synthetic({2.05}, {1.0}, n), on = synthetic({2.0}, {1.0}, n);
+  ExactGradient certified = exact({2.0});
+  ASSERT_EQ(test_bias(off, certified, {0.01, {}}).verdict, Verdict::fail);
+  ASSERT_EQ(test_bias(on, certified, {0.01, {}}).verdict, Verdict::pass);
+
+  ExactGradient guessed = certified;
+  guessed.certificate = estimated("Gauss-Kronrod error estimate");
+  for (const RunResult* r : {&off, &on}) {
+    const BiasTest t = test_bias(*r, guessed, {0.01, {}});
+    EXPECT_EQ(t.verdict, Verdict::inconclusive);
+    EXPECT_NE(t.reason.find("estimated, not proven (Gauss-Kronrod error estimate)"), std::string::npos) << t.reason;
+    EXPECT_NE(t.reason.find(r == &off ? "would fail" : "would pass"), std::string::npos) << t.reason;
+    EXPECT_EQ(t.target_certificate.certainty, Certainty::estimated);
+  }
+  const ExactGradient missing = unknown_gradient(1, ExactMethod::automatic, "budget exceeded: a test");
+  const BiasTest u = test_bias(off, missing, {0.01, {}});
+  EXPECT_EQ(u.verdict, Verdict::inconclusive);
+  EXPECT_NE(u.reason.find("exact target is unknown (budget exceeded: a test)"), std::string::npos) << u.reason;
 }
 
 TEST(Verdict, StatisticPValuesAndHolm) {

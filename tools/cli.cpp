@@ -89,7 +89,8 @@ void add_target(CLI::App* sub, cli::TargetArgs& t) {
   sub->add_option("--theta", t.theta, "Parameters θ, comma-separated")->required()->allow_extra_args(false);
   sub->add_option("--json", t.json, "Write the result as JSON to PATH ('-': stdout)");
   sub->add_option("--oracle-seconds", t.oracle_seconds,
-                  "Refuse exact oracles expected to take longer (default 60; docs/estimators.md)");
+                  "Time budget of each exact oracle figure; past it the figure is unknown and no verdict rests "
+                  "on it (default 30; docs/oracles.md)");
 }
 
 constexpr const char* kThreadsHelp = "Worker threads (default 0: every core)";
@@ -199,6 +200,8 @@ CLI::App* add_suite(CLI::App& app, cli::SuiteArgs& a) {
   sub->add_option("--seed", a.seed, "Suite seed (default: the file's \"seed\", else 1); check seeds derive from it");
   sub->add_option("--max-run-seconds", a.max_run_seconds,
                   "Refuse a check's run whose pilot predicts a longer run (default 3600; 0: no limit)");
+  sub->add_option("--oracle-seconds", a.oracle_seconds,
+                  "Time budget of each exact oracle figure (default: the file's \"oracle_seconds\", else 30)");
   sub->add_option("--threads", a.threads, kThreadsHelp);
   sub->add_flag("--quiet", a.quiet, "No progress bar and no per-check lines");
   sub->add_option("--alpha", a.alpha, "The suite's family-wise error budget (default: the file's \"alpha\", else 1e-4)");

@@ -60,7 +60,7 @@ struct TargetArgs {
   std::vector<std::string> theta;
   std::string json;
   bool json_given = false;  ///< --json was given (even as an empty string: an error)
-  std::string oracle_seconds = "60";  ///< verify/oracles/estimator_mean.hpp: set_oracle_seconds
+  std::string oracle_seconds = "30";  ///< verify/oracles/budget.hpp: set_oracle_seconds
 };
 
 /// --max-run-seconds' default: a run expected (by its pilot, verify/harness/run_cost.hpp) to take
@@ -162,6 +162,7 @@ struct SuiteArgs {
   std::string alpha;  ///< empty: the file's
   bool dry_run = false;
   std::string max_run_seconds = kDefaultMaxRunSeconds;
+  std::string oracle_seconds;  ///< empty: the file's "oracle_seconds", else the default (30)
 };
 
 struct MutateArgs {

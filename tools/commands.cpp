@@ -80,6 +80,13 @@ double parse_run_limit(const std::string& text) {
 /// A figure the report shows that is NaN or infinite: the problem is broken (f overflows, log of a
 /// negative number), and no verdict or exact value may be taken from it. Empty when all are finite.
 std::string nonfinite_exact(const ExactReport& rep) {
+  if (rep.exact.certificate.unknown()) return "the exact value is unknown: " + rep.exact.certificate.note;
+  if (rep.hessian && rep.hessian->certificate.unknown())
+    return "the exact Hessian is unknown: " + rep.hessian->certificate.note;
+  if (rep.estimator_mean && rep.estimator_mean->certificate.unknown())
+    return "the estimator's exact mean is unknown: " + rep.estimator_mean->certificate.note;
+  if (rep.estimator_moments && rep.estimator_moments->certificate.unknown())
+    return "the estimator's exact variance is unknown: " + rep.estimator_moments->certificate.note;
   if (auto why = nonfinite_figure(rep.exact, true); !why.empty()) return "the exact value is non-finite: " + why;
   if (rep.hessian)
     if (auto why = nonfinite_figure(*rep.hessian, true); !why.empty()) return "the exact Hessian is non-finite: " + why;
@@ -463,6 +470,7 @@ int run_and_report_suite(const SuiteArgs& a, const SuiteSpec& spec, std::optiona
   so.progress = show_progress(err, a.quiet) && output_rank();
   so.partition = g_partition;
   so.max_run_seconds = parse_run_limit(a.max_run_seconds);
+  if (!a.oracle_seconds.empty()) so.oracle_seconds = parse_seconds("--oracle-seconds", a.oracle_seconds);
   const SuiteReport rep = run_suite(spec, so, out, err);
   if (!output_rank()) return exit_code(rep.verdict);
   const std::string junit = to_junit(rep), markdown = to_markdown(rep);

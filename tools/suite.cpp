@@ -5,6 +5,7 @@
 #include "estimators/core/input_file.hpp"
 #include "estimators/registry/registry.hpp"
 #include "tools/progress.hpp"
+#include "verify/oracles/budget.hpp"
 #include "verify/pipeline.hpp"
 
 #include <nlohmann/json.hpp>
@@ -31,7 +32,7 @@ namespace {
 // ---------------------------------------------------------------- parsing
 
 /// Keys allowed at the top level and per kind (besides the common ones).
-const std::set<std::string> kTopKeys = {"name", "description", "alpha", "seed", "checks"};
+const std::set<std::string> kTopKeys = {"name", "description", "alpha", "seed", "oracle_seconds", "checks"};
 const std::set<std::string> kCommonKeys = {"name", "kind", "description", "problem", "theta"};
 const std::map<std::string, std::set<std::string>> kKeys = {
     {"verify", {"estimator", "samples", "tolerance"}},
@@ -540,6 +541,11 @@ SuiteSpec parse_suite(const std::string& path) {
     if (!(s.alpha > 0 && s.alpha < 1)) rd.bad("/alpha", "a number in (0, 1)", format_double(s.alpha));
   }
   if (doc.contains("seed")) s.seed = rd.integer(doc["seed"], "/seed", 0, UINT64_MAX);
+  if (doc.contains("oracle_seconds")) {
+    s.oracle_seconds = rd.number(doc["oracle_seconds"], "/oracle_seconds");
+    if (!(*s.oracle_seconds > 0 && *s.oracle_seconds <= 1e6))
+      rd.bad("/oracle_seconds", "a number of seconds in (0, 1e6]", format_double(*s.oracle_seconds));
+  }
   const json& checks = rd.need(doc, "", "checks");
   if (!checks.is_array() || checks.empty()) rd.bad("/checks", "a non-empty array of checks", Reader::describe(checks));
   std::map<std::string, std::size_t> seen;
@@ -632,6 +638,7 @@ SuiteReport run_suite(const SuiteSpec& suite, const SuiteOptions& o, std::ostrea
   for (const auto& c : suite.checks) total += c.check->planned_samples();
   out << "estcheck suite " << suite.name << " (" << suite.file << "): " << suite.checks.size() << " checks, seed "
       << rep.seed << ", " << rep.threads << " threads\n  " << budget_text(rep) << "\n";
+  set_oracle_seconds(o.oracle_seconds.value_or(suite.oracle_seconds.value_or(kDefaultOracleSeconds)));
   Progress progress(err, total, o.progress);
   std::vector<CheckRun> runs;
   for (std::size_t i = 0; i < suite.checks.size(); ++i) {

@@ -111,6 +111,8 @@ struct SuiteSpec {
   std::string file, name, description;
   double alpha = 1e-4;
   std::uint64_t seed = 1;
+  /// The time budget of each exact oracle figure (verify/oracles/budget.hpp); unset: the default.
+  std::optional<double> oracle_seconds;
   std::vector<CheckSpec> checks;
 };
 
@@ -131,6 +133,8 @@ struct SuiteOptions {
   /// Each verify, compare and calibrate run whose pilot predicts more seconds is refused (InputError
   /// "max_run_seconds", exit 2) before it starts; 0: no limit.
   double max_run_seconds = 0.0;
+  /// Overrides the file's "oracle_seconds" (verify/oracles/budget.hpp).
+  std::optional<double> oracle_seconds;
 };
 
 /// Runs every check; writes one line per finished check on `out` (unless quiet) and the progress

@@ -50,7 +50,8 @@ VerifyReport start_report(const VerifyRequest& q, const Model& model) {
   r.variance_source = vb.source;
   if (q.method == TestMethod::catoni && vb.values.empty())
     raise_input_error("method", "auto or t when no variance bound is known (give a variance bound, or use an "
-                      "estimator and problem whose exact variance estcheck computes)", "'catoni'");
+                      "estimator and problem whose exact variance estcheck certifies" +
+                      (vb.source.empty() ? std::string(")") : "; " + vb.source + ")"), "'catoni'");
   return r;
 }
 
@@ -74,11 +75,14 @@ VarianceBound choose_variance_bound(const VarianceBound& given, std::size_t dim,
     return vb;
   }
   if (moments && method != TestMethod::t) {
-    // A non-finite exact variance (an infinite one, or an oracle's NaN) bounds nothing: the test
-    // falls back to t, which says it is asymptotic, and no verdict rests on that figure.
+    // Only a certified exact variance bounds anything (issue 14): an estimated or unknown one,
+    // or a non-finite one (an infinite variance, an oracle's NaN), is not used; the test falls
+    // back to t, which says it is asymptotic, and `source` says why the exact variance was not used.
+    if (!moments->certificate.certified())
+      return {{}, "the exact variance is " + describe(moments->certificate) + ", so it is not used"};
     const std::vector<double> bound = variance_upper_bound(*moments);
     for (double v : bound)
-      if (!std::isfinite(v)) return {};
+      if (!std::isfinite(v)) return {{}, "the exact variance is not finite, so it bounds nothing"};
     return {bound, variance_bound_source(*moments)};
   }
   return {};
@@ -167,6 +171,10 @@ CalibrateReport calibrate(const CalibrateRequest& q) {
   const VarianceBound vb =
       choose_variance_bound(q.variance_bound, model.theta_dim(), q.options.method, exact_estimator_moments(est, model));
   r.exact = exact_gradient(model);
+  // Rejection rates are counted against the target: only a certified one measures the test (issue 14).
+  if (!r.exact.certificate.certified())
+    raise_input_error("problem", "a problem whose exact gradient is certified (calibration counts rejections "
+                      "against it)", "an exact gradient that is " + describe(r.exact.certificate));
   r.result = calibrate(est, model, r.exact, q.options, vb.values, vb.source);
   return r;
 }

@@ -42,8 +42,9 @@ struct VarianceBound {
 };
 
 /// The variance-bound policy, written only here: `given` when it has values (one value stands for
-/// every coordinate); else the exact Var ĝ plus its error bound when `moments` is known and the
-/// test is not t; else none (empty values: the t-test runs). Throws InputError ("variance_bound")
+/// every coordinate); else the exact Var ĝ plus its error bound when `moments` is known, certified
+/// (verify/oracles/certificate.hpp) and finite and the test is not t; else none (empty values: the
+/// t-test runs; `source` then says why exact moments were not used, or is empty). Throws InputError ("variance_bound")
 /// when `given` has neither 1 nor `dim` values or a value that is not finite and >= 0.
 VarianceBound choose_variance_bound(const VarianceBound& given, std::size_t dim, TestMethod method,
                                     const std::optional<EstimatorMoments>& moments);

@@ -170,7 +170,22 @@ ExactGradient exact_graph_gradient(const Model& m, int threads) {
   return r;
 }
 
+namespace {
+ExactGradient compute_graph_hessian(const Model& m, int threads);
+}  // namespace
+
 ExactGradient exact_graph_hessian(const Model& m, int threads) {
+  OracleClock clock("the exact Hessian on " + m.problem->spec());
+  try {
+    return compute_graph_hessian(m, threads);
+  } catch (const OracleBudgetExceeded& e) {
+    const std::size_t d = m.theta_dim();
+    return unknown_gradient(d * (d + 1) / 2, ExactMethod::enumeration, e.what());
+  }
+}
+
+namespace {
+ExactGradient compute_graph_hessian(const Model& m, int threads) {
   std::uint64_t count = 0;
   const Graph& g = checked_graph(m, count);
   const std::size_t d = m.theta_dim(), t = d * (d + 1) / 2;
@@ -237,6 +252,7 @@ ExactGradient exact_graph_hessian(const Model& m, int threads) {
     }
   return r;
 }
+}  // namespace
 
 // Exact moments of an estimator whose only noise is the graph's draws. With ĝ_a the sample at
 // assignment a (value_at_assignment: the bits sample() gives there, taken as exact, so these are

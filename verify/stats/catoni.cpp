@@ -194,6 +194,7 @@ BiasTest test_bias_catoni(const RunResult& run, const ExactGradient& exact, cons
   t.variance_needed.clear();
   t.catoni_passes = cm.passes;
   if (t.verdict == Verdict::error && !no_verdict_reason(run, exact).empty()) return t;
+  if (exact.certificate.unknown()) return t;  // test_bias made it inconclusive, with the reason
   const double delta0 = o.alpha / (2.0 * static_cast<double>(d));
   t.critical_value = 0.0;
   t.detectable_bias_per_coordinate.clear();
@@ -245,6 +246,7 @@ BiasTest test_bias_catoni(const RunResult& run, const ExactGradient& exact, cons
     t.reason = "no bias detected, but the bound " + format_double(t.bias_bound) +
                " on max |bias| is not below the tolerance " + format_double(*o.tolerance);
   }
+  apply_target_certificate(t, exact);
   return t;
 }
 
@@ -276,7 +278,8 @@ BiasTest decide_bias_test(const RunResult& run, const ExactGradient& exact, cons
   if (means) return test_bias_catoni(run, exact, test, vbound, *means, source);
   BiasTest t = test_bias(run, exact, test);
   if (method == TestMethod::automatic && explain_choice)
-    t.method += "; chosen because no variance bound is known (the Catoni test needs one)";
+    t.method += "; chosen because no variance bound is known (the Catoni test needs one" +
+                (source.empty() ? std::string(")") : "; " + source + ")");
   return t;
 }
 

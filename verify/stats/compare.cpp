@@ -250,7 +250,8 @@ CompareResult compare_estimators(const std::vector<const Estimator*>& ests, cons
     if (o.method != RatioIntervalMethod::delta)
       cmp.bootstrap_t = arena.execute(
           [&] { return bootstrap_t_replicates(batch_a, batch_b, o.run.seed, c, B); });
-    if (exact[0] && exact[c + 1]) {
+    // Exact ratios only from certified variances (issue 14): an estimated one is not reported as exact.
+    if (exact[0] && exact[c + 1] && exact[0]->certificate.certified() && exact[c + 1]->certificate.certified()) {
       std::vector<double> ratios;
       double ta = 0.0, tb = 0.0, ea = 0.0, eb = 0.0;
       for (std::size_t i = 0; i < d; ++i) {

@@ -47,6 +47,7 @@ std::string no_verdict_reason(const RunResult& run, const ExactGradient& exact) 
                     std::to_string(run.first_nonfinite) + "); they were left out and no verdict is given";
     return mo.count < 2 ? "fewer than 2 finite samples; " + r : r;
   }
+  if (exact.certificate.unknown()) return "";  // no figure: apply_target_certificate says why
   if (const std::string bad = nonfinite_figure(exact); !bad.empty())
     return "the exact target is non-finite at " + bad +
            ": the problem's f overflows or is undefined, and no verdict can rest on it";
@@ -58,6 +59,22 @@ std::string no_verdict_reason(const RunResult& run, const ExactGradient& exact) 
              ") although every sample was finite: the samples are too large to average in double "
              "precision, so no non-finite figure was averaged in and no verdict is given";
   return "";
+}
+
+void apply_target_certificate(BiasTest& t, const ExactGradient& exact) {
+  t.target_certificate = exact.certificate;
+  if (exact.certificate.certified() || t.verdict == Verdict::error) return;
+  const std::string would = t.verdict == Verdict::fail   ? "the statistics would fail it (" + t.reason + ")"
+                            : t.verdict == Verdict::pass ? "the statistics would pass it (" + t.reason + ")"
+                                                         : t.reason;
+  if (exact.certificate.unknown()) {
+    t.reason = "no verdict: the exact target is unknown (" + exact.certificate.note + ")";
+  } else {
+    t.reason = "no verdict: the exact target's error bound is estimated, not proven (" + exact.certificate.note +
+               "); " + would;
+  }
+  t.verdict = Verdict::inconclusive;
+  t.samples_for_tolerance.reset();
 }
 
 BiasTest test_bias(const RunResult& run, const ExactGradient& exact, const BiasTestOptions& o) {
@@ -137,6 +154,11 @@ BiasTest test_bias(const RunResult& run, const ExactGradient& exact, const BiasT
   t.detectable_bias = d ? *std::max_element(t.detectable_bias_per_coordinate.begin(),
                                             t.detectable_bias_per_coordinate.end()) : 0.0;
   if (no_verdict) return t;
+  if (exact.certificate.unknown()) {
+    t.verdict = Verdict::inconclusive;
+    apply_target_certificate(t, exact);
+    return t;
+  }
 
   if (t.p_value_family <= o.alpha) {
     std::size_t worst = static_cast<std::size_t>(
@@ -181,6 +203,7 @@ BiasTest test_bias(const RunResult& run, const ExactGradient& exact, const BiasT
                   " samples would be needed if the bias estimates held";
     }
   }
+  apply_target_certificate(t, exact);
   return t;
 }
 

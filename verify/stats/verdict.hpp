@@ -12,6 +12,10 @@
 //   max_i (q + t_{n-1, 0.9}) s_i + 2 e_i.
 // - With a tolerance δ, pass needs bias_bound < δ ("|bias_i| < δ for every i", an equivalence
 //   claim whose false-pass rate is <= α); otherwise the verdict is inconclusive.
+// The exact target's certificate (verify/oracles/certificate.hpp) gates every verdict: against an
+// unknown target (no figure) or an estimated one (an unproven error bound) the test's figures are
+// reported but the verdict is inconclusive, with the reason — never fail, never pass
+// (apply_target_certificate, called by every test).
 // Caveat, measured in the literature and in issue 6's calibration: the CLT p-value can be far too
 // small at tiny α for heavy-tailed estimators (the score function is one); see docs/statistics.md.
 #pragma once
@@ -62,6 +66,7 @@ struct BiasTest {
   std::vector<double> variance_needed;
   /// Catoni test only: the extra passes over the samples its M-estimator took (each regenerates them).
   int catoni_passes = 0;
+  Certificate target_certificate;  ///< the exact target's (exact.hpp), copied for reports
   Verdict verdict = Verdict::error;
   std::string reason;
 };
@@ -70,6 +75,11 @@ struct BiasTest {
 /// out, counted), fewer than 2 finite samples, a non-finite exact target or error bound, or moments
 /// that overflowed although every sample was finite. Every test returns Verdict::error with it.
 std::string no_verdict_reason(const RunResult& run, const ExactGradient& exact);
+
+/// The gate of issue 14: a verdict (pass or fail) stands only on a certified target. Against an
+/// unknown or estimated target it becomes inconclusive, its reason saying what the statistics would
+/// have concluded and why they cannot. Verdict::error (no statistics) is left as it is.
+void apply_target_certificate(BiasTest& test, const ExactGradient& exact);
 
 /// Checks α in (0, 1) and δ > 0 finite; throws InputError naming the field "alpha" / "tolerance".
 void validate(const BiasTestOptions& options);
