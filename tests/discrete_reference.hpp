@@ -41,19 +41,23 @@ inline R sig(double t) {
   return div(e, add(R(1.0), e));
 }
 
-/// |figure - reference| as a double: a proven upper bound and the midpoint estimate.
+/// |figure - reference| as doubles: `lower` <= |figure - true value| <= `upper` (proven; the
+/// reference's own radius, ~2^-190 relative, is the difference), `mid` the midpoint estimate. A
+/// figure violates its bound only when lower > bound.
 struct Gap {
-  double upper, mid;
+  double lower, upper, mid;
 };
 inline Gap gap(double figure, const R& ref) {
   R d = sub(R(figure), ref);
+  arf_t b;
+  arf_init(b);
+  arb_get_abs_ubound_arf(b, d.x, 64);
+  const double up = arf_get_d(b, ARF_RND_UP);
+  arb_get_abs_lbound_arf(b, d.x, 64);
+  const double lo = arf_get_d(b, ARF_RND_DOWN);
+  arf_clear(b);
   arb_abs(d.x, d.x);
-  arf_t ub;
-  arf_init(ub);
-  arb_get_ubound_arf(ub, d.x, 64);
-  const double up = arf_get_d(ub, ARF_RND_UP);
-  arf_clear(ub);
-  return {up, arf_get_d(arb_midref(d.x), ARF_RND_NEAR)};
+  return {lo, up, arf_get_d(arb_midref(d.x), ARF_RND_NEAR)};
 }
 
 struct Figures {
