@@ -431,23 +431,28 @@ ExactGradient multisample_finite(const Model& m, int k, int threads) {
   const std::uint64_t chunks = (total + kChunk - 1) / kChunk;
   auto leaf = [&](const tbb::blocked_range<std::uint64_t>& r, MsAcc acc) {
     std::vector<double> s(dim), sa(dim);
-    // log ŷ cache (direct-mapped on ŷ's bits): ℓ̂ and rad + u|ℓ̂|.
-    constexpr std::size_t kCache = 1024;
-    std::vector<std::uint64_t> keys(kCache, ~std::uint64_t{0});
-    std::vector<double> logs(kCache), log_errs(kCache);
+    // log ŷ cache, direct-mapped on ŷ's bits: ℓ̂ and rad + u|ℓ̂|. A pure function of ŷ, so one
+    // cache per thread across calls changes no bits (it only saves Arb calls).
+    constexpr std::size_t kCache = 4096;
+    thread_local std::vector<std::uint64_t> keys(kCache, ~std::uint64_t{0});
+    thread_local std::vector<double> logs(kCache), log_errs(kCache);
     arb_t lg;
     arb_init(lg);
     arf_t yf, rad;
     arf_init(yf);
     arf_init(rad);
+    std::vector<std::uint64_t> digits(K);  // tuple t = Σ_q digits[q] points^q, advanced as an odometer
     for (std::uint64_t c = r.begin(); c != r.end(); ++c) {
       oracle_checkpoint();
+      for (std::uint64_t code = c * kChunk, q = 0; q < K; ++q, code /= points) digits[q] = code % points;
       for (std::uint64_t t = c * kChunk; t < std::min(total, (c + 1) * kChunk); ++t) {
+        if (t != c * kChunk)
+          for (std::size_t q = 0; q < K && ++digits[q] == points; ++q) digits[q] = 0;
         double w = 1.0, sum_f = 0.0;
         std::fill(s.begin(), s.end(), 0.0);
         std::fill(sa.begin(), sa.end(), 0.0);
-        for (std::uint64_t code = t, q = 0; q < K; ++q, code /= points) {
-          const std::uint64_t j = code % points;
+        for (std::size_t q = 0; q < K; ++q) {
+          const std::uint64_t j = digits[q];
           w = q == 0 ? pt.p[j] : w * pt.p[j];
           sum_f = q == 0 ? f[j] : sum_f + f[j];
           for (std::size_t i = 0; i < dim; ++i) {
@@ -459,7 +464,7 @@ ExactGradient multisample_finite(const Model& m, int k, int threads) {
         const double y = sum_f / kd;
         if (!(y >= kNormal)) acc.normal = false;
         const std::uint64_t bits = std::bit_cast<std::uint64_t>(y);
-        const std::size_t slot = static_cast<std::size_t>((bits ^ (bits >> 29)) % kCache);
+        const std::size_t slot = static_cast<std::size_t>((bits * 0x9E3779B97F4A7C15ULL) >> 52);  // 4096 slots
         if (keys[slot] != bits) {
           arf_set_d(yf, y);
           arb_log_arf(lg, yf, 64);
@@ -557,11 +562,14 @@ std::optional<EstimatorMoments> tuple_moments(const Estimator& est, const Model&
   std::vector<Sum2> s1(dim), s2(dim);
   std::vector<double> abs1(dim, 0.0), abs2(dim, 0.0), gmax(dim, 0.0);
   const auto total = static_cast<std::uint64_t>(tuples);
+  std::vector<std::uint64_t> digits(K, 0);  // tuple t = Σ_q digits[q] points^q, as an odometer
   for (std::uint64_t t = 0; t < total; ++t) {
     if (t % kChunk == 0) oracle_checkpoint();
+    if (t != 0)
+      for (std::size_t q = 0; q < K && ++digits[q] == points; ++q) digits[q] = 0;
     double w = 1.0;
-    for (std::uint64_t code = t, q = 0; q < K; ++q, code /= points) {
-      const std::uint64_t j = code % points;
+    for (std::size_t q = 0; q < K; ++q) {
+      const std::uint64_t j = digits[q];
       std::copy_n(pt.x.begin() + static_cast<std::ptrdiff_t>(j * n), n, xs.begin() + static_cast<std::ptrdiff_t>(q * n));
       w = q == 0 ? pt.p[j] : w * pt.p[j];
     }
