@@ -157,8 +157,8 @@ struct Acc {
 
 ExactGradient bernoulli(const Model& m, const BernoulliLogits& d, int threads) {
   const std::size_t n = d.size();
-  if (n > 40)
-    raise_input_error("problem", "at most 40 Bernoulli variables for enumeration", std::to_string(n));
+  if (n > 62)
+    raise_input_error("problem", "at most 62 Bernoulli variables for enumeration", std::to_string(n));
   Inputs in;
   std::vector<double> q1(n), q0(n);
   for (std::size_t i = 0; i < n; ++i) {
