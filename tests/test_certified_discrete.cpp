@@ -7,6 +7,7 @@
 #include "estimators/problems/catalogue.hpp"
 #include "estimators/registry/registry.hpp"
 #include "tests/discrete_reference.hpp"
+#include "verify/oracles/budget.hpp"
 #include "verify/oracles/certified/discrete.hpp"
 #include "verify/oracles/estimator_mean.hpp"
 #include "verify/oracles/exact.hpp"
@@ -168,6 +169,36 @@ TEST(CertifiedDiscrete, TupleMomentsAtExtremeLogits) {
   expect_moments("vimco:k=2", make_model(*q, std::vector<double>{30.0, -30.0, 2.5}));
   auto c = make_table_problem(Family::categorical, {1.0, -0.5, 3.0, 2.0});
   expect_moments("rloo:k=2", make_model(*c, std::vector<double>{30.0, -30.0, 0.0, 29.0}));
+}
+
+// L_K over 4^9 tuples (the reduction tree has many leaves): the same bits on 1 and 2 threads.
+TEST(CertifiedDiscrete, MultisampleBitIdenticalAcrossThreads) {
+  std::vector<double> table = table_values(4, 9);
+  for (double& v : table) v = std::abs(v) + 0.5;
+  auto p = make_table_problem(Family::bernoulli, table);
+  const Model m = make_model(*p, std::vector<double>{-30.0, 0.75});
+  const ExactGradient one = exact_multisample_gradient(m, 9, 1), two = exact_multisample_gradient(m, 9, 2);
+  EXPECT_TRUE(one.certificate.certified()) << describe(one.certificate);
+  EXPECT_EQ(one.objective, two.objective);
+  EXPECT_EQ(one.objective_error, two.objective_error);
+  EXPECT_EQ(one.gradient, two.gradient);
+  EXPECT_EQ(one.error, two.error);
+}
+
+// The routes check the oracle budget per chunk: past it the figure is unknown, never a hang.
+TEST(CertifiedDiscrete, BudgetExceededIsUnknown) {
+  const std::size_t n = 22;
+  auto p = make_table_problem(Family::bernoulli, table_values(std::size_t{1} << n, 2));
+  const Model m = make_model(*p, extreme_logits(n, 1));
+  set_oracle_seconds(1e-4);
+  const ExactGradient e = exact_gradient(m);
+  auto q = make_table_problem(Family::bernoulli, table_values(1u << 10, 4));
+  const auto mo = exact_estimator_moments(*make_estimator("rloo:k=2"), make_model(*q, extreme_logits(10, 2)));
+  set_oracle_seconds(kDefaultOracleSeconds);
+  EXPECT_TRUE(e.certificate.unknown()) << describe(e.certificate);
+  EXPECT_TRUE(std::isnan(e.objective));
+  ASSERT_TRUE(mo.has_value());
+  EXPECT_TRUE(mo->certificate.unknown()) << describe(mo->certificate);
 }
 
 TEST(CertifiedDiscrete, AntitheticCellsStayEstimated) {
