@@ -171,6 +171,22 @@ TEST(CertifiedDiscrete, TupleMomentsAtExtremeLogits) {
   expect_moments("rloo:k=2", make_model(*c, std::vector<double>{30.0, -30.0, 0.0, 29.0}));
 }
 
+// Probabilities below the double range (σ(-800) ≈ 1e-348 rounds to 0, σ(-740) is subnormal): the
+// absolute underflow terms keep the bounds proven.
+TEST(CertifiedDiscrete, ProbabilitiesBelowTheDoubleRange) {
+  auto p = make_table_problem(Family::bernoulli, table_values(8, 11));
+  for (const std::vector<double>& theta : {std::vector<double>{-800.0, 740.0, 3.0}, std::vector<double>{-740.0, -720.0, 1e6},
+                                           std::vector<double>{-1e6, 745.5, -30.0}}) {
+    const Model m = make_model(*p, theta);
+    expect_within(exact_gradient(m), reference::enumeration(m), "θ_0 = " + std::to_string(theta[0]));
+    expect_moments("reinforce", m);
+  }
+  auto c = make_table_problem(Family::categorical, {1.0, -2.0, 0.5});
+  const Model mc = make_model(*c, std::vector<double>{-800.0, 0.0, 700.0});
+  expect_within(exact_gradient(mc), reference::enumeration(mc), "categorical spread 1500");
+  expect_moments("rloo:k=2", mc);
+}
+
 // L_K over 4^9 tuples (the reduction tree has many leaves): the same bits on 1 and 2 threads.
 TEST(CertifiedDiscrete, MultisampleBitIdenticalAcrossThreads) {
   std::vector<double> table = table_values(4, 9);
