@@ -6,7 +6,7 @@
 // rloo:k=2 and vimco:k=2; the toy's closed form — and checking every figure (objective, gradient,
 // mean, variance) against the independent Arb reference at 192 bits (tests/discrete_reference.hpp)
 // within the route's stated bound, and that the route says it is certified.
-// Cases: ESTCHECK_AUDIT_CASES (default 1000, under a second); the worst |error|/bound and the time
+// Cases: ESTCHECK_AUDIT_CASES (default 5000, about a second); the worst |error|/bound and the time
 // are printed. Replay a failure with RC_PARAMS="seed=...".
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
@@ -141,7 +141,7 @@ void audit_case() {
 }
 
 TEST(AuditDiscrete, EveryFigureWithinItsProvenBound) {
-  int cases = 1000;
+  int cases = 5000;
   if (const char* env = std::getenv("ESTCHECK_AUDIT_CASES")) cases = std::max(1, std::atoi(env));
   rc::detail::TestParams params = rc::detail::configuration().testParams;
   params.maxSuccess = cases;
