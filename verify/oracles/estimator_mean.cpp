@@ -2,6 +2,7 @@
 #include "verify/oracles/estimator_mean.hpp"
 
 #include "estimators/core/error.hpp"
+#include "verify/oracles/certified/discrete.hpp"
 #include "verify/oracles/compensated_sum.hpp"
 #include "verify/oracles/exact.hpp"
 #include "verify/oracles/graph_exact.hpp"
@@ -503,6 +504,11 @@ std::optional<EstimatorMoments> compute_estimator_moments(const Estimator& est, 
     }
     EstimatorMoments r;
     r.method = "exact: 2-point Gauss-Legendre on each of the 3^n cells of u (the estimator's code)";
+    // Exact in exact arithmetic (degree <= 2 per variable on each cell), but not certified: the
+    // nodes and cell widths are rounded, DisARM's own thresholds (1 - u < σ(θ)) sit an ulp away
+    // from these cell edges, and the estimator's rounding between the nodes is not bounded.
+    r.certificate = estimated("Gauss-Legendre is exact on the cells, but the rounding of the nodes, of the "
+                              "estimator's code and of its thresholds is not bounded");
     // Rounding: the weights are products of n halves, the nodes carry ~2ε, ĝ a few operations:
     // (4n + 16) ε of Σ|terms| per sum (first order), plus the compensated sums' own ε |S|.
     const double rel = (4.0 * static_cast<double>(n) + 16.0) * kEps;
@@ -521,6 +527,9 @@ std::optional<EstimatorMoments> compute_estimator_moments(const Estimator& est, 
   const std::size_t n = m.sample_dim(), dim = m.theta_dim(), K = static_cast<std::size_t>(draws);
   std::vector<double> xs(K * n), scratch(est.scratch_size(m)), g(dim);
   EstimatorMoments r;
+  // Bernoulli and categorical problems: certified enumeration of every tuple of draws.
+  if (m.problem->family() == Family::bernoulli || m.problem->family() == Family::categorical)
+    return certified::tuple_moments(est, m);
   if (m.problem->family() != Family::gaussian) {
     const std::uint64_t points = std::visit(
         [](const auto& d) -> std::uint64_t {
@@ -707,7 +716,10 @@ std::optional<EstimatorMean> compute_estimator_mean(const Estimator& est, const 
     EstimatorMean r{{}, {}, "exact gradient / NVIL's frozen scale", g.certificate};
     for (std::size_t i = 0; i < g.gradient.size(); ++i) {
       r.mean.push_back(g.gradient[i] / *scale);
-      r.error.push_back(g.error[i] / *scale + 2 * kEps * std::abs(r.mean.back()));
+      // |fl(ĝ/s) - ĝ/s| <= u|ĝ/s| + 2^-1075 and fl(e/|s|) >= (e/|s|)(1 - u) - 2^-1075: the slack
+      // (1 + 4ε on the quotient, 2ε of the mean and the least subnormal) keeps a proven bound proven.
+      r.error.push_back(g.error[i] / std::abs(*scale) * (1 + 4 * kEps) + 2 * kEps * std::abs(r.mean.back()) +
+                        2 * std::numeric_limits<double>::denorm_min());
     }
     return r;
   }

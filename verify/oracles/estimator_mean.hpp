@@ -68,9 +68,11 @@ inline constexpr std::size_t kMultilinearMomentsMaxVariables = 8;
 
 /// E[ĝ] and Var[ĝ] per coordinate, exactly, for estimators whose only randomness is their draws
 /// (Estimator::draws() > 0: reinforce, rloo, nvil, vimco, reparam): by enumerating every tuple of
-/// draws on finite supports (at most 2^22 tuples), or by Gauss–Kronrod quadrature over ε for
+/// draws on finite supports (at most 2^22 tuples; certified: certified::tuple_moments in
+/// verify/oracles/certified/discrete.hpp), or by Gauss–Kronrod quadrature over ε for
 /// one-dimensional Gaussian problems (split at f's breakpoints); for ARM and DisARM on Bernoulli
-/// problems of up to 7 variables (Gauss–Legendre on cells); for concrete, straight-through,
+/// problems of up to 7 variables (Gauss–Legendre on cells; estimated: the rounding of the nodes
+/// and of the estimator's code is not bounded); for concrete, straight-through,
 /// rebar and relax (and the planted REBAR mutant) on one Bernoulli variable, by quadrature of ĝ
 /// and ĝ² over their uniforms; and for concrete, straight-through and rebar (not its mutant) on
 /// multilinear f (Bernoulli tables) of 2 to kMultilinearMomentsMaxVariables variables, by

@@ -3,14 +3,10 @@
 
 #include "estimators/core/error.hpp"
 #include "verify/oracles/budget.hpp"
-#include "verify/oracles/compensated_sum.hpp"
+#include "verify/oracles/certified/discrete.hpp"
 #include "verify/oracles/graph_exact.hpp"
 
 #include <boost/math/quadrature/gauss_kronrod.hpp>
-#include <oneapi/tbb/blocked_range.h>
-#include <oneapi/tbb/parallel_reduce.h>
-#include <oneapi/tbb/partitioner.h>
-#include <oneapi/tbb/task_arena.h>
 
 #include <bit>
 #include <cmath>
@@ -32,88 +28,15 @@ const char* to_string(ExactMethod m) {
 namespace {
 
 constexpr double kEps = std::numeric_limits<double>::epsilon();
-constexpr std::uint64_t kChunk = 4096;  ///< support points (or tuples) per leaf of the reduction
 
-/// Partial sums over a range of support points: objective, gradient, and Σ|term| for the bounds.
-struct EnumSums {
-  CompensatedSum objective, objective_abs;
-  std::vector<CompensatedSum> grad, grad_abs;
-};
-
-EnumSums join_sums(EnumSums a, const EnumSums& b) {
-  a.objective.add(b.objective.value());
-  a.objective_abs.add(b.objective_abs.value());
-  for (std::size_t i = 0; i < a.grad.size(); ++i) {
-    a.grad[i].add(b.grad[i].value());
-    a.grad_abs[i].add(b.grad_abs[i].value());
-  }
-  return a;
-}
-
-/// Sums `leaf` over chunks [0, chunks) in the fixed tree of parallel_deterministic_reduce (grain 1,
-/// simple_partitioner): the same bits for any thread count. `leaf(range, acc)` adds its chunks.
-template <class Leaf>
-EnumSums reduce_chunks(std::uint64_t chunks, std::size_t dim, int threads, const Leaf& leaf) {
-  EnumSums identity;
-  identity.grad.resize(dim);
-  identity.grad_abs.resize(dim);
-  tbb::task_arena arena(threads > 0 ? threads : tbb::task_arena::automatic);
-  return arena.execute([&] {
-    return tbb::parallel_deterministic_reduce(tbb::blocked_range<std::uint64_t>(0, chunks, 1), identity, leaf,
-                                              join_sums, tbb::simple_partitioner());
-  });
-}
-
-ExactGradient enumerate(const Model& m, int threads) {
-  const std::size_t n = m.sample_dim(), dim = m.theta_dim();
-  const std::uint64_t points = std::visit(
-      [](const auto& d) -> std::uint64_t {
-        if constexpr (std::decay_t<decltype(d)>::has_enumerate_support) return support_size(d);
-        else return 0;
-      },
-      m.dist);
-  const std::uint64_t chunks = (points + kChunk - 1) / kChunk;
-  auto leaf = [&](const tbb::blocked_range<std::uint64_t>& r, EnumSums acc) {
-    std::vector<double> x(n), s(dim);
-    for (std::uint64_t c = r.begin(); c != r.end(); ++c) {
-      const std::uint64_t end = std::min(points, (c + 1) * kChunk);
-      for (std::uint64_t k = c * kChunk; k < end; ++k) {
-        std::visit([&](const auto& d) {
-          if constexpr (std::decay_t<decltype(d)>::has_enumerate_support) support_point(d, k, x);
-        }, m.dist);
-        const double p = std::exp(log_prob(m.dist, x));
-        const double pf = p * m.f(x);
-        score(m.dist, x, s);
-        acc.objective.add(pf);
-        acc.objective_abs.add(std::abs(pf));
-        for (std::size_t i = 0; i < dim; ++i) {
-          acc.grad[i].add(pf * s[i]);
-          acc.grad_abs[i].add(std::abs(pf * s[i]));
-        }
-      }
-    }
-    return acc;
-  };
-  const EnumSums total = reduce_chunks(chunks, dim, threads, leaf);
-  // Rounding bound: each term p·f·s carries relative error <= (n + 8)ε (exp of a sum of n
-  // logs, two products, the score), each compensated sum adds <= 3ε relative to Σ|term|, and
-  // the join tree adds <= 3ε per level (⌈log2 chunks⌉ levels). Bound = γ Σ|term|.
-  const double levels = chunks > 1 ? std::ceil(std::log2(static_cast<double>(chunks))) : 0.0;
-  const double gamma = (static_cast<double>(n) + 8.0 + 3.0 + 3.0 * levels) * kEps;
-  ExactGradient r;
-  r.method = ExactMethod::enumeration;
-  r.certificate = estimated("first-order rounding model; p = exp(Σ log p_i) is not bounded rigorously");
-  r.support_points = points;
-  r.objective = total.objective.value();
-  r.objective_error = gamma * total.objective_abs.value();
-  for (std::size_t i = 0; i < dim; ++i) {
-    r.gradient.push_back(total.grad[i].value());
-    r.error.push_back(gamma * total.grad_abs[i].value());
-  }
-  return r;
-}
+// Enumeration on finite supports: certified (verify/oracles/certified/discrete.hpp).
+ExactGradient enumerate(const Model& m, int threads) { return certified::enumerate_finite(m, threads); }
 
 ExactGradient closed(const Model& m) {
+  if (const auto sym = m.problem->symbolic(); sym && sym->kind == SymbolicF::Kind::toy) {
+    const double zero = 0.0, one = 1.0;
+    return certified::toy_closed_form(m.theta[0], m.f({&zero, 1}), m.f({&one, 1}));
+  }
   const auto cf = m.problem->closed_form(m.theta);
   ExactGradient r;
   r.method = ExactMethod::closed_form;
@@ -187,74 +110,7 @@ ExactGradient quadrature(const Model& m) {
 }  // namespace
 
 ExactGradient exact_multisample_gradient(const Model& m, int k, int threads) {
-  const std::size_t n = m.sample_dim(), dim = m.theta_dim(), K = static_cast<std::size_t>(k);
-  const std::uint64_t points = std::visit(
-      [](const auto& d) -> std::uint64_t {
-        if constexpr (std::decay_t<decltype(d)>::has_enumerate_support) return support_size(d);
-        else return 0;
-      },
-      m.dist);
-  if (points == 0)
-    raise_input_error("problem", "a finite support for the multi-sample objective", "'" + m.problem->spec() + "'");
-  double tuples = std::pow(static_cast<double>(points), static_cast<double>(K));
-  if (tuples > double(1 << 24))
-    raise_input_error("problem", "at most 2^24 K-tuples of support points for the exact L_K",
-                      format_double(tuples) + " (support " + std::to_string(points) + ", K = " + std::to_string(K) + ")");
-  // Per support point: p, f (> 0), log f, the score.
-  std::vector<double> p(points), f(points), scores(points * dim), x(n);
-  for (std::uint64_t j = 0; j < points; ++j) {
-    std::visit([&](const auto& d) {
-      if constexpr (std::decay_t<decltype(d)>::has_enumerate_support) support_point(d, j, x);
-    }, m.dist);
-    p[j] = std::exp(log_prob(m.dist, x));
-    f[j] = m.f(x);
-    if (!(f[j] > 0.0))
-      raise_input_error("problem", "f > 0 on the support for log (1/K) Σ f",
-                        "f = " + format_double(f[j]) + " at support point " + std::to_string(j));
-    score(m.dist, x, std::span(scores).subspan(j * dim, dim));
-  }
-  const auto total = static_cast<std::uint64_t>(tuples);
-  const std::uint64_t chunks = (total + kChunk - 1) / kChunk;
-  auto leaf = [&](const tbb::blocked_range<std::uint64_t>& r, EnumSums acc) {
-    std::vector<double> s(dim);
-    for (std::uint64_t c = r.begin(); c != r.end(); ++c) {
-      for (std::uint64_t t = c * kChunk; t < std::min(total, (c + 1) * kChunk); ++t) {
-        double w = 1.0, sum_f = 0.0;
-        std::fill(s.begin(), s.end(), 0.0);
-        for (std::uint64_t code = t, q = 0; q < K; ++q, code /= points) {
-          const std::uint64_t j = code % points;
-          w *= p[j];
-          sum_f += f[j];
-          for (std::size_t i = 0; i < dim; ++i) s[i] += scores[j * dim + i];
-        }
-        const double term = w * std::log(sum_f / static_cast<double>(K));
-        acc.objective.add(term);
-        acc.objective_abs.add(std::abs(term));
-        for (std::size_t i = 0; i < dim; ++i) {
-          acc.grad[i].add(term * s[i]);
-          acc.grad_abs[i].add(std::abs(term * s[i]));
-        }
-      }
-    }
-    return acc;
-  };
-  const EnumSums sums = reduce_chunks(chunks, dim, threads, leaf);
-  // Rounding: each term is a product of K probabilities (each <= (n+8)ε), a sum of K f's and a log
-  // (<= (K+4)ε), and a sum of K scores (<= Kε relative to Σ|s|, bounded by the same Σ|term|·K);
-  // compensated sums and the join tree as in enumerate().
-  const double levels = chunks > 1 ? std::ceil(std::log2(static_cast<double>(chunks))) : 0.0;
-  const double gamma = (static_cast<double>(K) * (static_cast<double>(n) + 10.0) + 10.0 + 3.0 * levels) * kEps;
-  ExactGradient r;
-  r.method = ExactMethod::enumeration;
-  r.certificate = estimated("first-order rounding model");
-  r.support_points = total;
-  r.objective = sums.objective.value();
-  r.objective_error = gamma * sums.objective_abs.value();
-  for (std::size_t i = 0; i < dim; ++i) {
-    r.gradient.push_back(sums.grad[i].value());
-    r.error.push_back(gamma * static_cast<double>(K) * sums.grad_abs[i].value());
-  }
-  return r;
+  return certified::multisample_finite(m, k, threads);
 }
 
 ExactGradient exact_target_gradient(const Model& m, int objective_samples, int threads) {

@@ -2,14 +2,17 @@
 //
 // - Enumeration (finite supports): L = Σ_x p(x) f(x), ∇L = Σ_x p(x) f(x) ∇θ log p(x), summed over
 //   every support point in parallel (oneTBB parallel_deterministic_reduce, so the bits do not
-//   depend on the thread count) with Neumaier-compensated leaves.
-// - Closed form, where the problem knows it (Gaussian problems, the toy).
+//   depend on the thread count) with compensated (TwoSum) sums; certified
+//   (verify/oracles/certified/discrete.hpp: probabilities enclosed in Arb, a proven rounding bound;
+//   categorical problems wholly in Arb). VIMCO's L_K likewise.
+// - Closed form, where the problem knows it (Gaussian problems, the toy: in Arb, certified).
 // - Quadrature (separable Gaussian problems, f = Σ g(x_i)): with x_i = μ_i + σ_i ε,
 //   L_i = ∫ g φ dε, ∂L/∂μ_i = (1/σ_i) ∫ g ε φ dε, ∂L/∂log σ_i = ∫ g (ε² - 1) φ dε
 //   (the score-function identities), integrated by Boost.Math's adaptive Gauss–Kronrod (61 points)
 //   on pieces split where g is not smooth.
-// Each result carries an absolute error bound per coordinate: a rounding-error bound for
-// enumeration and closed forms, Boost's error estimate for quadrature.
+// Each result carries an absolute error bound per coordinate and a certificate saying whether it
+// is proven: a proven rounding-error bound for enumeration and the toy's closed form, a rounding
+// model for the other closed forms, Boost's error estimate for quadrature.
 #pragma once
 
 #include "estimators/problems/problem.hpp"
