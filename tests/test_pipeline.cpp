@@ -21,6 +21,7 @@ EstimatorMoments moments_of(std::vector<double> variance) {
   m.variance_error.assign(variance.size(), 0.25);
   m.variance = std::move(variance);
   m.method = "hand";
+  m.certificate = proven("by construction");
   return m;
 }
 
@@ -38,6 +39,12 @@ TEST(Pipeline, VarianceBoundPolicy) {
   EXPECT_EQ(exact.source, variance_bound_source(mo));
   EXPECT_TRUE(choose_variance_bound({}, 2, TestMethod::t, mo).values.empty());
   EXPECT_TRUE(choose_variance_bound({}, 2, TestMethod::automatic, std::nullopt).values.empty());
+  // Only a certified exact variance (issue 14): an estimated one is not used, and the source says why.
+  auto guessed = mo;
+  guessed.certificate = estimated("Gauss-Kronrod error estimate");
+  const VarianceBound unused = choose_variance_bound({}, 2, TestMethod::automatic, guessed);
+  EXPECT_TRUE(unused.values.empty());
+  EXPECT_NE(unused.source.find("estimated (Gauss-Kronrod error estimate)"), std::string::npos) << unused.source;
 }
 
 VerifyRequest request(const Problem& problem, Estimator& estimator, std::vector<double> theta) {
