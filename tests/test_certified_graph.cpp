@@ -8,8 +8,11 @@
 // - the graph estimators' exact moments are certified and contain the reference sums of the same
 //   samples;
 // - the balls and bounds are the same bits for 1 and 2 threads;
-// - a gaussian graph stays estimated; a route predicted past the budget falls back to estimated
-//   with the reason; a clock's deadline turns the figure unknown.
+// - where the double code overflows (Boost's fvar tanh past 355, e^800 · σ(-800)) the figures are
+//   finite and certified;
+// - a gaussian graph stays estimated, and its quadrature stops at the deadline; a route predicted
+//   past the budget falls back to estimated with the reason; a clock's deadline turns the figure
+//   unknown.
 // Tolerances are the oracle's stated bounds; containment is Arb's own test (arb_contains).
 #include "estimators/problems/catalogue.hpp"
 #include "estimators/problems/graph.hpp"
@@ -24,6 +27,8 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cmath>
+#include <limits>
 
 namespace estcheck {
 namespace {
@@ -163,6 +168,58 @@ TEST(CertifiedGraph, LogitsThirtyThroughEveryOp) {
     check_graph(problem, {theta}, true, "extreme graph at θ = " + std::to_string(theta));
 }
 
+/// θ → l = w θ → f(l) as a cost, with y ~ Bern(σ(θ)) as the stochastic node (cost f(l) · y).
+Graph overflow_graph(double w, Op op) {
+  std::vector<GraphNode> n(1);
+  n[0].name = "theta";
+  n[0].kind = NodeKind::param;
+  GraphNode l{.name = "l", .kind = NodeKind::deterministic, .op = Op::affine, .parents = {0}};
+  l.weights = {w};
+  n.push_back(l);
+  n.push_back(GraphNode{.name = "y", .kind = NodeKind::bernoulli, .parents = {0}});
+  if (op == Op::tanh) {
+    n.push_back(GraphNode{.name = "t", .kind = NodeKind::deterministic, .op = Op::tanh, .parents = {1}});
+  } else {  // e^l σ(-l) = σ(l): the double code's e^800 · σ(-800) is inf · 0
+    n.push_back(GraphNode{.name = "e", .kind = NodeKind::deterministic, .op = Op::exp, .parents = {1}});
+    n.push_back(GraphNode{.name = "m", .kind = NodeKind::deterministic, .op = Op::neg, .parents = {1}});
+    n.push_back(GraphNode{.name = "s", .kind = NodeKind::deterministic, .op = Op::sigmoid, .parents = {4}});
+    n.push_back(GraphNode{.name = "t", .kind = NodeKind::deterministic, .op = Op::product, .parents = {3, 5}});
+  }
+  n.push_back(GraphNode{.name = "c", .kind = NodeKind::cost, .op = Op::product, .parents = {n.size() - 1, 2}});
+  return make_graph("overflow", std::move(n));
+}
+
+// Boost's fvar tanh, (e^{2x} - 1)/(e^{2x} + 1), was NaN past x ≈ 355: the Hessian and DiCE's
+// order-2 sample at tanh(400 θ) are finite now (graph_eval.hpp's tanh_t), and certified.
+TEST(CertifiedGraph, TanhPastOverflowIsFinite) {
+  const GraphProblem problem("tanh400", std::make_shared<const Graph>(overflow_graph(400.0, Op::tanh)));
+  check_graph(problem, {1.0}, true, "tanh(400 θ) at θ = 1");
+  auto e = make_estimator("dice:order=2");
+  e->check(problem);
+  const std::vector<double> theta = {1.0};
+  Model m = make_model(problem, theta);
+  e->prepare(m);
+  const auto mo = exact_estimator_moments(*e, m);
+  ASSERT_TRUE(mo.has_value());
+  EXPECT_TRUE(mo->certificate.certified()) << describe(mo->certificate);
+  EXPECT_TRUE(std::isfinite(mo->mean[0]) && std::isfinite(mo->variance[0]));
+}
+
+// Where the double code overflows (e^800 · σ(-800) = inf · 0 = NaN), the figure is the enclosure's
+// midpoint, certified with its radius.
+TEST(CertifiedGraph, OverflowedDoubleFigureIsReplacedByTheEnclosure) {
+  const GraphProblem problem("exp800", std::make_shared<const Graph>(overflow_graph(800.0, Op::exp)));
+  const std::vector<double> theta = {1.0};
+  const ExactGradient r = exact_graph_gradient(make_model(problem, theta));
+  ASSERT_TRUE(r.certificate.certified()) << describe(r.certificate);
+  EXPECT_NE(r.certificate.note.find("replaced"), std::string::npos) << r.certificate.note;
+  const reference::Figures ref = reference::figures(*graph_of(problem), theta, false);
+  expect_within(r.objective, r.objective_error, ref.objective, "L");
+  expect_within(r.gradient[0], r.error[0], ref.gradient[0], "dL/dθ");
+  // The replaced figure's bound: the midpoint's rounding to double (half an ulp) and Arb's radius.
+  EXPECT_LE(r.objective_error, std::abs(r.objective) * std::numeric_limits<double>::epsilon());
+}
+
 TEST(CertifiedGraph, EstimatorMomentsContainTheReference) {
   for (const Case& c : cases())
     for (const std::string spec : {"scg", "scg:baseline=conditional,credit=all", "dice:order=1", "dice:order=2"}) {
@@ -217,6 +274,20 @@ TEST(CertifiedGraph, GaussianGraphStaysEstimated) {
   const ExactGradient r = exact_graph_gradient(make_model(*p, theta));
   EXPECT_EQ(r.certificate.certainty, Certainty::estimated);
   EXPECT_NE(r.certificate.note.find("Gauss-Kronrod"), std::string::npos) << r.certificate.note;
+}
+
+// The gaussian route (Gauss–Kronrod over x) checks the clock in its integrand: a 1 ms budget
+// makes the figure unknown (budget exceeded) instead of running on.
+TEST(CertifiedGraph, GaussianRouteStopsAtTheDeadline) {
+  const double saved = oracle_seconds();
+  set_oracle_seconds(1e-3);
+  const auto p = make_problem("scg-gauss");
+  const std::vector<double> theta = {0.3, -0.2};
+  const Model m = make_model(*p, theta);
+  ExactGradient r = exact_gradient(m);
+  for (int i = 0; i < 20 && !r.certificate.unknown(); ++i) r = exact_gradient(m);  // a fast machine may finish
+  set_oracle_seconds(saved);
+  EXPECT_TRUE(r.certificate.unknown()) << describe(r.certificate);
 }
 
 TEST(CertifiedGraph, PredictedPastTheBudgetFallsBackToEstimated) {

@@ -4,7 +4,7 @@
 // oracle's ball jets (verify/oracles/certified/graph.cpp), which is why it is a header.
 //
 // A scalar type T needs: construction from double, +, -, * with T and double, +=, *=, unary -,
-// and exp, log, tanh, softplus, sigmoid_t and val found by argument-dependent lookup or here (the
+// and exp, log, tanh_t, softplus, sigmoid_t and val found by argument-dependent lookup or here (the
 // generic softplus/sigmoid_t below use exp, log and division). `val` is used only to choose among
 // mathematically equal formulas (softplus's and σ's branch, the categorical shift m) and to read
 // discrete values (0, 1, k: exact in every scalar type), so a T that encloses values gets an
@@ -53,6 +53,21 @@ T sigmoid_t(const T& x) {
   return e / (1.0 + e);
 }
 
+inline double tanh_t(double x) { return std::tanh(x); }
+/// tanh of a Boost autodiff fvar (orders 1 and 2) from its Taylor coefficients at x0: std::tanh(x0),
+/// sech²(x0) = 4e / (1 + e)² with e = e^{-2|x0|} ∈ (0, 1], and -2 tanh sech². Boost's own fvar tanh,
+/// (e^{2x} - 1) / (e^{2x} + 1), is NaN past x ≈ 355 (inf / inf) and loses relative accuracy near 0
+/// (the cancellation in e^{2x} - 1); this has neither. Other scalar types bring their own tanh_t.
+template <class T>
+T tanh_t(const T& x) {
+  static_assert(T::order_sum <= 2, "tanh_t: derivatives up to order 2");
+  const double x0 = val(x);
+  const double t = std::tanh(x0), e = std::exp(-2.0 * std::abs(x0));
+  const double s = 4.0 * e / ((1.0 + e) * (1.0 + e));
+  const double d[3] = {t, s, -2.0 * t * s};
+  return x.apply_derivatives(T::order_sum, [&](std::size_t i) { return d[i]; });
+}
+
 template <class T>
 T apply_op(const GraphNode& n, const std::vector<T>& v) {
   using std::exp;
@@ -76,7 +91,7 @@ T apply_op(const GraphNode& n, const std::vector<T>& v) {
     case Op::log: return log(p(0));
     case Op::sigmoid: return sigmoid_t(p(0));
     case Op::softplus: return softplus(p(0));
-    case Op::tanh: return tanh(p(0));
+    case Op::tanh: return tanh_t(p(0));
     case Op::square: return p(0) * p(0);
     case Op::affine: {
       T s = T(n.bias);

@@ -135,6 +135,37 @@ double gamma(const Graph& g, std::uint64_t count) {
 
 constexpr const char* kRoundingModel = "first-order rounding model of the graph's double-precision code";
 
+/// Double figures x_k with bounds e_k (pointers), made certified against their enclosures b_k:
+/// e_k becomes max(e_k, a proven bound on |x_k - b_k|); a non-finite x_k (the double code
+/// overflowed) is replaced by b_k's midpoint and e_k by its radius, and `replaced` is set. Returns
+/// why it cannot (an enclosure that is not finite, or a replacement beyond double range), with
+/// nothing changed; "" when done.
+std::string settle(const std::vector<double*>& x, const std::vector<double*>& e, const std::vector<certified::Ball>& b,
+                   bool& replaced) {
+  std::vector<double> nx(x.size()), ne(x.size());
+  replaced = false;
+  for (std::size_t k = 0; k < x.size(); ++k) {
+    if (!b[k].finite()) return "the ball enclosure is not finite";
+    if (std::isfinite(*x[k])) {
+      nx[k] = *x[k];
+      ne[k] = std::max(std::isfinite(*e[k]) ? *e[k] : 0.0, certified::distance_bound(*x[k], b[k]));
+      continue;
+    }
+    const certified::Ball::Enclosure en = b[k].to_enclosure();
+    if (!std::isfinite(en.mid) || !std::isfinite(en.rad)) return "the exact figure is beyond double range";
+    nx[k] = en.mid;
+    ne[k] = en.rad;
+    replaced = true;
+  }
+  for (std::size_t k = 0; k < x.size(); ++k) {
+    *x[k] = nx[k];
+    *e[k] = ne[k];
+  }
+  return "";
+}
+
+constexpr const char* kReplaced = "; non-finite double figures replaced by the enclosure's midpoint and radius";
+
 /// The certified route of a discrete graph's L and ∇L (order 1) or ∇²L (order 2): the ball
 /// enclosures of certified/graph.hpp; the double route's values `r` are kept and each error
 /// becomes a proven bound on |value - exact|: the larger of the distance to the enclosure (proven)
@@ -151,18 +182,20 @@ void certify_derivatives(const Graph& g, const Model& m, int order, int threads,
     r.certificate = estimated(std::string(kRoundingModel) + "; no certified enclosure: " + e.what());
     return;
   }
-  std::vector<double> err(b.size());
-  err[0] = certified::distance_bound(r.objective, b[0]);
-  for (std::size_t i = 0; i < r.gradient.size(); ++i) err[1 + i] = certified::distance_bound(r.gradient[i], b[1 + i]);
-  for (double e : err)
-    if (!std::isfinite(e)) {
-      r.certificate = estimated(std::string(kRoundingModel) + "; the ball enclosure is not finite");
-      return;
-    }
-  r.objective_error = std::max(r.objective_error, err[0]);
-  for (std::size_t i = 0; i < r.error.size(); ++i) r.error[i] = std::max(r.error[i], err[1 + i]);
-  r.certificate = proven("enclosed by ball arithmetic (Arb, 128 bits): forward-mode jets of the graph's forward pass "
-                         "over every joint assignment; error >= distance of the double figure to the enclosure");
+  std::vector<double*> x = {&r.objective}, e = {&r.objective_error};
+  for (std::size_t i = 0; i < r.gradient.size(); ++i) {
+    x.push_back(&r.gradient[i]);
+    e.push_back(&r.error[i]);
+  }
+  bool replaced = false;
+  if (const std::string why = settle(x, e, b, replaced); !why.empty()) {
+    r.certificate = estimated(std::string(kRoundingModel) + "; " + why);
+    return;
+  }
+  r.certificate = proven(std::string("enclosed by ball arithmetic (Arb, 128 bits): forward-mode jets of the graph's "
+                                     "forward pass over every joint assignment; error >= distance of the double figure "
+                                     "to the enclosure") +
+                         (replaced ? kReplaced : ""));
 }
 
 }  // namespace
@@ -357,23 +390,23 @@ std::optional<EstimatorMoments> exact_graph_estimator_moments(const Estimator& e
     r.certificate = estimated(std::string(kRoundingModel) + "; no certified enclosure: " + e.what());
     return r;
   }
-  std::vector<double> mean_error(out), variance_error(out);
+  std::vector<certified::Ball> enclosures;  // mean_0, var_0, mean_1, var_1, ...
+  std::vector<double*> x, e;
   for (std::size_t i = 0; i < out; ++i) {
-    const certified::Ball variance = b[out + i] - b[i] * b[i];
-    mean_error[i] = certified::distance_bound(r.mean[i], b[i]);
-    variance_error[i] = certified::distance_bound(r.variance[i], variance);
-    if (!std::isfinite(mean_error[i]) || !std::isfinite(variance_error[i])) {
-      r.certificate = estimated(std::string(kRoundingModel) + "; the ball enclosure is not finite");
-      return r;
-    }
+    enclosures.push_back(b[i]);
+    enclosures.push_back(b[out + i] - b[i] * b[i]);
+    x.insert(x.end(), {&r.mean[i], &r.variance[i]});
+    e.insert(e.end(), {&r.mean_error[i], &r.variance_error[i]});
   }
-  for (std::size_t i = 0; i < out; ++i) {  // the larger of the proven and the model's bound, as above
-    r.mean_error[i] = std::max(r.mean_error[i], mean_error[i]);
-    r.variance_error[i] = std::max(r.variance_error[i], variance_error[i]);
+  bool replaced = false;
+  if (const std::string why = settle(x, e, enclosures, replaced); !why.empty()) {
+    r.certificate = estimated(std::string(kRoundingModel) + "; " + why + " (a sample is not finite, or too large)");
+    return r;
   }
-  r.certificate = proven("enclosed by ball arithmetic (Arb, 128 bits): Σ_a p_a ĝ_a and Σ_a p_a ĝ_a² over every joint "
-                         "assignment with p_a enclosed and the samples ĝ_a exact inputs; error >= distance of the "
-                         "double figure to the enclosure");
+  r.certificate = proven(std::string("enclosed by ball arithmetic (Arb, 128 bits): Σ_a p_a ĝ_a and Σ_a p_a ĝ_a² over "
+                                     "every joint assignment with p_a enclosed and the samples ĝ_a exact inputs; error "
+                                     ">= distance of the double figure to the enclosure") +
+                         (replaced ? kReplaced : ""));
   return r;
 }
 

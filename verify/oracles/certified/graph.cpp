@@ -144,7 +144,7 @@ Jet log(const Jet& a) {
   return chain(a, certified::log(a.v), inv, -(inv * inv));
 }
 
-Jet tanh(const Jet& a) {
+Jet tanh_t(const Jet& a) {
   Ball t, c;
   arb_tanh(t.get(), a.v.get(), P);
   arb_sech(c.get(), a.v.get(), P);
@@ -152,13 +152,26 @@ Jet tanh(const Jet& a) {
   return chain(a, t, f1, Ball(-2.0) * t * f1);
 }
 
+namespace {
+/// σ(a) and σ(-a) from one exponential: e^a / (1 + e^a) and 1 / (1 + e^a) (no overflow in Arb).
+void sigmoids(const Ball& e, Ball& s, Ball& sb) {
+  Ball one_plus = Ball(1.0) + e;
+  sb = Ball(1.0) / one_plus;
+  s = e / one_plus;
+}
+}  // namespace
+
 Jet softplus(const Jet& a) {
-  Ball s = certified::sigmoid(a.v), sb = certified::sigmoid(-a.v);
-  return chain(a, certified::log1p(certified::exp(a.v)), s, s * sb);
+  const Ball e = certified::exp(a.v);
+  Ball s, sb;
+  sigmoids(e, s, sb);
+  return chain(a, certified::log1p(e), s, s * sb);
 }
 
 Jet sigmoid_t(const Jet& a) {
-  Ball s = certified::sigmoid(a.v), sb = certified::sigmoid(-a.v);
+  const Ball e = certified::exp(a.v);
+  Ball s, sb;
+  sigmoids(e, s, sb);
   Ball f1 = s * sb;
   return chain(a, s, f1, f1 * (sb - s));
 }

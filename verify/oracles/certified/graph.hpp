@@ -56,7 +56,7 @@ Jet& operator-=(Jet& a, const Jet& b);
 Jet& operator*=(Jet& a, const Jet& b);
 Jet exp(const Jet& a);
 Jet log(const Jet& a);
-Jet tanh(const Jet& a);
+Jet tanh_t(const Jet& a);
 /// log(1 + e^a) (Arb's log1p of exp, no overflow in ball arithmetic).
 Jet softplus(const Jet& a);
 /// σ(a) = 1 / (1 + e^{-a}), derivatives σ(a)σ(-a) and σ(a)σ(-a)(σ(-a) - σ(a)) (no cancellation).
