@@ -1,6 +1,8 @@
-// estimators/problems/graph.cpp — see scg.hpp. One templated forward pass (evaluate) serves every scalar
-// type: double for sampling, Boost.Math's fvar<double, 1> and fvar<double, 2> for derivatives.
+// estimators/problems/graph.cpp — see graph.hpp. The one templated forward pass (evaluate, in
+// graph_eval.hpp) serves every scalar type: double for sampling, Boost.Math's fvar<double, 1> and
+// fvar<double, 2> for derivatives.
 #include "estimators/problems/graph.hpp"
+#include "estimators/problems/graph_eval.hpp"
 
 #include "estimators/core/error.hpp"
 #include "estimators/core/math.hpp"
@@ -16,6 +18,7 @@
 namespace estcheck {
 
 namespace ad = boost::math::differentiation;
+using namespace graph_eval;  // NOLINT: the forward pass (evaluate, apply_op, node_log_prob, live_params)
 using D1 = ad::autodiff_fvar<double, 1>;
 using D2 = ad::autodiff_fvar<double, 2>;
 
@@ -58,164 +61,6 @@ bool is_stochastic(NodeKind k) {
   return k == NodeKind::bernoulli || k == NodeKind::categorical || k == NodeKind::gaussian;
 }
 
-inline double val(double x) { return x; }
-inline double val(const D1& x) { return x.derivative(0); }
-inline double val(const D2& x) { return x.derivative(0); }
-
-inline std::size_t index_of(double v) { return static_cast<std::size_t>(std::lround(v)); }
-
-// softplus(x) = log(1 + e^x) without overflow; for doubles with log1p, for fvar (Boost autodiff
-// has no log1p) as log(1 + e^{-|x|}), whose absolute error is <= ε — what log-probabilities need.
-inline double softplus(double x) { return x > 0 ? x + std::log1p(std::exp(-x)) : std::log1p(std::exp(x)); }
-template <class T>
-T softplus(const T& x) {
-  using std::exp;
-  using std::log;
-  return val(x) > 0 ? x + log(1.0 + exp(-x)) : log(1.0 + exp(x));
-}
-inline double sigmoid_t(double x) { return sigmoid(x); }
-template <class T>
-T sigmoid_t(const T& x) {
-  using std::exp;
-  if (val(x) >= 0) return 1.0 / (1.0 + exp(-x));
-  const T e = exp(x);
-  return e / (1.0 + e);
-}
-
-template <class T>
-T apply_op(const GraphNode& n, const std::vector<T>& v) {
-  using std::exp;
-  using std::log;
-  using std::tanh;
-  const auto p = [&](std::size_t i) -> const T& { return v[n.parents[i]]; };
-  switch (n.op) {
-    case Op::identity: return p(0);
-    case Op::sum: {
-      T s = p(0);
-      for (std::size_t i = 1; i < n.parents.size(); ++i) s += p(i);
-      return s;
-    }
-    case Op::product: {
-      T s = p(0);
-      for (std::size_t i = 1; i < n.parents.size(); ++i) s *= p(i);
-      return s;
-    }
-    case Op::neg: return -p(0);
-    case Op::exp: return exp(p(0));
-    case Op::log: return log(p(0));
-    case Op::sigmoid: return sigmoid_t(p(0));
-    case Op::softplus: return softplus(p(0));
-    case Op::tanh: return tanh(p(0));
-    case Op::square: return p(0) * p(0);
-    case Op::affine: {
-      T s = T(n.bias);
-      for (std::size_t i = 0; i < n.parents.size(); ++i) s += n.weights[i] * p(i);
-      return s;
-    }
-    case Op::table: {
-      std::size_t k = 0;
-      for (std::size_t i = 0; i < n.parents.size(); ++i) k = k * n.sizes[i] + index_of(val(p(i)));
-      return T(n.table[k]);
-    }
-    case Op::select: return p(1 + index_of(val(p(0))));
-    case Op::equals: return T(index_of(val(p(0))) == static_cast<std::size_t>(n.k) ? 1.0 : 0.0);
-  }
-  return T(0.0);
-}
-
-/// log p(w = c | DEPS_w) for a Bernoulli (one logit), categorical (K logits) or gaussian (μ, log σ)
-/// node; c is the draw (0/1, k, or x).
-template <class T>
-T node_log_prob(const GraphNode& n, const std::vector<T>& v, double draw) {
-  using std::exp;
-  using std::log;
-  if (n.kind == NodeKind::gaussian) {
-    const T z = (draw - v[n.parents[0]]) * exp(-v[n.parents[1]]);
-    return -0.5 * z * z - v[n.parents[1]] - 0.91893853320467274178;  // log √(2π)
-  }
-  const int c = static_cast<int>(draw);
-  if (n.kind == NodeKind::bernoulli) {
-    const T& l = v[n.parents[0]];
-    return c == 1 ? -softplus(-l) : -softplus(l);
-  }
-  double m = -std::numeric_limits<double>::infinity();
-  for (std::size_t p : n.parents) m = std::max(m, val(v[p]));
-  T s = exp(v[n.parents[0]] - m);
-  for (std::size_t i = 1; i < n.parents.size(); ++i) s += exp(v[n.parents[i]] - m);
-  return v[n.parents[static_cast<std::size_t>(c)]] - m - log(s);
-}
-
-/// Every node's value at the assignment `choice`; `logp` receives log p(w | DEPS_w) per node
-/// (0 for non-stochastic nodes).
-template <class T>
-void evaluate(const Graph& g, std::span<const T> theta, std::span<const double> choice, std::vector<T>& v,
-              std::vector<T>& logp) {
-  const std::size_t n = g.nodes.size();
-  v.assign(n, T(0.0));
-  logp.assign(n, T(0.0));
-  std::size_t next_theta = 0;
-  for (std::size_t i = 0; i < n; ++i) {
-    const GraphNode& node = g.nodes[i];
-    switch (node.kind) {
-      case NodeKind::param: v[i] = theta[next_theta++]; break;
-      case NodeKind::constant: v[i] = T(node.value); break;
-      case NodeKind::deterministic:
-      case NodeKind::cost: v[i] = apply_op(node, v); break;
-      case NodeKind::bernoulli:
-      case NodeKind::categorical:
-      case NodeKind::gaussian:
-        logp[i] = node_log_prob(node, v, choice[i]);
-        v[i] = T(choice[i]);
-        break;
-    }
-  }
-}
-
-/// Which coordinates of θ the sample's log-probabilities and costs depend on at `choice`:
-/// live[i] = 0 means every derivative in θ_i is exactly 0 there, so the forward pass along θ_i can
-/// be skipped. Dependencies flow through parents, except that a `select` depends only on the
-/// candidate it picks and `table`/`equals` (functions of discrete values) on no θ; a stochastic
-/// node's value (its draw) depends on no θ, its log-probability on its parents'.
-void live_params(const Graph& g, std::span<const double> theta, std::span<const double> choice,
-                 std::vector<char>& live) {
-  thread_local std::vector<double> v, lp;
-  thread_local std::vector<std::uint64_t> dep;
-  evaluate<double>(g, theta, choice, v, lp);
-  const std::size_t n = g.nodes.size(), W = (theta.size() + 63) / 64;
-  dep.assign(n * W, 0);
-  live.assign(theta.size(), 0);
-  const auto merge = [&](std::size_t to, std::size_t from) {
-    for (std::size_t w = 0; w < W; ++w) dep[to * W + w] |= dep[from * W + w];
-  };
-  const auto mark = [&](std::size_t from) {
-    for (std::size_t w = 0; w < W; ++w)
-      for (std::uint64_t bits = dep[from * W + w]; bits != 0; bits &= bits - 1)
-        live[w * 64 + static_cast<std::size_t>(std::countr_zero(bits))] = 1;
-  };
-  std::size_t next = 0;
-  for (std::size_t i = 0; i < n; ++i) {
-    const GraphNode& node = g.nodes[i];
-    switch (node.kind) {
-      case NodeKind::param:
-        dep[i * W + next / 64] |= std::uint64_t{1} << (next % 64);
-        ++next;
-        break;
-      case NodeKind::constant: break;
-      case NodeKind::bernoulli:
-      case NodeKind::categorical:
-      case NodeKind::gaussian:
-        for (std::size_t p : node.parents) mark(p);
-        break;
-      case NodeKind::deterministic:
-      case NodeKind::cost:
-        if (node.op == Op::select) merge(i, node.parents[1 + index_of(v[node.parents[0]])]);
-        else if (node.op != Op::table && node.op != Op::equals)
-          for (std::size_t p : node.parents) merge(i, p);
-        if (node.kind == NodeKind::cost) mark(i);
-        break;
-    }
-  }
-}
 
 /// θ + t u as fvar values, t the autodiff variable at 0.
 template <class T>

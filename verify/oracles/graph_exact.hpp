@@ -10,6 +10,15 @@
 // by Boost.Math's adaptive Gauss–Kronrod over x = μ_a + σ_a ε (method `quadrature`).
 // The same enumeration gives the exact moments E ĝ, Var ĝ of the graph estimators whose only noise
 // is the graph's draws (exact_graph_estimator_moments).
+// Certificates (verify/oracles/certificate.hpp): on graphs whose stochastic nodes are all discrete,
+// every figure is certified by a second enumeration in Arb ball arithmetic
+// (verify/oracles/certified/graph.hpp): the double figure is kept and its bound becomes
+// max(rounding model, proven distance to the ball); a double figure that overflowed is replaced
+// by the ball's midpoint and radius. When that route is predicted to outlast the oracle's budget
+// (or reaches its deadline), the figures are estimated (the rounding model), with the reason.
+// With a gaussian node the figures are estimated (Gauss–Kronrod's error estimate). Every loop and
+// integrand checks the budget (oracle_checkpoint); past the deadline the double route throws
+// OracleBudgetExceeded, which the entry points turn into an unknown figure.
 #pragma once
 
 #include "estimators/estimator.hpp"
