@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
+#include <limits>
 #include <sstream>
 #include <unistd.h>
 
@@ -24,10 +25,18 @@ nlohmann::json certificate_json(const Certificate& c) {
   return {{"certainty", to_string(c.certainty)}, {"note", c.note}};
 }
 
+/// a - b elementwise; NaN where b has no element (never reads past b).
 std::vector<double> difference(const std::vector<double>& a, const std::vector<double>& b) {
-  std::vector<double> d(a.size());
-  for (std::size_t i = 0; i < a.size(); ++i) d[i] = a[i] - b[i];
+  std::vector<double> d(a.size(), std::numeric_limits<double>::quiet_NaN());
+  for (std::size_t i = 0; i < a.size() && i < b.size(); ++i) d[i] = a[i] - b[i];
   return d;
+}
+
+/// What an `exact --estimator` report's estimator targets: the Hessian for an order-2 estimator
+/// (its outputs are the Hessian's upper triangle), else the gradient.
+const std::vector<double>& estimator_target(const ExactReport& r) {
+  if (r.hessian && r.estimator_order == 2) return r.hessian->gradient;
+  return r.exact.gradient;
 }
 }  // namespace
 
@@ -61,7 +70,7 @@ nlohmann::json to_json(const ExactReport& r) {
     j["estimator_mean_error_bound"] = r.estimator_mean->error;
     j["estimator_mean_method"] = r.estimator_mean->method;
     j["estimator_mean_certificate"] = certificate_json(r.estimator_mean->certificate);
-    j["bias"] = difference(r.estimator_mean->mean, r.exact.gradient);
+    j["bias"] = difference(r.estimator_mean->mean, estimator_target(r));
   }
   return j;
 }
@@ -205,7 +214,7 @@ void write_text(std::ostream& out, const ExactReport& r) {
       << describe(r.estimator_mean->certificate) << "\n";
   for (std::size_t i = 0; i < r.estimator_mean->mean.size(); ++i)
     out << "  [" << i << "] " << std::setw(25) << sci(r.estimator_mean->mean[i], 17) << "  bias "
-        << sci(r.estimator_mean->mean[i] - r.exact.gradient[i], 6) << "  (error <= "
+        << sci(difference(r.estimator_mean->mean, estimator_target(r))[i], 6) << "  (error <= "
         << sci(r.estimator_mean->error[i], 2) << ")\n";
 }
 

@@ -25,6 +25,8 @@ struct ExactReport {
   std::optional<EstimatorMoments> estimator_moments;  ///< exact mean and variance, when known
   /// With --order 2 (graph problems): the exact Hessian, upper triangle row-major, in `gradient`.
   std::optional<ExactGradient> hessian = std::nullopt;
+  /// The estimator's order: 2 means its outputs (and its exact mean) are the Hessian's upper triangle.
+  int estimator_order = 1;
 };
 
 nlohmann::json to_json(const ExactReport& r);

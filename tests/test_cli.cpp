@@ -351,6 +351,26 @@ TEST(Cli, ExactWithEstimatorReportsTheExactVariance) {
   EXPECT_TRUE(json::parse(v.out).contains("exact_estimator_variance"));
 }
 
+// The certificates travel with every exact figure (issue 14), and an order-2 estimator's exact bias
+// is taken against the Hessian it targets (it once read the gradient, past its end).
+TEST(Cli, ExactReportsCertificatesAndOrderTwoBiasAgainstTheHessian) {
+  const CliResult r = run({"exact", "toy:t=0.45", "--theta", "0.3", "--estimator", "reinforce", "--json", "-"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const json j = json::parse(r.out);
+  EXPECT_EQ(j["certificate"]["certainty"], "certified") << j["certificate"];
+  EXPECT_EQ(j["estimator_moments_certificate"]["certainty"], "certified") << j["estimator_moments_certificate"];
+  for (const char* order : {"1", "2"}) {
+    const CliResult h = run({"exact", "scg-fig1a", "--theta", "0.5", "--order", order, "--estimator", "dice:order=2",
+                             "--json", "-"});
+    ASSERT_EQ(h.code, 0) << h.err;
+    const json k = json::parse(h.out);
+    ASSERT_TRUE(k.contains("hessian")) << "order " << order;
+    ASSERT_EQ(k["bias"].size(), k["hessian"].size());
+    EXPECT_LE(std::abs(k["bias"][0].get<double>()), k["estimator_mean_error_bound"][0].get<double>() +
+                                                         k["hessian_error_bound"][0].get<double>());
+  }
+}
+
 TEST(Cli, VerifyReportsTheExactBiasBesideTheMonteCarloOne) {
   const CliResult r = run({"verify", "toy:t=0.45", "straight-through", "--theta", "1", "--samples", "20000",
                            "--json", "-"});

@@ -148,6 +148,8 @@ ExactReport exact_report(const Problem& problem, const Model& model, int order, 
   if (!est) return rep;
   est->prepare(model);
   rep.estimator = est->info().spec;
+  rep.estimator_order = est->info().order;
+  if (rep.estimator_order == 2 && !rep.hessian) rep.hessian = exact_graph_hessian(model);  // its target
   rep.estimator_mean = exact_estimator_mean(*est, model);
   rep.estimator_moments = exact_estimator_moments(*est, model);
   if (rep.estimator_moments && !rep.estimator_mean)
