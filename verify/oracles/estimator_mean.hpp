@@ -69,7 +69,10 @@ inline constexpr std::size_t kMultilinearMomentsMaxVariables = 8;
 /// E[ĝ] and Var[ĝ] per coordinate, exactly, for estimators whose only randomness is their draws
 /// (Estimator::draws() > 0: reinforce, rloo, nvil, vimco, reparam): by enumerating every tuple of
 /// draws on finite supports (at most 2^22 tuples), or by Gauss–Kronrod quadrature over ε for
-/// one-dimensional Gaussian problems (split at f's breakpoints); for ARM and DisARM on Bernoulli
+/// one-dimensional Gaussian problems (gaussian_pieces.hpp: [-40, 40] split at 0 and at f's
+/// breakpoints) — replaced, when the estimator declares its Estimator::sample_form() (reinforce,
+/// nvil, reparam) and f is symbolic, by that form's moments in Arb (certified/gaussian.hpp),
+/// certified once they agree with the quadrature of the code; for ARM and DisARM on Bernoulli
 /// problems of up to 7 variables (Gauss–Legendre on cells); for concrete, straight-through,
 /// rebar and relax (and the planted REBAR mutant) on one Bernoulli variable, by quadrature of ĝ
 /// and ĝ² over their uniforms; and for concrete, straight-through and rebar (not its mutant) on

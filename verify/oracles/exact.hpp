@@ -3,13 +3,18 @@
 // - Enumeration (finite supports): L = Σ_x p(x) f(x), ∇L = Σ_x p(x) f(x) ∇θ log p(x), summed over
 //   every support point in parallel (oneTBB parallel_deterministic_reduce, so the bits do not
 //   depend on the thread count) with Neumaier-compensated leaves.
-// - Closed form, where the problem knows it (Gaussian problems, the toy).
+// - Closed form, where the problem knows it (Gaussian problems, the toy). For the Gaussian
+//   problems with a symbolic f (Problem::symbolic(): quadratic, exp, step) the formulas are
+//   evaluated in Arb (certified/gaussian.hpp), certified; others use the problem's doubles.
 // - Quadrature (separable Gaussian problems, f = Σ g(x_i)): with x_i = μ_i + σ_i ε,
 //   L_i = ∫ g φ dε, ∂L/∂μ_i = (1/σ_i) ∫ g ε φ dε, ∂L/∂log σ_i = ∫ g (ε² - 1) φ dε
-//   (the score-function identities), integrated by Boost.Math's adaptive Gauss–Kronrod (61 points)
-//   on pieces split where g is not smooth.
+//   (the score-function identities). With a symbolic f these Gaussian integrals are taken in
+//   closed form in Arb (certified); any other g by Boost.Math's adaptive Gauss–Kronrod (61
+//   points) on the pieces of gaussian_pieces.hpp (ε in [-40, 40] split at 0 and where g is not
+//   smooth), estimated.
 // Each result carries an absolute error bound per coordinate: a rounding-error bound for
-// enumeration and closed forms, Boost's error estimate for quadrature.
+// enumeration and closed forms (proven where certified), Boost's error estimate for
+// Gauss–Kronrod; its certificate says which.
 #pragma once
 
 #include "estimators/problems/problem.hpp"
