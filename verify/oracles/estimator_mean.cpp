@@ -612,7 +612,7 @@ std::optional<EstimatorMoments> compute_estimator_moments(const Estimator& est, 
   using GK = boost::math::quadrature::gauss_kronrod<double, 61>;
   const double inv_sqrt_2pi = 1.0 / std::sqrt(2.0 * 3.141592653589793238462643383279502884);
   r.method = "Gauss-Kronrod over ε";
-  r.certificate = estimated("Gauss-Kronrod error estimate (adaptive, not validated)");
+  r.certificate = estimated("Gauss-Kronrod error estimate (adaptive, not validated; ε outside [-40, 40] omitted)");
   for (std::size_t i = 0; i < dim; ++i) {
     double moments[2] = {0.0, 0.0}, errors[2] = {0.0, 0.0};
     for (int q = 1; q <= 2; ++q)
@@ -746,7 +746,11 @@ std::optional<EstimatorMean> compute_estimator_mean(const Estimator& est, const 
     EstimatorMean r{{}, {}, "exact gradient / NVIL's frozen scale", g.certificate};
     for (std::size_t i = 0; i < g.gradient.size(); ++i) {
       r.mean.push_back(g.gradient[i] / *scale);
-      r.error.push_back(g.error[i] / *scale + 2 * kEps * std::abs(r.mean.back()));
+      // |fl(g/s) - g/s| <= u|g/s| and fl(err/s) >= (err/s)(1 - u): 2ε = 4u of |mean| and the
+      // factor 1 + 4ε = 1 + 8u cover both and the two roundings of the bound itself
+      // ((1 - u)³(1 + 8u) >= 1); denorm_min covers 2ε|mean| underflowing.
+      r.error.push_back((g.error[i] / *scale + 2 * kEps * std::abs(r.mean.back())) * (1 + 4 * kEps) +
+                        std::numeric_limits<double>::denorm_min());
     }
     return r;
   }

@@ -142,7 +142,7 @@ ExactGradient quadrature(const Model& m) {
   const std::size_t n = d.size();
   ExactGradient r;
   r.method = ExactMethod::quadrature;
-  r.certificate = estimated("Gauss-Kronrod error estimate (adaptive, not validated)");
+  r.certificate = estimated("Gauss-Kronrod error estimate (adaptive, not validated; ε outside [-40, 40] omitted)");
   r.gradient.assign(2 * n, 0.0);
   r.error.assign(2 * n, 0.0);
   const double inv_sqrt_2pi = 1.0 / std::sqrt(2.0 * std::numbers::pi);
