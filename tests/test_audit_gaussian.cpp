@@ -187,6 +187,7 @@ struct RouteStats {
   long cases = 0, certified = 0, estimated = 0, unknown = 0, violations = 0;
   double worst = 0.0;  ///< max |figure - reference| / bound
   std::string worst_case;
+  std::string last_note;  ///< the last estimated or unknown figure's note, and where
 };
 std::map<std::string, RouteStats>& stats() {
   static std::map<std::string, RouteStats> s;
@@ -215,6 +216,7 @@ bool record(const std::string& route, const Certificate& cert, double mid, doubl
             const std::string& where) {
   RouteStats& s = stats()[route];
   ++s.cases;
+  if (!cert.certified()) s.last_note = where + ": " + cert.note;
   if (cert.unknown()) {
     ++s.unknown;
     return true;
@@ -424,6 +426,9 @@ TEST(AuditGaussian, EveryFigureAgainstAnIndependentArbReference) {
                 route.c_str(), s.cases, s.certified, s.estimated, s.unknown, s.worst, s.violations);
   for (const auto& [route, s] : stats())
     if (s.worst > 1.0) std::printf("  worst of %s: %s\n", route.c_str(), s.worst_case.c_str());
+  for (const auto& [route, s] : stats())
+    if (route.find("dispatch") != std::string::npos && !s.last_note.empty())
+      std::printf("  not certified in %s, e.g. %s\n", route.c_str(), s.last_note.c_str());
   if (!result.template is<rc::detail::SuccessResult>()) {
     std::ostringstream ss;
     rc::detail::printResultMessage(result, ss);

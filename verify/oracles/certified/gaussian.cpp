@@ -26,7 +26,7 @@ Poly mul(const Poly& a, const Poly& b) {
 Ball gauss_moment(int k) {
   if (k % 2 != 0) return Ball(0.0);
   double m = 1.0;
-  for (int j = k - 1; j > 1; j -= 2) m *= j;  // exact: (2·8 - 1)!! < 2^53 for the k used here
+  for (int j = k - 1; j > 1; j -= 2) m *= j;  // exact: k <= 12 here, 11!! = 10395
   return Ball(m);
 }
 
@@ -90,7 +90,7 @@ Ball moment(const Shape& u, int p, int k) {
   return Ball(0.0);
 }
 
-/// E[u(ε) h(ε)] and E[(u - b)^2 h²]-style sums: E[(u - b) h] for the polynomial h.
+/// E[(u - b) h] for the polynomial h.
 Ball expect_centred(const Shape& u, const Ball& b, const Poly& h) {
   Ball s(0.0);
   for (std::size_t l = 0; l < h.size(); ++l) {
