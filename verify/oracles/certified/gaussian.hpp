@@ -10,9 +10,9 @@
 // - step, u = 1[ε > a], a = -μ/σ: the incomplete moments M_k(a) = ∫_a^∞ ε^k φ(ε) dε, M_0 = Q(a) =
 //   erfc(a/√2)/2, M_1 = φ(a), M_k = a^{k-1} φ(a) + (k - 1) M_{k-2}; u' = 0.
 // Objective and gradient (score-function identities, as exact.hpp's quadrature): L_i = E u,
-// ∂L/∂μ_i = E[u ε]/σ_i, ∂L/∂log σ_i = E[u (ε² - 1)]; gaussian_closed_form() also computes the
-// textbook formulas ((μ - c)² + σ², e^{μ + σ²/2}, Φ(μ/σ) and their derivatives), the
-// closed-form route. Estimator moments (one Gaussian coordinate, an estimator whose
+// ∂L/∂μ_i = E[u ε]/σ_i, ∂L/∂log σ_i = E[u (ε² - 1)] (gaussian_gradient's quadrature route); its
+// closed-form route evaluates the textbook formulas instead ((μ - c)² + σ², e^{μ + σ²/2},
+// Φ(μ/σ) and their derivatives), so the two routes are computed independently. Estimator moments (one Gaussian coordinate, an estimator whose
 // Estimator::sample_form() is declared): ĝ_j = (u - b) h_j(ε) / s with h = (ε/σ, ε² - 1) for the
 // score function and (1, σε) for the pathwise form; E ĝ_j and E ĝ_j² expand into the integrals
 // above, Var = E ĝ² - (E ĝ)², all in balls.
