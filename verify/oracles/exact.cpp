@@ -151,8 +151,8 @@ ExactGradient quadrature(const Model& m) {
     const double mu = d.mu[i], s = d.sigma[i];
     const std::vector<double> cuts = gaussian_pieces(mu, s, sep.breakpoints);
     // ∫ g(μ + σε) w(ε) φ(ε) dε over all pieces; returns (value, error estimate). The estimate
-    // per piece is 2 × Boost's |K - G| (Boost reports it before the factor 2 of its
-    // half-infinite transformation), plus 4ε ∫|integrand| for rounding in a cancelling sum, plus,
+    // per piece is 2 × Boost's |K - G| (a safety factor, kept from the half-infinite pieces
+    // used before, whose transformation Boost reports the estimate before), plus 4ε ∫|integrand| for rounding in a cancelling sum, plus,
     // per cut point c = (b - μ)/σ (rounded by <= 2ε|c|), the integral over the misplaced sliver:
     // |jump of g at b| |w(c)| φ(c) 4ε max(1, |c|).
     auto integrate = [&](auto w) {
