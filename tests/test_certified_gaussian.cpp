@@ -205,6 +205,26 @@ TEST(CertifiedGaussian, OverflowIsUnknownNotAWrongFigure) {
   EXPECT_FALSE(mo->certificate.certified());
 }
 
+TEST(CertifiedGaussian, WhereTheCodesQuadratureOverflowsTheFormsFiguresStayEstimated) {
+  // μ = 301, σ = e^{1.29} ≈ 3.6: the code's ĝ² = (e^x ...)² overflows once x > 355 (ε > 15, where
+  // φ is 1e-51), while E ĝ² ≈ 1.5e273 (the audit's case).
+  auto p = make_problem("gaussian-exp:d=1");
+  const Model m = make_model(*p, std::vector<double>{301.25648550508475, 1.2919652312994003});
+  for (const std::string spec : {"reinforce", "reparam"}) {
+    const auto est = make_estimator(spec);
+    const auto mo = exact_estimator_moments(*est, m);
+    ASSERT_TRUE(mo);
+    EXPECT_EQ(mo->certificate.certainty, Certainty::estimated) << describe(mo->certificate);
+    const auto arb = certified::gaussian_form_moments(*est->sample_form(), m);
+    ASSERT_TRUE(arb && arb->certificate.certified());
+    for (int i = 0; i < 2; ++i) {
+      EXPECT_TRUE(std::isfinite(mo->mean[i]) && std::isfinite(mo->variance[i]));
+      EXPECT_EQ(mo->mean[i], arb->mean[i]);
+      EXPECT_EQ(mo->variance[i], arb->variance[i]);
+    }
+  }
+}
+
 TEST(CertifiedGaussian, CostIsMicroseconds) {
   auto p = make_problem("gaussian-step:d=1");
   const Model m = make_model(*p, std::vector<double>{1.0, -6.0});
