@@ -62,6 +62,20 @@ struct RelaxedForm {
   bool planted_bug = false; ///< the mutant (mutant/rebar-no-conditional), not the published form
 };
 
+/// The closed form of one sample with a single draw x ~ p_θ, declared by the estimator for the
+/// certified oracles (verify/oracles/certified/gaussian.hpp), which redo it in Arb and check it
+/// against quadrature of value_at:
+/// - score_function: ĝ = (f(x) - baseline) ∇θ log p(x | θ) / scale, baseline and scale constants
+///   (REINFORCE with a constant baseline; NVIL once prepare() has frozen c and s);
+/// - pathwise (diagonal Gaussians): ĝ = ∇x f(x) ∂x/∂θ at x = μ + σ ⊙ ε, i.e. ∂/∂μ_i: ∂_i f(x),
+///   ∂/∂log σ_i: ∂_i f(x) σ_i ε_i (reparam).
+struct SampleForm {
+  enum class Kind { score_function, pathwise };
+  Kind kind = Kind::score_function;
+  double baseline = 0.0;  ///< score_function: the constant subtracted from f
+  double scale = 1.0;     ///< score_function: the constant divisor
+};
+
 class Estimator {
  public:
   virtual ~Estimator() = default;
@@ -108,6 +122,8 @@ class Estimator {
                                    std::span<double> grad) const;
   /// When E ĝ = ∇L / s for a frozen scale s fitted in prepare() (NVIL), s; otherwise nullopt.
   virtual std::optional<double> frozen_scale() const { return std::nullopt; }
+  /// The sample's closed form when it is one of SampleForm's (draws() == 1); otherwise nullopt.
+  virtual std::optional<SampleForm> sample_form() const { return std::nullopt; }
   /// Samples (seed, block, 0..count-1), row-major into `out` (count × theta_dim). `work` is
   /// memory the estimator may resize and reuse across calls.
   virtual void sample_block(const Model& model, std::uint64_t seed, std::uint64_t block,

@@ -39,6 +39,9 @@ class Nvil final : public Estimator {
   /// The divisor s = max(1, √v) (1 without normalization): E ĝ = ∇L / s.
   double scale() const;
   std::optional<double> frozen_scale() const override { return scale(); }
+  std::optional<SampleForm> sample_form() const override {
+    return SampleForm{SampleForm::Kind::score_function, c_, scale()};
+  }
 
  private:
   NvilOptions opt_;

@@ -19,6 +19,9 @@ class Reinforce final : public Estimator {
   void sample(const Model& m, Noise& noise, std::span<double> scratch,
               std::span<double> grad) const override;
   int draws() const override { return 1; }
+  std::optional<SampleForm> sample_form() const override {
+    return SampleForm{SampleForm::Kind::score_function, baseline_, 1.0};
+  }
   void value_at(const Model& m, std::span<const double> xs, std::span<double> scratch,
                 std::span<double> grad) const override;
   void sample_block(const Model& m, std::uint64_t seed, std::uint64_t block, std::size_t count,

@@ -22,6 +22,7 @@ class Reparam final : public Estimator {
   void sample(const Model& m, Noise& noise, std::span<double> scratch,
               std::span<double> grad) const override;
   int draws() const override { return 1; }
+  std::optional<SampleForm> sample_form() const override { return SampleForm{SampleForm::Kind::pathwise}; }
   void value_at(const Model& m, std::span<const double> xs, std::span<double> scratch,
                 std::span<double> grad) const override;
 

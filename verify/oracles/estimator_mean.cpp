@@ -5,6 +5,8 @@
 #include "verify/oracles/certified/discrete.hpp"
 #include "verify/oracles/compensated_sum.hpp"
 #include "verify/oracles/exact.hpp"
+#include "verify/oracles/gaussian_pieces.hpp"
+#include "verify/oracles/certified/gaussian.hpp"
 #include "verify/oracles/graph_exact.hpp"
 
 #include <boost/math/quadrature/gauss_kronrod.hpp>
@@ -430,6 +432,55 @@ std::optional<EstimatorMoments> multilinear_relaxed_moments(const Estimator& est
 }  // namespace detail
 
 namespace {
+/// The Gauss–Kronrod moments `quad` of the estimator's code on a one-dimensional Gaussian problem,
+/// replaced by the certified moments of its declared sample form (certified/gaussian.hpp) when
+/// the estimator declares one and the problem's f is symbolic, and the two agree. The check guards
+/// against a declared form that is not what the code computes (an O(1) relative difference), not
+/// the precision of the certified figures (those are Arb's). Allowed: the quadrature's error
+/// estimate, the Arb radius, and the code's own rounding in each sample, which the conditioning
+/// of x = μ + σε amplifies: an error ε|x| in x is ε(|μ| + σ|ε|)/σ in ε, and f = (x - c)² loses
+/// the square of that near x = c; so a relative 64ε A², A = 1 + (|μ| + |c|)/σ + |μ| + 8σ, of
+/// √(E ĝ²) for the mean and of E ĝ² for the variance (1.4e-6 at μ/σ = 1e4). A disagreement
+/// keeps the quadrature, estimated, with the reason.
+EstimatorMoments certify_gaussian_moments(const Estimator& est, const Model& m, EstimatorMoments quad) {
+  const std::optional<SampleForm> form = est.sample_form();
+  if (!form) return quad;
+  std::optional<EstimatorMoments> arb = certified::gaussian_form_moments(*form, m);
+  if (!arb) return quad;
+  // A moment of the declared form beyond double range: no figure (the code's quadrature then
+  // gives inf, or a finite value where its window misses the mass: e^{2x} at ε ≈ 2σ > 40).
+  if (arb->certificate.unknown()) return std::move(*arb);
+  // The code's quadrature overflowed (e^x at ε near 40 with σ ≳ 20) where the form's moments are
+  // finite: nothing to cross-check against; the form's figures are kept, estimated.
+  for (std::size_t i = 0; i < quad.mean.size(); ++i)
+    if (!std::isfinite(quad.mean[i]) || !std::isfinite(quad.variance[i]) || !std::isfinite(quad.mean_error[i]) ||
+        !std::isfinite(quad.variance_error[i])) {
+      arb->certificate = estimated(
+          "the declared sample form's moments (Arb) are not cross-checked: quadrature of the estimator's code "
+          "is not finite at coordinate " + std::to_string(i));
+      return std::move(*arb);
+    }
+  const auto& d = std::get<DiagGaussian>(m.dist);
+  const double mu = std::abs(d.mu[0]), sigma = d.sigma[0], c = std::abs(m.problem->symbolic()->parameter);
+  const double a = 1.0 + (mu + c) / sigma + mu + 8.0 * sigma, rel = 64.0 * kEps * a * a;
+  for (std::size_t i = 0; i < quad.mean.size(); ++i) {
+    const double second = arb->variance[i] + arb->mean[i] * arb->mean[i];
+    const double mean_slack = quad.mean_error[i] + arb->mean_error[i] + rel * std::sqrt(second);
+    const double var_slack = quad.variance_error[i] + arb->variance_error[i] + 2.0 * rel * second;
+    const double dm = std::abs(quad.mean[i] - arb->mean[i]), dv = std::abs(quad.variance[i] - arb->variance[i]);
+    if (!(dm <= mean_slack) || !(dv <= var_slack)) {
+      quad.certificate = estimated(
+          "the declared sample form's certified moments disagree with quadrature of the estimator's code at "
+          "coordinate " + std::to_string(i) + ": mean " + format_double(arb->mean[i]) + " vs " +
+          format_double(quad.mean[i]) + ", variance " + format_double(arb->variance[i]) + " vs " +
+          format_double(quad.variance[i]));
+      return quad;
+    }
+  }
+  arb->certificate.note += "; agrees with Gauss-Kronrod over ε of the estimator's code";
+  return std::move(*arb);
+}
+
 std::optional<EstimatorMoments> compute_estimator_moments(const Estimator& est, const Model& m) {
   // Graph estimators whose only noise is the graph's draws (scg, dice): enumeration of the
   // graph's joint assignments (verify/oracles/graph_exact.cpp).
@@ -575,14 +626,11 @@ std::optional<EstimatorMoments> compute_estimator_moments(const Estimator& est, 
   if (n != 1 || K != 1) return std::nullopt;
   const auto& d = std::get<DiagGaussian>(m.dist);
   const auto sep = m.problem->separable();
-  std::vector<double> cuts{-std::numeric_limits<double>::infinity()};
-  if (sep)
-    for (double b : sep->breakpoints) cuts.push_back((b - d.mu[0]) / d.sigma[0]);
-  std::sort(cuts.begin() + 1, cuts.end());
-  cuts.push_back(std::numeric_limits<double>::infinity());
+  const std::vector<double> cuts = gaussian_pieces(d.mu[0], d.sigma[0], sep ? sep->breakpoints : std::vector<double>{});
   using GK = boost::math::quadrature::gauss_kronrod<double, 61>;
   const double inv_sqrt_2pi = 1.0 / std::sqrt(2.0 * 3.141592653589793238462643383279502884);
   r.method = "Gauss-Kronrod over ε";
+  r.certificate = estimated("Gauss-Kronrod error estimate (adaptive, not validated; ε outside [-40, 40] omitted)");
   for (std::size_t i = 0; i < dim; ++i) {
     double moments[2] = {0.0, 0.0}, errors[2] = {0.0, 0.0};
     for (int q = 1; q <= 2; ++q)
@@ -607,7 +655,7 @@ std::optional<EstimatorMoments> compute_estimator_moments(const Estimator& est, 
     r.mean_error.push_back(errors[0]);
     r.variance_error.push_back(errors[1] + 2.0 * std::abs(moments[0]) * errors[0] + 4.0 * kEps * moments[1]);
   }
-  return r;
+  return certify_gaussian_moments(est, m, std::move(r));
 }
 
 }  // namespace
@@ -716,10 +764,11 @@ std::optional<EstimatorMean> compute_estimator_mean(const Estimator& est, const 
     EstimatorMean r{{}, {}, "exact gradient / NVIL's frozen scale", g.certificate};
     for (std::size_t i = 0; i < g.gradient.size(); ++i) {
       r.mean.push_back(g.gradient[i] / *scale);
-      // |fl(ĝ/s) - ĝ/s| <= u|ĝ/s| + 2^-1075 and fl(e/|s|) >= (e/|s|)(1 - u) - 2^-1075: the slack
-      // (1 + 4ε on the quotient, 2ε of the mean and the least subnormal) keeps a proven bound proven.
-      r.error.push_back(g.error[i] / std::abs(*scale) * (1 + 4 * kEps) + 2 * kEps * std::abs(r.mean.back()) +
-                        2 * std::numeric_limits<double>::denorm_min());
+      // |fl(g/s) - g/s| <= u|g/s| and fl(err/s) >= (err/s)(1 - u): 2ε = 4u of |mean| and the
+      // factor 1 + 4ε = 1 + 8u cover both and the two roundings of the bound itself
+      // ((1 - u)³(1 + 8u) >= 1); denorm_min covers 2ε|mean| underflowing.
+      r.error.push_back((g.error[i] / *scale + 2 * kEps * std::abs(r.mean.back())) * (1 + 4 * kEps) +
+                        std::numeric_limits<double>::denorm_min());
     }
     return r;
   }

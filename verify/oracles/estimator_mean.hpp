@@ -70,7 +70,10 @@ inline constexpr std::size_t kMultilinearMomentsMaxVariables = 8;
 /// (Estimator::draws() > 0: reinforce, rloo, nvil, vimco, reparam): by enumerating every tuple of
 /// draws on finite supports (at most 2^22 tuples; certified: certified::tuple_moments in
 /// verify/oracles/certified/discrete.hpp), or by Gauss–Kronrod quadrature over ε for
-/// one-dimensional Gaussian problems (split at f's breakpoints); for ARM and DisARM on Bernoulli
+/// one-dimensional Gaussian problems (gaussian_pieces.hpp: [-40, 40] split at 0 and at f's
+/// breakpoints) — replaced, when the estimator declares its Estimator::sample_form() (reinforce,
+/// nvil, reparam) and f is symbolic, by that form's moments in Arb (certified/gaussian.hpp),
+/// certified once they agree with the quadrature of the code; for ARM and DisARM on Bernoulli
 /// problems of up to 7 variables (Gauss–Legendre on cells; estimated: the rounding of the nodes
 /// and of the estimator's code is not bounded); for concrete, straight-through,
 /// rebar and relax (and the planted REBAR mutant) on one Bernoulli variable, by quadrature of ĝ

@@ -5,14 +5,18 @@
 //   depend on the thread count) with compensated (TwoSum) sums; certified
 //   (verify/oracles/certified/discrete.hpp: probabilities enclosed in Arb, a proven rounding bound;
 //   categorical problems wholly in Arb). VIMCO's L_K likewise.
-// - Closed form, where the problem knows it (Gaussian problems, the toy: in Arb, certified).
+// - Closed form, where the problem knows it (Gaussian problems, the toy). The toy and the Gaussian
+//   problems with a symbolic f (Problem::symbolic(): quadratic, exp, step) are evaluated in Arb
+//   (certified/discrete.hpp, certified/gaussian.hpp), certified; others use the problem's doubles
+//   (estimated).
 // - Quadrature (separable Gaussian problems, f = Σ g(x_i)): with x_i = μ_i + σ_i ε,
 //   L_i = ∫ g φ dε, ∂L/∂μ_i = (1/σ_i) ∫ g ε φ dε, ∂L/∂log σ_i = ∫ g (ε² - 1) φ dε
-//   (the score-function identities), integrated by Boost.Math's adaptive Gauss–Kronrod (61 points)
-//   on pieces split where g is not smooth.
-// Each result carries an absolute error bound per coordinate and a certificate saying whether it
-// is proven: a proven rounding-error bound for enumeration and the toy's closed form, a rounding
-// model for the other closed forms, Boost's error estimate for quadrature.
+//   (the score-function identities). With a symbolic f these Gaussian integrals are taken in
+//   closed form in Arb (certified); any other g by Boost.Math's adaptive Gauss–Kronrod (61
+//   points) on the pieces of gaussian_pieces.hpp (ε in [-40, 40] split at 0 and where g is not
+//   smooth), estimated.
+// Each result carries an absolute error bound per coordinate and a certificate (certificate.hpp)
+// saying whether it is proven.
 #pragma once
 
 #include "estimators/problems/problem.hpp"

@@ -1,0 +1,46 @@
+// verify/oracles/certified/gaussian.hpp — certified exact figures on the diagonal-Gaussian problems
+// (gaussian-quadratic:d,c, gaussian-exp:d, gaussian-step:d; θ = (μ_1..μ_d, log σ_1..log σ_d)),
+// computed in Arb's ball arithmetic from Problem::symbolic() (issue 14).
+//
+// With x = μ + σε, ε ~ N(0, 1), and u(ε) either f(x) (one coordinate of the separable f) or its
+// derivative ∂f/∂x, every figure below is a sum of Gaussian integrals E[u(ε)^p ε^k], p <= 2, k <= 8,
+// in closed form:
+// - quadratic, u = (μ - c + σε)² or 2(μ - c + σε): a polynomial in ε, and E ε^{2j} = (2j - 1)!!;
+// - exp, u = e^{μ + σε}: E[e^{tε} ε^k] = e^{t²/2} E[(ε + t)^k] (the lognormal moments);
+// - step, u = 1[ε > a], a = -μ/σ: the incomplete moments M_k(a) = ∫_a^∞ ε^k φ(ε) dε, M_0 = Q(a) =
+//   erfc(a/√2)/2, M_1 = φ(a), M_k = a^{k-1} φ(a) + (k - 1) M_{k-2}; u' = 0.
+// Objective and gradient (score-function identities, as exact.hpp's quadrature): L_i = E u,
+// ∂L/∂μ_i = E[u ε]/σ_i, ∂L/∂log σ_i = E[u (ε² - 1)] (gaussian_gradient's quadrature route); its
+// closed-form route evaluates the textbook formulas instead ((μ - c)² + σ², e^{μ + σ²/2},
+// Φ(μ/σ) and their derivatives), so the two routes are computed independently. Estimator moments (one Gaussian coordinate, an estimator whose
+// Estimator::sample_form() is declared): ĝ_j = (u - b) h_j(ε) / s with h = (ε/σ, ε² - 1) for the
+// score function and (1, σε) for the pathwise form; E ĝ_j and E ĝ_j² expand into the integrals
+// above, Var = E ĝ² - (E ĝ)², all in balls.
+// Every ball is turned into a double with Ball::to_enclosure (|true - mid| <= rad proven).
+// σ = exp(log σ) is a ball: θ's doubles are the exact inputs.
+#pragma once
+
+#include "estimators/estimator.hpp"
+#include "verify/oracles/estimator_mean.hpp"
+#include "verify/oracles/exact.hpp"
+
+#include <optional>
+
+namespace estcheck::certified {
+
+/// Whether the model is a diagonal-Gaussian problem with a symbolic f these routes know.
+bool gaussian_symbolic(const Model& model);
+
+/// L(θ) and ∇θ L(θ) in Arb for a gaussian_symbolic model, certified: the closed-form formulas
+/// (`method` closed_form) or the Gaussian integrals of the quadrature route (`method` quadrature).
+/// Where a value overflows a double the result is unknown_gradient (why: the overflow).
+/// std::nullopt unless gaussian_symbolic(model).
+std::optional<ExactGradient> gaussian_gradient(const Model& model, ExactMethod method);
+
+/// E ĝ and Var ĝ in Arb of a sample of the declared `form` on a one-dimensional gaussian_symbolic
+/// model, certified as the moments of that formula (the caller checks that the estimator's code
+/// is that formula). Values that overflow a double make the certificate unknown. std::nullopt
+/// unless the model is gaussian_symbolic with d = 1.
+std::optional<EstimatorMoments> gaussian_form_moments(const SampleForm& form, const Model& model);
+
+}  // namespace estcheck::certified
