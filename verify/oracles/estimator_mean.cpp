@@ -2,6 +2,7 @@
 #include "verify/oracles/estimator_mean.hpp"
 
 #include "estimators/core/error.hpp"
+#include "verify/oracles/certified/relaxed_moments.hpp"
 #include "verify/oracles/compensated_sum.hpp"
 #include "verify/oracles/exact.hpp"
 #include "verify/oracles/graph_exact.hpp"
@@ -433,6 +434,9 @@ std::optional<EstimatorMoments> compute_estimator_moments(const Estimator& est, 
   // Graph estimators whose only noise is the graph's draws (scg, dice): enumeration of the
   // graph's joint assignments (verify/oracles/graph_exact.cpp).
   if (est.samples_graph_assignment()) return exact_graph_estimator_moments(est, m);
+  // Concrete, straight-through and REBAR on the toy and on Bernoulli tables of 1 to
+  // kCertifiedRelaxedMaxVariables variables: certified (verify/oracles/certified/relaxed_moments.hpp).
+  if (auto r = certified::relaxed_moments(est, m, /*mean_only=*/false)) return r;
   // Continuous-noise estimators on one Bernoulli variable: quadrature of ĝ and ĝ² over their
   // uniforms — (u, v) for REBAR and RELAX, u for Concrete and straight-through.
   const std::optional<RelaxedForm> form = est.relaxed_form();
@@ -668,6 +672,10 @@ std::optional<EstimatorMean> compute_estimator_mean(const Estimator& est, const 
       return EstimatorMean{std::move(mo->mean), std::move(mo->mean_error), mo->method, mo->certificate};
     return std::nullopt;
   }
+  // Concrete, straight-through and REBAR on the toy and on Bernoulli tables of 1 to
+  // kCertifiedRelaxedMaxVariables variables: certified (verify/oracles/certified/relaxed_moments.hpp).
+  if (auto mo = certified::relaxed_moments(est, m, /*mean_only=*/true))
+    return EstimatorMean{std::move(mo->mean), std::move(mo->mean_error), mo->method, mo->certificate};
   // Concrete, straight-through and REBAR on multilinear f (Bernoulli tables) of 2 to
   // kMultilinearMomentsMaxVariables variables: the mean from the same tanh-sinh tensor
   // contractions as exact_estimator_moments, so the mean, the variance and their bounds come
