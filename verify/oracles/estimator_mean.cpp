@@ -197,6 +197,7 @@ EstimatorMean rebar_multilinear(const Model& m, double lam, double eta) {
   }
   EstimatorMean r;
   r.method = "REBAR on a multilinear f: sum over b of products of 1-D Gauss-Kronrod integrals";
+  r.certificate = estimated("Gauss-Kronrod error estimates, propagated to first order");
   r.mean.assign(n, 0.0);
   std::vector<double> grad_ex(n), bvec(n), mb(n), grad_mb(n), sc(n);
   m.problem->relaxed_gradient(ex, grad_ex);
@@ -422,6 +423,7 @@ std::optional<EstimatorMoments> multilinear_relaxed_moments(const Estimator& est
 
   EstimatorMoments r;
   r.method = "multilinear F: sum over b of tensor contractions of 1-D tanh-sinh moments";
+  r.certificate = estimated("tanh-sinh error estimates and a first-order rounding model");
   for (std::size_t i = 0; i < n; ++i) {
     const std::size_t bit_i = std::size_t{1} << i;
     // T(b_i) = T_path + s_i(b_i) T_F; bases j ≠ i {x, 1-x, x̃, 1-x̃}, i {x̃, 1-x̃, dx, dx̃}.
@@ -559,6 +561,7 @@ std::optional<EstimatorMoments> compute_estimator_moments(const Estimator& est, 
     }
     EstimatorMoments r;
     r.method = relaxed ? "1-D Gauss-Kronrod over u" : "2-D Gauss-Kronrod over (u, v) of the estimator's code";
+    r.certificate = estimated("Gauss-Kronrod error estimate");
     r.mean = {first.value};
     r.mean_error = {first.error};
     r.variance = {second.value - first.value * first.value};
@@ -722,6 +725,7 @@ std::optional<EstimatorMean> multilinear_relaxed_mean_gauss_kronrod(const Estima
   r.error.assign(n, 0.0);
   r.method = st ? "multilinear F: dF(sigma(theta)) E[z(1-z)]/lambda, 1-D Gauss-Kronrod integrals"
                 : "multilinear F: dF(E z) E[z(1-z)]/lambda, 1-D Gauss-Kronrod integrals";
+  r.certificate = estimated("Gauss-Kronrod error estimates, propagated to first order");
   std::vector<double> ez(n), ez_err(n), w(n), w_err(n);
   for (std::size_t i = 0; i < n; ++i) {
     const Integral a = integrate_unit([&](double u) { return z_of(i, u); }, d.logits[i], lambda);
