@@ -510,7 +510,8 @@ std::optional<EstimatorMoments> relaxed_moments(const Estimator& est, const Mode
     r = toy_moments(*form, m, sym->parameter, mean_only);
     r.method = "certified: 1-D integrals in the logistic variable (Arb), toy f(z) = (z - t)^2";
   } else if (sym->kind == SymbolicF::Kind::table && m.problem->relaxation_is_multilinear() &&
-             m.sample_dim() >= 1 && m.sample_dim() <= kCertifiedRelaxedMaxVariables) {
+             m.sample_dim() >= 1 &&
+             m.sample_dim() <= (mean_only ? kCertifiedRelaxedMeanMaxVariables : kCertifiedRelaxedMaxVariables)) {
     r = table_moments(*form, m, mean_only);
     r.method = "certified: multilinear F, ball contractions of 1-D integrals in the logistic variable (Arb)";
   } else {
