@@ -359,13 +359,24 @@ Reference table_reference(const RelaxedForm& form, const std::vector<double>& f,
 
 // ---- Drawing cases ----------------------------------------------------------------------------------
 
+/// An integer uniform on [lo, hi), whatever RapidCheck's size (gen::inRange scales its range with
+/// the size, which would keep early cases near `lo`: logits near -30, λ near 0.01, one variable).
+int uniform(int lo, int hi) { return *rc::gen::resize(rc::kNominalSize, rc::gen::inRange(lo, hi)); }
+
 struct Miss {
   std::atomic<long> cases{0}, certified_checked{0}, estimated_checked{0}, estimated_missed{0};
   std::mutex mu;
-  double worst_certified = 0.0, worst_estimated = 0.0;
+  double worst_certified = 0.0, worst_estimated = 0.0, widest_relative = 0.0, ulps_differ = 0.0;
   void note_certified(double ratio) {
     std::lock_guard<std::mutex> l(mu);
     worst_certified = std::max(worst_certified, ratio);
+  }
+  /// How wide a certified bound is relative to its figure, and how many figures are not the
+  /// reference's own double (both informational).
+  void note_width(double figure, double bound, const Ball& reference) {
+    std::lock_guard<std::mutex> l(mu);
+    if (figure != 0.0) widest_relative = std::max(widest_relative, bound / std::abs(figure));
+    if (figure != reference.to_enclosure().mid) ulps_differ += 1.0;
   }
   void note_estimated(double ratio) {
     std::lock_guard<std::mutex> l(mu);
@@ -394,11 +405,13 @@ void check_figures(const EstimatorMoments& mo, const Reference& ref, const std::
   for (std::size_t i = 0; i < ref.mean.size(); ++i) {
     const double rm = ratio(mo.mean[i], mo.mean_error[i], ref.mean[i]);
     g_miss.note_certified(rm);
+    g_miss.note_width(mo.mean[i], mo.mean_error[i], ref.mean[i]);
     ++g_miss.certified_checked;
     RC_ASSERT(rm <= 1.0);
     if (i < ref.variance.size()) {
       const double rv = ratio(mo.variance[i], mo.variance_error[i], ref.variance[i]);
       g_miss.note_certified(rv);
+      g_miss.note_width(mo.variance[i], mo.variance_error[i], ref.variance[i]);
       ++g_miss.certified_checked;
       RC_ASSERT(rv <= 1.0);
     }
@@ -406,13 +419,13 @@ void check_figures(const EstimatorMoments& mo, const Reference& ref, const std::
 }
 
 RC_GTEST_PROP(AuditRelaxed, TablesAgainstTheArbReference, ()) {
-  const auto n = static_cast<std::size_t>(*rc::gen::inRange(1, 9));
-  const int kind = *rc::gen::inRange(0, 3);
-  const double lambda = std::pow(10.0, *rc::gen::inRange(-2000, 2001) / 1000.0);
-  const double eta = *rc::gen::inRange(-2000, 2001) / 1000.0;
+  const auto n = static_cast<std::size_t>(uniform(1, 9));
+  const int kind = uniform(0, 3);
+  const double lambda = std::pow(10.0, uniform(-2000, 2001) / 1000.0);
+  const double eta = uniform(-2000, 2001) / 1000.0;
   std::vector<double> theta(n), table(std::size_t{1} << n);
-  for (double& t : theta) t = *rc::gen::inRange(-30000, 30001) / 1000.0;
-  for (double& v : table) v = *rc::gen::inRange(-5000, 5001) / 1000.0;
+  for (double& t : theta) t = uniform(-30000, 30001) / 1000.0;
+  for (double& v : table) v = uniform(-5000, 5001) / 1000.0;
   RC_TAG(n <= kExpandMax ? "expanded (mean, variance)" : "means only");
   ++g_miss.cases;
   auto problem = make_table_problem(Family::bernoulli, table, "audit");
@@ -447,11 +460,11 @@ RC_GTEST_PROP(AuditRelaxed, TablesAgainstTheArbReference, ()) {
 }
 
 RC_GTEST_PROP(AuditRelaxed, ToyAgainstTheArbReference, ()) {
-  const int kind = *rc::gen::inRange(0, 3);
-  const double lambda = std::pow(10.0, *rc::gen::inRange(-2000, 2001) / 1000.0);
-  const double eta = *rc::gen::inRange(-2000, 2001) / 1000.0;
-  const double theta = *rc::gen::inRange(-30000, 30001) / 1000.0;
-  const double tau = *rc::gen::inRange(0, 1001) / 1000.0;
+  const int kind = uniform(0, 3);
+  const double lambda = std::pow(10.0, uniform(-2000, 2001) / 1000.0);
+  const double eta = uniform(-2000, 2001) / 1000.0;
+  const double theta = uniform(-30000, 30001) / 1000.0;
+  const double tau = uniform(0, 1001) / 1000.0;
   ++g_miss.cases;
   auto toy = make_problem("toy:t=" + format_double(tau));
   const Model m = make_model(*toy, std::vector<double>{theta});
@@ -490,6 +503,7 @@ RC_GTEST_PROP(AuditRelaxed, ToyAgainstTheArbReference, ()) {
         std::tuple{mo->variance[0], mo->variance_error[0], second - ref * ref}}) {
     const double r = ratio(figure, bound, reference);
     g_miss.note_certified(r);
+    g_miss.note_width(figure, bound, reference);
     ++g_miss.certified_checked;
     RC_ASSERT(r <= 1.0);
   }
@@ -501,10 +515,12 @@ RC_GTEST_PROP(AuditRelaxed, ToyAgainstTheArbReference, ()) {
 
 // The figures of the run, for docs/oracles.md (printed, not asserted).
 TEST(AuditRelaxed, Summary) {
-  std::printf("audit_relaxed: %ld cases, %ld certified figures (worst |error|/bound %.3g), %ld estimated "
-              "double-route figures (%ld beyond their stated bound, worst %.3g)\n",
-              g_miss.cases.load(), g_miss.certified_checked.load(), g_miss.worst_certified,
-              g_miss.estimated_checked.load(), g_miss.estimated_missed.load(), g_miss.worst_estimated);
+  std::printf("audit_relaxed: %ld cases, %ld certified figures (worst |error|/bound %.3g; widest bound/|figure| "
+              "%.3g; %.0f not the reference's own double), %ld estimated double-route figures (%ld beyond "
+              "their stated bound, worst %.3g)\n",
+              g_miss.cases.load(), g_miss.certified_checked.load(), g_miss.worst_certified, g_miss.widest_relative,
+              g_miss.ulps_differ, g_miss.estimated_checked.load(), g_miss.estimated_missed.load(),
+              g_miss.worst_estimated);
 }
 
 }  // namespace
