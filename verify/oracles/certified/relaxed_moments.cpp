@@ -343,13 +343,12 @@ EstimatorMoments table_moments(const RelaxedForm& form, const Model& m, bool mea
       } else {
         mean = eta * concrete_mean;
         second = eta * eta * concrete_second;
-        const std::vector<Ball>& Fb0 = F0;
         std::vector<Ball> GU;
         if (!mean_only) GU = contract_others(D, axes, 1, cond_phi, 2);  // (D ×_j M_j)(b_{-i})
         for (int bi = 0; bi < 2; ++bi) {
           const Ball& Pi = logits[var_of[i]].P[bi];
           const Ball s = bi ? logits[var_of[i]].P[0] : -logits[var_of[i]].P[1];
-          const std::vector<Ball>& Fb = bi ? F1 : Fb0;
+          const std::vector<Ball>& Fb = bi ? F1 : F0;
           const std::array<int, 3> chi = {kXc, kX, kDxt};
           // W(r, k), k fastest-last: the tensor [r (n-1 axes of 2), k (3)].
           std::vector<Ball> W(3 * R);
