@@ -138,7 +138,7 @@ RC_GTEST_PROP(PropVerify, ClaimedUnbiasedEstimatorsWithExactVariancePassAtAnyLog
   const TableCase c = bern ? *bernoulli_case(5) : *categorical_case(6);
   classify_logits(c);
   // ARM and DisARM (Bernoulli only) have exact moments too: 2-point Gauss-Legendre on their cells;
-  // and REBAR: tensor contraction of 1-D tanh-sinh moments (verify/oracles/estimator_mean.cpp).
+  // and REBAR: certified ball contractions of 1-D Arb integrals (verify/oracles/certified/relaxed_moments.hpp).
   const std::string spec = bern ? *rc::gen::element<std::string>("reinforce", "reinforce:baseline=1.5", "rloo:k=2",
                                                                   "rloo:k=3", "arm", "disarm", "rebar",
                                                                   "rebar:temperature=2,eta=0.5")

@@ -275,16 +275,22 @@ TEST(EstimatorMoments, TanhSinhMeanAgreesWithGaussKronrodAndIsTighter) {
       const std::string spec = std::string(name) + ":temperature=" + std::to_string(lam) +
                                (std::string(name) == "rebar" ? ",eta=0.5" : "");
       const auto e = make_estimator(spec);
-      const auto ts = exact_estimator_mean(*e, m);
+      // exact_estimator_mean now takes the certified route (tests/test_certified_relaxed.cpp);
+      // the tanh-sinh route it used before is detail::multilinear_relaxed_moments.
+      const auto ts = detail::multilinear_relaxed_moments(*e, m);
       const auto gk = detail::multilinear_relaxed_mean_gauss_kronrod(*e, m);
       ASSERT_TRUE(ts && gk) << spec;
       EXPECT_NE(ts->method, gk->method) << spec;
       EXPECT_NE(ts->method.find("tanh-sinh"), std::string::npos) << ts->method;
       EXPECT_NE(gk->method.find("Gauss-Kronrod"), std::string::npos) << gk->method;
       for (std::size_t i = 0; i < 3; ++i) {
-        EXPECT_NEAR(ts->mean[i], gk->mean[i], ts->error[i] + gk->error[i]) << spec << " " << i;
-        if (lam == 2.0) {
-          EXPECT_LE(ts->error[i], gk->error[i]) << spec << " " << i;
+        EXPECT_NEAR(ts->mean[i], gk->mean[i], ts->mean_error[i] + gk->error[i]) << spec << " " << i;
+        // At λ = 2 the ordering still holds for REBAR (its Gauss–Kronrod bound is a loose
+        // first-order formula); for Concrete and straight-through it no longer does since issue
+        // 14: the Gauss–Kronrod route integrates in the logistic variable t = θ + logit u, where
+        // the features are analytic, and its bound fell to 3e-17 to 2e-15 (tanh-sinh: 7e-15).
+        if (lam == 2.0 && std::string(name) == "rebar") {
+          EXPECT_LE(ts->mean_error[i], gk->error[i]) << spec << " " << i;
         }
       }
     }

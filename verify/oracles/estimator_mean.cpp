@@ -3,6 +3,7 @@
 
 #include "estimators/core/error.hpp"
 #include "verify/oracles/certified/discrete.hpp"
+#include "verify/oracles/certified/relaxed_moments.hpp"
 #include "verify/oracles/compensated_sum.hpp"
 #include "verify/oracles/exact.hpp"
 #include "verify/oracles/gaussian_pieces.hpp"
@@ -17,6 +18,7 @@
 #include <atomic>
 #include <cmath>
 #include <functional>
+#include <initializer_list>
 #include <limits>
 #include <utility>
 
@@ -29,37 +31,134 @@ struct Integral {
   double value = 0.0, error = 0.0;
 };
 
-/// ∫_0^1 h(u) du on (0, cut) and (cut, 1).
-Integral integrate_unit(const std::function<double(double)>& h, double cut) {
+// The uniforms are integrated in the logistic variable t = θ + logit u (the perturbed logit;
+// verify/oracles/certified/relaxed_moments.hpp): u = σ(t - θ), du = ℓ(t - θ) dt with
+// ℓ(s) = σ(s)σ(-s), and b = 1[t > 0]. In u the relaxed estimators change within a window of
+// width ~λ u*(1 - u*) around u* = σ(-θ) (6e-8 at θ = 12, λ = 0.5), which adaptive quadrature in u
+// resolved slowly or not at all (issue 14: wrong means with tiny error estimates, minutes-long
+// integrals); in t they change on the scale λ near t = 0 and 1 near t = θ, where the pieces below
+// are cut. REBAR's v, given b, is the same map onto b's side: ũ = σ(t̃ - θ). The segments stop
+// kTailLogits past max(θ, 0) (or min(θ, 0)), dropping less than e^{-40} of the mass (these
+// routes' bounds are estimates).
+constexpr double kTailLogits = 40.0;
+/// Past t - θ = 12, 1 - u < 6.2e-6 is a double with less than 1e-11 relative resolution (ε/(1 - u)),
+/// so the estimator's code sees a staircase in t there, which adaptive refinement to a 1e-10
+/// tolerance cannot resolve (it refined to the maximum depth: 30 s for the REBAR mutant at θ = 12,
+/// minutes for RELAX at θ = -16). Those pieces get one fixed 61-point rule and its error estimate.
+constexpr double kRoundedLogits = 12.0;
+
+/// The cut points of side b (b = 1: t > 0; b = 0: t < 0) in t: 0, ±λ 4^k and θ, within the segment.
+std::vector<double> side_cuts(double theta, double lambda, bool b) {
+  const double lo = b ? 0.0 : std::min(theta, 0.0) - kTailLogits, hi = b ? std::max(theta, 0.0) + kTailLogits : 0.0;
+  std::vector<double> cuts{lo, hi};
+  for (double w = lambda; w < hi - lo; w *= 4.0) cuts.push_back(b ? w : -w);
+  if (lo < theta && theta < hi) cuts.push_back(theta);
+  if (lo < theta + kRoundedLogits && theta + kRoundedLogits < hi) cuts.push_back(theta + kRoundedLogits);
+  std::sort(cuts.begin(), cuts.end());
+  cuts.erase(std::unique(cuts.begin(), cuts.end()), cuts.end());
+  return cuts;
+}
+
+double logistic_density(double s) { return sigmoid(s) * sigmoid(-s); }
+
+/// ∫ h(t, b) dt over the pieces of the sides `sides`, by Gauss–Kronrod (61 points): first one
+/// rule per piece, which estimates each piece's ∫|h| and their sum S; then, with depth > 0,
+/// adaptive refinement of each piece (except past θ + kRoundedLogits) to the absolute tolerance
+/// tol · S (Boost's tolerance is relative to the piece's own ∫|h|, which on a piece where the
+/// integrand is tiny and its computed values noisy — cancellation in the estimator's code — had it
+/// refine to the maximum depth). Error: 2 × Boost's estimate + 4ε ∫|h| per piece.
+/// oracle_checkpoint() at every evaluation.
+Integral integrate_t(const std::function<double(double, bool)>& h, double theta, double lambda,
+                     std::initializer_list<bool> sides, double tol, unsigned depth) {
   using GK = boost::math::quadrature::gauss_kronrod<double, 61>;
+  struct Piece {
+    double a, b;
+    bool side;
+    double value = 0.0, error = 0.0, l1 = 0.0;
+  };
+  std::vector<Piece> pieces;
+  for (bool side : sides) {
+    const std::vector<double> cuts = side_cuts(theta, lambda, side);
+    for (std::size_t k = 0; k + 1 < cuts.size(); ++k) pieces.push_back({cuts[k], cuts[k + 1], side});
+  }
+  double total_l1 = 0.0;
+  for (Piece& p : pieces) {
+    auto f = [&](double t) {
+      oracle_checkpoint();
+      return h(t, p.side);
+    };
+    p.value = GK::integrate(f, p.a, p.b, 0, tol, &p.error, &p.l1);
+    total_l1 += p.l1;
+  }
   Integral r;
-  for (auto [a, b] : {std::pair{0.0, cut}, std::pair{cut, 1.0}}) {
-    if (!(a < b)) continue;
-    double e = 0.0, l1 = 0.0;
-    r.value += GK::integrate(h, a, b, 15, 1e-14, &e, &l1);
-    r.error += 2.0 * e + 4.0 * kEps * l1;
+  for (Piece& p : pieces) {
+    if (depth > 0 && p.a < theta + kRoundedLogits && p.l1 > 0.0 && p.error > tol * total_l1) {
+      auto f = [&](double t) {
+        oracle_checkpoint();
+        return h(t, p.side);
+      };
+      p.value = GK::integrate(f, p.a, p.b, depth, tol * std::max(1.0, total_l1 / p.l1), &p.error, &p.l1);
+    }
+    r.value += p.value;
+    r.error += 2.0 * p.error + 4.0 * kEps * p.l1;
   }
   return r;
 }
 
-/// ∫∫ g(u, v) du dv over (0,1)², the outer integral split at `cut` (where b jumps); the error is
+/// u = σ(t - θ) for the estimator's code, or nullopt where it rounds to 0 or 1 (|t - θ| > 36:
+/// density < 2e-16, dropped like the tails).
+std::optional<double> uniform_at(double t, double theta) {
+  const double u = sigmoid(t - theta);
+  if (!(u > 0.0 && u < 1.0)) return std::nullopt;
+  return u;
+}
+
+/// REBAR's v at the conditional logit t̃ on side b (estimators/rebar.cpp: ũ = σ(-θ) + v σ(θ) for
+/// b = 1, v σ(-θ) for b = 0; ũ = σ(t̃ - θ)): v = σ(t̃ - θ)(1 - e^{-t̃}) or σ(t̃ - θ)/σ(-θ).
+std::optional<double> conditional_uniform_at(double t, double theta, bool b) {
+  const double v = b ? sigmoid(t - theta) * -std::expm1(-t) : sigmoid(t - theta) / sigmoid(-theta);
+  if (!(v > 0.0 && v < 1.0)) return std::nullopt;
+  return v;
+}
+
+/// ∫_0^1 h(u) du, in t on both sides of 0.
+Integral integrate_unit(const std::function<double(double)>& h, double theta, double lambda) {
+  return integrate_t(
+      [&](double t, bool) {
+        const auto u = uniform_at(t, theta);
+        return u ? h(*u) * logistic_density(t - theta) : 0.0;
+      },
+      theta, lambda, {false, true}, 1e-14, 12);
+}
+
+/// ∫_0^1 h(v) dv for REBAR's v on side b: in t̃ over that side, dv = ℓ(t̃ - θ) dt̃ / P(b).
+Integral integrate_side(const std::function<double(double)>& h, double theta, double lambda, bool b,
+                        double tol = 1e-14, unsigned depth = 12) {
+  const double mass = b ? sigmoid(theta) : sigmoid(-theta);
+  return integrate_t(
+      [&](double t, bool side) {
+        const auto v = conditional_uniform_at(t, theta, side);
+        return v ? h(*v) * logistic_density(t - theta) / mass : 0.0;
+      },
+      theta, lambda, {b}, tol, depth);
+}
+
+/// ∫∫ g(u, v) du dv over (0,1)²: u in t on both sides of 0, v in t̃ on u's side; the error is
 /// the outer one (2 × estimate + 4ε ∫|.|) plus the largest inner one.
-Integral integrate_unit_square(const std::function<double(double, double)>& g, double cut) {
-  using GK = boost::math::quadrature::gauss_kronrod<double, 61>;
+Integral integrate_unit_square(const std::function<double(double, double)>& g, double theta, double lambda) {
   double inner_err = 0.0;
-  auto inner = [&](double u) {
-    double e = 0.0, l1 = 0.0;
-    const double val = GK::integrate([&](double v) { return g(u, v); }, 0.0, 1.0, 12, 1e-10, &e, &l1);
-    inner_err = std::max(inner_err, 2.0 * e + 4.0 * kEps * l1);
-    return val;
-  };
-  Integral r;
-  for (auto [a, b] : {std::pair{0.0, cut}, std::pair{cut, 1.0}}) {
-    if (!(a < b)) continue;
-    double e = 0.0, l1 = 0.0;
-    r.value += GK::integrate(inner, a, b, 12, 1e-10, &e, &l1);
-    r.error += 2.0 * e + 4.0 * kEps * l1;
-  }
+  Integral r = integrate_t(
+      [&](double t, bool b) {
+        const auto u = uniform_at(t, theta);
+        if (!u) return 0.0;
+        // The inner rule is fixed (61 points per piece, no adaptive refinement): a smooth function
+        // of t, so the outer adaptive rule is not chasing the inner one's refinement noise.
+        const Integral in = integrate_side([&](double v) { return g(*u, v); }, theta, lambda, b, 1e-10, 0);
+        inner_err = std::max(inner_err, in.error);
+        return in.value * logistic_density(t - theta);
+      },
+      theta, lambda, {false, true}, 1e-10, 6);  // depth 6: the code's own rounding noise (REBAR's
+                                                 // ∂z̃/∂θ at |θ| = 20) is not worth 2^10 pieces
   r.error += inner_err;
   return r;
 }
@@ -76,8 +175,8 @@ EstimatorMean rebar_multilinear(const Model& m, double lam, double eta) {
   for (std::size_t i = 0; i < n; ++i) {
     const double p = d.probs[i], p0 = d.probs0[i], th = d.logits[i];
     auto x_of = [&](double u) { return sigmoid((th + logit(u)) / lam); };
-    const Integral a = integrate_unit([&](double u) { return x_of(u); }, p0);
-    const Integral b = integrate_unit([&](double u) { const double x = x_of(u); return x * (1 - x) / lam; }, p0);
+    const Integral a = integrate_unit([&](double u) { return x_of(u); }, th, lam);
+    const Integral b = integrate_unit([&](double u) { const double x = x_of(u); return x * (1 - x) / lam; }, th, lam);
     ex[i] = a.value;
     w[i] = b.value;
     integral_error = std::max({integral_error, a.error, b.error});
@@ -86,14 +185,14 @@ EstimatorMean rebar_multilinear(const Model& m, double lam, double eta) {
       auto ut_of = [&](double v) { return bi ? p0 + v * p : v * p0; };
       auto ut_c_of = [&](double v) { return bi ? (1.0 - v) * p : p + (1.0 - v) * p0; };
       auto xt_of = [&](double v) { return sigmoid((th + std::log(ut_of(v)) - std::log(ut_c_of(v))) / lam); };
-      const Integral c = integrate_unit([&](double v) { return xt_of(v); }, 0.5);
-      const Integral e = integrate_unit(
+      const Integral c = integrate_side([&](double v) { return xt_of(v); }, th, lam, bi != 0);
+      const Integral e = integrate_side(
           [&](double v) {
             const double ut = ut_of(v), xt = xt_of(v);
             const double dut = bi ? -p * p0 * (1.0 - v) : -v * p * p0;
             return xt * (1 - xt) / lam * (1.0 + dut / (ut * ut_c_of(v)));
           },
-          0.5);
+          th, lam, bi != 0);
       mt[bi][i] = c.value;
       jt[bi][i] = e.value;
       integral_error = std::max({integral_error, c.error, e.error});
@@ -101,6 +200,7 @@ EstimatorMean rebar_multilinear(const Model& m, double lam, double eta) {
   }
   EstimatorMean r;
   r.method = "REBAR on a multilinear f: sum over b of products of 1-D Gauss-Kronrod integrals";
+  r.certificate = estimated("Gauss-Kronrod error estimates, propagated to first order");
   r.mean.assign(n, 0.0);
   std::vector<double> grad_ex(n), bvec(n), mb(n), grad_mb(n), sc(n);
   m.problem->relaxed_gradient(ex, grad_ex);
@@ -326,6 +426,7 @@ std::optional<EstimatorMoments> multilinear_relaxed_moments(const Estimator& est
 
   EstimatorMoments r;
   r.method = "multilinear F: sum over b of tensor contractions of 1-D tanh-sinh moments";
+  r.certificate = estimated("tanh-sinh error estimates and a first-order rounding model");
   for (std::size_t i = 0; i < n; ++i) {
     const std::size_t bit_i = std::size_t{1} << i;
     // T(b_i) = T_path + s_i(b_i) T_F; bases j ≠ i {x, 1-x, x̃, 1-x̃}, i {x̃, 1-x̃, dx, dx̃}.
@@ -485,11 +586,14 @@ std::optional<EstimatorMoments> compute_estimator_moments(const Estimator& est, 
   // Graph estimators whose only noise is the graph's draws (scg, dice): enumeration of the
   // graph's joint assignments (verify/oracles/graph_exact.cpp).
   if (est.samples_graph_assignment()) return exact_graph_estimator_moments(est, m);
+  // Concrete, straight-through and REBAR on the toy and on Bernoulli tables of 1 to
+  // kCertifiedRelaxedMaxVariables variables: certified (verify/oracles/certified/relaxed_moments.hpp).
+  if (auto r = certified::relaxed_moments(est, m, /*mean_only=*/false)) return r;
   // Continuous-noise estimators on one Bernoulli variable: quadrature of ĝ and ĝ² over their
   // uniforms — (u, v) for REBAR and RELAX, u for Concrete and straight-through.
   const std::optional<RelaxedForm> form = est.relaxed_form();
   if (form && m.problem->family() == Family::bernoulli && m.sample_dim() == 1 && m.problem->has_relaxation()) {
-    const double cut = std::get<BernoulliLogits>(m.dist).probs0[0];
+    const double theta = std::get<BernoulliLogits>(m.dist).logits[0], lam = form->temperature;
     std::vector<double> u(1), v(1), g(1), scratch(est.scratch_size(m));
     auto value = [&](double uu, double vv) {
       u[0] = uu;
@@ -500,14 +604,16 @@ std::optional<EstimatorMoments> compute_estimator_moments(const Estimator& est, 
     const bool relaxed = form->kind == RelaxedForm::Kind::concrete || form->kind == RelaxedForm::Kind::straight_through;
     Integral first, second;
     if (relaxed) {
-      first = integrate_unit([&](double uu) { return value(uu, 0.5); }, cut);
-      second = integrate_unit([&](double uu) { const double x = value(uu, 0.5); return x * x; }, cut);
+      first = integrate_unit([&](double uu) { return value(uu, 0.5); }, theta, lam);
+      second = integrate_unit([&](double uu) { const double x = value(uu, 0.5); return x * x; }, theta, lam);
     } else {
-      first = integrate_unit_square(value, cut);
-      second = integrate_unit_square([&](double uu, double vv) { const double x = value(uu, vv); return x * x; }, cut);
+      first = integrate_unit_square(value, theta, lam);
+      second = integrate_unit_square([&](double uu, double vv) { const double x = value(uu, vv); return x * x; }, theta,
+                                     lam);
     }
     EstimatorMoments r;
     r.method = relaxed ? "1-D Gauss-Kronrod over u" : "2-D Gauss-Kronrod over (u, v) of the estimator's code";
+    r.certificate = estimated("Gauss-Kronrod error estimate");
     r.mean = {first.value};
     r.mean_error = {first.error};
     r.variance = {second.value - first.value * first.value};
@@ -676,11 +782,11 @@ std::optional<EstimatorMean> multilinear_relaxed_mean_gauss_kronrod(const Estima
   r.error.assign(n, 0.0);
   r.method = st ? "multilinear F: dF(sigma(theta)) E[z(1-z)]/lambda, 1-D Gauss-Kronrod integrals"
                 : "multilinear F: dF(E z) E[z(1-z)]/lambda, 1-D Gauss-Kronrod integrals";
+  r.certificate = estimated("Gauss-Kronrod error estimates, propagated to first order");
   std::vector<double> ez(n), ez_err(n), w(n), w_err(n);
   for (std::size_t i = 0; i < n; ++i) {
-    const double cut = d.probs0[i];  // u* = σ(-θ_i)
-    const Integral a = integrate_unit([&](double u) { return z_of(i, u); }, cut);
-    const Integral b = integrate_unit([&](double u) { const double z = z_of(i, u); return z * (1 - z); }, cut);
+    const Integral a = integrate_unit([&](double u) { return z_of(i, u); }, d.logits[i], lambda);
+    const Integral b = integrate_unit([&](double u) { const double z = z_of(i, u); return z * (1 - z); }, d.logits[i], lambda);
     ez[i] = a.value;
     ez_err[i] = a.error;
     w[i] = b.value / lambda;
@@ -725,6 +831,10 @@ std::optional<EstimatorMean> compute_estimator_mean(const Estimator& est, const 
       return EstimatorMean{std::move(mo->mean), std::move(mo->mean_error), mo->method, mo->certificate};
     return std::nullopt;
   }
+  // Concrete, straight-through and REBAR on the toy and on Bernoulli tables of 1 to
+  // kCertifiedRelaxedMaxVariables variables: certified (verify/oracles/certified/relaxed_moments.hpp).
+  if (auto mo = certified::relaxed_moments(est, m, /*mean_only=*/true))
+    return EstimatorMean{std::move(mo->mean), std::move(mo->mean_error), mo->method, mo->certificate};
   // Concrete, straight-through and REBAR on multilinear f (Bernoulli tables) of 2 to
   // kMultilinearMomentsMaxVariables variables: the mean from the same tanh-sinh tensor
   // contractions as exact_estimator_moments, so the mean, the variance and their bounds come
@@ -748,7 +858,7 @@ std::optional<EstimatorMean> compute_estimator_mean(const Estimator& est, const 
             est.value_at_uniforms(m, u, v, scratch, g);
             return g[0];
           },
-          std::get<BernoulliLogits>(m.dist).probs0[0]);
+          std::get<BernoulliLogits>(m.dist).logits[0], form->temperature);
       return EstimatorMean{{r.value}, {r.error}, "2-D Gauss-Kronrod over (u, v) of the estimator's code",
                           estimated("Gauss-Kronrod error estimate")};
     }
@@ -780,7 +890,6 @@ std::optional<EstimatorMean> compute_estimator_mean(const Estimator& est, const 
   if (d.size() != 1) return std::nullopt;
   const double lambda = form->temperature;
   const bool st = form->kind == RelaxedForm::Kind::straight_through;
-  const double cut = d.probs0[0];
   std::vector<double> at(1), df(1);
   const Integral g = integrate_unit(
       [&](double u) {
@@ -789,7 +898,7 @@ std::optional<EstimatorMean> compute_estimator_mean(const Estimator& est, const 
         m.problem->relaxed_gradient(at, df);
         return df[0] * z * (1 - z) / lambda;
       },
-      cut);
+      d.logits[0], lambda);
   return EstimatorMean{{g.value}, {g.error}, "1-D Gauss-Kronrod over u", estimated("Gauss-Kronrod error estimate")};
 }
 
