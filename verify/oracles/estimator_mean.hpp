@@ -1,6 +1,13 @@
 // verify/oracles/estimator_mean.hpp — the exact mean E[ĝ] of estimators whose noise is continuous, for
 // the estimators and problems where it reduces to one-dimensional integrals.
 //
+// Since issue 14, Concrete, straight-through and REBAR on the toy and on Bernoulli tables of 1 to 8
+// variables (the mean alone: to 14) take the certified route first
+// (verify/oracles/certified/relaxed_moments.hpp: Arb integrals in t = θ + logit u, ball
+// contractions); the double routes below remain for the rest and are marked estimated. Those that
+// integrate over the uniforms do so in t too (estimator_mean.cpp), with oracle_checkpoint() in
+// every integrand.
+//
 // Concrete and straight-through on Bernoulli problems (estimators/concrete.hpp), with
 // u_i ~ U(0,1), z_i = σ((θ_i + logit u_i)/λ), b_i = 1[θ_i + logit u_i > 0]:
 // - Multilinear f (Bernoulli tables): ∂_i F is multilinear in z_{-i} and independent of z_i, and
