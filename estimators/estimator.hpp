@@ -15,8 +15,8 @@
 //   ∇x f, and how many evaluations of f one sample costs.
 // - Capabilities: what the exact oracles (verify/oracles/) may use, declared by the estimator
 //   itself — draws()/value_at, relaxed_form(), has_antithetic_cells()/value_at_uniforms,
-//   samples_graph_assignment()/value_at_assignment, frozen_scale() — so verify/ never casts to a
-//   concrete estimator type.
+//   samples_graph_assignment()/value_at_assignment, frozen_scale(), sample_range() — so verify/
+//   never casts to a concrete estimator type.
 // Its name, parameters, claim and factory are its descriptor (estimators/descriptor.hpp).
 #pragma once
 
@@ -60,6 +60,14 @@ struct RelaxedForm {
   double temperature;       ///< λ
   double eta = 0.0;         ///< η of REBAR and RELAX; 0 for Concrete and straight-through
   bool planted_bug = false; ///< the mutant (mutant/rebar-no-conditional), not the published form
+};
+
+/// A proven interval [lo_i, hi_i] per output coordinate that holds every sample the estimator can
+/// produce on one prepared model (Estimator::sample_range); read by the betting test
+/// (verify/stats/betting.hpp), which checks every sample against it and never clips.
+struct SampleRange {
+  std::vector<double> lo, hi;
+  std::string source;  ///< how it was derived ("enumeration of the 16 draws")
 };
 
 class Estimator {
@@ -108,12 +116,25 @@ class Estimator {
                                    std::span<double> grad) const;
   /// When E ĝ = ∇L / s for a frozen scale s fitted in prepare() (NVIL), s; otherwise nullopt.
   virtual std::optional<double> frozen_scale() const { return std::nullopt; }
+  /// An interval per output coordinate holding every sample this estimator can produce on `model`
+  /// (prepared), or nullopt when it has none it can prove (Gaussian problems: unbounded). The
+  /// default derives it from the declared noise when that noise is finite: the minimum and maximum
+  /// of value_at over every tuple of draws() draws on a Bernoulli or categorical problem (REINFORCE,
+  /// RLOO, VIMCO), or of value_at_assignment over a discrete graph's joint assignments (scg, dice),
+  /// at most kMaxRangePoints evaluations, each end widened by 64ε of the largest |value| (the
+  /// enumerated values are the samples' own bits; the widening covers a compiler's contraction
+  /// differences between sample() and value_at). An override must be a proof, not an estimate:
+  /// a sample outside the range makes the betting test an error naming the estimator.
+  virtual std::optional<SampleRange> sample_range(const Model& model) const;
   /// Samples (seed, block, 0..count-1), row-major into `out` (count × theta_dim). `work` is
   /// memory the estimator may resize and reuse across calls.
   virtual void sample_block(const Model& model, std::uint64_t seed, std::uint64_t block,
                             std::size_t count, std::vector<double>& work,
                             std::span<double> out) const;
 };
+
+/// The most evaluations the default Estimator::sample_range spends enumerating.
+inline constexpr std::uint64_t kMaxRangePoints = std::uint64_t{1} << 20;
 
 /// Throws InputError (field "estimator") unless `problem` is a Bernoulli problem.
 void require_bernoulli(const std::string& estimator, const Problem& problem);
