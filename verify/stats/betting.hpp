@@ -26,7 +26,9 @@
 // - The confidence sequence at level α/d per coordinate (Bonferroni, as the t-test's bias bound)
 //   {m : sup_t max(½K⁺_t(m), ½K⁻_t(m)) < d/α} is an interval; it is bounded from outside on a
 //   grid of kBettingGrid points each side of g_i, at g_i ± (hi - lo) 2^(-j/3), j = 0..63 (a 26%
-//   step), so the bounds are conservative by at most one grid step.
+//   step), so the bounds are conservative by at most one grid step. The grid lies around the
+//   target, so the ends bound |mean - g_i| (what the verdict needs); when the mean is far from
+//   g_i the end on the target's side stays near g_i rather than near the mean.
 // - bias_bound_i = max(U_i - g_i, g_i - L_i) + e_i (U, L: the interval's outer grid ends).
 // - detectable_bias_i = (U_i - L_i) + 2 e_i: the interval's own width. A bias this large puts the
 //   target outside an interval of the same width that covers the mean (probability >= 1 - α/d):
