@@ -256,7 +256,9 @@ BiasTest test_bias_betting(const RunResult& run, const ExactGradient& exact, con
     const auto [lower, upper] = bp.interval(i, level);
     const double g = exact.gradient[i], e = exact.error[i];
     t.numerical_error[i] = e;
-    t.statistic[i] = bp.log_max_capital(i);  // log of the largest hedged capital at the tested interval
+    // log of the largest hedged capital at the tested interval; +inf where the answer is certain
+    // (a constant coordinate off the target, or a target outside the declared range).
+    t.statistic[i] = t.p_value_raw[i] == 0.0 ? std::numeric_limits<double>::infinity() : bp.log_max_capital(i);
     t.bias_bound_per_coordinate.push_back(std::max({upper - g, g - lower, 0.0}) + e);
     t.detectable_bias_per_coordinate.push_back(upper - lower + 2.0 * e);
   }
@@ -269,7 +271,7 @@ BiasTest test_bias_betting(const RunResult& run, const ExactGradient& exact, con
     const auto worst = static_cast<std::size_t>(std::min_element(t.p_value.begin(), t.p_value.end()) - t.p_value.begin());
     t.verdict = Verdict::fail;
     t.reason = "bias detected: coordinate " + std::to_string(worst) + " mean " + format_double(t.mean[worst]) +
-               " vs exact " + format_double(t.exact[worst]) + " (betting capital " +
+               " vs exact " + format_double(t.exact[worst]) + " (largest betting capital " +
                format_double(std::exp(t.statistic[worst])) + ", Holm-adjusted p = " + format_double(t.p_value[worst]) +
                " <= alpha = " + format_double(o.alpha) + ")";
   } else if (!o.tolerance) {
