@@ -215,8 +215,7 @@ CheckSpec parse_check(const Reader& rd, const json& c, const std::string& ptr) {
     }
     if (c.contains("test")) {
       s.test = rd.string(c["test"], ptr + "/test");
-      if (s.test != "auto" && s.test != "t" && s.test != "catoni" && s.test != "betting")
-        rd.bad(ptr + "/test", "auto, t, catoni or betting", "'" + s.test + "'");
+      if (s.test != "auto" && s.test != "t" && s.test != "catoni") rd.bad(ptr + "/test", "auto, t or catoni", "'" + s.test + "'");
     }
     if (c.contains("coordinate"))
       s.coordinate = rd.integer(c["coordinate"], ptr + "/coordinate", 0, s.theta.size() - 1);
