@@ -119,6 +119,29 @@ void Estimator::sample_block(const Model& m, std::uint64_t seed, std::uint64_t b
   }
 }
 
+std::optional<std::pair<double, double>> f_range_on_support(const Model& m) {
+  if (m.problem->family() == Family::gaussian || m.problem->family() == Family::graph) return std::nullopt;
+  const std::uint64_t points = std::visit(
+      [](const auto& d) -> std::uint64_t {
+        if constexpr (std::decay_t<decltype(d)>::has_enumerate_support) return support_size(d);
+        else return 0;
+      },
+      m.dist);
+  if (points == 0 || points > kMaxRangePoints) return std::nullopt;
+  std::vector<double> x(m.sample_dim());
+  double lo = std::numeric_limits<double>::infinity(), hi = -lo;
+  for (std::uint64_t k = 0; k < points; ++k) {
+    std::visit([&](const auto& d) {
+      if constexpr (std::decay_t<decltype(d)>::has_enumerate_support) support_point(d, k, x);
+    }, m.dist);
+    const double f = m.f(x);
+    if (!std::isfinite(f)) return std::nullopt;
+    lo = std::min(lo, f);
+    hi = std::max(hi, f);
+  }
+  return std::pair{lo, hi};
+}
+
 void require_bernoulli(const std::string& estimator, const Problem& problem) {
   if (problem.family() != Family::bernoulli)
     raise_input_error("estimator",

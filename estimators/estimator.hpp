@@ -27,6 +27,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace estcheck {
@@ -135,6 +136,11 @@ class Estimator {
 
 /// The most evaluations the default Estimator::sample_range spends enumerating.
 inline constexpr std::uint64_t kMaxRangePoints = std::uint64_t{1} << 20;
+
+/// The smallest and largest f over a Bernoulli or categorical problem's whole support (f as computed,
+/// at every support point), or nullopt when the support has more than kMaxRangePoints points or
+/// the problem has no enumerable support. For estimators that bound their samples by f's spread.
+std::optional<std::pair<double, double>> f_range_on_support(const Model& model);
 
 /// Throws InputError (field "estimator") unless `problem` is a Bernoulli problem.
 void require_bernoulli(const std::string& estimator, const Problem& problem);

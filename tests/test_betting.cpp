@@ -146,8 +146,30 @@ TEST(SampleRange, GaussianProblemsAndContinuousNoiseDeclareNone) {
   EXPECT_FALSE(make_estimator("reinforce")->sample_range(gm));
   const auto t = make_problem("toy:t=0.45");
   const Model tm = make_model(*t, std::vector<double>{0.7});
-  const auto arm = make_estimator("arm");
-  EXPECT_FALSE(arm->sample_range(tm));  // uniform noise: not enumerable (left for later)
+  EXPECT_FALSE(make_estimator("rebar")->sample_range(tm));  // uniform noise, no bound written yet
+}
+
+TEST(SampleRange, ArmAndDisarmAreBoundedByTheSpreadOfF) {
+  // Toy: f(0) = 0.45², f(1) = 0.55², spread 0.1. ARM: |ĝ| <= spread / 2; DisARM: spread σ(|θ|) / 2.
+  const auto t = make_problem("toy:t=0.45");
+  const Model m = make_model(*t, std::vector<double>{-0.7});
+  const double spread = 0.55 * 0.55 - 0.45 * 0.45, s = 1.0 / (1.0 + std::exp(-0.7));
+  const auto arm = make_estimator("arm")->sample_range(m);
+  ASSERT_TRUE(arm);
+  EXPECT_NEAR(arm->hi[0], spread / 2, 1e-15);
+  EXPECT_EQ(arm->lo[0], -arm->hi[0]);
+  const auto disarm = make_estimator("disarm")->sample_range(m);
+  ASSERT_TRUE(disarm);
+  EXPECT_NEAR(disarm->hi[0], spread * s / 2, 1e-15);
+  // Every sample of a run lies inside (the betting pass checks it; none is reported outside).
+  for (const char* spec : {"arm", "disarm"}) {
+    const auto e = make_estimator(spec);
+    RunOptions ro;
+    ro.samples = 20000;
+    const BettingRun b = betting_pass(*e, m, ro, *e->sample_range(m), ExactGradient{ExactMethod::automatic, 0.0, {0.0}, 0.0, {0.0}, 0, {}}, 0.01);
+    EXPECT_FALSE(b.violation) << spec;
+    EXPECT_EQ(b.samples, 20000u);
+  }
 }
 
 TEST(SampleRange, GraphEstimatorsEnumerateTheAssignments) {
