@@ -229,6 +229,27 @@ TEST(BettingTest, BitIdenticalForAnyThreadCount) {
   EXPECT_FALSE(one.asymptotic);
 }
 
+TEST(BettingTest, OnePassGivesTheHarnessMomentsBitForBit) {
+  const Toy toy;
+  const ExactGradient exact = toy_exact(0.7, 0.45);
+  for (std::uint64_t n : {2ull, 1024ull, 1025ull, 5 * 1024ull + 17, 37 * 1024ull}) {
+    for (int threads : {1, 3}) {
+      RunOptions ro;
+      ro.samples = n;
+      ro.seed = 9;
+      ro.threads = threads;
+      const BettingRun b = betting_pass(*toy.e, toy.m, ro, toy.range, exact, 1e-3, nullptr, true);
+      ASSERT_TRUE(b.run) << n;
+      const RunResult h = run_estimator(*toy.e, toy.m, ro);
+      EXPECT_EQ(b.run->moments.count, h.moments.count) << n;
+      EXPECT_EQ(b.run->moments.mean, h.moments.mean) << n;
+      EXPECT_EQ(b.run->moments.m2, h.moments.m2) << n;
+      EXPECT_EQ(b.run->moments.mean_abs, h.moments.mean_abs) << n;
+      EXPECT_EQ(b.run->requested, h.requested);
+    }
+  }
+}
+
 /// An estimator whose declared range is wrong: REINFORCE on the toy, declaring half its range.
 class LyingRange final : public Estimator {
  public:

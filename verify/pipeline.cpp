@@ -122,14 +122,24 @@ VerifyRun run_verification(const VerifyRequest& q) {
       v.prefixes.push_back(run_estimator(est, model, prefix));
     }
   }
-  v.report.run = run_estimator(est, model, q.run);
   const VerifyReport& r = v.report;
   const double tuned_alpha = q.catoni_alpha.value_or(q.test.alpha);
+  if (r.test_method == TestMethod::betting && !r.exact.certificate.unknown()) {
+    // One pass: the betting processes and, when it went through, the run's moments (bit-identical
+    // to run_estimator's); after a range violation the run is redone for its report.
+    v.betting = betting_pass(est, model, q.run, *r.sample_range, r.exact,
+                             tuned_alpha / static_cast<double>(r.exact.gradient.size()), nullptr, true);
+    if (v.betting->run) {
+      v.report.run = std::move(*v.betting->run);
+      v.betting->run.reset();
+    } else {
+      v.report.run = run_estimator(est, model, q.run);
+    }
+    return v;
+  }
+  v.report.run = run_estimator(est, model, q.run);
   if (r.test_method == TestMethod::catoni && uses_catoni(TestMethod::catoni, r.variance_bound, r.run))
     v.catoni = catoni_means_for_test(est, model, q.run, r.run, tuned_alpha, r.variance_bound);
-  if (r.test_method == TestMethod::betting && r.run.nonfinite == 0 && !r.exact.certificate.unknown())
-    v.betting = betting_pass(est, model, q.run, *r.sample_range, r.exact,
-                             tuned_alpha / static_cast<double>(r.exact.gradient.size()));
   return v;
 }
 

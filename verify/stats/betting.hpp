@@ -106,15 +106,23 @@ struct BettingRun {
   std::optional<BettingProcess> process;  ///< empty only when the range was missing
   std::optional<RangeViolation> violation;
   std::uint64_t samples = 0;              ///< samples fed (up to the stop or the violation)
+  /// With `with_run`, after a whole pass with no violation and at most kMaxMomentBlocks blocks:
+  /// the run's moments, bit-identical to run_estimator's (the same blocks merged in its tree).
+  std::optional<RunResult> run;
 };
+
+/// Blocks whose moments betting_pass keeps to rebuild run_estimator's result (3d doubles each).
+inline constexpr std::uint64_t kMaxMomentBlocks = std::uint64_t{1} << 16;
 
 /// Feeds the samples of run_estimator(est, model, options) — the same noise streams, regenerated
 /// in parallel a chunk of blocks at a time — to a BettingProcess in block order, so the result is
 /// bit-identical for any thread count. `stop`, when given, is asked after every block and ends the
 /// pass when it returns true (sequential runs). Stops at the first sample outside `range`.
+/// `with_run` (single process only: no MPI partition) also rebuilds the run's RunResult, so
+/// `verify` needs one pass over the samples instead of two.
 BettingRun betting_pass(const Estimator& est, const Model& model, const RunOptions& options, const SampleRange& range,
                         const ExactGradient& exact, double alpha_bets,
-                        const std::function<bool(const BettingProcess&)>& stop = nullptr);
+                        const std::function<bool(const BettingProcess&)>& stop = nullptr, bool with_run = false);
 
 /// The betting test's BiasTest (figures as the file comment says; mean and variance from `run`).
 /// A range violation is Verdict::error with a reason naming `estimator`.
