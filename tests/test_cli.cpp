@@ -772,5 +772,21 @@ TEST(Cli, TVerdictsSayAsymptoticInEveryReport) {
   EXPECT_NE(doc["reason"].get<std::string>().find("asymptotic (CLT)"), std::string::npos) << doc["reason"];
 }
 
+TEST(Cli, SuiteReportsSayAsymptoticNextToAVerdictOfT) {
+  // A suite with a t verdict (reinforce on a Gaussian problem: no range, no certified variance):
+  // report.json, report.md, report.html and junit.xml all carry the words with the verdict's reason.
+  const TempDir dir;
+  const std::string suite = dir.write("s.json", R"({"name": "asym", "seed": 1, "checks": [
+    {"name": "reinforce-gaussian", "kind": "verify", "problem": "gaussian-quadratic:d=1,c=0.5",
+     "estimator": "reinforce", "theta": [0.5, 0.7], "samples": 20000}]})");
+  const CliResult r = run({"suite", suite, "--out", dir.file("out")});
+  ASSERT_NE(r.code, 2) << r.err;
+  for (const char* name : {"report.json", "report.md", "report.html", "junit.xml"}) {
+    std::ifstream in(dir.file("out/") + name);
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    EXPECT_NE(text.find("asymptotic (CLT)"), std::string::npos) << name;
+  }
+}
+
 }  // namespace
 }  // namespace estcheck
