@@ -229,6 +229,37 @@ TEST(BettingTest, BitIdenticalForAnyThreadCount) {
   EXPECT_FALSE(one.asymptotic);
 }
 
+TEST(BettingTest, ManyCoordinatesBitIdenticalForAnyThreadCount) {
+  // dice of order 2 on scg-fig1e: 3 Hessian coordinates, updated in parallel across coordinates.
+  const auto p = make_problem("scg-fig1e");
+  const Model m = make_model(*p, std::vector<double>{0.3, 0.2});
+  auto e = make_estimator("dice:order=2");
+  e->check(*p);
+  e->prepare(m);
+  const SampleRange range = *e->sample_range(m);
+  ExactGradient exact;
+  exact.gradient.assign(range.lo.size(), 0.0);
+  exact.error.assign(range.lo.size(), 0.0);
+  exact.certificate = proven("synthetic: only the figures' bits are compared");
+  std::vector<double> first;
+  for (int threads : {1, 2, 3}) {
+    RunOptions ro;
+    ro.samples = 30000;
+    ro.threads = threads;
+    const BettingRun b = betting_pass(*e, m, ro, range, exact, 1e-3);
+    ASSERT_FALSE(b.violation);
+    std::vector<double> figures = b.process->p_values();
+    for (std::size_t i = 0; i < b.process->dim(); ++i) {
+      figures.push_back(b.process->log_max_capital(i));
+      const auto [lo, hi] = b.process->interval(i, 1e-3);
+      figures.push_back(lo);
+      figures.push_back(hi);
+    }
+    if (first.empty()) first = figures;
+    EXPECT_EQ(figures, first) << threads << " threads";
+  }
+}
+
 TEST(BettingTest, OnePassGivesTheHarnessMomentsBitForBit) {
   const Toy toy;
   const ExactGradient exact = toy_exact(0.7, 0.45);

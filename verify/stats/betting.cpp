@@ -103,9 +103,11 @@ std::optional<RangeViolation> BettingProcess::add(std::span<const double> rows, 
       const double v = rows[k * d + i];
       if (!(v >= lo_[i] && v <= hi_[i])) return RangeViolation{samples_ + k, i, v};
     }
-  for (std::size_t i = 0; i < d; ++i) {
+  // Coordinates are independent: each runs its own sequential product, so they may run on any
+  // thread (in the caller's task arena) with the same bits.
+  auto update = [&](std::size_t i) {
     Coordinate& c = coords_[i];
-    if (c.width == 0.0) continue;
+    if (c.width == 0.0) return;
     std::uint64_t t = samples_, since = 0;
     const std::size_t P = c.point.size();
     double* __restrict cap = c.cap.data();
@@ -128,6 +130,11 @@ std::optional<RangeViolation> BettingProcess::add(std::span<const double> rows, 
       }
     }
     fold(c);  // a check point at the end of every batch (a block, in the harness's passes)
+  };
+  if (d == 1) {
+    update(0);
+  } else {
+    tbb::parallel_for(std::size_t{0}, d, update);
   }
   samples_ += count;
   return std::nullopt;
@@ -206,8 +213,10 @@ BettingRun betting_pass(const Estimator& est, const Model& model, const RunOptio
     });
     for (std::uint64_t b = first; b < last; ++b) {
       const std::uint64_t count = std::min(kBlockSize, opt.samples - b * kBlockSize);
-      r.violation = r.process->add(std::span<const double>(buffer).subspan((b - first) * kBlockSize * dim, count * dim),
-                                   count);
+      arena.execute([&] {
+        r.violation = r.process->add(
+            std::span<const double>(buffer).subspan((b - first) * kBlockSize * dim, count * dim), count);
+      });
       if (r.violation) {
         r.samples = r.process->samples();
         return r;
