@@ -4,6 +4,8 @@
 #include "estimators/core/error.hpp"
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
 
 namespace estcheck {
 
@@ -33,6 +35,16 @@ void Arm::evaluate(const Model& m, std::span<const double> u, std::span<double> 
   }
   const double diff = m.f(b1) - m.f(b2);
   for (std::size_t i = 0; i < n; ++i) grad[i] = diff * (u[i] - 0.5);
+}
+
+std::optional<SampleRange> Arm::sample_range(const Model& m) const {
+  const auto f = f_range_on_support(m);
+  if (!f) return std::nullopt;
+  const double half = 0.5 * (f->second - f->first) * (1.0 + 4.0 * std::numeric_limits<double>::epsilon());
+  const std::size_t n = m.theta_dim();
+  return SampleRange{std::vector<double>(n, -half), std::vector<double>(n, half),
+                     "(max f - min f) / 2 over the " + format_double(std::ldexp(1.0, static_cast<int>(m.sample_dim()))) +
+                         " support points"};
 }
 
 EstimatorDescriptor arm_descriptor() {

@@ -25,6 +25,9 @@ class Arm final : public Estimator {
   void evaluate(const Model& m, std::span<const double> u, std::span<double> scratch,
                 std::span<double> grad) const;
   bool has_antithetic_cells() const override { return true; }
+  /// |ĝ_i| = |f(b⁺) - f(b⁻)| |u_i - 1/2| <= (max f - min f) / 2 over the support (a proof:
+  /// rounding is monotone, so the computed product stays within it; 4ε of slack besides).
+  std::optional<SampleRange> sample_range(const Model& model) const override;
   /// evaluate(m, u) (scratch: 2n doubles suffice); v is not used.
   void value_at_uniforms(const Model& m, std::span<const double> u, std::span<const double>,
                          std::span<double> scratch, std::span<double> grad) const override {

@@ -4,6 +4,7 @@
 #include "estimators/core/error.hpp"
 
 #include <algorithm>
+#include <limits>
 
 namespace estcheck {
 
@@ -36,6 +37,21 @@ void Disarm::evaluate(const Model& m, std::span<const double> u, std::span<doubl
     const double sigma_abs = std::max(d.probs[i], d.probs0[i]);  // σ(|θ_i|)
     grad[i] = b[i] != bt[i] ? half_diff * (bt[i] != 0.0 ? -1.0 : 1.0) * sigma_abs : 0.0;
   }
+}
+
+std::optional<SampleRange> Disarm::sample_range(const Model& m) const {
+  const auto f = f_range_on_support(m);
+  if (!f) return std::nullopt;
+  const auto& d = std::get<BernoulliLogits>(m.dist);
+  SampleRange r;
+  for (std::size_t i = 0; i < d.size(); ++i) {
+    const double half = 0.5 * (f->second - f->first) * std::max(d.probs[i], d.probs0[i]) *
+                        (1.0 + 4.0 * std::numeric_limits<double>::epsilon());
+    r.lo.push_back(-half);
+    r.hi.push_back(half);
+  }
+  r.source = "(max f - min f) sigma(|theta_i|) / 2 over the support";
+  return r;
 }
 
 EstimatorDescriptor disarm_descriptor() {

@@ -26,6 +26,8 @@ class Disarm final : public Estimator {
   void evaluate(const Model& m, std::span<const double> u, std::span<double> scratch,
                 std::span<double> grad) const;
   bool has_antithetic_cells() const override { return true; }
+  /// |ĝ_i| <= (max f - min f) σ(|θ_i|) / 2 over the support (monotone rounding; 4ε of slack).
+  std::optional<SampleRange> sample_range(const Model& model) const override;
   /// evaluate(m, u) (scratch: 2n doubles suffice); v is not used.
   void value_at_uniforms(const Model& m, std::span<const double> u, std::span<const double>,
                          std::span<double> scratch, std::span<double> grad) const override {

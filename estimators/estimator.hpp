@@ -15,8 +15,8 @@
 //   ∇x f, and how many evaluations of f one sample costs.
 // - Capabilities: what the exact oracles (verify/oracles/) may use, declared by the estimator
 //   itself — draws()/value_at, relaxed_form(), has_antithetic_cells()/value_at_uniforms,
-//   samples_graph_assignment()/value_at_assignment, frozen_scale() — so verify/ never casts to a
-//   concrete estimator type.
+//   samples_graph_assignment()/value_at_assignment, frozen_scale(), sample_range() — so verify/
+//   never casts to a concrete estimator type.
 // Its name, parameters, claim and factory are its descriptor (estimators/descriptor.hpp).
 #pragma once
 
@@ -27,6 +27,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace estcheck {
@@ -74,6 +75,14 @@ struct SampleForm {
   Kind kind = Kind::score_function;
   double baseline = 0.0;  ///< score_function: the constant subtracted from f
   double scale = 1.0;     ///< score_function: the constant divisor
+};
+
+/// A proven interval [lo_i, hi_i] per output coordinate that holds every sample the estimator can
+/// produce on one prepared model (Estimator::sample_range); read by the betting test
+/// (verify/stats/betting.hpp), which checks every sample against it and never clips.
+struct SampleRange {
+  std::vector<double> lo, hi;
+  std::string source;  ///< how it was derived ("enumeration of the 16 draws")
 };
 
 class Estimator {
@@ -124,12 +133,30 @@ class Estimator {
   virtual std::optional<double> frozen_scale() const { return std::nullopt; }
   /// The sample's closed form when it is one of SampleForm's (draws() == 1); otherwise nullopt.
   virtual std::optional<SampleForm> sample_form() const { return std::nullopt; }
+  /// An interval per output coordinate holding every sample this estimator can produce on `model`
+  /// (prepared), or nullopt when it has none it can prove (Gaussian problems: unbounded). The
+  /// default derives it from the declared noise when that noise is finite: the minimum and maximum
+  /// of value_at over every tuple of draws() draws on a Bernoulli or categorical problem (REINFORCE,
+  /// RLOO, VIMCO), or of value_at_assignment over a discrete graph's joint assignments (scg, dice),
+  /// at most kMaxRangePoints evaluations, each end widened by 64ε of the largest |value| (the
+  /// enumerated values are the samples' own bits; the widening covers a compiler's contraction
+  /// differences between sample() and value_at). An override must be a proof, not an estimate:
+  /// a sample outside the range makes the betting test an error naming the estimator.
+  virtual std::optional<SampleRange> sample_range(const Model& model) const;
   /// Samples (seed, block, 0..count-1), row-major into `out` (count × theta_dim). `work` is
   /// memory the estimator may resize and reuse across calls.
   virtual void sample_block(const Model& model, std::uint64_t seed, std::uint64_t block,
                             std::size_t count, std::vector<double>& work,
                             std::span<double> out) const;
 };
+
+/// The most evaluations the default Estimator::sample_range spends enumerating.
+inline constexpr std::uint64_t kMaxRangePoints = std::uint64_t{1} << 20;
+
+/// The smallest and largest f over a Bernoulli or categorical problem's whole support (f as computed,
+/// at every support point), or nullopt when the support has more than kMaxRangePoints points or
+/// the problem has no enumerable support. For estimators that bound their samples by f's spread.
+std::optional<std::pair<double, double>> f_range_on_support(const Model& model);
 
 /// Throws InputError (field "estimator") unless `problem` is a Bernoulli problem.
 void require_bernoulli(const std::string& estimator, const Problem& problem);

@@ -131,6 +131,10 @@ nlohmann::json to_json(const VerifyReport& r) {
     j["degenerate_coordinates"] = t.degenerate_coordinates;
     j["degenerate_variance_needed"] = t.variance_needed;
   }
+  j["asymptotic"] = t.asymptotic;
+  j["sample_range"] = r.sample_range ? nlohmann::json{{"lo", r.sample_range->lo}, {"hi", r.sample_range->hi},
+                                                      {"source", r.sample_range->source}}
+                                     : nlohmann::json(nullptr);
   j["variance_bound"] = r.variance_bound.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.variance_bound);
   j["variance_bound_source"] = r.variance_source;
   if (r.sequential) {
@@ -314,6 +318,7 @@ void write_text(std::ostream& out, const VerifyReport& r) {
       << (r.estimator.order == 2 ? "  target: the Hessian, coordinates = its upper triangle row-major (H_00, H_01, ...)\n" : "")
       << "  exact target: " << to_string(r.exact.method) << ", " << describe(r.exact.certificate) << "\n"
       << "  test: " << t.method << ", alpha = " << t.alpha << "\n"
+      << (r.sample_range ? "  declared sample range: " + r.sample_range->source + "\n" : std::string())
       << "  coord                    exact                     mean    std.error   p (Holm)\n";
   for (std::size_t i = 0; i < t.exact.size(); ++i)
     out << "  " << std::setw(5) << i << std::setw(25) << sci(t.exact[i], 12) << std::setw(25)

@@ -159,12 +159,14 @@ CLI::App* add_verify(CLI::App& app, cli::VerifyArgs& a) {
   sub->add_option("--alpha", a.test.alpha, "Family-wise error rate over the coordinates (default 0.001)");
   sub->add_option("--tolerance", a.test.tolerance, "Claim |bias_i| < D for every i (equivalence test)");
   add_test_method(sub, a.test,
-                  "auto (default: catoni when a variance bound is known, else t), t (Student t, CLT), "
-                  "or catoni (heavy-tail-safe; needs a variance bound)",
+                  "auto (default: catoni with a certified exact variance, else betting with the estimator's declared "
+                  "sample range, else catoni with --variance-bound, else t), t (Student t, asymptotic: CLT), "
+                  "catoni (heavy-tail-safe; needs a variance bound) or betting (bounded samples; anytime-valid)",
                   "Upper bound(s) on Var of each gradient coordinate (one value, or one per coordinate) "
                   "for the catoni test; default: the exact variance when estcheck computes it");
   sub->add_flag("--sequential", a.sequential,
-                "Sample in doubling rounds and stop when the verdict is clear (error rate holds at any round)");
+                "Stop when the verdict is clear: with the betting test, checked after every block (anytime-valid); "
+                "otherwise in doubling rounds (the error rate holds at any round)");
   sub->add_option("--max-samples", a.max_samples, "With --sequential: the largest round (required)");
   sub->add_option("--first-samples", a.first_samples, "With --sequential: the first round (default 16384)");
   sub->add_flag("--quiet", a.quiet, kQuietHelp);

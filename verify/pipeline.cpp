@@ -48,6 +48,15 @@ VerifyReport start_report(const VerifyRequest& q, const Model& model) {
                                                  r.estimator_moments);
   r.variance_bound = vb.values;
   r.variance_source = vb.source;
+  const bool given_variance = !q.variance_bound.values.empty();
+  const bool exact_variance = !vb.values.empty() && !given_variance;
+  // The declared range is looked for only where the betting test could be chosen.
+  if (q.method == TestMethod::betting || (q.method == TestMethod::automatic && !exact_variance))
+    r.sample_range = est.sample_range(model);
+  if (q.method == TestMethod::betting && !r.sample_range)
+    raise_input_error("method", "auto, t or catoni when the estimator declares no sample range on this problem (the "
+                      "betting test needs one; Gaussian problems are unbounded)", "'betting'");
+  r.test_method = chosen_test(q.method, exact_variance, r.sample_range.has_value(), given_variance);
   if (q.method == TestMethod::catoni && vb.values.empty())
     raise_input_error("method", "auto or t when no variance bound is known (give a variance bound, or use an "
                       "estimator and problem whose exact variance estcheck certifies" +
@@ -61,6 +70,14 @@ Checkpoint checkpoint(const RunResult& run, const ExactGradient& exact, const Bi
 }
 
 }  // namespace
+
+TestMethod chosen_test(TestMethod method, bool exact_variance, bool has_range, bool given_variance) {
+  if (method != TestMethod::automatic) return method;
+  if (exact_variance) return TestMethod::catoni;
+  if (has_range) return TestMethod::betting;
+  if (given_variance) return TestMethod::catoni;
+  return TestMethod::t;
+}
 
 VarianceBound choose_variance_bound(const VarianceBound& given, std::size_t dim, TestMethod method,
                                     const std::optional<EstimatorMoments>& moments) {
@@ -105,17 +122,45 @@ VerifyRun run_verification(const VerifyRequest& q) {
       v.prefixes.push_back(run_estimator(est, model, prefix));
     }
   }
+  const VerifyReport& r = v.report;
+  const double tuned_alpha = q.catoni_alpha.value_or(q.test.alpha);
+  if (r.test_method == TestMethod::betting && !r.exact.certificate.unknown()) {
+    // One pass: the betting processes and, when it went through, the run's moments (bit-identical
+    // to run_estimator's); after a range violation the run is redone for its report.
+    v.betting = betting_pass(est, model, q.run, *r.sample_range, r.exact,
+                             tuned_alpha / static_cast<double>(r.exact.gradient.size()), nullptr, true);
+    if (v.betting->run) {
+      v.report.run = std::move(*v.betting->run);
+      v.betting->run.reset();
+    } else {
+      v.report.run = run_estimator(est, model, q.run);
+    }
+    return v;
+  }
   v.report.run = run_estimator(est, model, q.run);
-  if (uses_catoni(q.method, v.report.variance_bound, v.report.run))
-    v.catoni = catoni_means_for_test(est, model, q.run, v.report.run, q.catoni_alpha.value_or(q.test.alpha),
-                                     v.report.variance_bound);
+  if (r.test_method == TestMethod::catoni && uses_catoni(TestMethod::catoni, r.variance_bound, r.run))
+    v.catoni = catoni_means_for_test(est, model, q.run, r.run, tuned_alpha, r.variance_bound);
   return v;
 }
 
 void decide(VerifyRun& v, const BiasTestOptions& options) {
   VerifyReport& r = v.report;
-  r.test = decide_bias_test(r.run, r.exact, options, v.method, r.variance_bound, r.variance_source,
-                            v.catoni ? &*v.catoni : nullptr, v.explain_test_choice);
+  if (r.test_method == TestMethod::betting) {
+    if (v.betting) {
+      r.test = test_bias_betting(r.run, r.exact, options, *v.betting, *r.sample_range, r.estimator.spec);
+    } else {  // no pass: non-finite samples or an unknown target; test_bias_betting says which
+      BettingRun none;
+      r.test = test_bias_betting(r.run, r.exact, options, none, *r.sample_range, r.estimator.spec);
+    }
+    if (v.method == TestMethod::automatic && v.explain_test_choice)
+      r.test.method += "; chosen because no certified exact variance is known" +
+                       (r.variance_source.empty() ? std::string() : " (" + r.variance_source + ")") +
+                       " and the estimator declares its sample range (" + r.sample_range->source + ")";
+  } else {
+    r.test = decide_bias_test(r.run, r.exact, options, r.test_method == TestMethod::catoni ? TestMethod::catoni : v.method,
+                              r.variance_bound, r.variance_source, v.catoni ? &*v.catoni : nullptr,
+                              v.explain_test_choice);
+  }
   r.checkpoints.clear();
   if (!v.checkpoints) return;
   for (const auto& prefix : v.prefixes) r.checkpoints.push_back(checkpoint(prefix, r.exact, options));
@@ -132,8 +177,11 @@ VerifyReport verify(const VerifyRequest& q) {
   const Model model = prepared_model(est, *q.problem, q.theta);
   check_run_cost(est, model, q.sequential->max_samples, q.run.threads, q.run.max_seconds);
   VerifyReport r = start_report(q, model);
-  r.sequential = verify_sequential(est, model, q.run, r.exact, q.test, q.method, r.variance_bound, r.variance_source,
-                                   *q.sequential);
+  if (r.test_method == TestMethod::betting)
+    r.sequential = verify_sequential_betting(est, model, q.run, r.exact, q.test, *r.sample_range, *q.sequential);
+  else
+    r.sequential = verify_sequential(est, model, q.run, r.exact, q.test, q.method, r.variance_bound,
+                                     r.variance_source, *q.sequential);
   r.run = r.sequential->run;
   r.test = r.sequential->test;
   return r;

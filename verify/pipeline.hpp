@@ -22,6 +22,7 @@
 #include "verify/harness/harness.hpp"
 #include "verify/oracles/estimator_mean.hpp"
 #include "verify/oracles/exact.hpp"
+#include "verify/stats/betting.hpp"
 #include "verify/stats/calibrate.hpp"
 #include "verify/stats/catoni.hpp"
 #include "verify/stats/compare.hpp"
@@ -46,6 +47,11 @@ struct VarianceBound {
 /// (verify/oracles/certificate.hpp) and finite and the test is not t; else none (empty values: the
 /// t-test runs; `source` then says why exact moments were not used, or is empty). Throws InputError ("variance_bound")
 /// when `given` has neither 1 nor `dim` values or a value that is not finite and >= 0.
+/// The test `method` asks for, with automatic resolved in the order of issue 18: Catoni with a
+/// certified exact variance (`exact_variance`), else betting with a declared `range`, else Catoni
+/// with a given variance bound (`given_variance`), else t. Never returns automatic.
+TestMethod chosen_test(TestMethod method, bool exact_variance, bool has_range, bool given_variance);
+
 VarianceBound choose_variance_bound(const VarianceBound& given, std::size_t dim, TestMethod method,
                                     const std::optional<EstimatorMoments>& moments);
 
@@ -90,6 +96,10 @@ struct VerifyReport {
   std::optional<EstimatorMoments> estimator_moments;  ///< the exact E[ĝ] and Var[ĝ], when known
   std::vector<double> variance_bound;  ///< the bound the policy chose (empty: none)
   std::string variance_source;
+  /// The estimator's declared sample range, when the test is (or could have been) the betting test.
+  std::optional<SampleRange> sample_range;
+  /// The test that ran: t, catoni or betting (chosen_test: never automatic).
+  TestMethod test_method = TestMethod::t;
   std::optional<SequentialResult> sequential;  ///< with sequential: the rounds (run/test: the last)
   std::vector<Checkpoint> checkpoints;         ///< with checkpoints: at 2^k blocks, then at the end
 };
@@ -99,6 +109,7 @@ struct VerifyRun {
   VerifyReport report;               ///< everything but test and checkpoints
   std::vector<RunResult> prefixes;   ///< with checkpoints: the runs of the first 2^k blocks
   std::optional<CatoniMeans> catoni; ///< the Catoni estimates, when the Catoni test runs
+  std::optional<BettingRun> betting; ///< the betting processes, when the betting test runs
   TestMethod method = TestMethod::automatic;
   bool explain_test_choice = true;
   bool checkpoints = false;

@@ -118,6 +118,8 @@ CalibrationResult calibrate(const Estimator& est, const Model& model, const Exac
     if (!(a > 0.0 && a < 1.0)) raise_input_error("alphas", "levels in (0, 1)", format_double(a));
   if (o.coordinate >= model.theta_dim())
     raise_input_error("coordinate", "an index < " + std::to_string(model.theta_dim()), std::to_string(o.coordinate));
+  if (o.method == TestMethod::betting)
+    raise_input_error("test", "auto, t or catoni (calibrate does not run the betting test yet)", "'betting'");
   if (o.method == TestMethod::catoni && vbound.empty())
     raise_input_error("test", "auto or t when no variance bound is known", "'catoni'");
   const auto start = std::chrono::steady_clock::now();

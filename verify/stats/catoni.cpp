@@ -173,7 +173,8 @@ TestMethod parse_test_method(const std::string& text, const std::string& argumen
   if (text == "auto") return TestMethod::automatic;
   if (text == "t") return TestMethod::t;
   if (text == "catoni") return TestMethod::catoni;
-  raise_input_error(argument, "one of auto, t, catoni", "'" + text + "'");
+  if (text == "betting") return TestMethod::betting;
+  raise_input_error(argument, "one of auto, t, catoni, betting", "'" + text + "'");
 }
 
 
@@ -190,6 +191,7 @@ BiasTest test_bias_catoni(const RunResult& run, const ExactGradient& exact, cons
   t.error_rate = "P(fail | unbiased) <= alpha";
   if (o.tolerance) t.error_rate += "; P(pass | max_i |bias_i| >= tolerance) <= alpha";
   t.error_rate += " (non-asymptotic: holds for any distribution with Var <= the bound)";
+  t.asymptotic = false;
   t.degenerate_coordinates.clear();  // the t-test's; Catoni's bound covers equal samples too
   t.variance_needed.clear();
   t.catoni_passes = cm.passes;
@@ -286,6 +288,9 @@ BiasTest decide_bias_test(const RunResult& run, const ExactGradient& exact, cons
 BiasTest verify_bias(const Estimator& est, const Model& model, const RunOptions& options,
                      const RunResult& run, const ExactGradient& exact, const BiasTestOptions& test,
                      TestMethod method, std::span<const double> vbound, const std::string& source) {
+  if (method == TestMethod::betting)
+    raise_input_error("test", "auto, t or catoni here (the betting test runs in verify and suites, where the "
+                      "estimator declares its sample range)", "'betting'");
   if (method == TestMethod::catoni && vbound.empty())
     raise_input_error("test", "auto or t when no variance bound is known (give --variance-bound V, or use an "
                       "estimator and problem whose exact variance estcheck computes)", "'catoni'");

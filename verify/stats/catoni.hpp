@@ -66,9 +66,11 @@ CatoniMeans catoni_means(const Estimator& est, const Model& model, const RunOpti
 CatoniMeans catoni_means_for_test(const Estimator& est, const Model& model, const RunOptions& options,
                                   const RunResult& run, double alpha, std::span<const double> variance_bound);
 
-/// Which bias test `verify` runs: `t` (Student t, CLT), `catoni` (needs a variance bound), or
-/// `automatic` (catoni when a variance bound is known, else t).
-enum class TestMethod { automatic, t, catoni };
+/// Which bias test `verify` runs: `t` (Student t, CLT), `catoni` (needs a variance bound),
+/// `betting` (needs a declared sample range, verify/stats/betting.hpp), or `automatic`: Catoni with
+/// a certified exact variance, else betting with a declared range, else Catoni with a given
+/// variance bound, else t (the pipeline's order, verify/pipeline.hpp).
+enum class TestMethod { automatic, t, catoni, betting };
 TestMethod parse_test_method(const std::string& text, const std::string& argument = "test");
 
 /// The Catoni bias test on a finished run (see the file comment). `variance_bound` has one value

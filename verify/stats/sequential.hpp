@@ -13,8 +13,17 @@
 // bias, to the accuracy of the per-round test (exact for Catoni, CLT for t). The price is the
 // per-round level α/K (K ~ 10 for a 1000-fold range) and the recomputed prefixes (at most 2x the
 // samples of the final round).
+// With the betting test (verify/stats/betting.hpp; an estimator that declares its sample range)
+// there are no rounds: verify_sequential_betting feeds the samples of one stream in block order
+// and checks after every block — fail when the Holm-adjusted anytime p-value (1 / the largest
+// hedged capital) reaches α, pass when a tolerance δ is given and every coordinate's confidence
+// sequence (level α/d) lies within δ of the target. Both are sups of nonnegative supermartingales
+// under Ville's inequality, so P(fail | unbiased) <= α and P(pass | max |bias| >= δ) <= α hold
+// at every stopping time, with no approximation and no α/K split. The moments reported are those
+// of the samples used (run_estimator over the same prefix).
 #pragma once
 
+#include "verify/stats/betting.hpp"
 #include "verify/stats/catoni.hpp"
 
 #include <cstdint>
@@ -38,7 +47,7 @@ struct SequentialRound {
 };
 
 struct SequentialResult {
-  std::vector<SequentialRound> rounds;
+  std::vector<SequentialRound> rounds;  ///< betting: one entry per power-of-two block count and the last
   std::uint64_t planned_rounds = 0;
   RunResult run;   ///< the last round's run
   BiasTest test;   ///< the last round's test (at level alpha / planned_rounds)
@@ -49,5 +58,12 @@ SequentialResult verify_sequential(const Estimator& est, const Model& model, con
                                    const ExactGradient& exact, const BiasTestOptions& test, TestMethod method,
                                    std::span<const double> variance_bound, const std::string& source,
                                    const SequentialOptions& options);
+
+/// The betting test's sequential run (see the file comment): samples up to options.max_samples
+/// of `base`'s stream, checked after every block. `estimator` names it in a range violation.
+/// Throws InputError as verify_sequential.
+SequentialResult verify_sequential_betting(const Estimator& est, const Model& model, const RunOptions& base,
+                                           const ExactGradient& exact, const BiasTestOptions& test,
+                                           const SampleRange& range, const SequentialOptions& options);
 
 }  // namespace estcheck

@@ -66,6 +66,8 @@ struct BiasTest {
   std::vector<double> variance_needed;
   /// Catoni test only: the extra passes over the samples its M-estimator took (each regenerates them).
   int catoni_passes = 0;
+  /// True when the verdict rests on the CLT (the t-test): its reason then starts "asymptotic (CLT): ".
+  bool asymptotic = false;
   Certificate target_certificate;  ///< the exact target's (exact.hpp), copied for reports
   Verdict verdict = Verdict::error;
   std::string reason;
