@@ -208,10 +208,14 @@ def table_cases(r):
                               "theta": [0.1] * 20, "samples": 1000000}]}
     r.case("suite-check-predicted-too-long", ["suite", "s.json", "--out", "rep", "--quiet"], 2, "--max-run-seconds",
            files={"b20.json": big, "s.json": slow_suite}, absent=["rep"], limit=30)
-    r.case("rebar-oracle-on-14-variables", ["exact", "b14.json", "--theta", ",".join(["0.1"] * 14),
-                                            "--estimator", "rebar"], 2, "--oracle-seconds",
-           files={"b14.json": {"distribution": "bernoulli", "n": 14, "table": [float(i % 5) for i in range(1 << 14)]}},
-           limit=30)
+    # An oracle predicted past its budget gives no figure (exit 4, naming --oracle-seconds) at once.
+    r.case("rebar-oracle-on-20-variables", ["exact", "b20.json", "--theta", ",".join(["0.1"] * 20),
+                                            "--estimator", "rebar"], 4, "--oracle-seconds",
+           files={"b20.json": big}, limit=30)
+    # An oracle past its budget while running stops within a small factor of it (the 64×64 Hessian of
+    # the gridworld takes minutes): exit 4, the figure unknown, naming --oracle-seconds.
+    r.case("oracle-budget-honoured", ["exact", "grid:size=4,horizon=6", "--theta", ",".join(["0.3"] * 64),
+                                      "--order", "2", "--oracle-seconds", "1"], 4, "--oracle-seconds", limit=10)
     # Signals: one line, 128 + signal, nothing left.
     # SIGKILL cannot be caught: the program dies with estcheck (PR_SET_PDEATHSIG) and the watchdog
     # kills what it forked (verify/harness/external.cpp); no message is possible.

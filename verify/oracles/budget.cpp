@@ -27,6 +27,13 @@ long long now_ns() {
       .count();
 }
 
+/// Seconds to 3 significant digits ("1.36e+06", "30").
+std::string short_seconds(double s) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.3g", s);
+  return buf;
+}
+
 std::string current_what() {
   std::lock_guard<std::mutex> lock(g_what_mutex);
   return g_what;
@@ -91,9 +98,9 @@ void oracle_expect(double predicted_seconds, const std::string& what) {
   const long long d = g_deadline.load();
   const double left = d == 0 ? oracle_seconds() : static_cast<double>(d - now_ns()) * 1e-9;
   if (predicted_seconds > left)
-    throw OracleBudgetExceeded("budget exceeded: " + what + " is predicted to take about " +
-                               format_double(predicted_seconds) + " s, more than the " + format_double(left) +
-                               " s left of its " + format_double(oracle_seconds()) + " s budget (--oracle-seconds)");
+    throw OracleBudgetExceeded("budget exceeded: " + what + " is predicted to take about " + short_seconds(predicted_seconds) +
+                               " s, more than the " + short_seconds(left) + " s left of its " +
+                               format_double(oracle_seconds()) + " s budget (--oracle-seconds)");
 }
 
 }  // namespace estcheck
