@@ -48,7 +48,7 @@ using namespace prop;
 
 /// The Monte Carlo properties the budget is split over (the deterministic ones take none).
 constexpr std::array<std::string_view, 3> kMonteCarloProperties = {
-    "ClaimedUnbiasedEstimatorsWithExactVariancePassAtAnyLogits", "ClaimedUnbiasedContinuousNoiseEstimatorsPass",
+    "ClaimedUnbiasedEstimatorsPassAFiniteSampleTestAtAnyLogits", "ClaimedUnbiasedContinuousNoiseEstimatorsPass",
     "ClaimedBiasedEstimatorsAreFlaggedWhereTheirBiasIsDetectable"};
 /// Properties that draw no Monte Carlo samples (exact oracles only) and the budget test itself.
 constexpr std::array<std::string_view, 2> kDeterministic = {"BaselinesNeverChangeTheExactMean",
@@ -133,12 +133,12 @@ rc::Gen<TableCase> moderate_bernoulli(int max_n) {
   });
 }
 
-RC_GTEST_PROP(PropVerify, ClaimedUnbiasedEstimatorsWithExactVariancePassAtAnyLogits, ()) {
+RC_GTEST_PROP(PropVerify, ClaimedUnbiasedEstimatorsPassAFiniteSampleTestAtAnyLogits, ()) {
   const bool bern = *rc::gen::arbitrary<bool>();
   const TableCase c = bern ? *bernoulli_case(5) : *categorical_case(6);
   classify_logits(c);
-  // ARM and DisARM (Bernoulli only) have exact moments too: 2-point Gauss-Legendre on their cells;
-  // and REBAR: certified ball contractions of 1-D Arb integrals (verify/oracles/certified/relaxed_moments.hpp).
+  // Catoni with the certified exact variance, or (ARM and DisARM, Bernoulli only) the betting test;
+  // REBAR: certified ball contractions of 1-D Arb integrals (verify/oracles/certified/relaxed_moments.hpp).
   const std::string spec = bern ? *rc::gen::element<std::string>("reinforce", "reinforce:baseline=1.5", "rloo:k=2",
                                                                   "rloo:k=3", "arm", "disarm", "rebar",
                                                                   "rebar:temperature=2,eta=0.5")
@@ -146,13 +146,30 @@ RC_GTEST_PROP(PropVerify, ClaimedUnbiasedEstimatorsWithExactVariancePassAtAnyLog
                                                                   "rloo:k=3");
   RC_TAG(spec);
   Setup s = setup(c, spec);
-  const auto mo = exact_estimator_moments(*s.est, s.model);
-  RC_ASSERT(mo.has_value());
-  const std::vector<double> vb = choose_variance_bound({}, s.model.theta_dim(), TestMethod::catoni, mo).values;
   const RunOptions ro = case_run(c, spec, 1u << 14);
-  const RunResult run = run_estimator(*s.est, s.model, ro);
   BiasTestOptions bo;
   bo.alpha = alpha_case();
+  if (spec == "arm" || spec == "disarm") {
+    // Their Gauss-Legendre moments are estimated (issue 14: the rounding of the estimator's code
+    // between the nodes is not bounded), so no certified variance: the betting test with their
+    // proven sample ranges (Estimator::sample_range) is the finite-sample test here.
+    VerifyRequest q;
+    q.problem = s.problem.get();
+    q.estimator = s.est.get();
+    q.theta = c.theta;
+    q.run = ro;
+    q.test = bo;
+    q.method = TestMethod::betting;
+    const VerifyReport r = verify(q);
+    RC_LOG() << r.test.reason << " (seed " << ro.seed << ")\n";
+    RC_ASSERT(r.test.verdict == Verdict::pass);
+    return;
+  }
+  const auto mo = exact_estimator_moments(*s.est, s.model);
+  RC_ASSERT(mo.has_value());
+  RC_ASSERT(mo->certificate.certified());
+  const std::vector<double> vb = choose_variance_bound({}, s.model.theta_dim(), TestMethod::catoni, mo).values;
+  const RunResult run = run_estimator(*s.est, s.model, ro);
   const BiasTest t = verify_bias(*s.est, s.model, ro, run, s.exact, bo, TestMethod::catoni, vb, "exact oracle");
   RC_LOG() << t.reason << " (seed " << ro.seed << ")\n";
   RC_ASSERT(t.verdict == Verdict::pass);

@@ -87,9 +87,29 @@ TEST(ScgVerify, DiceHessianPasses) {  // 4 checks
   expect_pass({ESTCHECK_SOURCE_DIR "/examples/chain2.json", "dice:order=2", {0.2, -0.4, 0.3}, 100'000});
 }
 
-TEST(ScgVerify, GaussianNodePasses) {  // 2 checks: gradient and Hessian against the quadrature oracle
-  expect_pass({"scg-gauss", "scg", {0.3, -0.2}, 100'000});
-  expect_pass({"scg-gauss", "dice:order=2", {0.3, -0.2}, 100'000});
+/// A gaussian node's oracle is Gauss-Kronrod (an estimated bound, issue 14), so no verdict rests on
+/// it: the verdict is inconclusive, and its reason must say the statistics would pass (a biased
+/// estimator would read "would fail"), so the check keeps its power.
+void expect_would_pass(const Run& r) {
+  const auto p = make_problem(r.problem);
+  auto e = make_estimator(r.estimator);
+  e->check(*p);
+  const Model m = make_model(*p, r.theta);
+  e->prepare(m);
+  RunOptions run_options;
+  run_options.samples = r.samples;
+  run_options.seed = kSeed;
+  const RunResult run = run_estimator(*e, m, run_options);
+  const ExactGradient exact = exact_target(*e, m);
+  const BiasTest t = test_bias(run, exact, {kAlpha, {}});
+  EXPECT_EQ(exact.certificate.certainty, Certainty::estimated) << exact.certificate.note;
+  EXPECT_EQ(t.verdict, Verdict::inconclusive) << r.estimator << " on " << r.problem << ": " << t.reason;
+  EXPECT_NE(t.reason.find("the statistics would pass it"), std::string::npos) << t.reason;
+}
+
+TEST(ScgVerify, GaussianNodeWouldPassAgainstItsEstimatedOracle) {  // 2 checks: gradient and Hessian
+  expect_would_pass({"scg-gauss", "scg", {0.3, -0.2}, 100'000});
+  expect_would_pass({"scg-gauss", "dice:order=2", {0.3, -0.2}, 100'000});
 }
 
 TEST(ScgVerify, JsonGraphPasses) {  // 1 check
