@@ -168,24 +168,34 @@ TEST(CertifiedGraph, LogitsThirtyThroughEveryOp) {
     check_graph(problem, {theta}, true, "extreme graph at θ = " + std::to_string(theta));
 }
 
+/// A graph node from its name, kind, op and parents (the other fields at their defaults).
+GraphNode graph_node(std::string name, NodeKind kind, Op op, std::vector<std::size_t> parents) {
+  GraphNode g;
+  g.name = std::move(name);
+  g.kind = kind;
+  g.op = op;
+  g.parents = std::move(parents);
+  return g;
+}
+
 /// θ → l = w θ → f(l) as a cost, with y ~ Bern(σ(θ)) as the stochastic node (cost f(l) · y).
 Graph overflow_graph(double w, Op op) {
   std::vector<GraphNode> n(1);
   n[0].name = "theta";
   n[0].kind = NodeKind::param;
-  GraphNode l{.name = "l", .kind = NodeKind::deterministic, .op = Op::affine, .parents = {0}};
+  GraphNode l = graph_node("l", NodeKind::deterministic, Op::affine, {0});
   l.weights = {w};
   n.push_back(l);
-  n.push_back(GraphNode{.name = "y", .kind = NodeKind::bernoulli, .parents = {0}});
+  n.push_back(graph_node("y", NodeKind::bernoulli, Op::identity, {0}));
   if (op == Op::tanh) {
-    n.push_back(GraphNode{.name = "t", .kind = NodeKind::deterministic, .op = Op::tanh, .parents = {1}});
+    n.push_back(graph_node("t", NodeKind::deterministic, Op::tanh, {1}));
   } else {  // e^l σ(-l) = σ(l): the double code's e^800 · σ(-800) is inf · 0
-    n.push_back(GraphNode{.name = "e", .kind = NodeKind::deterministic, .op = Op::exp, .parents = {1}});
-    n.push_back(GraphNode{.name = "m", .kind = NodeKind::deterministic, .op = Op::neg, .parents = {1}});
-    n.push_back(GraphNode{.name = "s", .kind = NodeKind::deterministic, .op = Op::sigmoid, .parents = {4}});
-    n.push_back(GraphNode{.name = "t", .kind = NodeKind::deterministic, .op = Op::product, .parents = {3, 5}});
+    n.push_back(graph_node("e", NodeKind::deterministic, Op::exp, {1}));
+    n.push_back(graph_node("m", NodeKind::deterministic, Op::neg, {1}));
+    n.push_back(graph_node("s", NodeKind::deterministic, Op::sigmoid, {4}));
+    n.push_back(graph_node("t", NodeKind::deterministic, Op::product, {3, 5}));
   }
-  n.push_back(GraphNode{.name = "c", .kind = NodeKind::cost, .op = Op::product, .parents = {n.size() - 1, 2}});
+  n.push_back(graph_node("c", NodeKind::cost, Op::product, {n.size() - 1, 2}));
   return make_graph("overflow", std::move(n));
 }
 

@@ -153,7 +153,7 @@ std::vector<double> sample_rounding_bound(const Estimator& e, const Model& m) {
 
 TEST(GraphMoments, ValueAtAssignmentIsTheSampleAtItsDraws) {
   for (const Case& c : cases())
-    for (const std::string& spec : {"scg", "scg:baseline=conditional,credit=all", "dice:order=1", "dice:order=2",
+    for (const std::string spec : {"scg", "scg:baseline=conditional,credit=all", "dice:order=1", "dice:order=2",
                                     "mutant/scg-last-credit"}) {
       const Prepared s = prepared(c.problem, spec, c.theta);
       const Graph& g = *graph_of(*s.problem);
@@ -218,7 +218,7 @@ TEST(GraphMoments, DiceOrderTwoExactMeanIsTheHessian) {
 TEST(GraphMoments, MomentsEqualALongDoubleEnumeration) {
   const double ld = std::numeric_limits<long double>::epsilon();
   for (const Case& c : cases())
-    for (const std::string& spec : {"scg", "scg:baseline=conditional", "scg:baseline=0.7,credit=all", "dice:order=1",
+    for (const std::string spec : {"scg", "scg:baseline=conditional", "scg:baseline=0.7,credit=all", "dice:order=1",
                                     "dice:order=2", "mutant/scg-baseline-uses-sample", "mutant/dice-first-order"}) {
       if (spec.starts_with("dice:order=2") && c.theta.size() > 8) continue;
       const Prepared s = prepared(c.problem, spec, c.theta);

@@ -301,23 +301,9 @@ BiasTest test_bias_betting(const RunResult& run, const ExactGradient& exact, con
                                             t.detectable_bias_per_coordinate.end()) : 0.0;
   if (t.p_value_family <= o.alpha) {
     const auto worst = static_cast<std::size_t>(std::min_element(t.p_value.begin(), t.p_value.end()) - t.p_value.begin());
-    t.verdict = Verdict::fail;
-    t.reason = "bias detected: coordinate " + std::to_string(worst) + " mean " + format_double(t.mean[worst]) +
-               " vs exact " + format_double(t.exact[worst]) + " (largest betting capital " +
-               format_double(std::exp(t.statistic[worst])) + ", Holm-adjusted p = " + format_double(t.p_value[worst]) +
-               " <= alpha = " + format_double(o.alpha) + ")";
-  } else if (!o.tolerance) {
-    t.verdict = Verdict::pass;
-    t.reason = "no bias detected at alpha = " + format_double(o.alpha) + "; max |bias| <= " +
-               format_double(t.bias_bound) + " with confidence 1 - alpha";
-  } else if (t.bias_bound < *o.tolerance) {
-    t.verdict = Verdict::pass;
-    t.reason = "max |bias| <= " + format_double(t.bias_bound) + " < tolerance " + format_double(*o.tolerance) +
-               " with confidence 1 - alpha";
+    conclude(t, o, "mean", "largest betting capital " + format_double(std::exp(t.statistic[worst])) + ", ");
   } else {
-    t.verdict = Verdict::inconclusive;
-    t.reason = "no bias detected, but the bound " + format_double(t.bias_bound) +
-               " on max |bias| is not below the tolerance " + format_double(*o.tolerance);
+    conclude(t, o, "mean");
   }
   apply_target_certificate(t, exact);
   return t;

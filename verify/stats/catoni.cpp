@@ -229,25 +229,7 @@ BiasTest test_bias_catoni(const RunResult& run, const ExactGradient& exact, cons
   t.detectable_bias = d ? *std::max_element(t.detectable_bias_per_coordinate.begin(),
                                             t.detectable_bias_per_coordinate.end()) : 0.0;
   t.samples_for_tolerance.reset();
-  if (t.p_value_family <= o.alpha) {
-    const auto worst = static_cast<std::size_t>(std::min_element(t.p_value.begin(), t.p_value.end()) - t.p_value.begin());
-    t.verdict = Verdict::fail;
-    t.reason = "bias detected: coordinate " + std::to_string(worst) + " Catoni estimate " +
-               format_double(t.mean[worst]) + " vs exact " + format_double(t.exact[worst]) +
-               " (Holm-adjusted p = " + format_double(t.p_value[worst]) + " <= alpha = " + format_double(o.alpha) + ")";
-  } else if (!o.tolerance) {
-    t.verdict = Verdict::pass;
-    t.reason = "no bias detected at alpha = " + format_double(o.alpha) + "; max |bias| <= " +
-               format_double(t.bias_bound) + " with confidence 1 - alpha";
-  } else if (t.bias_bound < *o.tolerance) {
-    t.verdict = Verdict::pass;
-    t.reason = "max |bias| <= " + format_double(t.bias_bound) + " < tolerance " + format_double(*o.tolerance) +
-               " with confidence 1 - alpha";
-  } else {
-    t.verdict = Verdict::inconclusive;
-    t.reason = "no bias detected, but the bound " + format_double(t.bias_bound) +
-               " on max |bias| is not below the tolerance " + format_double(*o.tolerance);
-  }
+  conclude(t, o, "Catoni estimate");
   apply_target_certificate(t, exact);
   return t;
 }

@@ -77,6 +77,28 @@ void apply_target_certificate(BiasTest& t, const ExactGradient& exact) {
   t.samples_for_tolerance.reset();
 }
 
+void conclude(BiasTest& t, const BiasTestOptions& o, const std::string& estimate, const std::string& detail) {
+  if (t.p_value_family <= o.alpha) {
+    const auto worst = static_cast<std::size_t>(std::min_element(t.p_value.begin(), t.p_value.end()) - t.p_value.begin());
+    t.verdict = Verdict::fail;
+    t.reason = "bias detected: coordinate " + std::to_string(worst) + " " + estimate + " " + format_double(t.mean[worst]) +
+               " vs exact " + format_double(t.exact[worst]) + " (" + detail + "Holm-adjusted p = " +
+               format_double(t.p_value[worst]) + " <= alpha = " + format_double(o.alpha) + ")";
+  } else if (!o.tolerance) {
+    t.verdict = Verdict::pass;
+    t.reason = "no bias detected at alpha = " + format_double(o.alpha) + "; max |bias| <= " +
+               format_double(t.bias_bound) + " with confidence 1 - alpha";
+  } else if (t.bias_bound < *o.tolerance) {
+    t.verdict = Verdict::pass;
+    t.reason = "max |bias| <= " + format_double(t.bias_bound) + " < tolerance " + format_double(*o.tolerance) +
+               " with confidence 1 - alpha";
+  } else {
+    t.verdict = Verdict::inconclusive;
+    t.reason = "no bias detected, but the bound " + format_double(t.bias_bound) +
+               " on max |bias| is not below the tolerance " + format_double(*o.tolerance);
+  }
+}
+
 BiasTest test_bias(const RunResult& run, const ExactGradient& exact, const BiasTestOptions& o) {
   validate(o);
   namespace bm = boost::math;

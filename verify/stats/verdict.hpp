@@ -83,6 +83,13 @@ std::string no_verdict_reason(const RunResult& run, const ExactGradient& exact);
 /// have concluded and why they cannot. Verdict::error (no statistics) is left as it is.
 void apply_target_certificate(BiasTest& test, const ExactGradient& exact);
 
+/// The verdict of a test whose Holm-adjusted p-values and bias bound are filled in: fail when the
+/// family p-value is <= α (the reason names the worst coordinate, its `estimate` — "mean",
+/// "Catoni estimate" — against the exact value, and the test's own evidence `detail`), else pass,
+/// or inconclusive when the bound is not below the tolerance; then apply_target_certificate.
+void conclude(BiasTest& test, const BiasTestOptions& options, const std::string& estimate,
+              const std::string& detail = "");
+
 /// Checks α in (0, 1) and δ > 0 finite; throws InputError naming the field "alpha" / "tolerance".
 void validate(const BiasTestOptions& options);
 

@@ -23,18 +23,7 @@ Ball::Enclosure Ball::to_enclosure() const {
   if (!arb_is_finite(x_)) return {std::numeric_limits<double>::quiet_NaN(), std::numeric_limits<double>::infinity()};
   // mid: the midpoint rounded to nearest; rad: Arb's radius rounded up, plus |mid - true mid|.
   const double mid = arf_get_d(arb_midref(x_), ARF_RND_NEAR);
-  arb_t diff;
-  arb_init(diff);
-  arb_set_d(diff, mid);
-  arb_sub(diff, diff, x_, 2 * P);  // a ball around mid - x: its |.| upper bound covers both parts
-  arf_t bound;
-  arf_init(bound);
-  arb_get_abs_ubound_arf(bound, diff, 53);
-  double rad = arf_get_d(bound, ARF_RND_UP);
-  arf_clear(bound);
-  arb_clear(diff);
-  if (!std::isfinite(mid)) rad = std::numeric_limits<double>::infinity();
-  return {mid, rad};
+  return {mid, distance_bound(mid, *this)};  // +inf when mid overflowed
 }
 
 std::string Ball::str(slong digits) const {
@@ -73,6 +62,28 @@ Ball normal_upper_tail(const Ball& a) { return erfc(a / sqrt(Ball(2.0))) / Ball(
 Ball interval(double lo, double hi) {
   Ball a(lo), b(hi);
   return hull(a, b);
+}
+
+double upper_bound(const Ball& b) {
+  if (!b.finite()) return std::numeric_limits<double>::infinity();
+  arf_t ub;
+  arf_init(ub);
+  arb_get_ubound_arf(ub, b.get(), 64);
+  const double r = arf_get_d(ub, ARF_RND_UP);
+  arf_clear(ub);
+  return r;
+}
+
+double distance_bound(double x, const Ball& b) {
+  if (!b.finite() || !std::isfinite(x)) return std::numeric_limits<double>::infinity();
+  Ball diff(x);
+  arb_sub(diff.get(), diff.get(), b.get(), 2 * P);  // exact enough: the |.| bound covers the rest
+  arf_t bound;
+  arf_init(bound);
+  arb_get_abs_ubound_arf(bound, diff.get(), 53);
+  const double r = arf_get_d(bound, ARF_RND_UP);
+  arf_clear(bound);
+  return r;
 }
 
 Ball hull(const Ball& a, const Ball& b) {

@@ -75,5 +75,10 @@ Ball pi();
 Ball interval(double lo, double hi);
 /// The union hull of a and b.
 Ball hull(const Ball& a, const Ball& b);
+/// A proven upper bound on every point of b, rounded up to a double (+inf when b is not finite).
+double upper_bound(const Ball& b);
+/// A proven upper bound on |x - b| for every point of b, rounded up to a double (+inf when b is
+/// not finite): the certified error of a double figure x whose exact value b encloses.
+double distance_bound(double x, const Ball& b);
 
 }  // namespace estcheck::certified

@@ -55,16 +55,6 @@ constexpr double kEta = 0x1p-1074;      ///< >= η = 2^-1075, the absolute error
 constexpr double kNormal = 0x1p-1021;   ///< inputs below this carry an absolute error α instead of ε
 constexpr std::uint64_t kChunk = 4096;  ///< support points (or tuples) per leaf of the reduction
 
-/// An upper bound of `b` as a double (rounded up); +inf when b is not finite.
-double upper(const Ball& b) {
-  if (!b.finite()) return std::numeric_limits<double>::infinity();
-  arf_t ub;
-  arf_init(ub);
-  arb_get_ubound_arf(ub, b.get(), 64);
-  const double r = arf_get_d(ub, ARF_RND_UP);
-  arf_clear(ub);
-  return r;
-}
 
 /// Higham's γ_k = k unit / (1 - k unit), as a ball.
 Ball gamma(double k, const Ball& unit) {
@@ -86,7 +76,7 @@ class Inputs {
     const double a = std::abs(e.mid);
     if (a >= kNormal && e.rad < 0.5 * a) {
       // |x| >= |x̂| - rad, so |x̂ - x| <= rad <= rad/(|x̂| - rad) · |x|.
-      rho_ = std::max(rho_, upper(Ball(e.rad) / (Ball(a) - Ball(e.rad))));
+      rho_ = std::max(rho_, upper_bound(Ball(e.rad) / (Ball(a) - Ball(e.rad))));
     } else {
       alpha_ += Ball(e.rad);
     }
@@ -125,7 +115,7 @@ double sum_bound(double abs_sum, double k, const Ball& unit, const Ball& a_total
   const Ball gm = gamma(adds, u);
   const Ball t = Ball(abs_sum) / (one - gm);
   const Ball gk = gamma(k, unit);
-  return upper((gk * t + a_total) / (one - gk) + u * t + (one + u) * gm * gm * t);
+  return upper_bound((gk * t + a_total) / (one - gk) + u * t + (one + u) * gm * gm * t);
 }
 
 /// max(m, |v|), NaN-propagating (a NaN output makes the bound NaN, not a silently small one).
@@ -421,12 +411,12 @@ ExactGradient multisample_finite(const Model& m, int k, int threads) {
   const double kd = static_cast<double>(K), cd = static_cast<double>(pt.inputs_per_point);
   const Ball unit = pt.in.unit(), u(kU), one(1.0);
   const Ball gw = gamma(2.0 * kd * cd, unit);
-  const double ew_rel = upper(gw / (one - gw));
-  const double ew_abs = upper(Ball(2.0) * (Ball(kd) * pt.in.alpha_sum() + Ball(kd * cd) * Ball(kEta)) / (one - gw));
+  const double ew_rel = upper_bound(gw / (one - gw));
+  const double ew_abs = upper_bound(Ball(2.0) * (Ball(kd) * pt.in.alpha_sum() + Ball(kd * cd) * Ball(kEta)) / (one - gw));
   const Ball gk = gamma(kd, u);
-  const double lambda = upper(gk / (one - gk));
-  const double es_rel = upper(gamma(kd, unit) / (one - gk));
-  const double es_abs = upper(Ball(2.0 * kd) * pt.in.alpha_sum());
+  const double lambda = upper_bound(gk / (one - gk));
+  const double es_rel = upper_bound(gamma(kd, unit) / (one - gk));
+  const double es_abs = upper_bound(Ball(2.0 * kd) * pt.in.alpha_sum());
   const auto total = static_cast<std::uint64_t>(tuples);
   const std::uint64_t chunks = (total + kChunk - 1) / kChunk;
   auto leaf = [&](const tbb::blocked_range<std::uint64_t>& r, MsAcc acc) {
@@ -521,7 +511,7 @@ ExactGradient multisample_finite(const Model& m, int k, int threads) {
   const Ball d_slack = Ball(nt) * Ball(32.0) * Ball(kEta);
   auto bound = [&](double abs_sum, double d_sum) {
     // Sum2 of the t̂ (k = 0: the terms' own errors are in D) plus Σ D.
-    return upper(Ball(sum_bound(abs_sum, 0.0, u, Ball(0.0), adds)) + Ball(d_sum) * (one + g32) / (one - gm) +
+    return upper_bound(Ball(sum_bound(abs_sum, 0.0, u, Ball(0.0), adds)) + Ball(d_sum) * (one + g32) / (one - gm) +
                  d_slack);
   };
   ExactGradient r;
@@ -597,7 +587,7 @@ std::optional<EstimatorMoments> tuple_moments(const Estimator& est, const Model&
     const double mean = s1[i].value(), second = s2[i].value();
     const double var = second - mean * mean;
     const Ball bm(std::abs(mean)), be1(e1);
-    const double var_err = upper(Ball(e2) + be1 * (Ball(2.0) * bm + be1) + u * bm * bm + eta +
+    const double var_err = upper_bound(Ball(e2) + be1 * (Ball(2.0) * bm + be1) + u * bm * bm + eta +
                                  u * (Ball(std::abs(second)) + bm * bm * (Ball(1.0) + u) + eta));
     r.mean.push_back(mean);
     r.mean_error.push_back(e1);

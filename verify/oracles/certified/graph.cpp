@@ -178,17 +178,6 @@ Jet sigmoid_t(const Jet& a) {
 
 double val(const Jet& a) { return arf_get_d(arb_midref(a.v.get()), ARF_RND_NEAR); }
 
-double distance_bound(double x, const Ball& b) {
-  if (!b.finite() || !std::isfinite(x)) return std::numeric_limits<double>::infinity();
-  Ball diff = Ball(x) - b;
-  arf_t bound;
-  arf_init(bound);
-  arb_get_abs_ubound_arf(bound, diff.get(), 53);
-  const double r = arf_get_d(bound, ARF_RND_UP);
-  arf_clear(bound);
-  return r;
-}
-
 namespace {
 
 using Sums = std::vector<Ball>;

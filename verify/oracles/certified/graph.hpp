@@ -79,8 +79,5 @@ using GraphSampleAt = std::function<void(std::span<const double> choice, std::sp
 std::vector<Ball> graph_moment_sums(const Graph& g, std::span<const double> theta, std::size_t out,
                                     const GraphSampleAt& sample_at, int threads);
 
-/// A proven upper bound on |x - b| for every point of b, rounded up to a double (+inf when b is
-/// not finite): the certified error of a double figure x whose exact value b encloses.
-double distance_bound(double x, const Ball& b);
 
 }  // namespace estcheck::certified
