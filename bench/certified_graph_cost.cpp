@@ -23,27 +23,26 @@ namespace {
 /// θ = (a, b); y_j ~ Bern(σ(a + b (j + 1)/k - 0.5)), j < k; costs Σ_j w_j y_j and (Σ_j y_j / k)².
 Graph chain(int k) {
   std::vector<GraphNode> n;
-  GraphNode a{.name = "a", .kind = NodeKind::param}, b{.name = "b", .kind = NodeKind::param};
-  n.push_back(a);
-  n.push_back(b);
+  n.push_back(graph_node("a", NodeKind::param));
+  n.push_back(graph_node("b", NodeKind::param));
   std::vector<std::size_t> ys;
   std::vector<double> w;
   for (int j = 0; j < k; ++j) {
-    GraphNode l{.name = "l" + std::to_string(j), .kind = NodeKind::deterministic, .op = Op::affine, .parents = {0, 1}};
+    GraphNode l = graph_node("l" + std::to_string(j), NodeKind::deterministic, Op::affine, {0, 1});
     l.weights = {1.0, (j + 1.0) / k};
     l.bias = -0.5;
     n.push_back(l);
-    n.push_back(GraphNode{.name = "y" + std::to_string(j), .kind = NodeKind::bernoulli, .parents = {n.size() - 1}});
+    n.push_back(graph_node("y" + std::to_string(j), NodeKind::bernoulli, Op::identity, {n.size() - 1}));
     ys.push_back(n.size() - 1);
     w.push_back(0.1 * ((j % 3) - 1.0) + 0.05);
   }
-  GraphNode c{.name = "c", .kind = NodeKind::cost, .op = Op::affine, .parents = ys};
+  GraphNode c = graph_node("c", NodeKind::cost, Op::affine, ys);
   c.weights = w;
   n.push_back(c);
-  GraphNode s{.name = "s", .kind = NodeKind::deterministic, .op = Op::affine, .parents = ys};
+  GraphNode s = graph_node("s", NodeKind::deterministic, Op::affine, ys);
   s.weights.assign(ys.size(), 1.0 / k);
   n.push_back(s);
-  n.push_back(GraphNode{.name = "c2", .kind = NodeKind::cost, .op = Op::square, .parents = {n.size() - 1}});
+  n.push_back(graph_node("c2", NodeKind::cost, Op::square, {n.size() - 1}));
   return make_graph("chain" + std::to_string(k), std::move(n));
 }
 

@@ -111,14 +111,6 @@ std::ostream& operator<<(std::ostream& os, const AuditCase& c) {
   return os << ")";
 }
 
-GraphNode node(std::string name, NodeKind kind, Op op, std::vector<std::size_t> parents) {
-  GraphNode n;
-  n.name = std::move(name);
-  n.kind = kind;
-  n.op = op;
-  n.parents = std::move(parents);
-  return n;
-}
 
 /// A random graph: params, then S stochastic nodes with affine logits of earlier continuous values
 /// and earlier draws, deterministic nodes between them, and 1-3 costs.
@@ -128,7 +120,7 @@ rc::Gen<AuditCase> random_graph() {
     std::vector<std::size_t> continuous, discrete;  // node indices usable as parents
     const int d = *rc::gen::inRange(1, 4);
     for (int i = 0; i < d; ++i) {
-      n.push_back(node("theta" + std::to_string(i), NodeKind::param, Op::identity, {}));
+      n.push_back(graph_node("theta" + std::to_string(i), NodeKind::param, Op::identity, {}));
       continuous.push_back(n.size() - 1);
     }
     const auto affine_of = [&](const std::string& name, NodeKind kind = NodeKind::deterministic) {
@@ -141,7 +133,7 @@ rc::Gen<AuditCase> random_graph() {
         parents.push_back(pool[static_cast<std::size_t>(*rc::gen::inRange<int>(0, static_cast<int>(pool.size())))]);
         weights.push_back(*rc::gen::element(-2.0, -1.0, -0.5, 0.25, 1.0, 3.0));
       }
-      GraphNode a = node(name, kind, Op::affine, parents);
+      GraphNode a = graph_node(name, kind, Op::affine, parents);
       a.weights = weights;
       a.bias = *scaled_value();
       n.push_back(a);
@@ -156,17 +148,17 @@ rc::Gen<AuditCase> random_graph() {
       std::size_t det;
       if (op == Op::product) {
         const std::size_t other = continuous[static_cast<std::size_t>(*rc::gen::inRange<int>(0, static_cast<int>(continuous.size())))];
-        n.push_back(node("det" + tag, NodeKind::deterministic, Op::product, {in, other}));
+        n.push_back(graph_node("det" + tag, NodeKind::deterministic, Op::product, {in, other}));
         det = n.size() - 1;
       } else if (op == Op::exp) {  // keep e^x in range: exp(tanh(x) · 3)
-        n.push_back(node("tanh" + tag, NodeKind::deterministic, Op::tanh, {in}));
-        GraphNode sc = node("sc" + tag, NodeKind::deterministic, Op::affine, {n.size() - 1});
+        n.push_back(graph_node("tanh" + tag, NodeKind::deterministic, Op::tanh, {in}));
+        GraphNode sc = graph_node("sc" + tag, NodeKind::deterministic, Op::affine, {n.size() - 1});
         sc.weights = {3.0};
         n.push_back(sc);
-        n.push_back(node("det" + tag, NodeKind::deterministic, Op::exp, {n.size() - 1}));
+        n.push_back(graph_node("det" + tag, NodeKind::deterministic, Op::exp, {n.size() - 1}));
         det = n.size() - 1;
       } else {
-        n.push_back(node("det" + tag, NodeKind::deterministic, op, {in}));
+        n.push_back(graph_node("det" + tag, NodeKind::deterministic, op, {in}));
         det = n.size() - 1;
       }
       continuous.push_back(det);
@@ -174,9 +166,9 @@ rc::Gen<AuditCase> random_graph() {
         const int K = *rc::gen::inRange(2, 4);
         std::vector<std::size_t> logits;
         for (int k = 0; k < K; ++k) logits.push_back(affine_of("logit" + tag + "_" + std::to_string(k)));
-        n.push_back(node("w" + tag, NodeKind::categorical, Op::identity, logits));
+        n.push_back(graph_node("w" + tag, NodeKind::categorical, Op::identity, logits));
       } else {
-        n.push_back(node("w" + tag, NodeKind::bernoulli, Op::identity, {affine_of("logit" + tag)}));
+        n.push_back(graph_node("w" + tag, NodeKind::bernoulli, Op::identity, {affine_of("logit" + tag)}));
       }
       discrete.push_back(n.size() - 1);
     }
@@ -186,7 +178,7 @@ rc::Gen<AuditCase> random_graph() {
     const Graph probe = make_graph("probe", n);  // the supports, for the table and select costs
     if (*rc::gen::inRange(0, 2) == 0) {
       const std::size_t w = discrete.back();
-      GraphNode t = node("cost_table", NodeKind::cost, Op::table, {w});
+      GraphNode t = graph_node("cost_table", NodeKind::cost, Op::table, {w});
       t.sizes = {probe.support[w]};
       for (std::size_t k = 0; k < probe.support[w]; ++k) t.table.push_back(*scaled_value());
       n.push_back(t);
@@ -196,7 +188,7 @@ rc::Gen<AuditCase> random_graph() {
       std::vector<std::size_t> parents = {w};
       for (std::size_t k = 0; k < probe.support[w]; ++k)
         parents.push_back(continuous[static_cast<std::size_t>(*rc::gen::inRange<int>(0, static_cast<int>(continuous.size())))]);
-      n.push_back(node("cost_select", NodeKind::cost, Op::select, parents));
+      n.push_back(graph_node("cost_select", NodeKind::cost, Op::select, parents));
     }
     AuditCase c;
     c.name = "random graph (" + std::to_string(d) + " params, " + std::to_string(S) + " stochastic nodes)";

@@ -168,15 +168,6 @@ TEST(CertifiedGraph, LogitsThirtyThroughEveryOp) {
     check_graph(problem, {theta}, true, "extreme graph at θ = " + std::to_string(theta));
 }
 
-/// A graph node from its name, kind, op and parents (the other fields at their defaults).
-GraphNode graph_node(std::string name, NodeKind kind, Op op, std::vector<std::size_t> parents) {
-  GraphNode g;
-  g.name = std::move(name);
-  g.kind = kind;
-  g.op = op;
-  g.parents = std::move(parents);
-  return g;
-}
 
 /// θ → l = w θ → f(l) as a cost, with y ~ Bern(σ(θ)) as the stochastic node (cost f(l) · y).
 Graph overflow_graph(double w, Op op) {

@@ -57,34 +57,26 @@ ExactGradient exact_at(const Problem& p, const std::vector<double>& theta) {
   return exact_gradient(make_model(p, theta));
 }
 
-GraphNode node(std::string name, NodeKind kind, Op op = Op::identity, std::vector<std::size_t> parents = {}) {
-  GraphNode n;
-  n.name = std::move(name);
-  n.kind = kind;
-  n.op = op;
-  n.parents = std::move(parents);
-  return n;
-}
 
 TEST(ScgGraph, RejectsMalformedGraphs) {
   // A parent after its child.
-  EXPECT_THROW(make_graph("g", {node("t", NodeKind::param), node("x", NodeKind::bernoulli, Op::identity, {2}),
-                                node("f", NodeKind::cost, Op::identity, {1})}),
+  EXPECT_THROW(make_graph("g", {graph_node("t", NodeKind::param), graph_node("x", NodeKind::bernoulli, Op::identity, {2}),
+                                graph_node("f", NodeKind::cost, Op::identity, {1})}),
                InputError);
   // A cost used as a parent.
-  EXPECT_THROW(make_graph("g", {node("t", NodeKind::param), node("f", NodeKind::cost, Op::identity, {0}),
-                                node("x", NodeKind::bernoulli, Op::identity, {1})}),
+  EXPECT_THROW(make_graph("g", {graph_node("t", NodeKind::param), graph_node("f", NodeKind::cost, Op::identity, {0}),
+                                graph_node("x", NodeKind::bernoulli, Op::identity, {1})}),
                InputError);
   // No cost.
-  EXPECT_THROW(make_graph("g", {node("t", NodeKind::param), node("x", NodeKind::bernoulli, Op::identity, {0})}),
+  EXPECT_THROW(make_graph("g", {graph_node("t", NodeKind::param), graph_node("x", NodeKind::bernoulli, Op::identity, {0})}),
                InputError);
   // A table indexed by a continuous node.
-  GraphNode t = node("f", NodeKind::cost, Op::table, {0});
+  GraphNode t = graph_node("f", NodeKind::cost, Op::table, {0});
   t.sizes = {2};
   t.table = {1, 2};
-  EXPECT_THROW(make_graph("g", {node("t", NodeKind::param), t}), InputError);
+  EXPECT_THROW(make_graph("g", {graph_node("t", NodeKind::param), t}), InputError);
   // Repeated names.
-  EXPECT_THROW(make_graph("g", {node("t", NodeKind::param), node("t", NodeKind::cost, Op::identity, {0})}),
+  EXPECT_THROW(make_graph("g", {graph_node("t", NodeKind::param), graph_node("t", NodeKind::cost, Op::identity, {0})}),
                InputError);
 }
 

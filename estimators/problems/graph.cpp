@@ -89,6 +89,15 @@ T total_log_prob(const Graph& g, const std::vector<T>& logp) {
 
 }  // namespace
 
+GraphNode graph_node(std::string name, NodeKind kind, Op op, std::vector<std::size_t> parents) {
+  GraphNode n;
+  n.name = std::move(name);
+  n.kind = kind;
+  n.op = op;
+  n.parents = std::move(parents);
+  return n;
+}
+
 Graph make_graph(std::string name, std::vector<GraphNode> nodes, const std::string& where) {
   Graph g;
   g.name = std::move(name);

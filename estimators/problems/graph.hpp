@@ -71,6 +71,10 @@ struct Graph {
   std::vector<std::vector<std::size_t>> upstream_stochastic;
 };
 
+/// A node from its name, kind, op and parents, every other field at its default: the C++ way to
+/// write a graph (set weights, table, value... on the result where the op needs them).
+GraphNode graph_node(std::string name, NodeKind kind, Op op = Op::identity, std::vector<std::size_t> parents = {});
+
 /// Checks the nodes (parents earlier, arities, table sizes, discrete index parents, costs are
 /// leaves) and fills the derived fields. Throws InputError naming `where` and the node.
 Graph make_graph(std::string name, std::vector<GraphNode> nodes, const std::string& where = "graph");

@@ -14,54 +14,44 @@
 namespace estcheck {
 namespace {
 
-/// Appends nodes and returns their indices: the C++ way to write a graph.
-GraphNode node(std::string name, NodeKind kind, Op op = Op::identity, std::vector<std::size_t> parents = {}) {
-  GraphNode n;
-  n.name = std::move(name);
-  n.kind = kind;
-  n.op = op;
-  n.parents = std::move(parents);
-  return n;
-}
-
 struct Builder {
   std::vector<GraphNode> nodes;
   std::size_t add(GraphNode n) {
     nodes.push_back(std::move(n));
     return nodes.size() - 1;
   }
-  std::size_t param(std::string name) { return add(node(std::move(name), NodeKind::param)); }
+  std::size_t param(std::string name) { return add(graph_node(std::move(name), NodeKind::param)); }
   std::size_t constant(std::string name, double v) {
-    GraphNode n = node(std::move(name), NodeKind::constant);
+    GraphNode n = graph_node(std::move(name), NodeKind::constant);
     n.value = v;
     return add(std::move(n));
   }
   std::size_t op(std::string name, Op o, std::vector<std::size_t> parents, NodeKind kind = NodeKind::deterministic) {
-    GraphNode n = node(std::move(name), kind, o, std::move(parents));
+    GraphNode n = graph_node(std::move(name), kind, o, std::move(parents));
     return add(std::move(n));
   }
   std::size_t affine(std::string name, std::vector<std::size_t> parents, std::vector<double> w, double b,
                      NodeKind kind = NodeKind::deterministic) {
-    GraphNode n = node(std::move(name), kind, Op::affine, std::move(parents));
+    GraphNode n = graph_node(std::move(name), kind, Op::affine, std::move(parents));
     n.weights = std::move(w);
     n.bias = b;
     return add(std::move(n));
   }
   std::size_t table(std::string name, std::vector<std::size_t> parents, std::vector<std::size_t> sizes,
                     std::vector<double> t, NodeKind kind = NodeKind::deterministic) {
-    GraphNode n = node(std::move(name), kind, Op::table, std::move(parents));
+    GraphNode n = graph_node(std::move(name), kind, Op::table, std::move(parents));
     n.sizes = std::move(sizes);
     n.table = std::move(t);
     return add(std::move(n));
   }
   std::size_t bernoulli(std::string name, std::size_t logit) {
-    return add(node(std::move(name), NodeKind::bernoulli, Op::identity, {logit}));
+    return add(graph_node(std::move(name), NodeKind::bernoulli, Op::identity, {logit}));
   }
   std::size_t gaussian(std::string name, std::size_t mean, std::size_t log_std) {
-    return add(node(std::move(name), NodeKind::gaussian, Op::identity, {mean, log_std}));
+    return add(graph_node(std::move(name), NodeKind::gaussian, Op::identity, {mean, log_std}));
   }
   std::size_t categorical(std::string name, std::vector<std::size_t> logits) {
-    return add(node(std::move(name), NodeKind::categorical, Op::identity, std::move(logits)));
+    return add(graph_node(std::move(name), NodeKind::categorical, Op::identity, std::move(logits)));
   }
 };
 
