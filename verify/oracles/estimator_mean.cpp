@@ -9,6 +9,7 @@
 #include "verify/oracles/gaussian_pieces.hpp"
 #include "verify/oracles/certified/gaussian.hpp"
 #include "verify/oracles/graph_exact.hpp"
+#include "verify/oracles/tensor_contract.hpp"
 
 #include <boost/math/quadrature/gauss_kronrod.hpp>
 #include <boost/math/quadrature/tanh_sinh.hpp>
@@ -352,25 +353,6 @@ AxisMoments axis_moments(boost::math::quadrature::tanh_sinh<double>& ts, double 
   return r;
 }
 
-/// Contracts axis `axis` of the tensor t (extents dims, axis 0 fastest) with the
-/// rows × dims[axis] matrix A (row-major): out[.., r, ..] = Σ_c A[r][c] t[.., c, ..]. Sets
-/// dims[axis] = rows.
-std::vector<double> contract(const std::vector<double>& t, std::vector<std::size_t>& dims, std::size_t axis,
-                             const double* A, std::size_t rows) {
-  std::size_t stride = 1;
-  for (std::size_t j = 0; j < axis; ++j) stride *= dims[j];
-  const std::size_t k = dims[axis], outer = t.size() / (stride * k);
-  std::vector<double> out(outer * rows * stride);
-  for (std::size_t o = 0; o < outer; ++o)
-    for (std::size_t r = 0; r < rows; ++r)
-      for (std::size_t s = 0; s < stride; ++s) {
-        double acc = 0.0;
-        for (std::size_t c = 0; c < k; ++c) acc += A[r * k + c] * t[(o * k + c) * stride + s];
-        out[(o * rows + r) * stride + s] = acc;
-      }
-  dims[axis] = rows;
-  return out;
-}
 
 /// Whether the multilinear routes below apply: Concrete or straight-through, or REBAR only as
 /// published (the planted mutant drops the conditional sample), on a Bernoulli problem whose

@@ -26,6 +26,8 @@
 // decomposition with explicit integrands, one integral per term.
 #include "verify/oracles/certified/relaxed_moments.hpp"
 
+#include "verify/oracles/tensor_contract.hpp"
+
 #include "verify/oracles/budget.hpp"
 #include "verify/oracles/certified/ball.hpp"
 
@@ -220,24 +222,6 @@ VariableIntegrals variable_integrals(const Logit& v, const std::vector<int>& whi
 
 // ---- Tensor contractions in balls -----------------------------------------------------------
 
-/// Contracts axis `axis` of t (extents dims, axis 0 fastest) with the rows × dims[axis] matrix A
-/// (row-major): out[.., r, ..] = Σ_c A[r][c] t[.., c, ..]; sets dims[axis] = rows.
-std::vector<Ball> contract(const std::vector<Ball>& t, std::vector<std::size_t>& dims, std::size_t axis,
-                           const std::vector<Ball>& A, std::size_t rows) {
-  std::size_t stride = 1;
-  for (std::size_t j = 0; j < axis; ++j) stride *= dims[j];
-  const std::size_t k = dims[axis], outer = t.size() / (stride * k);
-  std::vector<Ball> out(outer * rows * stride);
-  for (std::size_t o = 0; o < outer; ++o)
-    for (std::size_t r = 0; r < rows; ++r)
-      for (std::size_t s = 0; s < stride; ++s) {
-        Ball acc;
-        for (std::size_t c = 0; c < k; ++c) acc += A[r * k + c] * t[(o * k + c) * stride + s];
-        out[(o * rows + r) * stride + s] = std::move(acc);
-      }
-  dims[axis] = rows;
-  return out;
-}
 
 Ball dot(const std::vector<Ball>& a, const std::vector<Ball>& b) {
   Ball s;
@@ -253,7 +237,7 @@ std::vector<Ball> contract_others(std::vector<Ball> t, std::size_t axes, std::si
   if (tail > 1) dims.push_back(tail);
   for (std::size_t k = 0; k < axes; ++k) {
     oracle_checkpoint();
-    t = contract(t, dims, k, A[k], rows);
+    t = contract(t, dims, k, A[k].data(), rows);
   }
   return t;
 }
@@ -376,7 +360,7 @@ EstimatorMoments table_moments(const RelaxedForm& form, const Model& m, bool mea
           std::vector<Ball> Y = contract_others(W, axes, 3, second_phi, 2);
           std::vector<std::size_t> dims(axes, 2);
           dims.push_back(3);
-          Y = contract(Y, dims, axes, N, 3);
+          Y = contract(Y, dims, axes, N.data(), 3);
           second += dot(W, Y);
           // Σ_b p(b) (2Q E[U|b] + 2Q E[V|b] + 2 E[U|b] E[V|b]).
           std::vector<Ball> wc(R);
