@@ -26,6 +26,7 @@ LAYERS = [
     ("reports/", 11),                  # JSON, text, Markdown, HTML, JUnit
     ("tools/", 12),                    # the command line, suites, mutate
     ("include/estcheck/", 13),         # the umbrella header
+    ("python/", 13),                   # the Python module (pybind11): on top of tools/ and reports/
 ]
 
 

@@ -5,6 +5,7 @@ set -euo pipefail
 packages=(cmake ninja-build g++ libboost-dev libeigen3-dev libtbb-dev librandom123-dev
           librapidcheck-dev libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev libcli11-dev
           chromium libxml2-utils python3-jsonschema python3-numpy python3-torch
+          python3-dev pybind11-dev python3-pytest
           libopenmpi-dev openmpi-bin libflint-arb-dev)
 # chromium, libxml2-utils (xmllint) and python3-jsonschema serve the report tests (issue 7): the
 # browser test renders report.html headless; junit.xml and report.json are checked against schemas.

@@ -77,8 +77,8 @@ double parse_run_limit(const std::string& text) {
   return text == "0" ? 0.0 : parse_seconds("--max-run-seconds", text);
 }
 
-/// A figure the report shows that is NaN or infinite: the problem is broken (f overflows, log of a
-/// negative number), and no verdict or exact value may be taken from it. Empty when all are finite.
+}  // namespace
+
 std::string nonfinite_exact(const ExactReport& rep) {
   if (rep.exact.certificate.unknown()) return "the exact value is unknown: " + rep.exact.certificate.note;
   if (rep.hessian && rep.hessian->certificate.unknown())
@@ -92,6 +92,8 @@ std::string nonfinite_exact(const ExactReport& rep) {
     if (auto why = nonfinite_figure(*rep.hessian, true); !why.empty()) return "the exact Hessian is non-finite: " + why;
   return "";
 }
+
+namespace {
 
 /// The text report unless --json is '-', and the JSON report where --json says.
 template <class Report>
@@ -137,7 +139,8 @@ int parse_order(const std::string& text) {
   return static_cast<int>(order);
 }
 
-/// exact's computation: ∇L (and with order 2 the Hessian), and the estimator's exact mean.
+}  // namespace
+
 ExactReport exact_report(const Problem& problem, const Model& model, int order, Estimator* est) {
   ExactReport rep{problem.spec(), model.theta, exact_gradient(model), "", std::nullopt, std::nullopt};
   if (order == 2) {
@@ -161,6 +164,8 @@ ExactReport exact_report(const Problem& problem, const Model& model, int order, 
                       "'" + rep.estimator + "'");
   return rep;
 }
+
+namespace {
 
 // ---------------------------------------------------------------- verify
 

@@ -7,15 +7,27 @@
 #include "tools/cli_options.hpp"
 
 #include <ostream>
+#include <string>
 
 namespace estcheck {
+class Estimator;
+class Problem;
 class RunPartition;
+struct ExactReport;
+struct Model;
 }
 
 namespace estcheck::cli {
 
 /// Makes verify and suite share their runs with other processes (cli.hpp's set_run_partition).
 void set_partition(const RunPartition* partition);
+
+/// exact's computation (also the Python module's estcheck.exact, python/): ∇L (with order 2 the
+/// Hessian, graph problems only) and, with `est`, the estimator's exact mean and variance. Throws
+/// InputError ("--order", "--estimator") as the CLI reports it.
+ExactReport exact_report(const Problem& problem, const Model& model, int order, Estimator* est);
+/// Why no figure of `rep` can be trusted (an unknown or non-finite exact value), or "" when all are.
+std::string nonfinite_exact(const ExactReport& rep);
 
 int exact_command(const ExactArgs& a, std::ostream& out, std::ostream& err);
 int verify_command(const VerifyArgs& a, std::ostream& out, std::ostream& err);
