@@ -196,3 +196,19 @@ def _cli():
     import os
     import pathlib
     return pathlib.Path(os.environ.get("ESTCHECK_CLI", "build/bin/estcheck"))
+
+
+def test_cmake_install_site_packages(tmp_path):
+    # `cmake --install BUILD --component python --prefix P` gives P/lib/python3.X/site-packages/estcheck.
+    import os
+    build = os.environ.get("ESTCHECK_BUILD_DIR")
+    if not build:
+        pytest.skip("ESTCHECK_BUILD_DIR not set (ctest sets it)")
+    subprocess.run(["cmake", "--install", build, "--component", "python", "--prefix", str(tmp_path)],
+                   check=True, capture_output=True)
+    site = tmp_path / "lib" / f"python{sys.version_info.major}.{sys.version_info.minor}" / "site-packages"
+    code = "import estcheck; print(estcheck.__file__); print(estcheck.exact('toy:t=0.45', [0.3])['gradient'][0])"
+    env = dict(os.environ, PYTHONPATH=str(site))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines()[0].startswith(str(site))
