@@ -52,6 +52,28 @@ def test_exact_matches_cli_json(tmp_path):
     assert dict(rep) == json.loads(cli.stdout)
 
 
+def _without_times(doc):
+    """A report without its wall-clock fields (elapsed_s, at any depth)."""
+    if isinstance(doc, dict):
+        return {k: _without_times(v) for k, v in doc.items() if k != "elapsed_s"}
+    if isinstance(doc, list):
+        return [_without_times(v) for v in doc]
+    return doc
+
+
+@pytest.mark.parametrize("args, call", [
+    (["verify", "toy:t=0.45", "reinforce", "--theta", "0.3", "--samples", "20000", "--seed", "4", "--threads", "1"],
+     lambda: estcheck.verify("toy:t=0.45", "reinforce", [0.3], samples=20000, seed=4, threads=1)),
+    (["compare", "toy:t=0.45", "reinforce", "rloo:k=2", "--theta", "0.3", "--samples", "20000", "--seed", "4",
+      "--threads", "1"],
+     lambda: estcheck.compare("toy:t=0.45", ["reinforce", "rloo:k=2"], [0.3], samples=20000, seed=4, threads=1)),
+])
+def test_verify_and_compare_match_cli_json(args, call):
+    cli = subprocess.run([str(_cli())] + args + ["--json", "-"], capture_output=True, text=True)
+    assert cli.returncode in (0, 1, 3), cli.stderr
+    assert _without_times(dict(call())) == _without_times(json.loads(cli.stdout))
+
+
 def test_table_problem_is_the_tabulated_f(bern3):
     table = estcheck.tabulate("bernoulli", 3, f3)
     x = np.array([[(k >> i) & 1 for i in range(3)] for k in range(8)], dtype=float)
