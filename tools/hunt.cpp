@@ -42,16 +42,17 @@ void print_case(const HuntCheck& c, std::ostream& out, const std::string& indent
 void print_bias(const HuntCheck& c, std::ostream& out) {
   const VerifyReport& r = c.report;
   const BiasTest& t = r.test;
-  out << "  exact gradient: " << r.exact.certificate.note << "\n";
+  out << "  exact gradient: " << (r.exact.certificate.certified() ? "certified: " : "") << r.exact.certificate.note
+      << "\n";
+  if (r.estimator_mean) out << "  exact E[g]: " << r.estimator_mean->method << "\n";
   for (std::size_t i = 0; i < r.exact.gradient.size(); ++i) {
     out << "    coordinate " << i << ": gradient " << format_double(r.exact.gradient[i]) << " ± "
         << format_double(r.exact.error[i]);
     if (r.estimator_mean && i < r.estimator_mean->mean.size()) {
       const double mean = r.estimator_mean->mean[i];
       out << "; exact E[g] " << format_double(mean) << "; exact bias " << format_double(mean - r.exact.gradient[i])
-          << " ± " << format_double(r.estimator_mean->error[i] + r.exact.error[i]) << " ("
-          << (r.estimator_mean->certificate.certified() ? "certified" : "estimated") << ", "
-          << r.estimator_mean->method << ")\n";
+          << " ± " << format_double(r.estimator_mean->error[i] + r.exact.error[i])
+          << (r.estimator_mean->certificate.certified() ? "" : " (E[g] estimated, not certified)") << "\n";
     } else if (i < t.mean.size()) {
       const double half = t.critical_value * t.std_error[i];
       out << "; Monte Carlo mean " << format_double(t.mean[i]) << " ± " << format_double(half)
