@@ -142,6 +142,7 @@ TEST(Hunt, TakesAnyEstimatorFactory) {
 TEST(Hunt, CorrectEstimatorShortBudget) {
   HuntOptions o = defaults();
   o.budget_checks = 20;
+  o.samples = 20'000;
   o.alpha = budget::kHunt / kCorrectHunts;
   const HuntResult r = hunt(hunt_estimator("rloo"), o);
   EXPECT_FALSE(r.found()) << r.first_failure->problem << " " << r.first_failure->report.test.reason;

@@ -18,7 +18,6 @@
 #include <algorithm>
 #include <boost/math/distributions/normal.hpp>
 #include <cmath>
-#include <limits>
 #include <nlohmann/json.hpp>
 #include <set>
 
@@ -122,10 +121,6 @@ std::string param_text(const ParamInfo& p, double v) {
 struct Draw {
   HuntCase c;
   std::vector<double> values;  ///< one per HuntEstimator::params
-  bool operator==(const Draw& o) const {
-    return c.kind == o.c.kind && c.toy_t == o.c.toy_t && c.table == o.c.table && c.theta == o.c.theta &&
-           values == o.values;
-  }
 };
 
 void set_param_text(Draw& d, const std::vector<ParamInfo>& params) {
