@@ -466,7 +466,10 @@ HuntResult hunt(const HuntEstimator& estimator, const HuntOptions& options) {
   }
   if (result.kinds.empty()) {
     std::string names;
-    for (HuntKind k : asked) names += (names.empty() ? "" : ",") + std::string(to_string(k));
+    for (HuntKind k : asked) {
+      if (!names.empty()) names += ',';
+      names += to_string(k);
+    }
     raise_input_error("problems", "problem kinds that " + default_spec + " accepts", "'" + names + "'");
   }
 
