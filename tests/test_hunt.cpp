@@ -21,6 +21,7 @@
 #include "verify/hunt.hpp"
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <filesystem>
 #include <set>
@@ -190,6 +191,15 @@ TEST(HuntCli, ExitCodesAndTheReproducingSuite) {
   EXPECT_EQ(cli({"hunt", "reinforce", "--budget-checks", "5", "--samples", "4000", "--threads", "2", "--alpha",
                  "1e-6"}, &out), 0) << out;
   EXPECT_NE(out.find("no bias found in 5 checks"), std::string::npos) << out;
+
+  // --json -: the hunt as JSON on stdout, the minimal case's verify report included.
+  EXPECT_EQ(cli({"hunt", "mutant/rloo-self-included", "--threads", "2", "--out", suite, "--json", "-"}, &out), 1);
+  const auto doc = nlohmann::json::parse(out);
+  EXPECT_EQ(doc.at("command"), "hunt");
+  EXPECT_TRUE(doc.at("found").get<bool>());
+  EXPECT_EQ(doc.at("minimal").at("report").at("verdict"), "fail");
+  EXPECT_GE(doc.at("steps").size(), 1u);
+  EXPECT_EQ(doc.at("suite_file"), suite);
 
   EXPECT_EQ(cli({"hunt", "nope"}, &out, &err), 2);
   EXPECT_NE(err.find("ESTIMATOR"), std::string::npos) << err;

@@ -252,6 +252,7 @@ CLI::App* add_hunt(CLI::App& app, cli::HuntArgs& a) {
   sub->add_option("--oracle-seconds", a.oracle_seconds, "Time budget of each exact oracle figure (default 30)");
   sub->add_option("--out", a.out, "Suite file reproducing the minimal counterexample (default estcheck-hunt.json)");
   sub->add_option("--threads", a.threads, kThreadsHelp);
+  sub->add_option("--json", a.json, "Write the hunt as JSON to PATH ('-': stdout instead of the text)");
   sub->add_flag("--verbose", a.verbose, "One line per verification on stderr");
   return sub;
 }

@@ -187,6 +187,7 @@ struct HuntArgs {
   std::string max_variables = "8";
   std::string oracle_seconds = "30";
   std::string out;  ///< the suite file written on a failure (empty: estcheck-hunt.json)
+  std::string json;  ///< --json PATH or '-' (empty: text only)
   bool verbose = false;
 };
 

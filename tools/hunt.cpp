@@ -2,7 +2,8 @@
 // 16 item 2; the engine is verify/hunt.hpp, the statistics are in docs/hunt.md). Prints the
 // budget, the first failing case, the accepted shrink steps and the minimal counterexample with
 // its exact bias, and writes a suite file (docs/suites.md) with one verify check that reproduces
-// it (a table case's table in a JSON table file beside it).
+// it (a table case's table in a JSON table file beside it); with --json, the whole hunt as JSON
+// (docs/json.md), the minimal case's and the first failure's verify reports included.
 //
 // Exit codes: 1 a bias was found; 0 none within the budget; 4 none found but a verification had
 // no verdict because of non-finite samples; 3 no verification gave a verdict (every target
@@ -64,17 +65,21 @@ void print_bias(const HuntCheck& c, std::ostream& out) {
   }
 }
 
-/// The suite file that reproduces `c` (and its table file, for a table case); returns the table
-/// file's path, or empty for the toy.
-std::string write_suite(const HuntResult& r, const HuntCheck& c, const std::string& path, std::uint64_t samples) {
-  std::string problem = c.problem, table_path;
+/// The table file beside suite file `path`: FILE.table.json for FILE.json.
+std::string table_path(const std::string& path) {
+  const fs::path p(path);
+  return (p.parent_path() / (p.stem().string() + ".table.json")).string();
+}
+
+/// Writes the suite file that reproduces `c` (and its table file, for a table case).
+void write_suite(const HuntResult& r, const HuntCheck& c, const std::string& path, std::uint64_t samples) {
+  std::string problem = c.problem;
   if (c.c.kind != HuntKind::toy) {
-    fs::path p(path);
-    table_path = (p.parent_path() / (p.stem().string() + ".table.json")).string();
-    std::ofstream t(table_path);
+    const std::string table = table_path(path);
+    std::ofstream t(table);
     t << table_json(c.c);
-    if (!t) raise_input_error("out", "a writable path", "'" + table_path + "'");
-    problem = fs::path(table_path).filename().string();
+    if (!t) raise_input_error("out", "a writable path", "'" + table + "'");
+    problem = fs::path(table).filename().string();
   }
   nlohmann::json check = {{"name", "hunt-minimal"},
                           {"kind", "verify"},
@@ -92,7 +97,53 @@ std::string write_suite(const HuntResult& r, const HuntCheck& c, const std::stri
   std::ofstream f(path);
   f << suite.dump(2) << "\n";
   if (!f) raise_input_error("out", "a writable path", "'" + path + "'");
-  return table_path;
+}
+
+nlohmann::json case_json(const HuntCheck& c, bool with_report) {
+  nlohmann::json j = {{"check", c.index + 1},
+                      {"kind", to_string(c.c.kind)},
+                      {"problem", c.problem},
+                      {"estimator", c.estimator},
+                      {"theta", c.c.theta},
+                      {"verdict", to_string(c.report.test.verdict)}};
+  if (c.c.kind == HuntKind::toy) j["t"] = c.c.toy_t;
+  else j["table"] = c.c.table;
+  if (with_report) j["report"] = to_json(c.report);
+  return j;
+}
+
+nlohmann::json hunt_json(const HuntResult& r, const std::string& suite_file) {
+  nlohmann::json kinds = nlohmann::json::array();
+  for (HuntKind k : r.kinds) kinds.push_back(to_string(k));
+  nlohmann::json j = {{"schema_version", kJsonSchemaVersion},
+                      {"command", "hunt"},
+                      {"estimator", r.estimator},
+                      {"kinds", kinds},
+                      {"seed", r.options.seed},
+                      {"budget_checks", r.options.budget_checks},
+                      {"shrink_checks_budget", r.options.shrink_checks},
+                      {"samples", r.options.samples},
+                      {"alpha", r.options.alpha},
+                      {"alpha_per_check", r.alpha_per_check},
+                      {"checks", r.checks},
+                      {"shrink_checks", r.shrink_checks},
+                      {"passed", r.passed},
+                      {"inconclusive", r.inconclusive},
+                      {"errors", r.errors},
+                      {"discarded", r.discarded},
+                      {"asymptotic", r.asymptotic},
+                      {"found", r.found()},
+                      {"first_failure", nullptr},
+                      {"steps", nlohmann::json::array()},
+                      {"minimal", nullptr},
+                      {"shrink_budget_exhausted", r.shrink_budget_exhausted},
+                      {"suite_file", suite_file.empty() ? nlohmann::json(nullptr) : nlohmann::json(suite_file)}};
+  if (r.found()) {
+    j["first_failure"] = case_json(*r.first_failure, true);
+    for (const HuntCheck& s : r.steps) j["steps"].push_back(case_json(s, false));
+    j["minimal"] = case_json(*r.minimal, true);
+  }
+  return j;
 }
 
 }  // namespace
@@ -112,6 +163,7 @@ int hunt_command(const HuntArgs& a, std::ostream& out, std::ostream& err) {
   if (o.max_variables > 8) raise_input_error("--max-variables", "an integer in [2, 8]", "'" + a.max_variables + "'");
   set_oracle_seconds(parse_seconds("--oracle-seconds", a.oracle_seconds));
   if (!a.out.empty()) check_output_path(a.out, "--out");
+  if (!a.json.empty()) check_output_path(a.json);
   const HuntEstimator e = hunt_estimator(a.estimator);
   if (a.verbose)
     o.on_check = [&err](const HuntCheck& c) {
@@ -120,6 +172,14 @@ int hunt_command(const HuntArgs& a, std::ostream& out, std::ostream& err) {
     };
 
   const HuntResult r = hunt(e, o);
+  const int code = !r.found() ? (r.errors > 0 ? 4 : r.passed == 0 ? 3 : 0) : 1;
+  std::string suite_file;
+  if (r.found()) {
+    suite_file = a.out.empty() ? "estcheck-hunt.json" : a.out;
+    write_suite(r, *r.minimal, suite_file, reproduction_samples(*r.minimal, 1e-4));
+  }
+  if (!a.json.empty()) write_json(hunt_json(r, suite_file), a.json, out);
+  if (a.json == "-") return code;
   std::string kinds;
   for (HuntKind k : r.kinds) kinds += (kinds.empty() ? "" : ", ") + std::string(to_string(k));
   std::string params;
@@ -137,8 +197,7 @@ int hunt_command(const HuntArgs& a, std::ostream& out, std::ostream& err) {
   if (!r.found()) {
     out << "  no bias found in " << r.checks << " checks at family-wise alpha = " << format_double(o.alpha) << "\n";
     tally();
-    if (r.errors > 0) return 4;
-    return r.passed == 0 ? 3 : 0;
+    return code;
   }
   const HuntCheck& first = *r.first_failure;
   const HuntCheck& minimal = *r.minimal;
@@ -153,11 +212,10 @@ int hunt_command(const HuntArgs& a, std::ostream& out, std::ostream& err) {
   print_case(minimal, out, "  ");
   print_bias(minimal, out);
   tally();
-  const std::string path = a.out.empty() ? "estcheck-hunt.json" : a.out;
-  const std::uint64_t samples = reproduction_samples(minimal, 1e-4);
-  const std::string table = write_suite(r, minimal, path, samples);
-  out << "reproduce: estcheck suite " << path << (table.empty() ? "" : "  (table: " + table + ")") << "\n";
-  return 1;
+  out << "reproduce: estcheck suite " << suite_file;
+  if (minimal.c.kind != HuntKind::toy) out << "  (table: " << table_path(suite_file) << ")";
+  out << "\n";
+  return code;
 }
 
 }  // namespace estcheck::cli
