@@ -236,6 +236,27 @@ CLI::App* add_mutate(CLI::App& app, cli::MutateArgs& a) {
   return sub;
 }
 
+CLI::App* add_hunt(CLI::App& app, cli::HuntArgs& a) {
+  auto* sub = app.add_subcommand("hunt", "Hunt for a bias: verify random problems and parameters under one "
+                                         "family-wise alpha, shrink the first failure (docs/hunt.md)");
+  sub->add_option("ESTIMATOR", a.estimator, "Estimator spec; keys given stay fixed, the others are drawn")->required();
+  sub->add_option("--problems", a.problems, "Kinds drawn, comma-separated: toy, bernoulli, categorical "
+                                            "(default: every kind the estimator accepts)");
+  sub->add_option("--budget-checks", a.budget_checks, "Drawn cases verified, at most (default 100)");
+  sub->add_option("--shrink-checks", a.shrink_checks, "Verifications while shrinking, at most (default 100)");
+  sub->add_option("--samples", a.samples, "Samples per verification (default 100000)");
+  sub->add_option("--seed", a.seed, "Seed of the cases and of every verification's noise (default 1)");
+  sub->add_option("--alpha", a.alpha, "Family-wise error rate over every verification of the hunt (default 0.01)");
+  sub->add_option("--test", a.test, "The bias test: auto (default), t, catoni or betting");
+  sub->add_option("--max-variables", a.max_variables, "Bernoulli variables / categorical classes, at most (2-8, default 8)");
+  sub->add_option("--oracle-seconds", a.oracle_seconds, "Time budget of each exact oracle figure (default 30)");
+  sub->add_option("--out", a.out, "Suite file reproducing the minimal counterexample (default estcheck-hunt.json)");
+  sub->add_option("--threads", a.threads, kThreadsHelp);
+  sub->add_option("--json", a.json, "Write the hunt as JSON to PATH ('-': stdout instead of the text)");
+  sub->add_flag("--verbose", a.verbose, "One line per verification on stderr");
+  return sub;
+}
+
 /// Every subcommand's arguments; CLI11 fills the one that is used.
 struct AllArgs {
   cli::ListArgs list;
@@ -247,6 +268,7 @@ struct AllArgs {
   cli::SuiteArgs suite;
   cli::TestSamplesArgs test_samples;
   cli::MutateArgs mutate;
+  cli::HuntArgs hunt;
 };
 
 /// The subcommand that was used and the function that runs it over its arguments.
@@ -265,6 +287,7 @@ Chosen choose(CLI::App& app, AllArgs& a, std::ostream& out, std::ostream& err) {
     a.mutate.seed_given = given("mutate", "--seed");
     return {Command::mutate, [&a, &out] { return cli::mutate_command(a.mutate, out); }};
   }
+  if (name == "hunt") return {Command::hunt, [&a, &out, &err] { return cli::hunt_command(a.hunt, out, err); }};
   if (name == "suite") {
     a.suite.seed_given = given("suite", "--seed");
     return {Command::suite, [&a, &out, &err] { return cli::suite_command(a.suite, out, err); }};
@@ -320,6 +343,7 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   add_suite(app, a.suite);
   add_test_samples(app, a.test_samples);
   add_mutate(app, a.mutate);
+  add_hunt(app, a.hunt);
 
   std::vector<std::string> argv_rev(args.rbegin(), args.rend() - 1);
   try {

@@ -10,6 +10,9 @@
 //                   [--alpha A] [--tolerance D] [--json PATH|-]
 //   estcheck suite FILE [--out DIR] [--junit PATH] [--markdown PATH] [--seed S] [--threads T]
 //                  [--alpha A] [--quiet] [--dry-run]            (docs/suites.md; tools/suite.hpp)
+//   estcheck hunt ESTIMATOR [--problems KINDS] [--budget-checks N] [--shrink-checks M] [--samples S]
+//                 [--seed S] [--alpha A] [--test T] [--out FILE] [--threads T]   (docs/hunt.md; exit 1:
+//                 a bias found, 0: none within the budget)
 // verify and compare also take --quiet (no progress bar; it is only ever shown on a terminal).
 // Exit codes: 0 pass, 1 fail, 3 inconclusive, 4 error (non-finite estimator samples: no
 // verdict), 2 usage or input error (message on stderr naming the argument; no output file).

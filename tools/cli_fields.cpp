@@ -39,6 +39,11 @@ const std::map<std::string, std::string> kArguments = {
     {"max_run_seconds", "--max-run-seconds"},
     {"oracle_seconds", "--oracle-seconds"},
     {"method", "--test"},
+    {"problems", "--problems"},
+    {"budget_checks", "--budget-checks"},
+    {"shrink_checks", "--shrink-checks"},
+    {"max_variables", "--max-variables"},
+    {"out", "--out"},
 };
 
 /// Where a subcommand names a field differently: exact takes its estimator as --estimator.

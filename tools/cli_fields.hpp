@@ -14,7 +14,7 @@
 
 namespace estcheck::cli {
 
-enum class Command { list, exact, verify, compare, bias_curve, calibrate, test_samples, suite, mutate };
+enum class Command { list, exact, verify, compare, bias_curve, calibrate, test_samples, suite, mutate, hunt };
 
 /// The argument of `command` that `field` names ("alpha" -> "--alpha"), or `field` itself.
 std::string argument_for(Command command, const std::string& field);

@@ -173,4 +173,22 @@ struct MutateArgs {
   std::string json;
 };
 
+/// `estcheck hunt` (tools/hunt.cpp, docs/hunt.md).
+struct HuntArgs {
+  std::string estimator;
+  std::vector<std::string> problems;  ///< toy, bernoulli, categorical (empty: all it accepts)
+  std::string budget_checks = "100";
+  std::string shrink_checks = "100";
+  std::string samples = "100000";
+  std::string seed = "1";
+  std::string threads = "0";
+  std::string alpha = "0.01";
+  std::string test = "auto";
+  std::string max_variables = "8";
+  std::string oracle_seconds = "30";
+  std::string out;  ///< the suite file written on a failure (empty: estcheck-hunt.json)
+  std::string json;  ///< --json PATH or '-' (empty: text only)
+  bool verbose = false;
+};
+
 }  // namespace estcheck::cli

@@ -37,5 +37,6 @@ int calibrate_command(const CalibrateArgs& a, std::ostream& out);
 int test_samples_command(const TestSamplesArgs& a, std::ostream& out);
 int suite_command(const SuiteArgs& a, std::ostream& out, std::ostream& err);
 int mutate_command(const MutateArgs& a, std::ostream& out);
+int hunt_command(const HuntArgs& a, std::ostream& out, std::ostream& err);  // tools/hunt.cpp
 
 }  // namespace estcheck::cli
