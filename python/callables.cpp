@@ -165,12 +165,32 @@ std::unique_ptr<Problem> gaussian_problem(std::size_t d, GaussianCallables c, co
   return std::make_unique<PyGaussianProblem>(d, std::move(c), name);
 }
 
-PyEstimator::PyEstimator(py::object fn, const std::string& name, bool claimed_unbiased)
-    : fn_(std::move(fn)),
-      info_{name, claimed_unbiased, false, 1, "a Python callable fn(theta, seed, block, count) (python/, docs/python.md)"} {
-  if (!PyCallable_Check(fn_.ptr()))
-    raise_input_error("estimator", "a callable fn(theta, seed, block, count) -> array (count × d)",
-                      py::repr(fn_).cast<std::string>());
+PyEstimator::PyEstimator(py::object fn, const std::string& name, bool claimed_unbiased, bool factory)
+    : info_{name, claimed_unbiased, false, 1, "a Python callable fn(theta, seed, block, count) (python/, docs/python.md)"} {
+  if (!PyCallable_Check(fn.ptr()))
+    raise_input_error("estimator",
+                      factory ? "a callable make(problem) -> fn(theta, seed, block, count)"
+                              : "a callable fn(theta, seed, block, count) -> array (count × d)",
+                      py::repr(fn).cast<std::string>());
+  (factory ? factory_ : fn_) = std::move(fn);
+}
+
+PyEstimator::~PyEstimator() {
+  py::gil_scoped_acquire gil;
+  fn_ = py::object();
+  factory_ = py::object();
+}
+
+void PyEstimator::prepare(const Model& model) {
+  if (!factory_) return;
+  py::gil_scoped_acquire gil;
+  py::object fn = factory_(py::cast(model.problem, py::return_value_policy::reference));
+  // Not an InputError: a hunt discards cases whose InputError says the drawn values are rejected;
+  // a factory that returns no estimator is the caller's mistake, reported as ValueError at once.
+  if (!PyCallable_Check(fn.ptr()))
+    throw py::value_error("estimator: expected make(problem) to return a callable fn(theta, seed, block, count), got " +
+                          py::repr(fn).cast<std::string>());
+  fn_ = std::move(fn);
 }
 
 void PyEstimator::sample(const Model&, Noise&, std::span<double>, std::span<double>) const {
@@ -181,6 +201,7 @@ void PyEstimator::sample_block(const Model& model, std::uint64_t seed, std::uint
                                std::vector<double>&, std::span<double> out) const {
   const std::size_t d = model.theta_dim();
   py::gil_scoped_acquire gil;
+  if (!fn_) throw std::logic_error("PyEstimator::sample_block: a factory estimator before prepare()");
   F64Array theta({static_cast<py::ssize_t>(d)});
   std::copy(model.theta.begin(), model.theta.end(), theta.mutable_data());
   const F64Array a = as_float64(fn_(theta, seed, block, count), "estimator");

@@ -70,11 +70,19 @@ struct GaussianCallables {
 /// "quadrature") when d is 0, quadrature is asked for d > 1, or neither route to L is given.
 std::unique_ptr<Problem> gaussian_problem(std::size_t d, GaussianCallables callables, const std::string& name);
 
-/// An estimator that is a Python callable fn(theta, seed, block, count) -> (count × d) array.
+/// An estimator that is a Python callable fn(theta, seed, block, count) -> (count × d) array; or,
+/// built with `factory` true, a callable make(problem) -> fn called once per problem in prepare()
+/// (estcheck.hunt draws the problems, so the estimator must be told which f it runs on).
 class PyEstimator final : public Estimator {
  public:
-  PyEstimator(py::object fn, const std::string& name, bool claimed_unbiased);
+  PyEstimator(py::object fn, const std::string& name, bool claimed_unbiased, bool factory = false);
+  /// Takes the GIL to drop its references: estcheck.hunt builds and destroys estimators inside the
+  /// pipeline, where the GIL is released.
+  ~PyEstimator() override;
   const EstimatorInfo& info() const override { return info_; }
+  /// With a factory: fn = make(problem) for the model's problem (an estcheck.Problem that lives as
+  /// long as the verification). Throws InputError ("estimator") unless make returns a callable.
+  void prepare(const Model& model) override;
   std::size_t scratch_size(const Model&) const override { return 0; }
   /// Not a per-noise kernel: throws std::logic_error (the harness asks for whole blocks).
   void sample(const Model&, Noise&, std::span<double>, std::span<double>) const override;
@@ -84,6 +92,7 @@ class PyEstimator final : public Estimator {
 
  private:
   py::object fn_;
+  py::object factory_;  ///< None unless built with factory = true
   EstimatorInfo info_;
 };
 

@@ -13,6 +13,7 @@
 #include "estimators/registry/registry.hpp"
 #include "reports/verify_report.hpp"
 #include "tools/commands.hpp"
+#include "verify/hunt.hpp"
 #include "verify/oracles/budget.hpp"
 #include "verify/pipeline.hpp"
 
@@ -132,6 +133,56 @@ py::tuple compare_call(const Problem& problem, const std::vector<Estimator*>& es
   return document(rep);
 }
 
+/// estcheck.hunt: `estimator` is a spec string (registry or mutant; keys given stay fixed, the
+/// others are drawn) or a Python factory make(problem) -> fn(theta, seed, block, count) (nothing
+/// drawn). Returns (JSON document, text report, exit code as the CLI's).
+py::tuple hunt_call(py::object estimator, const std::string& name, bool claimed_unbiased,
+                    const std::vector<std::string>& problems, std::uint64_t budget_checks, std::uint64_t shrink_checks,
+                    std::uint64_t samples, std::uint64_t seed, int threads, double alpha, const std::string& test,
+                    int max_variables, double oracle_seconds, const std::string& out) {
+  set_budget(oracle_seconds);
+  HuntOptions o;
+  for (const std::string& k : problems) o.kinds.push_back(parse_hunt_kind(k, "problems"));
+  o.budget_checks = budget_checks;
+  o.shrink_checks = shrink_checks;
+  o.samples = samples;
+  o.seed = seed;
+  o.threads = threads;
+  o.alpha = alpha;
+  o.method = parse_test_method(test, "test");
+  if (max_variables < 2 || max_variables > 8)
+    raise_input_error("max_variables", "an integer in [2, 8]", std::to_string(max_variables));
+  o.max_variables = max_variables;
+  HuntEstimator e;
+  if (py::isinstance<py::str>(estimator)) {
+    e = hunt_estimator(estimator.cast<std::string>());
+  } else {
+    if (!PyCallable_Check(estimator.ptr()))
+      raise_input_error("estimator", "a spec string or a callable make(problem) -> fn(theta, seed, block, count)",
+                        py::repr(estimator).cast<std::string>());
+    e.name = name;
+    // Shared so the make callable can be copied without the GIL; the object is released under it.
+    auto factory = std::shared_ptr<py::object>(new py::object(estimator), [](py::object* p) {
+      py::gil_scoped_acquire gil;
+      delete p;
+    });
+    e.make = [factory, name, claimed_unbiased](const std::string&) -> std::unique_ptr<Estimator> {
+      py::gil_scoped_acquire gil;
+      return std::make_unique<PyEstimator>(*factory, name, claimed_unbiased, true);
+    };
+  }
+  HuntResult r;
+  {
+    py::gil_scoped_release release;
+    r = hunt(e, o);
+    e.make = nullptr;  // drops the factory's reference while the GIL can still be taken
+  }
+  const std::string suite_file = out.empty() ? "" : cli::write_hunt_suite(r, out);
+  std::ostringstream text;
+  cli::write_hunt_text(text, r, e, suite_file);
+  return py::make_tuple(to_python(cli::hunt_json(r, suite_file)), text.str(), cli::hunt_exit_code(r));
+}
+
 }  // namespace
 }  // namespace estcheck::python
 
@@ -146,6 +197,19 @@ PYBIND11_MODULE(_estcheck, m) {
       .def_property_readonly("theta_dim", &Problem::theta_dim)
       .def_property_readonly("sample_dim", &Problem::sample_dim)
       .def_property_readonly("theta_meaning", &Problem::theta_meaning)
+      .def("f",
+           [](const Problem& p, F64Array x) {
+             const std::size_t n = p.sample_dim();
+             const bool ok = (x.ndim() == 2 && x.shape(1) == static_cast<py::ssize_t>(n)) || (x.ndim() == 1 && n == 1);
+             if (!ok)
+               raise_input_error("x", "an array of shape (m, " + std::to_string(n) + ")",
+                                 "an array of " + std::to_string(x.ndim()) + " dimensions");
+             const std::size_t m = static_cast<std::size_t>(x.shape(0));
+             F64Array values({static_cast<py::ssize_t>(m)});
+             p.f_batch({x.data(), m * n}, m, {values.mutable_data(), m});
+             return values;
+           },
+           py::arg("x"), "f at the rows of x (m × sample_dim): m values")
       .def("__repr__", [](const Problem& p) { return "<estcheck.Problem " + p.spec() + ">"; });
 
   py::class_<Estimator>(m, "Estimator", "An estimator (estcheck.estimator: a spec or a Python callable)")
@@ -185,6 +249,9 @@ PYBIND11_MODULE(_estcheck, m) {
   m.def("compare", &compare_call, py::arg("problem"), py::arg("estimators"), py::arg("theta"), py::arg("samples"),
         py::arg("seed"), py::arg("threads"), py::arg("alpha"), py::arg("min_reduction"), py::arg("interval"),
         py::arg("oracle_seconds"));
+  m.def("hunt", &hunt_call, py::arg("estimator"), py::arg("name"), py::arg("claimed_unbiased"), py::arg("problems"),
+        py::arg("budget_checks"), py::arg("shrink_checks"), py::arg("samples"), py::arg("seed"), py::arg("threads"),
+        py::arg("alpha"), py::arg("test"), py::arg("max_variables"), py::arg("oracle_seconds"), py::arg("out"));
   m.attr("default_oracle_seconds") = kDefaultOracleSeconds;
   m.attr("block_size") = kBlockSize;
 }

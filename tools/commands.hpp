@@ -6,6 +6,8 @@
 
 #include "tools/cli_options.hpp"
 
+#include <nlohmann/json_fwd.hpp>
+
 #include <ostream>
 #include <string>
 
@@ -14,6 +16,8 @@ class Estimator;
 class Problem;
 class RunPartition;
 struct ExactReport;
+struct HuntEstimator;
+struct HuntResult;
 struct Model;
 }
 
@@ -38,5 +42,14 @@ int test_samples_command(const TestSamplesArgs& a, std::ostream& out);
 int suite_command(const SuiteArgs& a, std::ostream& out, std::ostream& err);
 int mutate_command(const MutateArgs& a, std::ostream& out);
 int hunt_command(const HuntArgs& a, std::ostream& out, std::ostream& err);  // tools/hunt.cpp
+
+/// hunt's reports (tools/hunt.cpp; also the Python module's estcheck.hunt): the exit code (1 a bias
+/// found, 0 none, 4 none but non-finite samples, 3 no verdict at all); the suite file reproducing
+/// the minimal case, written to `path` ("" = estcheck-hunt.json), returned ("" when none was found);
+/// the JSON document (docs/json.md) and the text report.
+int hunt_exit_code(const HuntResult& r);
+std::string write_hunt_suite(const HuntResult& r, const std::string& path);
+nlohmann::json hunt_json(const HuntResult& r, const std::string& suite_file);
+void write_hunt_text(std::ostream& out, const HuntResult& r, const HuntEstimator& e, const std::string& suite_file);
 
 }  // namespace estcheck::cli

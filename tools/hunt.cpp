@@ -112,6 +112,8 @@ nlohmann::json case_json(const HuntCheck& c, bool with_report) {
   return j;
 }
 
+}  // namespace
+
 nlohmann::json hunt_json(const HuntResult& r, const std::string& suite_file) {
   nlohmann::json kinds = nlohmann::json::array();
   for (HuntKind k : r.kinds) kinds.push_back(to_string(k));
@@ -146,7 +148,54 @@ nlohmann::json hunt_json(const HuntResult& r, const std::string& suite_file) {
   return j;
 }
 
-}  // namespace
+int hunt_exit_code(const HuntResult& r) { return !r.found() ? (r.errors > 0 ? 4 : r.passed == 0 ? 3 : 0) : 1; }
+
+std::string write_hunt_suite(const HuntResult& r, const std::string& path) {
+  if (!r.found()) return "";
+  const std::string suite_file = path.empty() ? "estcheck-hunt.json" : path;
+  write_suite(r, *r.minimal, suite_file, reproduction_samples(*r.minimal, 1e-4));
+  return suite_file;
+}
+
+void write_hunt_text(std::ostream& out, const HuntResult& r, const HuntEstimator& e, const std::string& suite_file) {
+  const HuntOptions& o = r.options;
+  std::string kinds;
+  for (HuntKind k : r.kinds) kinds += (kinds.empty() ? "" : ", ") + std::string(to_string(k));
+  std::string params;
+  for (const ParamInfo& p : e.params) params += (params.empty() ? "" : ", ") + p.key;
+  out << "estcheck hunt: " << e.name << (e.fixed.empty() ? "" : ":" + e.fixed) << " on " << kinds << " problems"
+      << (params.empty() ? "" : "; parameters drawn: " + params) << "; seed " << o.seed << "\n"
+      << "  budget: " << o.budget_checks << " checks + " << o.shrink_checks << " shrink checks, " << o.samples
+      << " samples each; family-wise alpha = " << format_double(o.alpha) << " (Bonferroni: "
+      << format_double(r.alpha_per_check) << " per check)\n";
+  const auto tally = [&] {
+    out << "  verified: " << r.checks << " drawn cases, " << r.shrink_checks << " shrink candidates ("
+        << r.passed << " pass, " << r.inconclusive << " inconclusive, " << r.errors << " error, "
+        << r.discarded << " discarded, " << r.asymptotic << " by the CLT t-test)\n";
+  };
+  if (!r.found()) {
+    out << "  no bias found in " << r.checks << " checks at family-wise alpha = " << format_double(o.alpha) << "\n";
+    tally();
+    return;
+  }
+  const HuntCheck& first = *r.first_failure;
+  const HuntCheck& minimal = *r.minimal;
+  out << "  bias found at check " << first.index + 1 << " of " << o.budget_checks << ":\n";
+  print_case(first, out, "    ");
+  out << "  shrinking: " << r.steps.size() << " steps accepted, " << r.shrink_checks << " candidates verified"
+      << (r.shrink_budget_exhausted ? " (shrink budget spent: the minimum may shrink further)" : "") << "\n";
+  for (std::size_t i = 0; i < r.steps.size(); ++i)
+    out << "    " << i + 1 << ". " << r.steps[i].problem << "  " << r.steps[i].estimator << "  theta ["
+        << join(r.steps[i].c.theta) << "]\n";
+  out << "minimal counterexample (check " << minimal.index + 1 << "):\n";
+  print_case(minimal, out, "  ");
+  print_bias(minimal, out);
+  tally();
+  if (suite_file.empty()) return;
+  out << "reproduce: estcheck suite " << suite_file;
+  if (minimal.c.kind != HuntKind::toy) out << "  (table: " << table_path(suite_file) << ")";
+  out << "\n";
+}
 
 int hunt_command(const HuntArgs& a, std::ostream& out, std::ostream& err) {
   HuntOptions o;
@@ -172,50 +221,10 @@ int hunt_command(const HuntArgs& a, std::ostream& out, std::ostream& err) {
     };
 
   const HuntResult r = hunt(e, o);
-  const int code = !r.found() ? (r.errors > 0 ? 4 : r.passed == 0 ? 3 : 0) : 1;
-  std::string suite_file;
-  if (r.found()) {
-    suite_file = a.out.empty() ? "estcheck-hunt.json" : a.out;
-    write_suite(r, *r.minimal, suite_file, reproduction_samples(*r.minimal, 1e-4));
-  }
+  const std::string suite_file = write_hunt_suite(r, a.out);
   if (!a.json.empty()) write_json(hunt_json(r, suite_file), a.json, out);
-  if (a.json == "-") return code;
-  std::string kinds;
-  for (HuntKind k : r.kinds) kinds += (kinds.empty() ? "" : ", ") + std::string(to_string(k));
-  std::string params;
-  for (const ParamInfo& p : e.params) params += (params.empty() ? "" : ", ") + p.key;
-  out << "estcheck hunt: " << a.estimator << " on " << kinds << " problems"
-      << (params.empty() ? "" : "; parameters drawn: " + params) << "; seed " << o.seed << "\n"
-      << "  budget: " << o.budget_checks << " checks + " << o.shrink_checks << " shrink checks, " << o.samples
-      << " samples each; family-wise alpha = " << format_double(o.alpha) << " (Bonferroni: "
-      << format_double(r.alpha_per_check) << " per check)\n";
-  const auto tally = [&] {
-    out << "  verified: " << r.checks << " drawn cases, " << r.shrink_checks << " shrink candidates ("
-        << r.passed << " pass, " << r.inconclusive << " inconclusive, " << r.errors << " error, "
-        << r.discarded << " discarded, " << r.asymptotic << " by the CLT t-test)\n";
-  };
-  if (!r.found()) {
-    out << "  no bias found in " << r.checks << " checks at family-wise alpha = " << format_double(o.alpha) << "\n";
-    tally();
-    return code;
-  }
-  const HuntCheck& first = *r.first_failure;
-  const HuntCheck& minimal = *r.minimal;
-  out << "  bias found at check " << first.index + 1 << " of " << o.budget_checks << ":\n";
-  print_case(first, out, "    ");
-  out << "  shrinking: " << r.steps.size() << " steps accepted, " << r.shrink_checks << " candidates verified"
-      << (r.shrink_budget_exhausted ? " (shrink budget spent: the minimum may shrink further)" : "") << "\n";
-  for (std::size_t i = 0; i < r.steps.size(); ++i)
-    out << "    " << i + 1 << ". " << r.steps[i].problem << "  " << r.steps[i].estimator << "  theta ["
-        << join(r.steps[i].c.theta) << "]\n";
-  out << "minimal counterexample (check " << minimal.index + 1 << "):\n";
-  print_case(minimal, out, "  ");
-  print_bias(minimal, out);
-  tally();
-  out << "reproduce: estcheck suite " << suite_file;
-  if (minimal.c.kind != HuntKind::toy) out << "  (table: " << table_path(suite_file) << ")";
-  out << "\n";
-  return code;
+  if (a.json != "-") write_hunt_text(out, r, e, suite_file);
+  return hunt_exit_code(r);
 }
 
 }  // namespace estcheck::cli

@@ -20,7 +20,7 @@ from ._estcheck import Estimator, Problem
 
 __all__ = ["Problem", "Estimator", "Report", "problem", "bernoulli", "categorical", "gaussian", "estimator",
            "tabulate", "exact", "verify", "compare", "assert_unbiased", "assert_variance_reduction",
-           "block_size"]
+           "hunt", "HuntReport", "block_size"]
 
 #: Samples per block: fn(theta, seed, block, count) is called with count == block_size except for the last block.
 block_size = _estcheck.block_size
@@ -180,6 +180,42 @@ def assert_variance_reduction(problem_, reference, candidate, theta, min_reducti
     if rep.verdict != "pass":
         raise AssertionError(f"variance reduction not shown (verdict {rep.verdict}):\n{rep.text}")
     return rep
+
+
+class HuntReport(Report):
+    """`estcheck hunt`'s JSON document (docs/json.md) as a dict; .text is its text report, .found
+    whether a bias was found, .exit_code the CLI's exit code (1 found, 0 none, 3 no verdict, 4
+    non-finite samples)."""
+
+    def __init__(self, doc, text, exit_code):
+        super().__init__(doc, text)
+        self.exit_code = exit_code
+
+    @property
+    def found(self):
+        return bool(self.get("found"))
+
+
+def hunt(estimator_, problems=None, budget_checks=100, shrink_checks=100, samples=100_000, seed=1, threads=0,
+         alpha=0.01, test="auto", max_variables=8, out=None, name=None, claimed_unbiased=True, oracle_seconds=None):
+    """`estcheck hunt` (docs/hunt.md): verify randomly drawn problems (the toy, Bernoulli and
+    categorical tables of up to max_variables variables, logits up to +-30) under one family-wise
+    alpha, and shrink the first failure to the simplest failing case. `estimator_` is a spec string
+    (its unset parameters are drawn over their ranges) or a factory make(problem) -> fn(theta, seed,
+    block, count): hunt draws the problems, so your estimator is built for each one
+    (problem.f(x) evaluates f on rows x; problem.family, problem.sample_dim). `out`: write the
+    suite file that reproduces the minimal case. Returns a HuntReport (report.found, report["minimal"])."""
+    if not isinstance(estimator_, str) and not callable(estimator_):
+        raise ValueError(f"estimator: expected a spec string or a callable make(problem) -> fn, "
+                         f"got {type(estimator_).__name__}")
+    label = name or getattr(estimator_, "__name__", "estimator")
+    kinds = [] if problems is None else ([problems] if isinstance(problems, str) else [str(k) for k in problems])
+    doc, text, code = _estcheck.hunt(estimator_, f"python:{label}", bool(claimed_unbiased), kinds,
+                                     _count(budget_checks, "budget_checks"), _count(shrink_checks, "shrink_checks"),
+                                     _count(samples, "samples"), _count(seed, "seed"), _count(threads, "threads"),
+                                     float(alpha), str(test), _count(max_variables, "max_variables"),
+                                     _oracle(oracle_seconds), "" if out is None else str(out))
+    return HuntReport(doc, text, code)
 
 
 def _count(value, name):
