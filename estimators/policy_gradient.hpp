@@ -9,20 +9,24 @@
 //   the history; Sutton & Barto 2018, §13.3).
 // - pg-pathwise: ĝ = ∇θ C(a(θ, ε)), the reparameterization gradient through the dynamics (forward
 //   mode along θ; Mohamed et al. 2020, §5).
-// - lax: Grathwohl et al. 2018 ("Backpropagation through the Void"), §3, eq. 5:
-//   ĝ_LAX = [f(a) - c_φ(a)] ∇θ log p(a | θ) + ∇θ c_φ(a(θ, ε)), with a = the action sequence,
+// - lax: LAX, Grathwohl et al. 2018 ("Backpropagation through the Void"); the RELAX draft
+//   (../shared/seeds/) §5.1, eq. 7-8:
+//   ĝ_LAX = [f(b) - c_φ(b)] ∇θ log p(b | θ) + ∇θ c_φ(T(ε, θ)), with b = the action sequence a,
 //   ∇θ log p(a | θ) = Σ_t S_t and ∇θ c_φ(a(θ, ε)) = Σ_i ∂c_φ/∂a_i ∂a_i/∂θ along the path. Unbiased
-//   for every φ fixed before sampling. The control variate is quadratic in the actions:
-//   cv=diag, c_φ(a) = φ_0 + Σ_i φ_i a_i + Σ_i φ'_i a_i² (an action-dependent baseline per step), or
-//   cv=full, every monomial of degree ≤ 2 (which can represent C itself: LAX then equals
-//   pg-pathwise). prepare() fits φ to minimize the estimator's variance: since ĝ is affine in φ,
-//   ĝ = g₀ - G φ, the sum of |ĝ|² over `train` training trajectories (Noise purpose training, the
-//   stated `seed`) is a linear least-squares problem, solved once by Eigen (LDLT of the normal
-//   equations with a ridge of 1e-10 times their mean diagonal): deterministic, no step size. The
-//   paper trains φ by stochastic gradient steps on the same objective (its eq. 6); the exact
-//   minimizer over the training set replaces those steps here.
-// The planted mutant mutant/lax-no-correction (estimators/mutants/) drops ∇θ c_φ: biased by
-// -∇θ E[c_φ(a)].
+//   for every φ fixed before sampling. cv=diag: c_φ(a) = φ_0 + Σ_i φ_i a_i + Σ_i φ'_i a_i²; cv=full:
+//   every monomial of degree ≤ 2 in a (a family that contains C itself). cv=rl: the draft's RL
+//   form (§6.4.1), an action-dependent baseline m(a_t, s_t) of degree ≤ 2 in (a_t, s_t), shared
+//   over the steps: ĝ = Σ_t S_t [G_t - m(a_t, s_t)] + Σ_t ∂m(a_t, s_t)/∂θ, G_t the cost to go and
+//   the derivative taken through a_t = K s_t + σ ε_t with s_t held fixed (the draft's proof,
+//   eq. 23-24, conditions on s_t: E[S_t m(a_t, s_t) | s_t] = E[∂m/∂θ | s_t]).
+//   In every form ĝ is affine in φ, ĝ = g₀ - (G_s - G_c) φ, so prepare() minimizes the sum of |ĝ|²
+//   over `train` training trajectories (Noise purpose training, the stated `seed`) as a linear
+//   least-squares problem, solved once by Eigen (LDLT of the normal equations with a ridge of
+//   1e-10 times their mean diagonal): deterministic, no step size. The paper trains φ by stochastic
+//   gradient steps on the same variance objective; the exact minimizer over the training set
+//   replaces those steps here.
+// The planted mutants mutant/lax-no-correction and mutant/lax-rl-no-correction (estimators/mutants/)
+// fit the same φ and drop G_c φ when sampling: biased by -∇θ E[c_φ(a)] (and its RL analogue).
 #pragma once
 
 #include "estimators/descriptor.hpp"
@@ -62,8 +66,13 @@ class PolicyPathwise final : public Estimator {
   EstimatorInfo info_;
 };
 
+/// LAX's control variate: c_φ(a) quadratic in each action (diag) or of degree ≤ 2 (full), or the RL
+/// form's per-step m(a_t, s_t) of degree ≤ 2 in (a_t, s_t) (rl).
+enum class LaxCv { diag, full, rl };
+const std::string& to_string(LaxCv cv);
+
 struct LaxOptions {
-  bool full = false;            ///< cv=full: every monomial of degree ≤ 2; else diag
+  LaxCv cv = LaxCv::diag;
   std::int64_t train = 4096;    ///< training trajectories for the variance fit
   std::uint64_t seed = 0;       ///< seed of the training noise (Purpose::training)
   bool correction = true;       ///< false: the planted bug (drops ∇θ c_φ)
@@ -87,7 +96,7 @@ class Lax final : public Estimator {
   std::vector<double> phi_;
 };
 
-/// pg-reinforce:reward_to_go=0|1, pg-pathwise, lax:cv=diag|full,train=N,seed=S.
+/// pg-reinforce:reward_to_go=0|1, pg-pathwise, lax:cv=diag|full|rl,train=N,seed=S.
 EstimatorDescriptor pg_reinforce_descriptor();
 EstimatorDescriptor pg_pathwise_descriptor();
 EstimatorDescriptor lax_descriptor();

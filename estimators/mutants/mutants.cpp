@@ -254,6 +254,13 @@ const std::vector<MutantEntry>& mutant_entries() {
         "LAX with the fitted control variate subtracted from f but its correction ∇θ c_φ(a(θ, ε)) dropped",
         "lqr:horizon=8", {-1.0, -1.0, -0.5}, "lax"},
        []() -> std::unique_ptr<Estimator> { return std::make_unique<Lax>(LaxOptions{.correction = false}); }},
+      {{"mutant/lax-rl-no-correction",
+        "LAX's RL form with the action-dependent baseline m(a_t, s_t) subtracted from the cost to go but "
+        "its correction Σ_t ∂m(a_t, s_t)/∂θ dropped",
+        "lqr:horizon=8", {-1.0, -1.0, -0.5}, "lax"},
+       []() -> std::unique_ptr<Estimator> {
+         return std::make_unique<Lax>(LaxOptions{.cv = LaxCv::rl, .correction = false});
+       }},
   };
   return entries;
 }
