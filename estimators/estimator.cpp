@@ -11,13 +11,18 @@
 
 namespace estcheck {
 
-// Single-distribution estimators read model.dist and f(x); a graph problem has neither.
+// Single-distribution estimators read model.dist and f(x); a graph or control problem has no dist.
 void Estimator::check(const Problem& p) const {
   if (p.family() == Family::graph)
     raise_input_error("estimator",
                       "a bernoulli, categorical or gaussian problem for '" + info().spec +
                           "' (on graphs use scg or dice)",
                       "the graph problem '" + p.spec() + "'");
+  if (p.family() == Family::control)
+    raise_input_error("estimator",
+                      "a bernoulli, categorical or gaussian problem for '" + info().spec +
+                          "' (on control problems use pg-reinforce, pg-pathwise or lax)",
+                      "the control problem '" + p.spec() + "'");
 }
 void Estimator::value_at(const Model&, std::span<const double>, std::span<double>, std::span<double>) const {
   throw std::logic_error("Estimator::value_at: '" + info().spec + "' has noise besides its draws");
@@ -80,7 +85,8 @@ std::optional<SampleRange> Estimator::sample_range(const Model& m) const {
     return scan.finish("minimum and maximum over the graph's " + std::to_string(count) + " joint assignments");
   }
   const int draws_per_sample = draws();
-  if (draws_per_sample <= 0 || m.problem->family() == Family::gaussian || m.problem->family() == Family::graph)
+  if (draws_per_sample <= 0 || m.problem->family() == Family::gaussian || m.problem->family() == Family::graph ||
+      m.problem->family() == Family::control)
     return std::nullopt;
   const std::uint64_t points = std::visit(
       [](const auto& d) -> std::uint64_t {
@@ -120,7 +126,8 @@ void Estimator::sample_block(const Model& m, std::uint64_t seed, std::uint64_t b
 }
 
 std::optional<std::pair<double, double>> f_range_on_support(const Model& m) {
-  if (m.problem->family() == Family::gaussian || m.problem->family() == Family::graph) return std::nullopt;
+  if (m.problem->family() == Family::gaussian || m.problem->family() == Family::graph ||
+      m.problem->family() == Family::control) return std::nullopt;
   const std::uint64_t points = std::visit(
       [](const auto& d) -> std::uint64_t {
         if constexpr (std::decay_t<decltype(d)>::has_enumerate_support) return support_size(d);

@@ -70,7 +70,7 @@ expect "--junit copy equals junit.xml" cmp -s "$work/copy/junit.xml" "$work/defa
 expect "--markdown copy equals report.md" cmp -s "$work/copy/report.md" "$work/default/report.md"
 expect "no temporary files left" test -z "$(ls "$work/default" | grep -v -E '^(report\.(json|md|html)|junit\.xml)$')"
 expect "stderr is empty when not a terminal" test ! -s "$work/err"
-expect "the budget arithmetic is printed" grep -qF "split over m = 12 checks by Holm" "$work/out"
+expect "the budget arithmetic is printed" grep -qF "split over m = 13 checks by Holm" "$work/out"
 expect "default junit.xml validates against junit.xsd" validate_xml "$work/default/junit.xml"
 expect "default report.json validates against its schema" validate_json "$work/default/report.json"
 expect "default report.json: dice-hessian-fig1c (dice:order=2) reports order 2" "$PY" -c "
@@ -237,7 +237,7 @@ for suite in default full; do
   code=0
   "$ESTCHECK" mutate "$SOURCE_DIR/suites/$suite.json" --json "$work/mutate-$suite.json" >"$work/out" 2>"$work/err" || code=$?
   expect "mutate $suite.json catches every mutant (exit $code)" bash -c \
-    "[[ $code -eq 0 ]] && grep -q 'mutation score: 14/14' '$work/out' && \"$PY\" -c 'import json,sys; j=json.load(open(sys.argv[1])); sys.exit(j[\"mutation_score\"] != 1.0)' '$work/mutate-$suite.json'"
+    "[[ $code -eq 0 ]] && grep -q 'mutation score: 16/16' '$work/out' && \"$PY\" -c 'import json,sys; j=json.load(open(sys.argv[1])); sys.exit(j[\"mutation_score\"] != 1.0)' '$work/mutate-$suite.json'"
 done
 printf '{"name": "thin", "checks": [%s]}' "$ok_check" >"$work/thin.json"
 code=0

@@ -6,6 +6,7 @@
 #include "estimators/graphs/graph_estimators.hpp"
 #include "estimators/graphs/graph_relax.hpp"
 #include "estimators/mutants/graph_mutants.hpp"
+#include "estimators/policy_gradient.hpp"
 #include "estimators/rebar.hpp"
 
 #include <algorithm>
@@ -249,6 +250,17 @@ const std::vector<MutantEntry>& mutant_entries() {
         "order 2: Schulman's first-order surrogate differentiated twice (no ∇τ∇τᵀ terms); use --order 2",
         "scg-fig1c", {0.5}, "dice"},
        []() -> std::unique_ptr<Estimator> { return std::make_unique<Dice>(2, true); }},
+      {{"mutant/lax-no-correction",
+        "LAX with the fitted control variate subtracted from f but its correction ∇θ c_φ(a(θ, ε)) dropped",
+        "lqr:horizon=8", {-1.0, -1.0, -0.5}, "lax"},
+       []() -> std::unique_ptr<Estimator> { return std::make_unique<Lax>(LaxOptions{.correction = false}); }},
+      {{"mutant/lax-rl-no-correction",
+        "LAX's RL form with the action-dependent baseline m(a_t, s_t) subtracted from the cost to go but "
+        "its correction Σ_t ∂m(a_t, s_t)/∂θ dropped",
+        "lqr:horizon=8", {-1.0, -1.0, -0.5}, "lax"},
+       []() -> std::unique_ptr<Estimator> {
+         return std::make_unique<Lax>(LaxOptions{.cv = LaxCv::rl, .correction = false});
+       }},
   };
   return entries;
 }

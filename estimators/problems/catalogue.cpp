@@ -4,6 +4,7 @@
 #include "estimators/core/error.hpp"
 #include "estimators/core/input_file.hpp"
 #include "estimators/problems/graph_problems.hpp"
+#include "estimators/problems/lqr.hpp"
 #include "estimators/core/spec.hpp"
 
 #include <boost/math/distributions/normal.hpp>
@@ -27,6 +28,7 @@ const char* to_string(Family f) {
     case Family::categorical: return "categorical";
     case Family::gaussian: return "gaussian";
     case Family::graph: return "graph";
+    case Family::control: return "control";
   }
   return "?";
 }
@@ -65,6 +67,7 @@ Model make_model(const Problem& problem, std::span<const double> theta,
       case Family::gaussian:
         return Model{&problem, {theta.begin(), theta.end()}, DiagGaussian(theta)};
       case Family::graph:  // checks θ is finite; the graph estimators read the graph, not dist
+      case Family::control:  // likewise: the policy-gradient estimators read the system (lqr.hpp)
         return Model{&problem, {theta.begin(), theta.end()}, BernoulliLogits(theta)};
     }
   } catch (const InputError& e) {
@@ -412,6 +415,7 @@ const std::vector<ProblemInfo>& problem_catalogue() {
        {}},
     };
     for (auto& e : graph_problem_entries()) v.push_back(std::move(e));  // estimators/problems/graph_problems.hpp
+    for (auto& e : lqr_problem_entries()) v.push_back(std::move(e));    // estimators/problems/lqr.hpp
     return v;
   }();
   return catalogue;
@@ -424,6 +428,7 @@ std::unique_ptr<Problem> make_problem(std::string_view spec_or_path, const std::
   if (looks_like_file || std::filesystem::is_regular_file(text, ec))
     return load_table_file(text, argument);
   if (auto g = make_graph_problem(text, argument)) return g;  // scg-fig1*, scg-gauss, sbn, mdp, grid
+  if (auto q = make_lqr_problem(text, argument)) return q;     // lqr
   Spec s = Spec::parse(text, argument);
   std::unique_ptr<Problem> p;
   if (s.name() == "toy") {
@@ -437,7 +442,7 @@ std::unique_ptr<Problem> make_problem(std::string_view spec_or_path, const std::
     p = std::make_unique<GaussianStep>(static_cast<std::size_t>(s.get_int("d", 1, 1, 4096)));
   } else {
     raise_input_error(argument,
-                      "one of toy, gaussian-quadratic, gaussian-exp, gaussian-step, scg-fig1a..e, scg-gauss, sbn, mdp, grid, or a path to a "
+                      "one of toy, gaussian-quadratic, gaussian-exp, gaussian-step, scg-fig1a..e, scg-gauss, sbn, mdp, grid, lqr, or a path to a "
                       "JSON table or graph file",
                       "'" + text + "'");
   }

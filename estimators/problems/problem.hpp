@@ -22,8 +22,10 @@
 namespace estcheck {
 
 /// graph: a stochastic computation graph (estimators/problems/graph.hpp); its Model::dist is a placeholder
-/// (Bernoulli logits θ) that only the graph estimators' checks keep unread.
-enum class Family { bernoulli, categorical, gaussian, graph };
+/// (Bernoulli logits θ) that only the graph estimators' checks keep unread. control: a linear-Gaussian
+/// policy on a linear-quadratic system (estimators/problems/lqr.hpp), x = the action sequence; its
+/// Model::dist is the same placeholder, read by no estimator (the policy-gradient ones read the system).
+enum class Family { bernoulli, categorical, gaussian, graph, control };
 const char* to_string(Family f);
 
 /// L(θ) and ∇L(θ) in closed form, with absolute rounding-error bounds when the problem knows

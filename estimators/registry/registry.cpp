@@ -11,6 +11,7 @@
 #include "estimators/muprop.hpp"
 #include "estimators/mutants/mutants.hpp"
 #include "estimators/nvil.hpp"
+#include "estimators/policy_gradient.hpp"
 #include "estimators/rebar.hpp"
 #include "estimators/reinforce.hpp"
 #include "estimators/relax.hpp"
@@ -40,6 +41,9 @@ std::vector<EstimatorDescriptor>& registered() {
       scg_descriptor(),
       scg_relax_descriptor(),
       dice_descriptor(),
+      pg_reinforce_descriptor(),
+      pg_pathwise_descriptor(),
+      lax_descriptor(),
   };
   return catalogue;
 }

@@ -7,6 +7,7 @@
 #include "verify/oracles/gaussian_pieces.hpp"
 #include "verify/oracles/graph_exact.hpp"
 #include "verify/oracles/certified/gaussian.hpp"
+#include "verify/oracles/certified/lqr.hpp"
 
 #include <boost/math/quadrature/gauss_kronrod.hpp>
 
@@ -39,6 +40,8 @@ ExactGradient closed(const Model& m) {
     const double zero = 0.0, one = 1.0;
     return certified::toy_closed_form(m.theta[0], m.f({&zero, 1}), m.f({&one, 1}));
   }
+  // The LQR problem (estimators/problems/lqr.hpp): its recursion in Arb, certified.
+  if (auto certified = certified::lqr_gradient(m)) return *certified;
   // The Gaussian problems with a symbolic f: the same formulas in Arb, certified.
   if (auto certified = certified::gaussian_gradient(m, ExactMethod::closed_form)) return *certified;
   const auto cf = m.problem->closed_form(m.theta);
@@ -135,6 +138,10 @@ ExactGradient unknown_gradient(std::size_t dim, ExactMethod method, std::string 
 
 bool exact_available(const Model& m, ExactMethod method) {
   const bool finite = m.problem->family() != Family::gaussian;
+  // Control problems (lqr): only their closed form.
+  if (m.problem->family() == Family::control)
+    return (method == ExactMethod::automatic || method == ExactMethod::closed_form) &&
+           m.problem->closed_form(m.theta).has_value();
   // Graph problems have their own enumeration oracle (verify/oracles/graph_exact.hpp).
   if (m.problem->family() == Family::graph)
     return method == ExactMethod::automatic || method == ExactMethod::enumeration;
