@@ -2,6 +2,7 @@
 // graph's exact figures.
 #include "verify/oracles/certified/graph.hpp"
 
+#include "estimators/core/error.hpp"
 #include "estimators/problems/graph_eval.hpp"
 #include "verify/oracles/budget.hpp"
 
@@ -150,6 +151,26 @@ Jet tanh_t(const Jet& a) {
   arb_sech(c.get(), a.v.get(), P);
   Ball f1 = c * c;  // sech², no cancellation in 1 - tanh² at large |a|
   return chain(a, t, f1, Ball(-2.0) * t * f1);
+}
+
+Jet sin(const Jet& a) {
+  Ball s, c;
+  arb_sin_cos(s.get(), c.get(), a.v.get(), P);
+  return chain(a, s, c, -s);
+}
+
+Jet cos(const Jet& a) {
+  Ball s, c;
+  arb_sin_cos(s.get(), c.get(), a.v.get(), P);
+  return chain(a, c, -s, -c);
+}
+
+Jet inside_t(const Jet& a, double b) {
+  const Ball m = abs(a.v), bound(b);
+  if (arb_le(m.get(), bound.get())) return Jet(1.0);
+  if (arb_gt(m.get(), bound.get())) return Jet(0.0);
+  throw UndecidedBranch("the ball " + a.v.str(25) + " straddles the threshold |x| <= " + format_double(b) +
+                        " of an 'inside' node");
 }
 
 namespace {
