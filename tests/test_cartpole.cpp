@@ -5,7 +5,7 @@
 // - the graph's double forward pass against the plain step, bit for bit, on every action sequence;
 // - the exact objective and gradient (the graph oracle) against an independent recursion over the
 //   action sequences with early-termination pruning, in long double, and against Boost's finite
-//   differences of the exact objective;
+//   differences of the exact objective; the Hessian against finite differences of the gradient;
 // - the certificate: proven at horizon 10 (the verify targets), estimated when an indicator's
 //   ball straddles its threshold;
 // - the exact means of the graph estimators on Cart-Pole: unbiased for reward-to-go, the state
@@ -187,6 +187,38 @@ TEST(CartPole, GradientMatchesFiniteDifferences) {
         boost::math::differentiation::finite_difference_derivative<decltype(f), double, 6>(f, theta[i], &fd_error);
     const double h = std::pow(kEps, 1.0 / 7.0) * std::max(1.0, std::abs(theta[i]));
     EXPECT_NEAR(e.gradient[i], fd, fd_error + e.error[i] + 3.0 * e.objective_error / h) << i;
+  }
+}
+
+// The Hessian oracle (second-order autodiff and ball jets through sin, cos and divide) against
+// finite differences of the exact gradient, test_scg's recipe: Boost's estimate + the Hessian's
+// bound + the gradient's bound through the stencil; and certified.
+TEST(CartPole, HessianMatchesFiniteDifferencesOfTheGradient) {
+  const auto p = make_problem("cartpole:horizon=6,start=falling");
+  const std::vector<double> theta{0.3, -0.2, 1.5, 0.8, -0.1};
+  const ExactGradient h = exact_graph_hessian(make_model(*p, theta));
+  EXPECT_TRUE(h.certificate.certified()) << h.certificate.note;
+  const std::size_t d = theta.size();
+  std::map<std::vector<double>, ExactGradient> cache;
+  for (std::size_t j = 0; j < d; ++j) {
+    for (std::size_t i = 0; i < d; ++i) {
+      auto f = [&](double x) {
+        auto th = theta;
+        th[j] = x;
+        auto it = cache.find(th);
+        if (it == cache.end()) it = cache.emplace(th, exact_graph_gradient(make_model(*p, th))).first;
+        return it->second.gradient[i];
+      };
+      double fd_error = 0;
+      const double fd =
+          boost::math::differentiation::finite_difference_derivative<decltype(f), double, 6>(f, theta[j], &fd_error);
+      const double step = std::pow(kEps, 1.0 / 7.0) * std::max(1.0, std::abs(theta[j]));
+      double worst = 0;  // the gradient's largest bound over the stencil's points
+      for (const auto& [th, g] : cache) worst = std::max(worst, g.error[i]);
+      const std::size_t k = upper_index(std::min(i, j), std::max(i, j), d);
+      EXPECT_NEAR(h.gradient[k], fd, fd_error + h.error[k] + 3.0 * worst / step)
+          << "H[" << i << "," << j << "]";
+    }
   }
 }
 
