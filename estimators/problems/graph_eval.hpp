@@ -148,6 +148,34 @@ T node_log_prob(const GraphNode& n, const std::vector<T>& v, double draw) {
   return v[n.parents[static_cast<std::size_t>(c)]] - m - log(s);
 }
 
+/// Nodes first, first + 1, ... at the assignment `choice`, the earlier ones taken as they are in
+/// `v` and `logp` (an earlier call at an assignment that agrees with `choice` on every stochastic
+/// node before `first`): the same values as evaluate, for enumerations that change the late nodes
+/// most often (the certified route).
+template <class T>
+void evaluate_from(const Graph& g, std::span<const T> theta, std::span<const double> choice, std::vector<T>& v,
+                   std::vector<T>& logp, std::size_t first) {
+  const std::size_t n = g.nodes.size();
+  std::size_t next_theta = 0;
+  for (std::size_t i = 0; i < first; ++i) next_theta += g.nodes[i].kind == NodeKind::param ? 1 : 0;
+  for (std::size_t i = first; i < n; ++i) {
+    const GraphNode& node = g.nodes[i];
+    logp[i] = T(0.0);
+    switch (node.kind) {
+      case NodeKind::param: v[i] = theta[next_theta++]; break;
+      case NodeKind::constant: v[i] = T(node.value); break;
+      case NodeKind::deterministic:
+      case NodeKind::cost: v[i] = apply_op(node, v); break;
+      case NodeKind::bernoulli:
+      case NodeKind::categorical:
+      case NodeKind::gaussian:
+        logp[i] = node_log_prob(node, v, choice[i]);
+        v[i] = T(choice[i]);
+        break;
+    }
+  }
+}
+
 /// Every node's value at the assignment `choice`; `logp` receives log p(w | DEPS_w) per node
 /// (0 for non-stochastic nodes).
 template <class T>
