@@ -16,12 +16,14 @@
 #include "estimators/problems/cartpole.hpp"
 #include "estimators/problems/catalogue.hpp"
 #include "estimators/problems/graph.hpp"
+#include "estimators/problems/graph_problems.hpp"
 #include "estimators/registry/registry.hpp"
 #include "verify/oracles/estimator_mean.hpp"
 #include "verify/oracles/graph_exact.hpp"
 
 #include <boost/math/differentiation/finite_difference.hpp>
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <bit>
 #include <chrono>
@@ -306,6 +308,33 @@ TEST(CartPole, UndecidedIndicatorMakesTheFiguresEstimated) {
   EXPECT_FALSE(e.certificate.certified());
   EXPECT_NE(e.certificate.note.find("straddles"), std::string::npos) << e.certificate.note;
   EXPECT_NEAR(e.objective, 1.0 / (1.0 + std::exp(-0.5)), 1e-15);
+}
+
+// The new ops from a JSON graph (docs/graphs.md): f = 1[|sin θ / cos θ| <= 1] · a with
+// a ~ Bern(σ(θ)): at θ = 0.5 (tan 0.5 < 1) L = σ(0.5), certified; an inside bound < 0 and a
+// divide with one parent are input errors naming the node.
+TEST(CartPole, NewOpsFromJson) {
+  const auto j = nlohmann::json::parse(R"({"nodes": [
+    {"name": "theta", "type": "param"},
+    {"name": "a", "type": "bernoulli", "parents": ["theta"]},
+    {"name": "s", "type": "deterministic", "op": "sin", "parents": ["theta"]},
+    {"name": "c", "type": "deterministic", "op": "cos", "parents": ["theta"]},
+    {"name": "t", "type": "deterministic", "op": "divide", "parents": ["s", "c"]},
+    {"name": "in", "type": "deterministic", "op": "inside", "parents": ["t"], "value": 1},
+    {"name": "f", "type": "cost", "op": "product", "parents": ["in", "a"]}]})");
+  const Graph g = graph_from_json(j, "test");
+  const GraphProblem p("json", std::make_shared<const Graph>(g));
+  const ExactGradient e = exact_graph_gradient(make_model(p, std::vector<double>{0.5}));
+  EXPECT_TRUE(e.certificate.certified()) << e.certificate.note;
+  const double s = 1.0 / (1.0 + std::exp(-0.5));
+  EXPECT_NEAR(e.objective, s, e.objective_error + 4 * kEps);
+  EXPECT_NEAR(e.gradient[0], s * (1 - s), e.error[0] + 4 * kEps);
+  auto bad = j;
+  bad["nodes"][5]["value"] = -1;
+  EXPECT_THROW(graph_from_json(bad, "test"), InputError);
+  bad = j;
+  bad["nodes"][4]["parents"] = {"s"};
+  EXPECT_THROW(graph_from_json(bad, "test"), InputError);
 }
 
 TEST(CartPole, SpecErrorsNameTheKey) {
