@@ -70,6 +70,10 @@ check scg_on_toy 2 ESTIMATOR -- verify toy scg --theta 0
 check order2_without_form 2 --order -- verify scg-fig1a scg --order 2 --theta 0
 check graph_mutant_fails 1 -- verify scg-fig1c mutant/scg-last-credit --theta 0.5 --samples 20000
 check exact_hessian 0 -- exact scg-fig1e --order 2 --theta 0.3,-0.5
+# Cart-Pole (docs/cartpole.md): a bad start or horizon names its key; the exact gradient at H = 6.
+check cartpole_start 2 cartpole:start -- exact cartpole:start=sideways --theta 0,0,0,0,0
+check cartpole_horizon 2 horizon -- exact cartpole:horizon=17 --theta 0,0,0,0,0
+check cartpole_exact 0 -- exact cartpole:horizon=6,start=falling --theta 0.3,-0.2,1.5,0.8,-0.1
 check exact_json_graph 0 -- exact "$(dirname "$0")/../examples/chain2.json" --theta 0.2,-0.4,0.3
 # 0: help, and a JSON report to a file.
 check help 0 -- --help

@@ -5,7 +5,7 @@
 // so derivatives are exact Taylor coefficients — no finite differences. The formulas are written
 // differently from the code under test where they can be: log p(y = 1) = l - log(1 + e^l),
 // categorical log-probabilities without the max shift, tanh = (e^{2x} - 1)/(e^{2x} + 1),
-// σ(x) = 1/(1 + e^{-x}), softplus = log(1 + e^x).
+// σ(x) = 1/(1 + e^{-x}), softplus = log(1 + e^x); sin and cos by Arb's series functions.
 #pragma once
 
 #include "estimators/problems/graph.hpp"
@@ -158,6 +158,17 @@ inline SeriesAt evaluate(const Graph& g, std::span<const double> theta, std::spa
           }
           case Op::select: x = p(1 + p(0).index()); break;
           case Op::equals: x = Series(p(0).index() == static_cast<std::size_t>(n.k) ? 1.0 : 0.0); break;
+          case Op::sin: arb_poly_sin_series(x.get(), p(0).get(), kLen, kPrec); break;
+          case Op::cos: arb_poly_cos_series(x.get(), p(0).get(), kLen, kPrec); break;
+          case Op::divide: x = sdiv(p(0), p(1)); break;
+          case Op::inside: {  // decided on the value's ball at 256 bits, or no reference
+            certified::Ball m = p(0).coeff(0), bound(n.value);
+            arb_abs(m.get(), m.get());
+            if (arb_le(m.get(), bound.get())) x = Series(1.0);
+            else if (arb_gt(m.get(), bound.get())) x = Series(0.0);
+            else throw std::invalid_argument("reference: an inside node's ball straddles its bound");
+            break;
+          }
         }
         if (n.kind == NodeKind::cost) r.cost = add(r.cost, x);
         break;

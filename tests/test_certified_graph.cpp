@@ -50,6 +50,7 @@ const std::vector<Case>& cases() {
       {"sbn", {0.1, -0.2, 0.5, -1, 1, 0.3, 0, 0.2}},
       {"mdp:states=3,horizon=3,slip=0.2", {0, 0.5, 0, 0.3, -0.2, 0}},
       {"mdp:states=4,horizon=4,slip=0.1", {4, -4, 4, -4, 4, -4, 4, -4}},
+      {"cartpole:horizon=5,start=falling", {0.3, -0.2, 1.5, 0.8, -0.1}},  // sin, cos, divide, inside
   };
   return c;
 }

@@ -51,6 +51,7 @@ const std::vector<Case>& cases() {
       {"mdp:states=4,horizon=4,slip=0.1", {4, -4, 4, -4, 4, -4, 4, -4}},
       {"grid:size=2,horizon=3,slip=0.2", {0.1, -0.2, 0.3, 0, 0.5, 0.1, -0.4, 0.2, 0, 0, 0.3, -0.1, 0.2, 0.4, -0.3, 0}},
       {ESTCHECK_SOURCE_DIR "/examples/chain2.json", {0.2, -0.4, 0.3}},
+      {"cartpole:horizon=6,start=falling", {0.3, -0.2, 1.5, 0.8, -0.1}},
   };
   return c;
 }

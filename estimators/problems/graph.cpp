@@ -51,6 +51,10 @@ const char* to_string(Op op) {
     case Op::table: return "table";
     case Op::select: return "select";
     case Op::equals: return "equals";
+    case Op::sin: return "sin";
+    case Op::cos: return "cos";
+    case Op::divide: return "divide";
+    case Op::inside: return "inside";
   }
   return "?";
 }
@@ -164,8 +168,17 @@ Graph make_graph(std::string name, std::vector<GraphNode> nodes, const std::stri
             g.support[i] = g.support[node.parents[0]];
             break;
           case Op::neg: case Op::exp: case Op::log: case Op::sigmoid: case Op::softplus: case Op::tanh:
-          case Op::square:
+          case Op::square: case Op::sin: case Op::cos:
             arity(np == 1, std::string("one parent for '") + to_string(node.op) + "'");
+            break;
+          case Op::divide:
+            arity(np == 2, "two parents (numerator, denominator) for 'divide'");
+            break;
+          case Op::inside:
+            arity(np == 1, "one parent for 'inside'");
+            if (!(node.value >= 0.0 && std::isfinite(node.value)))
+              raise_input_error(at, "a finite bound value >= 0 for 'inside'", format_double(node.value));
+            g.support[i] = 2;
             break;
           case Op::sum: case Op::product:
             arity(np >= 1, std::string("at least one parent for '") + to_string(node.op) + "'");

@@ -3,7 +3,9 @@
 // A Graph is a list of scalar nodes in topological order (every parent comes before its child):
 // - param: θ_i (the i-th param node in the list is θ_i);
 // - constant: a fixed number;
-// - deterministic: an Op applied to the parents' values (sum, product, affine, exp, ..., table);
+// - deterministic: an Op applied to the parents' values (sum, product, affine, exp, ..., table;
+//   sin, cos, divide = parent 0 / parent 1, and inside = 1[|parent| <= value], the indicator that
+//   ends an episode, e.g. Cart-Pole's, estimators/problems/cartpole.hpp);
 // - bernoulli: w ∈ {0, 1}, logit = the one parent's value; categorical: w ∈ {0..K-1}, logits =
 //   the K parents' values (the "stochastic nodes" of the paper, whose parameters are functions of
 //   their parents, DEPS_w); gaussian: w ∈ R, w ~ N(μ, σ²) with μ and log σ the two parents'
@@ -37,7 +39,8 @@ namespace estcheck {
 
 enum class NodeKind { param, constant, deterministic, bernoulli, categorical, gaussian, cost };
 enum class Op {
-  identity, sum, product, neg, exp, log, sigmoid, softplus, tanh, square, affine, table, select, equals
+  identity, sum, product, neg, exp, log, sigmoid, softplus, tanh, square, affine, table, select, equals,
+  sin, cos, divide, inside
 };
 const char* to_string(NodeKind k);
 const char* to_string(Op op);
@@ -47,7 +50,7 @@ struct GraphNode {
   NodeKind kind = NodeKind::constant;
   Op op = Op::identity;               ///< deterministic and cost nodes
   std::vector<std::size_t> parents;   ///< indices of earlier nodes
-  double value = 0.0;                 ///< constant
+  double value = 0.0;                 ///< constant; inside: the bound b of 1[|parent| <= b]
   std::vector<double> weights;        ///< affine: Σ weights_i parent_i + bias
   double bias = 0.0;                  ///< affine
   std::vector<double> table;          ///< table: table[Σ_i v_i stride_i] (first parent slowest)

@@ -3,9 +3,12 @@
 // autodiff fvar<double, 1> and fvar<double, 2> for derivatives (graph.cpp), and the certified
 // oracle's ball jets (verify/oracles/certified/graph.cpp), which is why it is a header.
 //
-// A scalar type T needs: construction from double, +, -, * with T and double, +=, *=, unary -,
-// and exp, log, tanh_t, softplus, sigmoid_t and val found by argument-dependent lookup or here (the
-// generic softplus/sigmoid_t below use exp, log and division). `val` is used only to choose among
+// A scalar type T needs: construction from double, +, -, * with T and double, / with T, +=, *=,
+// unary -, and exp, log, sin, cos, tanh_t, softplus, sigmoid_t, inside_t and val found by
+// argument-dependent lookup or here (the generic softplus/sigmoid_t below use exp, log and
+// division). inside_t(x, b) = 1[|x| <= b] is a branch on the value itself, not a choice among
+// equal formulas: a scalar type that encloses values must decide it for every point of its
+// enclosure or refuse (the certified jets throw certified::UndecidedBranch). `val` is used only to choose among
 // mathematically equal formulas (softplus's and σ's branch, the categorical shift m) and to read
 // discrete values (0, 1, k: exact in every scalar type), so a T that encloses values gets an
 // enclosure of the same mathematical function.
@@ -68,10 +71,20 @@ T tanh_t(const T& x) {
   return x.apply_derivatives(T::order_sum, [&](std::size_t i) { return d[i]; });
 }
 
+/// 1[|x| <= b] (an episode's termination test): for doubles and Boost autodiff's fvar on the
+/// value (the indicator's derivatives are 0 where it is defined); other scalar types bring their own.
+inline double inside_t(double x, double b) { return std::abs(x) <= b ? 1.0 : 0.0; }
+template <class T>
+T inside_t(const T& x, double b) {
+  return T(std::abs(val(x)) <= b ? 1.0 : 0.0);
+}
+
 template <class T>
 T apply_op(const GraphNode& n, const std::vector<T>& v) {
+  using std::cos;
   using std::exp;
   using std::log;
+  using std::sin;
   using std::tanh;
   const auto p = [&](std::size_t i) -> const T& { return v[n.parents[i]]; };
   switch (n.op) {
@@ -105,6 +118,10 @@ T apply_op(const GraphNode& n, const std::vector<T>& v) {
     }
     case Op::select: return p(1 + index_of(val(p(0))));
     case Op::equals: return T(index_of(val(p(0))) == static_cast<std::size_t>(n.k) ? 1.0 : 0.0);
+    case Op::sin: return sin(p(0));
+    case Op::cos: return cos(p(0));
+    case Op::divide: return p(0) / p(1);
+    case Op::inside: return inside_t(p(0), n.value);
   }
   return T(0.0);
 }
@@ -129,6 +146,34 @@ T node_log_prob(const GraphNode& n, const std::vector<T>& v, double draw) {
   T s = exp(v[n.parents[0]] - m);
   for (std::size_t i = 1; i < n.parents.size(); ++i) s += exp(v[n.parents[i]] - m);
   return v[n.parents[static_cast<std::size_t>(c)]] - m - log(s);
+}
+
+/// Nodes first, first + 1, ... at the assignment `choice`, the earlier ones taken as they are in
+/// `v` and `logp` (an earlier call at an assignment that agrees with `choice` on every stochastic
+/// node before `first`): the same values as evaluate, for enumerations that change the late nodes
+/// most often (the certified route).
+template <class T>
+void evaluate_from(const Graph& g, std::span<const T> theta, std::span<const double> choice, std::vector<T>& v,
+                   std::vector<T>& logp, std::size_t first) {
+  const std::size_t n = g.nodes.size();
+  std::size_t next_theta = 0;
+  for (std::size_t i = 0; i < first; ++i) next_theta += g.nodes[i].kind == NodeKind::param ? 1 : 0;
+  for (std::size_t i = first; i < n; ++i) {
+    const GraphNode& node = g.nodes[i];
+    logp[i] = T(0.0);
+    switch (node.kind) {
+      case NodeKind::param: v[i] = theta[next_theta++]; break;
+      case NodeKind::constant: v[i] = T(node.value); break;
+      case NodeKind::deterministic:
+      case NodeKind::cost: v[i] = apply_op(node, v); break;
+      case NodeKind::bernoulli:
+      case NodeKind::categorical:
+      case NodeKind::gaussian:
+        logp[i] = node_log_prob(node, v, choice[i]);
+        v[i] = T(choice[i]);
+        break;
+    }
+  }
 }
 
 /// Every node's value at the assignment `choice`; `logp` receives log p(w | DEPS_w) per node
@@ -160,7 +205,8 @@ void evaluate(const Graph& g, std::span<const T> theta, std::span<const double> 
 /// Which coordinates of θ the sample's log-probabilities and costs depend on at `choice`:
 /// live[i] = 0 means every derivative in θ_i is exactly 0 there, so the forward pass along θ_i can
 /// be skipped. Dependencies flow through parents, except that a `select` depends only on the
-/// candidate it picks and `table`/`equals` (functions of discrete values) on no θ; a stochastic
+/// candidate it picks and `table`/`equals` (functions of discrete values) and `inside` (an
+/// indicator, locally constant) on no θ; a stochastic
 /// node's value (its draw) depends on no θ, its log-probability on its parents'.
 inline void live_params(const Graph& g, std::span<const double> theta, std::span<const double> choice,
                  std::vector<char>& live) {
@@ -195,7 +241,7 @@ inline void live_params(const Graph& g, std::span<const double> theta, std::span
       case NodeKind::deterministic:
       case NodeKind::cost:
         if (node.op == Op::select) merge(i, node.parents[1 + index_of(v[node.parents[0]])]);
-        else if (node.op != Op::table && node.op != Op::equals)
+        else if (node.op != Op::table && node.op != Op::equals && node.op != Op::inside)
           for (std::size_t p : node.parents) merge(i, p);
         if (node.kind == NodeKind::cost) mark(i);
         break;

@@ -4,6 +4,7 @@
 #include "estimators/core/error.hpp"
 #include "estimators/core/math.hpp"
 #include "estimators/core/spec.hpp"
+#include "estimators/problems/cartpole.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -253,6 +254,19 @@ Built build(Spec& s, const std::string& argument) {
                              ",slip=" + format_double(slip);
     return {spec, grid(size, horizon, slip, spec)};
   }
+  if (n == "cartpole") {
+    const auto horizon = static_cast<std::size_t>(s.get_int("horizon", 10, 1, 16));
+    const std::string start = s.get_string("start", "tilted");
+    std::string names;
+    for (const CartPoleStart& c : cartpole_starts()) {
+      if (start == c.name) {
+        const std::string spec = "cartpole:horizon=" + std::to_string(horizon) + ",start=" + start;
+        return {spec, cartpole_graph(horizon, c.state, spec)};
+      }
+      names += (names.empty() ? "" : ", ") + std::string(c.name);
+    }
+    raise_input_error({argument, "cartpole:start"}, "one of " + names, "'" + start + "'");
+  }
   return {"", {}};
 }
 
@@ -277,6 +291,11 @@ std::vector<ProblemInfo> graph_problem_entries() {
       {"grid", "graph",
        "n×n gridworld from (0,0): up/down/left/right, slip P stays put, reward 1 at (n-1,n-1); θ = 4n² logits",
        {{"size", "4", "n (2..4)"}, {"horizon", "6", "steps H (1..6)"}, {"slip", "0", "probability of staying put"}}},
+      {"cartpole", "graph",
+       "Cart-Pole (gym CartPole-v1 dynamics, Euler), reward 1 per step until |x| > 2.4 or |angle| > 12°; "
+       "logistic policy π(right | s) = σ(θ · (s, 1)), θ: 5 (docs/cartpole.md)",
+       {{"horizon", "10", "steps H (1..16); 2^H action sequences"},
+        {"start", "tilted", "start state: upright, tilted, falling or edge"}}},
       {"FILE.json (nodes)", "graph", "a graph file: {\"nodes\": [...]} (docs/graphs.md)", {}},
   };
 }
@@ -315,7 +334,8 @@ Graph graph_from_json(const nlohmann::json& j, const std::string& where) {
       {"identity", Op::identity}, {"sum", Op::sum},         {"product", Op::product}, {"neg", Op::neg},
       {"exp", Op::exp},           {"log", Op::log},         {"sigmoid", Op::sigmoid}, {"softplus", Op::softplus},
       {"tanh", Op::tanh},         {"square", Op::square},   {"affine", Op::affine},   {"table", Op::table},
-      {"select", Op::select},     {"equals", Op::equals}};
+      {"select", Op::select},     {"equals", Op::equals},   {"sin", Op::sin},         {"cos", Op::cos},
+      {"divide", Op::divide},     {"inside", Op::inside}};
   std::map<std::string, std::size_t> index;
   std::vector<GraphNode> nodes;
   for (std::size_t i = 0; i < j["nodes"].size(); ++i) {
@@ -360,7 +380,7 @@ Graph graph_from_json(const nlohmann::json& j, const std::string& where) {
       if (ot == ops.end())
         raise_input_error(at + ": op",
                           "one of identity, sum, product, neg, exp, log, sigmoid, softplus, tanh, square, affine, "
-                          "table, select, equals",
+                          "table, select, equals, sin, cos, divide, inside",
                           "\"" + op + "\"");
       n.op = ot->second;
     } else if (o.contains("op")) {

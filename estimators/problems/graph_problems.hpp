@@ -17,6 +17,8 @@
 // - grid:size=n,horizon=H,slip=P (4, 6, 0): the n × n gridworld from (0, 0), actions
 //   up/down/left/right clamped at the walls, a slip (probability P) keeps the agent in place, cost -1
 //   per step ending at (n-1, n-1); θ = 4n² logits.
+// - cartpole:horizon=H,start=NAME (10, tilted): Cart-Pole with gym CartPole-v1's dynamics and a
+//   logistic policy on the state, θ = 5 values (estimators/problems/cartpole.hpp, docs/cartpole.md).
 // - FILE.json with a "nodes" key: a graph described node by node (docs/graphs.md), e.g.
 //   examples/fig1b.json.
 #pragma once

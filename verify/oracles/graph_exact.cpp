@@ -181,6 +181,9 @@ void certify_derivatives(const Graph& g, const Model& m, int order, int threads,
   } catch (const OracleBudgetExceeded& e) {
     r.certificate = estimated(std::string(kRoundingModel) + "; no certified enclosure: " + e.what());
     return;
+  } catch (const certified::UndecidedBranch& e) {
+    r.certificate = estimated(std::string(kRoundingModel) + "; no certified enclosure: " + e.what());
+    return;
   }
   std::vector<double*> x = {&r.objective}, e = {&r.objective_error};
   for (std::size_t i = 0; i < r.gradient.size(); ++i) {
@@ -403,6 +406,9 @@ std::optional<EstimatorMoments> exact_graph_estimator_moments(const Estimator& e
         },
         threads);
   } catch (const OracleBudgetExceeded& e) {
+    r.certificate = estimated(std::string(kRoundingModel) + "; no certified enclosure: " + e.what());
+    return r;
+  } catch (const certified::UndecidedBranch& e) {
     r.certificate = estimated(std::string(kRoundingModel) + "; no certified enclosure: " + e.what());
     return r;
   }

@@ -2,6 +2,7 @@
 // graph's exact figures.
 #include "verify/oracles/certified/graph.hpp"
 
+#include "estimators/core/error.hpp"
 #include "estimators/problems/graph_eval.hpp"
 #include "verify/oracles/budget.hpp"
 
@@ -152,6 +153,26 @@ Jet tanh_t(const Jet& a) {
   return chain(a, t, f1, Ball(-2.0) * t * f1);
 }
 
+Jet sin(const Jet& a) {
+  Ball s, c;
+  arb_sin_cos(s.get(), c.get(), a.v.get(), P);
+  return chain(a, s, c, -s);
+}
+
+Jet cos(const Jet& a) {
+  Ball s, c;
+  arb_sin_cos(s.get(), c.get(), a.v.get(), P);
+  return chain(a, c, -s, -c);
+}
+
+Jet inside_t(const Jet& a, double b) {
+  const Ball m = abs(a.v), bound(b);
+  if (arb_le(m.get(), bound.get())) return Jet(1.0);
+  if (arb_gt(m.get(), bound.get())) return Jet(0.0);
+  throw UndecidedBranch("the ball " + a.v.str(25) + " straddles the threshold |x| <= " + format_double(b) +
+                        " of an 'inside' node");
+}
+
 namespace {
 /// σ(a) and σ(-a) from one exponential: e^a / (1 + e^a) and 1 / (1 + e^a) (no overflow in Arb).
 void sigmoids(const Ball& e, Ball& s, Ball& sb) {
@@ -187,22 +208,44 @@ Sums join(Sums a, const Sums& b) {
   return a;
 }
 
-/// Σ over every joint assignment of term(choice, acc) (which adds one assignment's terms into
-/// acc, dim balls) in the fixed tree; first times a few assignments and refuses the route
-/// (oracle_expect) when the whole sum is predicted to outlast the budget.
+/// The assignment with code `code` in this route's order, the LAST discrete stochastic node fastest
+/// (mixed radix), written into `choice`; returns the first node whose draw differs from what
+/// `choice` held (nodes.size() when none). Consecutive codes then differ only in the last few
+/// stochastic nodes, and the forward pass restarts there (graph_eval::evaluate_from): on chains
+/// and MDPs a few steps per assignment instead of the whole horizon.
+std::size_t assignment_last_fastest(const Graph& g, std::uint64_t code, std::span<double> choice) {
+  std::size_t first = g.nodes.size();
+  for (auto it = g.stochastic.rbegin(); it != g.stochastic.rend(); ++it) {
+    const std::size_t w = *it;
+    if (g.support[w] == 0) continue;  // gaussian: not enumerated
+    const double v = static_cast<double>(code % g.support[w]);
+    code /= g.support[w];
+    if (choice[w] != v) {
+      choice[w] = v;
+      first = w;
+    }
+  }
+  return first;
+}
+
+/// Σ over every joint assignment of term(choice, first, acc) (which adds one assignment's terms
+/// into acc, dim balls; the nodes before `first` are as the previous call on this thread left
+/// them, `first` = 0 at the start of each leaf) in the fixed tree; first times a few assignments
+/// and refuses the route (oracle_expect) when the whole sum is predicted to outlast the budget.
 template <class Term>
 Sums enumerate(const Graph& g, std::size_t dim, int threads, const std::string& what, const Term& term) {
   const std::uint64_t count = assignment_count(g);
   const std::uint64_t chunks = (count + kChunk - 1) / kChunk;
   tbb::task_arena arena(threads > 0 ? threads : tbb::task_arena::automatic);
   {
-    const std::uint64_t probe = std::min<std::uint64_t>(count, 4);
+    // 64 consecutive assignments: the restarts' mix of short and long passes, as in a leaf.
+    const std::uint64_t probe = std::min<std::uint64_t>(count, 64);
     std::vector<double> choice(g.nodes.size(), 0.0);
     Sums scratch(dim);
     const auto start = std::chrono::steady_clock::now();
     for (std::uint64_t a = 0; a < probe; ++a) {
-      assignment(g, a, choice);
-      term(std::span<const double>(choice), scratch);
+      const std::size_t first = assignment_last_fastest(g, a, choice);
+      term(std::span<const double>(choice), a == 0 ? 0 : first, scratch);
       oracle_checkpoint();
     }
     const double per = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() /
@@ -213,10 +256,12 @@ Sums enumerate(const Graph& g, std::size_t dim, int threads, const std::string& 
   }
   auto leaf = [&](const tbb::blocked_range<std::uint64_t>& r, Sums acc) {
     std::vector<double> choice(g.nodes.size(), 0.0);
+    bool fresh = true;  // the leaf's first pass evaluates every node
     for (std::uint64_t c = r.begin(); c != r.end(); ++c)
       for (std::uint64_t a = c * kChunk; a < std::min(count, (c + 1) * kChunk); ++a) {
-        assignment(g, a, choice);
-        term(std::span<const double>(choice), acc);
+        const std::size_t first = assignment_last_fastest(g, a, choice);
+        term(std::span<const double>(choice), fresh ? 0 : first, acc);
+        fresh = false;
         oracle_checkpoint();
       }
     return acc;
@@ -225,6 +270,13 @@ Sums enumerate(const Graph& g, std::size_t dim, int threads, const std::string& 
     return tbb::parallel_deterministic_reduce(tbb::blocked_range<std::uint64_t>(0, chunks, 1), Sums(dim), leaf, join,
                                               tbb::simple_partitioner());
   });
+}
+
+/// The forward pass of `term`: every node when `first` is 0, else from node `first` on.
+void forward(const Graph& g, std::span<const Jet> theta, std::span<const double> choice, std::vector<Jet>& v,
+             std::vector<Jet>& logp, std::size_t first) {
+  if (first == 0 || v.size() != g.nodes.size()) graph_eval::evaluate<Jet>(g, theta, choice, v, logp);
+  else graph_eval::evaluate_from<Jet>(g, theta, choice, v, logp, first);
 }
 
 Jet sum_of(const std::vector<std::size_t>& nodes, const std::vector<Jet>& x) {
@@ -246,9 +298,9 @@ std::vector<Ball> graph_derivative_sums(const Graph& g, std::span<const double> 
     arb_one(seeds[i].g[i].get());
     if (order == 2) seeds[i].h.resize(t);
   }
-  const auto term = [&](std::span<const double> choice, Sums& acc) {
+  const auto term = [&](std::span<const double> choice, std::size_t first, Sums& acc) {
     thread_local std::vector<Jet> v, logp;
-    graph_eval::evaluate<Jet>(g, std::span<const Jet>(seeds), choice, v, logp);
+    forward(g, std::span<const Jet>(seeds), choice, v, logp, first);
     // exp(log p_a) · f_a: value p f, gradient p (f ∇log p + ∇f), Hessian p (f (∇²log p +
     // ∇log p ∇log pᵀ) + ∇log p ∇fᵀ + ∇f ∇log pᵀ + ∇²f), by the jets' product and chain rules.
     const Jet pf = exp(sum_of(g.stochastic, logp)) * sum_of(g.costs, v);
@@ -263,11 +315,11 @@ std::vector<Ball> graph_derivative_sums(const Graph& g, std::span<const double> 
 std::vector<Ball> graph_moment_sums(const Graph& g, std::span<const double> theta, std::size_t out,
                                     const GraphSampleAt& sample_at, int threads) {
   std::vector<Jet> th(theta.begin(), theta.end());  // values only: no derivatives needed
-  const auto term = [&](std::span<const double> choice, Sums& acc) {
+  const auto term = [&](std::span<const double> choice, std::size_t first, Sums& acc) {
     thread_local std::vector<Jet> v, logp;
     thread_local std::vector<double> sample;
     sample.resize(out);
-    graph_eval::evaluate<Jet>(g, std::span<const Jet>(th), choice, v, logp);
+    forward(g, std::span<const Jet>(th), choice, v, logp, first);
     const Ball p = certified::exp(sum_of(g.stochastic, logp).v);
     sample_at(choice, sample);
     Ball t1, s;

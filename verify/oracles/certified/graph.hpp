@@ -28,10 +28,19 @@
 
 #include <functional>
 #include <span>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
 namespace estcheck::certified {
+
+/// Thrown by the jets' inside_t when a ball straddles the indicator's threshold: the exact
+/// assignment's branch is not decided at this precision, so the route cannot certify (the oracle
+/// then reports its figures as estimated, never a guess).
+class UndecidedBranch : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
 
 /// A function of θ near a point as balls: its value v, gradient g (d entries) and Hessian h (upper
 /// triangle row-major, d(d+1)/2 entries, upper_index). An empty g or h means all zeros (constants,
@@ -57,6 +66,12 @@ Jet& operator*=(Jet& a, const Jet& b);
 Jet exp(const Jet& a);
 Jet log(const Jet& a);
 Jet tanh_t(const Jet& a);
+/// sin and cos by Arb (arb_sin_cos): derivatives cos, -sin and -sin, -cos.
+Jet sin(const Jet& a);
+Jet cos(const Jet& a);
+/// 1[|a| <= b] for every point of a's ball (a constant jet, derivatives 0); throws UndecidedBranch
+/// when the ball holds points on both sides of the threshold.
+Jet inside_t(const Jet& a, double b);
 /// log(1 + e^a) (Arb's log1p of exp, no overflow in ball arithmetic).
 Jet softplus(const Jet& a);
 /// σ(a) = 1 / (1 + e^{-a}), derivatives σ(a)σ(-a) and σ(a)σ(-a)(σ(-a) - σ(a)) (no cancellation).
