@@ -2,7 +2,7 @@
 #include "estimators/concrete.hpp"
 
 #include "estimators/core/error.hpp"
-#include "estimators/relaxed_range.hpp"
+#include "estimators/sample_bounds.hpp"
 
 #include <cmath>
 

@@ -2,7 +2,7 @@
 #include "estimators/rebar.hpp"
 
 #include "estimators/core/error.hpp"
-#include "estimators/relaxed_range.hpp"
+#include "estimators/sample_bounds.hpp"
 
 #include <cmath>
 
@@ -149,7 +149,7 @@ void Rebar::evaluate_categorical(const Model& m, std::span<const double> u, std:
 //   q_i = s̃_i (c_i - Σ_k c_k s̃_k)/λ · A_i/(A_i + B), A_i/(A_i + B) ∈ [0, 1]: |q_j| <= spread/(4λ)
 //   and Σ_i |q_i| <= E_s̃|c - E_s̃ c|/λ <= spread/(2λ) (a mean absolute deviation is at most half
 //   the range). So |P_j - P̃_j| <= spread (1 + p_j)/(2λ).
-// rebar_form_range (relaxed_range.hpp) assembles these with the score's interval and widens them.
+// rebar_form_range (sample_bounds.hpp) assembles these with the score's interval and widens them.
 // The planted mutant (z̃ := z, ∂z̃/∂θ := 1) satisfies the same bounds.
 std::optional<SampleRange> Rebar::sample_range(const Model& m) const {
   const auto rb = relaxation_bounds(m);

@@ -3,7 +3,7 @@
 
 #include "estimators/core/error.hpp"
 #include "estimators/rebar.hpp"
-#include "estimators/relaxed_range.hpp"
+#include "estimators/sample_bounds.hpp"
 
 #include <cmath>
 #include <stdexcept>

@@ -1,6 +1,8 @@
-// estimators/relaxed_range.hpp — proven bounds on a problem's relaxation of f, from which the
+// estimators/sample_bounds.hpp — proven bounds from which estimators derive their sample ranges
+// in closed form: the score's interval per coordinate (any estimator with a score factor: RLOO and
+// VIMCO past the enumeration's size, REBAR, RELAX), and a problem's relaxation of f, from which the
 // relaxed estimators (Concrete, straight-through, REBAR, RELAX; estimators/concrete.hpp, rebar.hpp,
-// relax.hpp) derive their sample ranges (Estimator::sample_range, read by the betting test of
+// relax.hpp) derive theirs (Estimator::sample_range, read by the betting test of
 // Waudby-Smith & Ramdas 2024, verify/stats/betting.hpp). The derivations are in
 // docs/statistics.md, "Which test each pair gets", and next to each override.
 //
@@ -50,6 +52,12 @@ struct RelaxationBounds {
 /// The bounds above for the toy and for Bernoulli and categorical tables (at most 2^22 support
 /// points); nullopt for any other relaxation (no proof written) or a non-finite table.
 std::optional<RelaxationBounds> relaxation_bounds(const Model& model);
+
+/// The score ∇θ log p(x) of a Bernoulli or categorical model lies in [lo_j, hi_j] per coordinate,
+/// as the code computes it (distributions/bernoulli.hpp, categorical.hpp): -σ(θ_j) or σ(-θ_j)
+/// (Bernoulli), -p_j or rest_j (categorical); the ends are the model's own doubles. False for other
+/// families.
+bool score_bounds(const Model& model, std::vector<double>& lo, std::vector<double>& hi);
 
 /// The range of a sample of REBAR's form (estimators/rebar.hpp; RELAX's, relax.hpp)
 ///   ĝ_j = X score_j + P_j - P̃_j,   X ∈ [x_lo, x_hi],

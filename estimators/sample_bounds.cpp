@@ -1,5 +1,5 @@
-// estimators/relaxed_range.cpp — see relaxed_range.hpp.
-#include "estimators/relaxed_range.hpp"
+// estimators/sample_bounds.cpp — see sample_bounds.hpp.
+#include "estimators/sample_bounds.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -12,24 +12,35 @@ std::pair<double, double> interval_product(double lo, double hi, double a, doubl
   return {*std::min_element(c, c + 4), *std::max_element(c, c + 4)};
 }
 
+bool score_bounds(const Model& m, std::vector<double>& lo, std::vector<double>& hi) {
+  lo.clear();
+  hi.clear();
+  if (const auto* c = std::get_if<CategoricalLogits>(&m.dist); c && m.problem->family() == Family::categorical) {
+    for (std::size_t j = 0; j < c->size(); ++j) {
+      lo.push_back(-c->probs[j]);
+      hi.push_back(c->rest[j]);
+    }
+    return true;
+  }
+  if (const auto* b = std::get_if<BernoulliLogits>(&m.dist); b && m.problem->family() == Family::bernoulli) {
+    for (std::size_t j = 0; j < b->size(); ++j) {
+      lo.push_back(-b->probs[j]);
+      hi.push_back(b->probs0[j]);
+    }
+    return true;
+  }
+  return false;
+}
+
 std::optional<SampleRange> rebar_form_range(const Model& m, double x_lo, double x_hi, double lambda,
                                             std::span<const double> path, double magnitude, std::string source) {
   SampleRange r;
   r.source = std::move(source);
   const bool categorical = std::holds_alternative<CategoricalLogits>(m.dist);
+  std::vector<double> slo, shi;
+  if (!score_bounds(m, slo, shi)) return std::nullopt;
   for (std::size_t j = 0; j < m.theta_dim(); ++j) {
-    double s_lo, s_hi, p;
-    if (categorical) {
-      const auto& d = std::get<CategoricalLogits>(m.dist);
-      p = d.probs[j];
-      s_lo = -d.probs[j];
-      s_hi = d.rest[j];
-    } else {
-      const auto& d = std::get<BernoulliLogits>(m.dist);
-      p = d.probs[j];
-      s_lo = -d.probs[j];
-      s_hi = d.probs0[j];
-    }
+    const double s_lo = slo[j], s_hi = shi[j], p = -slo[j];
     const auto [t_lo, t_hi] = interval_product(x_lo, x_hi, s_lo, s_hi);
     const double pw = categorical ? path[0] * (1.0 + p) / (2.0 * lambda) : path[j] / (2.0 * lambda);
     const double big = std::max({std::abs(t_lo), std::abs(t_hi), pw});
