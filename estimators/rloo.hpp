@@ -29,6 +29,8 @@ class Rloo final : public Estimator {
   /// kMaxRangePoints tuples; past that, on Bernoulli and categorical problems, the closed bound
   /// |ĝ_j| <= (hi_j - lo_j) (max f - min f) K / (4 (K - 1)) (derivation in rloo.cpp).
   std::optional<SampleRange> sample_range(const Model& m) const override;
+  /// The leave-one-out form (the certified Gaussian moments, verify/oracles/certified/gaussian.hpp).
+  std::optional<SampleForm> sample_form() const override { return SampleForm{SampleForm::Kind::leave_one_out}; }
 
  private:
   int k_;
