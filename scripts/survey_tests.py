@@ -92,8 +92,14 @@ def main():
     ap.add_argument("--estcheck", default="build/bin/estcheck")
     ap.add_argument("--threads", default="2")
     ap.add_argument("--samples", default="20000")
-    ap.add_argument("--json")
+    ap.add_argument("--json", help="write the raw records here")
+    ap.add_argument("--from-json", help="print the tables of an earlier run's records (no runs)")
+    ap.add_argument("--long", action="store_true", help="one row per pair (with verdicts and seconds)")
     args = ap.parse_args()
+    if args.from_json:
+        with open(args.from_json) as f:
+            report(json.load(f), args.long)
+        return
     records = []
     with tempfile.TemporaryDirectory() as tmp:
         for pname, pspec, theta in problems(tmp):
@@ -120,15 +126,40 @@ def main():
     if args.json:
         with open(args.json, "w") as f:
             json.dump(records, f, indent=1)
-    print("| problem | estimator | test (`--test auto`) | verdict | s |")
-    print("|---|---|---|---|---|")
+    report(records, args.long)
+
+
+COLUMNS = ["Catoni, certified exact variance", "betting, declared range", "Catoni, given variance bound",
+           "t: asymptotic (CLT)"]
+
+
+def report(records, long):
+    if long:
+        print("| problem | estimator | test (`--test auto`) | verdict | s |")
+        print("|---|---|---|---|---|")
+        for rec in records:
+            print(f"| {rec['problem']} | `{rec['estimator']}` | {rec['kind']} | {rec['verdict']} | {rec['seconds']} |")
+        print()
+    # One row per problem, the estimators grouped by the test they got.
+    problems = []
     for rec in records:
-        print(f"| {rec['problem']} | `{rec['estimator']}` | {rec['kind']} | {rec['verdict']} | {rec['seconds']} |")
+        if rec["problem"] not in problems:
+            problems.append(rec["problem"])
+    kinds = [k for k in COLUMNS if any(r["kind"] == k for r in records)]
+    kinds += sorted({r["kind"] for r in records} - set(kinds))
+    print("| problem | " + " | ".join(kinds) + " |")
+    print("|---" * (len(kinds) + 1) + "|")
+    for p in problems:
+        cells = []
+        for k in kinds:
+            names = [f"`{r['estimator']}`" for r in records if r["problem"] == p and r["kind"] == k]
+            cells.append(", ".join(names) if names else "—")
+        print(f"| {p} | " + " | ".join(cells) + " |")
     counts = {}
     for rec in records:
         counts[rec["kind"]] = counts.get(rec["kind"], 0) + 1
     print()
-    print(f"{len(records)} pairs: " + ", ".join(f"{k}: {v}" for k, v in sorted(counts.items())))
+    print(f"{len(records)} pairs: " + "; ".join(f"{k}: {counts[k]}" for k in kinds if k in counts) + ".")
 
 
 if __name__ == "__main__":
