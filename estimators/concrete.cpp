@@ -2,6 +2,7 @@
 #include "estimators/concrete.hpp"
 
 #include "estimators/core/error.hpp"
+#include "estimators/sample_bounds.hpp"
 
 #include <cmath>
 
@@ -76,6 +77,38 @@ void RelaxedBernoulli::sample_categorical(const Model& m, Noise& noise, std::spa
   double cz = 0.0;
   for (std::size_t k = 0; k < K; ++k) cz += c[k] * z[k];
   for (std::size_t j = 0; j < K; ++j) grad[j] = z[j] * (c[j] - cz) / temperature_;
+}
+
+// The sample range (Estimator::sample_range), a proof for every u, θ and λ > 0:
+// - Bernoulli: ĝ_i = ∂f/∂z_i(a) · z_i (1 - z_i) / λ with a = z (Concrete) or a = b (straight-
+//   through), both in [0,1]^n. z_i = σ(·) lies in [0, 1] whatever exp returns (1/(1 + e) or
+//   e/(1 + e) with e >= 0), so z_i (1 - z_i) <= 1/4 and |ĝ_i| <= slope_i / (4λ), slope_i the bound on
+//   |∂f/∂z_i| over [0,1]^n (relaxation_bounds: for tables, the largest vertex difference).
+// - Categorical: ĝ_j = z_j (c_j - Σ_k c_k z_k) / λ with c the table and z on the simplex. With
+//   h = (max c - min c) / 2 and c' = c - mid, z_j (c_j - Σ_k c_k z_k) = z_j (1 - z_j) c'_j -
+//   z_j Σ_{k != j} z_k c'_k, so |·| <= 2 z_j (1 - z_j) h <= h / 2 = spread / 4 when Σ z = 1; with
+//   Σ z = S = 1 ± δ (rounding, libm), |·| <= (1 + S)² spread / 16 + |mid| δ, δ <= kRangeSlack.
+std::optional<SampleRange> RelaxedBernoulli::sample_range(const Model& m) const {
+  const auto rb = relaxation_bounds(m);
+  if (!rb) return std::nullopt;
+  const double lam = temperature_, up = 1.0 + 4.0 * kRangeSlack;
+  SampleRange r;
+  if (std::holds_alternative<CategoricalLogits>(m.dist)) {
+    const double spread = rb->f_hi - rb->f_lo;
+    const double bound = (0.25 * spread * up + kRangeSlack * (spread + rb->scale)) / lam * up;
+    r.lo.assign(m.theta_dim(), -bound);
+    r.hi.assign(m.theta_dim(), bound);
+    r.source = "(max f - min f) / (4 lambda), " + rb->how;
+  } else {
+    for (double s : rb->slope) {
+      r.lo.push_back(-0.25 * s / lam * up);
+      r.hi.push_back(0.25 * s / lam * up);
+    }
+    r.source = "max |df/dz_i| / (4 lambda), " + rb->how;
+  }
+  for (double h : r.hi)
+    if (!std::isfinite(h)) return std::nullopt;
+  return r;
 }
 
 std::unique_ptr<Estimator> make_concrete(double temperature) {

@@ -37,6 +37,9 @@ class RelaxedBernoulli : public Estimator {
   void sample_categorical(const Model& m, Noise& noise, std::span<double> scratch,
                           std::span<double> grad) const;
   bool straight_through() const { return straight_through_; }
+  /// |ĝ_i| <= max|∂f/∂z_i| / (4λ) (Bernoulli), spread(table) / (4λ) (categorical); derivation in
+  /// concrete.cpp. nullopt where relaxation_bounds (estimators/sample_bounds.hpp) has no proof.
+  std::optional<SampleRange> sample_range(const Model& m) const override;
   std::optional<RelaxedForm> relaxed_form() const override {
     return RelaxedForm{straight_through_ ? RelaxedForm::Kind::straight_through : RelaxedForm::Kind::concrete,
                        temperature_};

@@ -69,9 +69,10 @@ struct RelaxedForm {
 /// - score_function: ĝ = (f(x) - baseline) ∇θ log p(x | θ) / scale, baseline and scale constants
 ///   (REINFORCE with a constant baseline; NVIL once prepare() has frozen c and s);
 /// - pathwise (diagonal Gaussians): ĝ = ∇x f(x) ∂x/∂θ at x = μ + σ ⊙ ε, i.e. ∂/∂μ_i: ∂_i f(x),
-///   ∂/∂log σ_i: ∂_i f(x) σ_i ε_i (reparam).
+///   ∂/∂log σ_i: ∂_i f(x) σ_i ε_i (reparam);
+/// - leave_one_out (draws() = K >= 2 draws): ĝ = 1/(K-1) Σ_k (f(x_k) - f̄) ∇θ log p(x_k) (RLOO).
 struct SampleForm {
-  enum class Kind { score_function, pathwise };
+  enum class Kind { score_function, pathwise, leave_one_out };
   Kind kind = Kind::score_function;
   double baseline = 0.0;  ///< score_function: the constant subtracted from f
   double scale = 1.0;     ///< score_function: the constant divisor
@@ -131,7 +132,7 @@ class Estimator {
                                    std::span<double> grad) const;
   /// When E ĝ = ∇L / s for a frozen scale s fitted in prepare() (NVIL), s; otherwise nullopt.
   virtual std::optional<double> frozen_scale() const { return std::nullopt; }
-  /// The sample's closed form when it is one of SampleForm's (draws() == 1); otherwise nullopt.
+  /// The sample's closed form when it is one of SampleForm's; otherwise nullopt.
   virtual std::optional<SampleForm> sample_form() const { return std::nullopt; }
   /// An interval per output coordinate holding every sample this estimator can produce on `model`
   /// (prepared), or nullopt when it has none it can prove (Gaussian problems: unbounded). The

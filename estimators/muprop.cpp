@@ -13,14 +13,35 @@ Muprop::Muprop() : info_{"muprop", true, false, 2, kReference} {}
 
 void Muprop::check(const Problem& problem) const { require_relaxation("muprop", problem); }
 
+void Muprop::prepare(const Model& m) {
+  const auto& d = std::get<BernoulliLogits>(m.dist);
+  gmu_.assign(d.size(), 0.0);
+  fmu_ = m.problem->f_relaxed(d.probs);
+  m.problem->relaxed_gradient(d.probs, gmu_);
+  prepared_problem_ = m.problem;
+  prepared_theta_ = m.theta;
+}
+
 void Muprop::sample(const Model& m, Noise& noise, std::span<double> scratch,
                     std::span<double> grad) const {
   const auto& d = std::get<BernoulliLogits>(m.dist);
-  const std::size_t n = d.size();
-  const auto b = scratch.first(n), gmu = scratch.subspan(n, n);
+  const auto b = scratch.first(d.size());
   estcheck::sample(d, noise, b);
-  const double fmu = m.problem->f_relaxed(d.probs);
-  m.problem->relaxed_gradient(d.probs, gmu);
+  value_at(m, b, scratch.subspan(d.size()), grad);
+}
+
+void Muprop::value_at(const Model& m, std::span<const double> b, std::span<double> scratch,
+                      std::span<double> grad) const {
+  const auto& d = std::get<BernoulliLogits>(m.dist);
+  const std::size_t n = d.size();
+  double fmu = fmu_;
+  std::span<const double> gmu = gmu_;
+  if (m.problem != prepared_problem_ || m.theta != prepared_theta_) {  // not prepared for this model
+    const auto g = scratch.first(n);
+    fmu = m.problem->f_relaxed(d.probs);
+    m.problem->relaxed_gradient(d.probs, g);
+    gmu = g;
+  }
   double taylor = fmu;
   for (std::size_t j = 0; j < n; ++j) taylor += gmu[j] * (b[j] - d.probs[j]);
   const double residual = m.f(b) - taylor;

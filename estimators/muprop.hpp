@@ -18,11 +18,26 @@ class Muprop final : public Estimator {
   const EstimatorInfo& info() const override { return info_; }
   void check(const Problem& problem) const override;
   std::size_t scratch_size(const Model& m) const override { return 2 * m.sample_dim(); }
+  /// Computes f(μ) and ∇f(μ) once for `m` (they do not depend on the noise); sample() and
+  /// value_at() reuse them on this model (the same bits as computing them afresh) and compute
+  /// them afresh on any other.
+  void prepare(const Model& m) override;
   void sample(const Model& m, Noise& noise, std::span<double> scratch,
               std::span<double> grad) const override;
+  /// One sample's only noise is the draw b ~ p_θ: the oracles enumerate it (certified tuple
+  /// moments, verify/oracles/certified/discrete.hpp) and the default sample_range takes the
+  /// minimum and maximum over the 2^n draws.
+  int draws() const override { return 1; }
+  /// The sample at the draw xs = b (sample() draws b and calls this).
+  void value_at(const Model& m, std::span<const double> xs, std::span<double> scratch,
+                std::span<double> grad) const override;
 
  private:
   EstimatorInfo info_;
+  const Problem* prepared_problem_ = nullptr;  ///< the model prepare() saw (problem and θ)
+  std::vector<double> prepared_theta_;
+  double fmu_ = 0.0;          ///< f(μ) there
+  std::vector<double> gmu_;   ///< ∇f(μ) there
 };
 
 /// muprop (estimators/descriptor.hpp).

@@ -2,6 +2,7 @@
 #include "estimators/rebar.hpp"
 
 #include "estimators/core/error.hpp"
+#include "estimators/sample_bounds.hpp"
 
 #include <cmath>
 
@@ -132,6 +133,36 @@ void Rebar::evaluate_categorical(const Model& m, std::span<const double> u, std:
     const double path_t = qr[j] - d.probs[j] * sum_qr;
     grad[j] = (fb - eta_ * ft) * score_j + eta_ * path - eta_ * path_t;
   }
+}
+
+// The sample range (Estimator::sample_range), a proof for every u, v, θ, λ > 0 and η:
+//   ĝ_j = X score_j + η P_j - η P̃_j,  X = f(b) - η f(σ_λ(z̃)).
+// - X: f(b) is a table value (f over the support), f(σ_λ(z̃)) a value of the relaxation on its
+//   domain (relaxation_bounds), so X ∈ [f_lo, f_hi] - η [value_lo, value_hi].
+// - Bernoulli pathwise terms: P_j = ∂f/∂z_j(s) s_j(1 - s_j)/λ with s_j ∈ [0, 1], so
+//   |P_j| <= slope_j/(4λ); P̃_j the same at z̃ times ∂z̃_j/∂θ_j = 1 + dut/(ũ(1 - ũ)), which is
+//   v σ(θ)/(σ(-θ) + v σ(θ)) (b = 1) or (1 - v) σ(-θ)/(σ(θ) + (1 - v) σ(-θ)) (b = 0): in [0, 1] (the
+//   ratio dut/(ũ ũ_c) is -σ(-θ)/ũ resp. -σ(θ)/ũ_c exactly with the code's own ũ, ũ_c, so its
+//   rounding keeps it in [-1 - γ_9, 0] and fl(1 + ratio) in [-γ_9, 1]). So |P_j - P̃_j| <= slope_j/(2λ).
+// - Categorical (Appendix C form): P_j = s_j (c_j - Σ_k c_k s_k)/λ with c the table and s on the
+//   simplex: |P_j| <= spread/(4λ) (as Concrete, concrete.cpp). P̃_j = q_j - p_j Σ_i q_i with
+//   q_i = s̃_i (c_i - Σ_k c_k s̃_k)/λ · A_i/(A_i + B), A_i/(A_i + B) ∈ [0, 1]: |q_j| <= spread/(4λ)
+//   and Σ_i |q_i| <= E_s̃|c - E_s̃ c|/λ <= spread/(2λ) (a mean absolute deviation is at most half
+//   the range). So |P_j - P̃_j| <= spread (1 + p_j)/(2λ).
+// rebar_form_range (sample_bounds.hpp) assembles these with the score's interval and widens them.
+// The planted mutant (z̃ := z, ∂z̃/∂θ := 1) satisfies the same bounds.
+std::optional<SampleRange> Rebar::sample_range(const Model& m) const {
+  const auto rb = relaxation_bounds(m);
+  if (!rb) return std::nullopt;
+  const auto [e_lo, e_hi] = interval_product(rb->value_lo, rb->value_hi, eta_, eta_);
+  const double ae = std::abs(eta_), spread = rb->f_hi - rb->f_lo;
+  std::vector<double> path;
+  if (std::holds_alternative<CategoricalLogits>(m.dist)) path = {ae * spread};
+  else
+    for (double s : rb->slope) path.push_back(ae * s);
+  return rebar_form_range(m, rb->f_lo - e_hi, rb->f_hi - e_lo, temperature_, path,
+                          (1.0 + ae) * (rb->scale + spread),
+                          "|f(b) - eta f(z~)| |score| + |eta| (P - P~), " + rb->how);
 }
 
 EstimatorDescriptor rebar_descriptor() {

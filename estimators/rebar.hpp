@@ -54,6 +54,9 @@ class Rebar : public Estimator {
     evaluate(m, u, v, scratch, grad);
   }
   std::size_t scratch_size(const Model& m) const override { return 9 * m.sample_dim(); }
+  /// A proven interval per coordinate (derivation in rebar.cpp); nullopt where
+  /// relaxation_bounds (estimators/sample_bounds.hpp) has no proof.
+  std::optional<SampleRange> sample_range(const Model& m) const override;
   /// Draws u_i then v_i for each variable and returns evaluate(m, u, v).
   void sample(const Model& m, Noise& noise, std::span<double> scratch,
               std::span<double> grad) const override;

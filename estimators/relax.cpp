@@ -3,6 +3,7 @@
 
 #include "estimators/core/error.hpp"
 #include "estimators/rebar.hpp"
+#include "estimators/sample_bounds.hpp"
 
 #include <cmath>
 #include <stdexcept>
@@ -258,6 +259,44 @@ void Relax::train(const Model& m, int steps) {
 void Relax::prepare(const Model& m) {
   initialize(m.sample_dim());
   train(m, opt_.steps);
+}
+
+// The sample range (Estimator::sample_range): REBAR's (rebar.cpp) with the network added. φ is
+// fixed once prepare() has trained it, and r_φ(x) = Σ_h a_h tanh(W_h·x + c_h) + d is bounded
+// whatever x: |tanh| <= 1 gives r ∈ [d - A, d + A], A = Σ_h |a_h|, and 0 <= 1 - tanh² <= 1 gives
+// |∂r/∂x_i| <= R_i = Σ_h |a_h| |W_hi|. So, with the relaxation's bounds (relaxation_bounds):
+//   X = f(b) - η f(σ_λ(z̃)) - r(σ_λ(z̃)) ∈ [f_lo, f_hi] - η [value_lo, value_hi] - [d - A, d + A];
+//   Bernoulli: the pathwise coefficient η ∂f/∂z_i + ∂r/∂x_i is at most |η| slope_i + R_i;
+//   categorical: the spread of c'_k = η ∂f/∂z_k + ∂r/∂x_k is at most |η| spread + 2 max_k R_k.
+// Assumes std::tanh returns values in [-1, 1] (glibc does; an excess up to kRangeSlack is covered).
+std::optional<SampleRange> Relax::sample_range(const Model& m) const {
+  if (n_ != m.sample_dim()) return std::nullopt;  // not prepared: φ is not sized yet
+  const auto rb = relaxation_bounds(m);
+  if (!rb) return std::nullopt;
+  const auto H = static_cast<Eigen::Index>(opt_.hidden), n = static_cast<Eigen::Index>(n_);
+  double A = 0.0, Rmax = 0.0;
+  std::vector<double> R(n_, 0.0);
+  for (Eigen::Index h = 0; h < H; ++h) {
+    const double a = std::abs(phi_[h]);
+    A += a;
+    for (Eigen::Index i = 0; i < n; ++i) R[static_cast<std::size_t>(i)] += a * std::abs(phi_[2 * H + h * n + i]);
+  }
+  A *= 1.0 + kRangeSlack;
+  for (double& x : R) {
+    x *= 1.0 + kRangeSlack;
+    Rmax = std::max(Rmax, x);
+  }
+  const double dd = phi_[phi_.size() - 1], eta = opt_.eta, ae = std::abs(eta);
+  const auto [e_lo, e_hi] = interval_product(rb->value_lo, rb->value_hi, eta, eta);
+  const double spread = rb->f_hi - rb->f_lo;
+  std::vector<double> path;
+  if (std::holds_alternative<CategoricalLogits>(m.dist)) path = {ae * spread + 2.0 * Rmax};
+  else
+    for (std::size_t i = 0; i < n_; ++i) path.push_back(ae * rb->slope[i] + R[i]);
+  return rebar_form_range(m, rb->f_lo - e_hi - dd - A, rb->f_hi - e_lo - dd + A, opt_.temperature, path,
+                          (1.0 + ae) * (rb->scale + spread) + std::abs(dd) + A + Rmax,
+                          "REBAR's bound plus the trained network's |r - d| <= sum |a_h|, |dr/dx_i| <= sum |a_h W_hi|, " +
+                              rb->how);
 }
 
 EstimatorDescriptor relax_descriptor() {

@@ -50,6 +50,9 @@ class Relax final : public Estimator {
   /// Runs `steps` Adam steps from the current φ (prepare() runs options.steps from the start).
   void train(const Model& m, int steps);
   std::size_t parameter_count() const;
+  /// A proven interval per coordinate for the trained φ (derivation in relax.cpp); nullopt before
+  /// prepare() or where relaxation_bounds (estimators/sample_bounds.hpp) has no proof.
+  std::optional<SampleRange> sample_range(const Model& m) const override;
   std::optional<RelaxedForm> relaxed_form() const override {
     return RelaxedForm{RelaxedForm::Kind::relax, opt_.temperature, opt_.eta};
   }

@@ -2,6 +2,7 @@
 #include "estimators/rloo.hpp"
 
 #include "estimators/core/error.hpp"
+#include "estimators/sample_bounds.hpp"
 
 namespace estcheck {
 
@@ -41,6 +42,31 @@ void Rloo::value_at(const Model& m, std::span<const double> xs, std::span<double
   }
   const double scale = 1.0 / static_cast<double>(K - 1);
   for (double& g : grad) g *= scale;
+}
+
+// The closed sample range, a proof for every tuple of draws. With f_k ∈ [a, b] (the support's
+// table), the score's coordinate s_kj ∈ [lo_j, hi_j] (sample_bounds.hpp) and c its midpoint,
+// Σ_k (f_k - f̄) = 0 gives Σ_k (f_k - f̄) s_kj = Σ_k (f_k - f̄)(s_kj - c), so
+//   |ĝ_j| <= (hi_j - lo_j)/2 · Σ_k |f_k - f̄| / (K - 1) <= (hi_j - lo_j)/2 · (K (b - a)/2) / (K - 1),
+// since a mean absolute deviation about the mean of values in [a, b] is at most (b - a)/2.
+// Rounding: f̄'s error (γ_K of max|f|) adds at most 2 γ_K max|f| max|s| (Σ_k (f_k - f̄) is no
+// longer 0 exactly), and the rest is a few relative roundings: both inside kRangeSlack's widening.
+std::optional<SampleRange> Rloo::sample_range(const Model& m) const {
+  if (auto r = Estimator::sample_range(m)) return r;
+  const auto f = f_range_on_support(m);
+  std::vector<double> lo, hi;
+  if (!f || !score_bounds(m, lo, hi)) return std::nullopt;
+  const double K = static_cast<double>(k_), spread = f->second - f->first;
+  const double fmax = std::max(std::abs(f->first), std::abs(f->second));
+  SampleRange r;
+  for (std::size_t j = 0; j < lo.size(); ++j) {
+    const double w = hi[j] - lo[j];
+    const double b = w * spread * K / (4.0 * (K - 1.0)) * (1.0 + kRangeSlack) + kRangeSlack * 4.0 * fmax * w;
+    r.lo.push_back(-b);
+    r.hi.push_back(b);
+  }
+  r.source = "(score width) (max f - min f) K / (4 (K - 1)) over the support (closed form; too many tuples to enumerate)";
+  return r;
 }
 
 EstimatorDescriptor rloo_descriptor() {

@@ -25,6 +25,12 @@ class Rloo final : public Estimator {
   int draws() const override { return k_; }
   void value_at(const Model& m, std::span<const double> xs, std::span<double> scratch,
                 std::span<double> grad) const override;
+  /// The default (minimum and maximum over every tuple of draws) when there are at most
+  /// kMaxRangePoints tuples; past that, on Bernoulli and categorical problems, the closed bound
+  /// |ĝ_j| <= (hi_j - lo_j) (max f - min f) K / (4 (K - 1)) (derivation in rloo.cpp).
+  std::optional<SampleRange> sample_range(const Model& m) const override;
+  /// The leave-one-out form (the certified Gaussian moments, verify/oracles/certified/gaussian.hpp).
+  std::optional<SampleForm> sample_form() const override { return SampleForm{SampleForm::Kind::leave_one_out}; }
 
  private:
   int k_;

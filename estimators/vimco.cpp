@@ -2,6 +2,7 @@
 #include "estimators/vimco.hpp"
 
 #include "estimators/core/error.hpp"
+#include "estimators/sample_bounds.hpp"
 
 #include <cmath>
 
@@ -45,6 +46,31 @@ void Vimco::value_at(const Model& m, std::span<const double> xs, std::span<doubl
     score(m.dist, xs.subspan(k * n, n), s);
     for (std::size_t i = 0; i < grad.size(); ++i) grad[i] += (l_hat - l_minus) * s[i];
   }
+}
+
+// The closed sample range, a proof for every tuple of draws when f >= a > 0 on the support: with
+// f_k ∈ [a, b], the geometric mean of the others also lies in [a, b], so Σ_k f_k and
+// Σ_{j != k} f_j + geo_k both lie in [K a, K b] and |L̂ - L̂_{-k}| = |log(Σ f / (Σ_{j != k} f_j + geo_k))|
+// <= log(b/a); hence |ĝ_j| <= K log(b/a) max(|lo_j|, |hi_j|), lo/hi the score's interval
+// (sample_bounds.hpp). Rounding and libm's log and exp (within 2^-32 relative, as kRangeSlack
+// assumes) move each log by at most 2^-31 (|log a| + |log b| + 1): inside the widening below.
+std::optional<SampleRange> Vimco::sample_range(const Model& m) const {
+  if (auto r = Estimator::sample_range(m)) return r;
+  const auto f = f_range_on_support(m);
+  std::vector<double> lo, hi;
+  if (!f || !(f->first > 0.0) || !score_bounds(m, lo, hi)) return std::nullopt;
+  const double K = static_cast<double>(k_);
+  const double L = std::log(f->second / f->first) * (1.0 + kRangeSlack) +
+                   4.0 * kRangeSlack * (std::abs(std::log(f->first)) + std::abs(std::log(f->second)) + 1.0);
+  SampleRange r;
+  for (std::size_t j = 0; j < lo.size(); ++j) {
+    const double b = K * L * std::max(std::abs(lo[j]), std::abs(hi[j])) * (1.0 + kRangeSlack);
+    if (!std::isfinite(b)) return std::nullopt;
+    r.lo.push_back(-b);
+    r.hi.push_back(b);
+  }
+  r.source = "K log(max f / min f) max |score| over the support (closed form; too many tuples to enumerate)";
+  return r;
 }
 
 EstimatorDescriptor vimco_descriptor() {

@@ -26,6 +26,10 @@ class Vimco final : public Estimator {
   int draws() const override { return k_; }
   void value_at(const Model& m, std::span<const double> xs, std::span<double> scratch,
                 std::span<double> grad) const override;
+  /// The default (minimum and maximum over every tuple of draws) when there are at most
+  /// kMaxRangePoints tuples; past that, on Bernoulli and categorical problems with f > 0, the
+  /// closed bound |ĝ_j| <= K log(max f / min f) max(|lo_j|, |hi_j|) (derivation in vimco.cpp).
+  std::optional<SampleRange> sample_range(const Model& m) const override;
 
  private:
   int k_;

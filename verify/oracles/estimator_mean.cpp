@@ -9,6 +9,7 @@
 #include "verify/oracles/gaussian_pieces.hpp"
 #include "verify/oracles/certified/gaussian.hpp"
 #include "verify/oracles/graph_exact.hpp"
+#include "verify/oracles/leave_one_out.hpp"
 #include "verify/oracles/tensor_contract.hpp"
 
 #include <boost/math/quadrature/gauss_kronrod.hpp>
@@ -710,6 +711,8 @@ std::optional<EstimatorMoments> compute_estimator_moments(const Estimator& est, 
     }
     return r;
   }
+  // Gaussian, d = 1, RLOO's K draws: the leave-one-out form in Arb (verify/oracles/leave_one_out.hpp).
+  if (n == 1 && K >= 2) return gaussian_leave_one_out_moments(est, m);
   // Gaussian, d = 1: ∫ ĝ(μ + σε)^q φ(ε) dε for q = 1, 2, split where f is not smooth.
   if (n != 1 || K != 1) return std::nullopt;
   const auto& d = std::get<DiagGaussian>(m.dist);

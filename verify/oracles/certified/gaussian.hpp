@@ -15,7 +15,8 @@
 // Φ(μ/σ) and their derivatives), so the two routes are computed independently. Estimator moments (one Gaussian coordinate, an estimator whose
 // Estimator::sample_form() is declared): ĝ_j = (u - b) h_j(ε) / s with h = (ε/σ, ε² - 1) for the
 // score function and (1, σε) for the pathwise form; E ĝ_j and E ĝ_j² expand into the integrals
-// above, Var = E ĝ² - (E ĝ)², all in balls.
+// above, Var = E ĝ² - (E ĝ)², all in balls; the leave-one-out form (RLOO's K draws) likewise,
+// over the equality patterns of its draw indices (gaussian_form_moments).
 // Every ball is turned into a double with Ball::to_enclosure (|true - mid| <= rad proven).
 // σ = exp(log σ) is a ball: θ's doubles are the exact inputs.
 #pragma once
@@ -40,7 +41,11 @@ std::optional<ExactGradient> gaussian_gradient(const Model& model, ExactMethod m
 /// E ĝ and Var ĝ in Arb of a sample of the declared `form` on a one-dimensional gaussian_symbolic
 /// model, certified as the moments of that formula (the caller checks that the estimator's code
 /// is that formula). Values that overflow a double make the certificate unknown. std::nullopt
-/// unless the model is gaussian_symbolic with d = 1.
-std::optional<EstimatorMoments> gaussian_form_moments(const SampleForm& form, const Model& model);
+/// unless the model is gaussian_symbolic with d = 1. The leave-one-out form (RLOO) needs its K
+/// `draws`: E ĝ and E ĝ² expand over the 15 equality patterns of the four draw indices in
+/// ĝ² = (K-1)^-2 Σ_{k,m,l,n} c_km c_ln u_m h_k u_n h_l, c_km = δ_km - 1/K, each pattern with
+/// K(K-1)..(K-B+1) index tuples of B distinct draws and the product over its blocks of
+/// E[u^a h^b] (a, b the u's and h's in the block), all integrals above.
+std::optional<EstimatorMoments> gaussian_form_moments(const SampleForm& form, const Model& model, int draws = 1);
 
 }  // namespace estcheck::certified
