@@ -187,8 +187,14 @@ CLI::App* add_calibrate(CLI::App& app, cli::CalibrateArgs& a) {
                   "Refuse a run whose pilot predicts a longer run (default 3600; 0: no limit)");
   sub->add_option("--threads", a.threads, kThreadsHelp);
   sub->add_option("--alphas", a.alphas, "Nominal levels, comma-separated (default 0.01,0.001)");
-  add_test_method(sub, a.test, "auto, t or catoni (as for verify)", "As for verify");
+  add_test_method(sub, a.test, "auto, t, catoni or betting (as for verify)", "As for verify");
   sub->add_option("--coordinate", a.coordinate, "Coordinate where the bias is planted (default 0)");
+  sub->add_flag("--sequential", a.sequential,
+                "Each repetition is a sequential run (as verify --sequential); reports the samples used");
+  sub->add_option("--max-samples", a.max_samples, "With --sequential: the most samples per run (required)");
+  sub->add_option("--first-samples", a.first_samples, "With --sequential: the first round (default 16384)");
+  sub->add_option("--tolerance", a.test.tolerance,
+                  "With --sequential: the pass rule's D; also counts passes at a planted bias of D (false passes)");
   return sub;
 }
 
@@ -284,6 +290,10 @@ Chosen choose(CLI::App& app, AllArgs& a, std::ostream& out, std::ostream& err) {
   }
   if (name == "calibrate") {
     a.calibrate.target.json_given = given("calibrate", "--json");
+    a.calibrate.samples_given = given("calibrate", "--samples");
+    a.calibrate.max_samples_given = given("calibrate", "--max-samples");
+    a.calibrate.first_samples_given = given("calibrate", "--first-samples");
+    a.calibrate.test.tolerance_given = given("calibrate", "--tolerance");
     return {Command::calibrate, [&a, &out] { return cli::calibrate_command(a.calibrate, out); }};
   }
   if (name == "test-samples") {

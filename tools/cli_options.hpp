@@ -138,8 +138,12 @@ struct CalibrateArgs {
   std::string seed = "1";
   std::string threads = "0";
   std::vector<std::string> alphas;
-  TestArgs test;  ///< test and variance_bound
+  TestArgs test;  ///< test, variance_bound and (with sequential) tolerance
   std::string coordinate = "0";
+  bool sequential = false;
+  std::string max_samples;
+  std::string first_samples = "16384";
+  bool samples_given = false, max_samples_given = false, first_samples_given = false;
 };
 
 struct TestSamplesArgs {

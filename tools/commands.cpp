@@ -201,26 +201,34 @@ std::unique_ptr<Estimator> spec_estimator(const VerifyArgs& a) {
   return estimator;
 }
 
-/// --sequential's rounds, or nullopt without --sequential; checks the flags that go with it.
-std::optional<SequentialOptions> parse_sequential(const VerifyArgs& a) {
-  if (!a.sequential) {
-    if (a.max_samples_given || a.first_samples_given)
+/// --sequential's rounds, or nullopt without --sequential; checks the flags that go with it
+/// (verify's and calibrate's: --sequential, --max-samples, --first-samples, and no --samples).
+std::optional<SequentialOptions> parse_sequential(bool sequential, const std::string& max_samples, bool max_given,
+                                                  const std::string& first_samples, bool first_given,
+                                                  const std::string& samples, bool samples_given) {
+  if (!sequential) {
+    if (max_given || first_given)
       raise_input_error("--max-samples", "--sequential alongside --max-samples / --first-samples", "no --sequential");
     return std::nullopt;
   }
-  if (a.max_samples.empty())
+  if (max_samples.empty())
     raise_input_error("--max-samples", "a sample budget with --sequential (e.g. --max-samples 1e7)", "nothing");
-  if (a.samples_given)
+  if (samples_given)
     raise_input_error("--samples", "no --samples with --sequential (it sets --max-samples and --first-samples)",
-                      "'" + a.samples + "'");
+                      "'" + samples + "'");
   SequentialOptions so;
-  so.max_samples = parse_samples("--max-samples", a.max_samples);
-  so.first_samples = parse_samples("--first-samples", a.first_samples);
-  if (a.first_samples_given && so.first_samples > so.max_samples)
+  so.max_samples = parse_samples("--max-samples", max_samples);
+  so.first_samples = parse_samples("--first-samples", first_samples);
+  if (first_given && so.first_samples > so.max_samples)
     raise_input_error("--first-samples", "an integer in [2, --max-samples] (" + std::to_string(so.max_samples) + ")",
-                      "'" + a.first_samples + "'");
+                      "'" + first_samples + "'");
   so.first_samples = std::min(so.max_samples, so.first_samples);  // the default 16384 may exceed a small budget
   return so;
+}
+
+std::optional<SequentialOptions> parse_sequential(const VerifyArgs& a) {
+  return parse_sequential(a.sequential, a.max_samples, a.max_samples_given, a.first_samples, a.first_samples_given,
+                          a.samples, a.samples_given);
 }
 
 /// verify's request for the pipeline (verify/pipeline.hpp), which checks and prepares the estimator,
@@ -360,14 +368,24 @@ BiasCurveReport bias_curve_report(const std::string& estimator, const ParamSweep
 CalibrateOptions parse_calibrate(const CalibrateArgs& a) {
   CalibrateOptions co;
   co.samples = parse_samples("--samples", a.samples);
+  co.sequential = parse_sequential(a.sequential, a.max_samples, a.max_samples_given, a.first_samples,
+                                   a.first_samples_given, a.samples, a.samples_given);
+  const std::uint64_t per_run = co.sequential ? co.sequential->max_samples : co.samples;
   co.repetitions = parse_count("--repetitions", a.repetitions, 1, "an integer >= 1");
-  if (co.repetitions > kMaxSamples / co.samples)  // samples x repetitions within the 10^12 sample cap
-    raise_input_error("--repetitions", "at most 10^12 / --samples (" + std::to_string(kMaxSamples / co.samples) + ")",
-                      "'" + a.repetitions + "'");
+  if (co.repetitions > kMaxSamples / per_run)  // samples x repetitions within the 10^12 sample cap
+    raise_input_error("--repetitions", "at most 10^12 / the samples per run (" + std::to_string(kMaxSamples / per_run) +
+                      ")", "'" + a.repetitions + "'");
   co.seed = parse_seed(a.seed);
   co.threads = parse_threads(a.threads);
   co.coordinate = parse_count("--coordinate", a.coordinate, 0, "an index >= 0");
   co.method = parse_test_method(a.test.test);
+  if (a.test.tolerance_given || !a.test.tolerance.empty()) {
+    if (!co.sequential)
+      raise_input_error("--tolerance", "--sequential alongside --tolerance (the early pass rule)", "no --sequential");
+    co.tolerance = parse_double("--tolerance", a.test.tolerance);
+    if (!(*co.tolerance > 0.0 && std::isfinite(*co.tolerance)))
+      raise_input_error("--tolerance", "a number > 0", "'" + a.test.tolerance + "'");
+  }
   if (!a.alphas.empty()) {
     co.alphas.clear();
     for (const auto& alpha : split_list("--alphas", a.alphas)) co.alphas.push_back(parse_double("--alphas", alpha));
@@ -580,9 +598,8 @@ int calibrate_command(const CalibrateArgs& a, std::ostream& out) {
   estimator->check(*problem);
   make_model(*problem, theta, "theta");  // θ is checked here; the pipeline prepares the estimator
   const CalibrateOptions co = parse_calibrate(a);
-  if (estimator->info().objective_samples != 0 || estimator->info().order != 1)
-    raise_input_error("estimator", "an estimator of the gradient of E[f] (not a multi-sample bound or a Hessian)",
-                      "'" + estimator->info().spec + "'");
+  if (estimator->info().order != 1)
+    raise_input_error("estimator", "an estimator of a gradient (not a Hessian)", "'" + estimator->info().spec + "'");
   write_report(calibrate_report(*estimator, *problem, theta, co, a.test.variance_bound,
                                 parse_run_limit(a.max_run_seconds)),
                a.target.json, out);
