@@ -425,6 +425,7 @@ nlohmann::json to_json(const CalibrateReport& r) {
                                                           {"first_samples", r.options.sequential->first_samples}}
                                          : nlohmann::json(nullptr)},
                       {"tolerance", r.options.tolerance ? nlohmann::json(*r.options.tolerance) : nlohmann::json(nullptr)},
+                      {"planted_bias", r.options.planted_bias ? nlohmann::json(*r.options.planted_bias) : nlohmann::json(nullptr)},
                       {"levels", nlohmann::json::array()},
                       {"p_values", {{"alpha", r.options.alphas.front()},
                                     {"ks_minus", c.ks_minus},
@@ -471,7 +472,12 @@ void write_text(std::ostream& out, const CalibrateReport& r) {
   if (c.nonfinite_runs) out << "; " << c.nonfinite_runs << " runs with non-finite samples left out";
   if (c.error_runs) out << "; " << c.error_runs << " runs with no verdict left out (first: " << c.first_error << ")";
   out << "\n  test: " << c.test_method << "\n";
-  out << "  alpha        false rejections   rate [95% CI]                    rate/alpha   power at detectable bias [95% CI]   median detectable\n";
+  if (r.options.planted_bias)
+    out << "  power at a fixed planted bias of " << format_double(*r.options.planted_bias) << " on coordinate "
+        << r.options.coordinate << "\n";
+  out << "  alpha        false rejections   rate [95% CI]                    rate/alpha   "
+      << (r.options.planted_bias ? "power at planted bias [95% CI]     " : "power at detectable bias [95% CI]  ")
+      << " median detectable\n";
   for (const auto& lv : c.levels) {
     out << "  " << std::left << std::setw(12) << g3(lv.alpha) << " " << std::setw(18)
         << (std::to_string(lv.false_rejection.count) + "/" + std::to_string(lv.false_rejection.trials)) << " "

@@ -195,6 +195,8 @@ CLI::App* add_calibrate(CLI::App& app, cli::CalibrateArgs& a) {
   sub->add_option("--first-samples", a.first_samples, "With --sequential: the first round (default 16384)");
   sub->add_option("--tolerance", a.test.tolerance,
                   "With --sequential: the pass rule's D; also counts passes at a planted bias of D (false passes)");
+  sub->add_option("--planted-bias", a.planted_bias,
+                  "Measure the power at this bias for every run (default: at each run's own detectable bias)");
   return sub;
 }
 

@@ -143,6 +143,7 @@ struct CalibrateArgs {
   bool sequential = false;
   std::string max_samples;
   std::string first_samples = "16384";
+  std::string planted_bias;  ///< empty: each run's own detectable bias
   bool samples_given = false, max_samples_given = false, first_samples_given = false;
 };
 

@@ -386,6 +386,11 @@ CalibrateOptions parse_calibrate(const CalibrateArgs& a) {
     if (!(*co.tolerance > 0.0 && std::isfinite(*co.tolerance)))
       raise_input_error("--tolerance", "a number > 0", "'" + a.test.tolerance + "'");
   }
+  if (!a.planted_bias.empty()) {
+    co.planted_bias = parse_double("--planted-bias", a.planted_bias);
+    if (!(*co.planted_bias > 0.0 && std::isfinite(*co.planted_bias)))
+      raise_input_error("--planted-bias", "a number > 0", "'" + a.planted_bias + "'");
+  }
   if (!a.alphas.empty()) {
     co.alphas.clear();
     for (const auto& alpha : split_list("--alphas", a.alphas)) co.alphas.push_back(parse_double("--alphas", alpha));

@@ -149,6 +149,8 @@ CalibrationResult calibrate(const Estimator& est, const Model& model, const Exac
   if (o.tolerance && !o.sequential)
     raise_input_error("tolerance", "no tolerance without sequential (a fixed-n calibration counts rejections only)",
                       format_double(*o.tolerance));
+  if (o.planted_bias && !(*o.planted_bias > 0.0 && std::isfinite(*o.planted_bias)))
+    raise_input_error("planted_bias", "a number > 0", format_double(*o.planted_bias));
   if (o.tolerance && !(*o.tolerance > 0.0 && std::isfinite(*o.tolerance)))
     raise_input_error("tolerance", "a number > 0", format_double(*o.tolerance));
   if (o.sequential) {
@@ -213,7 +215,7 @@ CalibrationResult calibrate(const Estimator& est, const Model& model, const Exac
         return;
       }
       ExactGradient shifted = exact;
-      shifted.gradient[c] -= t0.test.detectable_bias_per_coordinate[c];
+      shifted.gradient[c] -= o.planted_bias.value_or(t0.test.detectable_bias_per_coordinate[c]);
       const Outcome t1 = test(shifted, bo);
       null_reject[a * R + r] = t0.test.verdict == Verdict::fail;
       power_reject[a * R + r] = t1.test.verdict == Verdict::fail;

@@ -12,8 +12,11 @@
 //   Φ⁻¹(p), p clipped to [1/(2R), 1 - 1/(2R)]): conservative tests have many p = 1 and a large A²
 //   in the harmless direction, so D⁻ is the figure that speaks to validity;
 // - power: the same runs tested against a target shifted on one coordinate by the detectable bias
-//   that run reported (its claim: detected with probability >= 0.9); the rejection rate with its
-//   interval.
+//   that run reported (its claim: detected with probability >= 0.9), or by a fixed planted bias;
+//   the rejection rate with its interval. For the betting test the first is 1 by construction
+//   (the detectable bias is the width of the run's own confidence sequence, which contains the
+//   target: shifted by the width, the target lies outside it), so its power is measured at a
+//   fixed planted bias.
 // Every test kind runs: t, Catoni (with a variance bound) and the betting test (with the
 // estimator's declared sample range: each run's betting processes, as `verify` builds them, one per
 // α, against the exact target and again against the shifted one). With `sequential`, each
@@ -54,6 +57,11 @@ struct CalibrateOptions {
   std::optional<SequentialOptions> sequential;
   /// Sequential only: the pass rule's δ (early passes and the false-pass rate at a bias of δ).
   std::optional<double> tolerance;
+  /// Set: the power is measured at this fixed bias for every run, instead of at each run's own
+  /// detectable bias. (The betting test's power at its own run's detectable bias is 1 by
+  /// construction: the shifted target lies outside that run's confidence sequence. A fixed bias,
+  /// e.g. the median detectable bias of a first calibration, is the figure that says something.)
+  std::optional<double> planted_bias;
 };
 
 struct RateEstimate {
