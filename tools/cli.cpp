@@ -228,8 +228,12 @@ CLI::App* add_test_samples(CLI::App& app, cli::TestSamplesArgs& a) {
   sub->add_option("--format", a.format, "csv (default) or f64");
   sub->add_option("--alpha", a.test.alpha, "Family-wise error rate over the coordinates (default 0.001)");
   sub->add_option("--tolerance", a.test.tolerance, "Claim |bias_i| < D for every i (equivalence test)");
-  add_test_method(sub, a.test, "auto (catoni with --variance-bound, else t), t, or catoni",
+  add_test_method(sub, a.test, "auto (betting with --sample-range, else catoni with --variance-bound, else t), t, "
+                  "catoni or betting",
                   "Upper bound(s) on Var of each coordinate (enables the heavy-tail-safe catoni test)");
+  sub->add_option("--sample-range", a.sample_range,
+                  "LO:HI holding every sample (one, or one per coordinate): enables the betting test; a row "
+                  "outside it is an error (exit 4)");
   sub->add_option("--threads", a.threads, kThreadsHelp);
   return sub;
 }

@@ -153,6 +153,7 @@ struct TestSamplesArgs {
   std::string format = "csv";
   TestArgs test;
   std::string threads = "0";
+  std::vector<std::string> sample_range;  ///< LO:HI, one or one per coordinate (the betting test)
 };
 
 struct SuiteArgs {

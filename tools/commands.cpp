@@ -407,20 +407,68 @@ CalibrateReport calibrate_report(Estimator& estimator, const Problem& problem, c
 
 // ---------------------------------------------------------------- test-samples
 
-/// test-samples' computation: the exact gradient, the recorded run and the bias test.
+/// --sample-range LO:HI (one for every coordinate, or one per coordinate), or nullopt when not given.
+std::optional<SampleRange> parse_sample_range(const std::vector<std::string>& given, std::size_t dim) {
+  if (given.empty()) return std::nullopt;
+  const std::vector<std::string> parts = split_list("--sample-range", given);
+  if (parts.size() != 1 && parts.size() != dim)
+    raise_input_error("--sample-range", "1 or " + std::to_string(dim) + " intervals LO:HI",
+                      std::to_string(parts.size()) + " intervals");
+  SampleRange r;
+  for (const std::string& p : parts) {
+    const auto colon = p.find(':');
+    if (colon == std::string::npos) raise_input_error("--sample-range", "an interval LO:HI", "'" + p + "'");
+    const double lo = parse_double("--sample-range", p.substr(0, colon));
+    const double hi = parse_double("--sample-range", p.substr(colon + 1));
+    if (!(std::isfinite(lo) && std::isfinite(hi) && lo <= hi))
+      raise_input_error("--sample-range", "finite LO <= HI", "'" + p + "'");
+    r.lo.push_back(lo);
+    r.hi.push_back(hi);
+  }
+  if (r.lo.size() == 1) {
+    r.lo.assign(dim, r.lo[0]);
+    r.hi.assign(dim, r.hi[0]);
+  }
+  r.source = "--sample-range option";
+  return r;
+}
+
+/// test-samples' computation: the exact gradient, the recorded run and the bias test (the betting
+/// test when a --sample-range is given and --test is auto or betting, as chosen_test orders them).
 VerifyReport test_samples_report(const RecordedSamples& rec, const Model& model, const RunOptions& run,
-                                 const BiasTestOptions& test, const TestArgs& t) {
+                                 const BiasTestOptions& test, const TestArgs& t,
+                                 const std::vector<std::string>& sample_range) {
   const TestMethod method = parse_test_method(t.test);
-  const VarianceBound vb = choose_variance_bound(given_variance_bound(t.variance_bound), model.theta_dim(), method,
-                                                 std::nullopt);
+  const VarianceBound given = given_variance_bound(t.variance_bound);
+  const VarianceBound vb = choose_variance_bound(given, model.theta_dim(), method, std::nullopt);
+  const std::optional<SampleRange> range = parse_sample_range(sample_range, model.theta_dim());
+  if (method == TestMethod::betting && !range)
+    raise_input_error("--sample-range", "an interval LO:HI holding every sample (the betting test needs one)", "nothing");
   VerifyReport rep;
   rep.problem = model.problem->spec();
   rep.estimator = rec.info();
   rep.theta = model.theta;
   rep.threads = run.threads > 0 ? run.threads : default_threads();
   rep.exact = exact_gradient(model, ExactMethod::automatic, run.threads);
-  rep.run = run_estimator(rec, model, run);
-  rep.test = verify_bias(rec, model, run, rep.run, rep.exact, test, method, vb.values, vb.source);
+  rep.test_method = chosen_test(method, false, range.has_value(), !given.values.empty());
+  if (rep.test_method == TestMethod::betting) {
+    // The recorded rows in file order, every one checked against the range (one outside: exit 4).
+    rep.sample_range = range;
+    BettingRun b;
+    if (!rep.exact.certificate.unknown())
+      b = betting_pass(rec, model, run, *range, rep.exact, test.alpha / static_cast<double>(model.theta_dim()),
+                       nullptr, true);
+    if (b.run) {
+      rep.run = std::move(*b.run);
+      b.run.reset();
+    } else {
+      rep.run = run_estimator(rec, model, run);
+    }
+    rep.test = test_bias_betting(rep.run, rep.exact, test, b, *range, rec.info().spec);
+  } else {
+    rep.run = run_estimator(rec, model, run);
+    rep.test = verify_bias(rec, model, run, rep.run, rep.exact, test, method, vb.values, vb.source);
+  }
   rep.variance_bound = vb.values;
   rep.variance_source = vb.source;
   return rep;
@@ -624,7 +672,7 @@ int test_samples_command(const TestSamplesArgs& a, std::ostream& out) {
   run.seed = 0;
   run.threads = parse_threads(a.threads);
   const BiasTestOptions test = parse_bias_test(a.test);
-  const VerifyReport rep = test_samples_report(rec, model, run, test, a.test);
+  const VerifyReport rep = test_samples_report(rec, model, run, test, a.test, a.sample_range);
   write_report(rep, a.target.json, out);
   return exit_code(rep.test.verdict);
 }
