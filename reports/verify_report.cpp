@@ -332,7 +332,10 @@ void write_text(std::ostream& out, const VerifyReport& r) {
         << vec(difference(r.estimator_mean->mean, t.exact)) << ", " << to_string(r.estimator_mean->certificate.certainty)
         << "\n";
   out << "  max |bias| <= " << sci(t.bias_bound, 3) << " (confidence " << sci(1 - t.alpha) << ")"
-      << "; detectable bias at 90% power: " << sci(t.detectable_bias, 3) << "\n"
+      << (r.test_method == TestMethod::betting
+              ? "; detectable bias (this run's confidence-sequence width, a plug-in figure): "
+              : "; detectable bias at 90% power: ")
+      << sci(t.detectable_bias, 3) << "\n"
       << "  verdict: " << to_string(t.verdict) << " - " << t.reason << "\n";
 }
 
