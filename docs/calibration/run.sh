@@ -69,8 +69,8 @@ if [ "${SKIP_EXISTING:-0}" != 1 ] || [ ! -s "$OUT/gross-bias.txt" ]; then
 {
   for s in 1 2 3 4 5; do
     for args in "$MDP mutant/scg-last-credit --theta $MDP_THETA" "scg-fig1c mutant/scg-baseline-uses-sample --theta 0.3"; do
-      echo "\$ estcheck verify $args --sequential --max-samples 1000000 --test betting --seed $s"
-      nice -n 10 "$B" verify $args --sequential --max-samples 1000000 --test betting --seed "$s" --threads "$THREADS" --quiet \
+      echo "\$ estcheck verify $args --sequential --max-samples 1000000 --test betting --seed $s --max-run-seconds 0"
+      nice -n 10 "$B" verify $args --sequential --max-samples 1000000 --test betting --seed "$s" --threads "$THREADS" --max-run-seconds 0 --quiet \
         --json - | python3 -c 'import json,sys; j=json.load(sys.stdin); print("  verdict", j["verdict"], "samples used", j["sequential"]["rounds"][-1]["samples"], "p", j["p_value_family"])' || true
     done
   done
@@ -98,3 +98,5 @@ R=2000 fixed scg-mdp catoni "$MDP" scg --theta "$MDP_THETA"
 planted scg-mdp 2000 "$MDP" scg --theta "$MDP_THETA"
 
 python3 docs/calibration/summary.py "$JSON_DIR" > "$OUT/summary.txt"
+
+python3 docs/calibration/doc_tables.py "$JSON_DIR" > "$OUT/tables.md"
