@@ -332,7 +332,10 @@ void write_text(std::ostream& out, const VerifyReport& r) {
         << vec(difference(r.estimator_mean->mean, t.exact)) << ", " << to_string(r.estimator_mean->certificate.certainty)
         << "\n";
   out << "  max |bias| <= " << sci(t.bias_bound, 3) << " (confidence " << sci(1 - t.alpha) << ")"
-      << "; detectable bias at 90% power: " << sci(t.detectable_bias, 3) << "\n"
+      << (r.test_method == TestMethod::betting
+              ? "; detectable bias (this run's confidence-sequence width, a plug-in figure): "
+              : "; detectable bias at 90% power: ")
+      << sci(t.detectable_bias, 3) << "\n"
       << "  verdict: " << to_string(t.verdict) << " - " << t.reason << "\n";
 }
 
@@ -386,6 +389,18 @@ namespace {
 nlohmann::json rate_json(const RateEstimate& r) {
   return {{"count", r.count}, {"trials", r.trials}, {"rate", r.rate}, {"ci95", {r.lower, r.upper}}};
 }
+std::string test_method_name(TestMethod m) {
+  switch (m) {
+    case TestMethod::t: return "t";
+    case TestMethod::catoni: return "catoni";
+    case TestMethod::betting: return "betting";
+    case TestMethod::automatic: break;
+  }
+  return "auto";
+}
+nlohmann::json samples_json(const SamplesUsed& s) {
+  return {{"mean", s.mean}, {"min", s.min}, {"median", s.median}, {"max", s.max}};
+}
 }  // namespace
 
 nlohmann::json to_json(const CalibrateReport& r) {
@@ -405,6 +420,15 @@ nlohmann::json to_json(const CalibrateReport& r) {
                       {"variance_bound", c.variance_bound.empty() ? nlohmann::json(nullptr) : nlohmann::json(c.variance_bound)},
                       {"exact_gradient", r.exact.gradient},
                       {"nonfinite_runs", c.nonfinite_runs},
+                      {"error_runs", c.error_runs},
+                      {"first_error", c.first_error.empty() ? nlohmann::json(nullptr) : nlohmann::json(c.first_error)},
+                      {"test_kind", test_method_name(c.method)},
+                      {"sequential", r.options.sequential
+                                         ? nlohmann::json{{"max_samples", r.options.sequential->max_samples},
+                                                          {"first_samples", r.options.sequential->first_samples}}
+                                         : nlohmann::json(nullptr)},
+                      {"tolerance", r.options.tolerance ? nlohmann::json(*r.options.tolerance) : nlohmann::json(nullptr)},
+                      {"planted_bias", r.options.planted_bias ? nlohmann::json(*r.options.planted_bias) : nlohmann::json(nullptr)},
                       {"levels", nlohmann::json::array()},
                       {"p_values", {{"alpha", r.options.alphas.front()},
                                     {"ks_minus", c.ks_minus},
@@ -412,12 +436,24 @@ nlohmann::json to_json(const CalibrateReport& r) {
                                     {"anderson_darling", c.anderson_darling},
                                     {"values", c.p_values}}},
                       {"elapsed_s", c.elapsed_s}};
-  for (const auto& lv : c.levels)
-    j["levels"].push_back({{"alpha", lv.alpha},
-                           {"false_rejection", rate_json(lv.false_rejection)},
-                           {"ratio_to_nominal", lv.ratio_to_nominal},
-                           {"power_at_detectable_bias", rate_json(lv.power)},
-                           {"median_detectable_bias", lv.median_detectable_bias}});
+  for (const auto& lv : c.levels) {
+    nlohmann::json l = {{"alpha", lv.alpha},
+                        {"false_rejection", rate_json(lv.false_rejection)},
+                        {"ratio_to_nominal", lv.ratio_to_nominal},
+                        {"power_at_detectable_bias", rate_json(lv.power)},
+                        {"median_detectable_bias", lv.median_detectable_bias},
+                        {"detectable_biases", lv.detectable_bias}};
+    if (r.options.sequential) {
+      l["null_samples_used"] = samples_json(lv.null_samples);
+      l["power_samples_used"] = samples_json(lv.power_samples);
+    }
+    if (lv.tolerance_pass) {
+      l["tolerance_pass"] = rate_json(*lv.tolerance_pass);
+      l["tolerance_pass_samples_used"] = samples_json(lv.pass_samples);
+      l["false_pass_at_tolerance"] = rate_json(*lv.false_pass);
+    }
+    j["levels"].push_back(std::move(l));
+  }
   return j;
 }
 
@@ -430,11 +466,21 @@ void write_text(std::ostream& out, const CalibrateReport& r) {
   const CalibrationResult& c = r.result;
   out << "estcheck calibrate: " << r.estimator << " on " << r.problem << " at theta = (";
   for (std::size_t i = 0; i < r.theta.size(); ++i) out << (i ? ", " : "") << format_double(r.theta[i]);
-  out << ")\n  " << r.options.repetitions << " repetitions x " << r.options.samples << " samples (seed "
-      << r.options.seed << ", " << r.threads << " threads, " << format_double(c.elapsed_s) << " s)";
+  out << ")\n  " << r.options.repetitions << " repetitions x ";
+  if (r.options.sequential)
+    out << "sequential runs of at most " << r.options.sequential->max_samples << " samples";
+  else
+    out << r.options.samples << " samples";
+  out << " (seed " << r.options.seed << ", " << r.threads << " threads, " << format_double(c.elapsed_s) << " s)";
   if (c.nonfinite_runs) out << "; " << c.nonfinite_runs << " runs with non-finite samples left out";
+  if (c.error_runs) out << "; " << c.error_runs << " runs with no verdict left out (first: " << c.first_error << ")";
   out << "\n  test: " << c.test_method << "\n";
-  out << "  alpha        false rejections   rate [95% CI]                    rate/alpha   power at detectable bias [95% CI]   median detectable\n";
+  if (r.options.planted_bias)
+    out << "  power at a fixed planted bias of " << format_double(*r.options.planted_bias) << " on coordinate "
+        << r.options.coordinate << "\n";
+  out << "  alpha        false rejections   rate [95% CI]                    rate/alpha   "
+      << (r.options.planted_bias ? "power at planted bias [95% CI]     " : "power at detectable bias [95% CI]  ")
+      << " median detectable\n";
   for (const auto& lv : c.levels) {
     out << "  " << std::left << std::setw(12) << g3(lv.alpha) << " " << std::setw(18)
         << (std::to_string(lv.false_rejection.count) + "/" + std::to_string(lv.false_rejection.trials)) << " "
@@ -444,6 +490,21 @@ void write_text(std::ostream& out, const CalibrateReport& r) {
         << " " << std::setw(12) << g3(lv.ratio_to_nominal) << " " << std::setw(35)
         << (g3(lv.power.rate) + " [" + g3(lv.power.lower) + ", " + g3(lv.power.upper) + "]")
         << " " << g3(lv.median_detectable_bias) << std::right << "\n";
+  }
+  for (const auto& lv : c.levels) {
+    if (!r.options.sequential) break;
+    const auto used = [&](const SamplesUsed& s) {
+      return "median " + std::to_string(s.median) + ", mean " + g3(s.mean) + ", " + std::to_string(s.min) + "-" +
+             std::to_string(s.max);
+    };
+    out << "  samples used at alpha " << g3(lv.alpha) << ": null runs " << used(lv.null_samples) << "; power runs "
+        << used(lv.power_samples) << "\n";
+    if (lv.tolerance_pass)
+      out << "    tolerance " << format_double(*r.options.tolerance) << ": null runs passed "
+          << lv.tolerance_pass->count << "/" << lv.tolerance_pass->trials << " (samples " << used(lv.pass_samples)
+          << "); false passes at a bias of the tolerance " << lv.false_pass->count << "/" << lv.false_pass->trials
+          << " = " << g3(lv.false_pass->rate) << " [" << g3(lv.false_pass->lower) << ", " << g3(lv.false_pass->upper)
+          << "]\n";
   }
   out << "  p-values at alpha " << format_double(r.options.alphas.front()) << ": one-sided KS D- = "
       << g3(c.ks_minus) << " (p = " << g3(c.ks_minus_p)

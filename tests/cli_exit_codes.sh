@@ -106,6 +106,25 @@ check samples_not_a_number 2 "line 2" -- test-samples toy --theta 0.3 --samples-
 check samples_partial_f64_row 2 "multiple of 8" -- test-samples toy --theta 0.3 --samples-file "$work/odd.f64" --format f64
 check samples_bad_format 2 --format -- test-samples toy --theta 0.3 --samples-file "$work/samples.csv" --format xml
 check samples_catoni_needs_bound 2 --test -- test-samples toy --theta 0.3 --samples-file "$work/samples.csv" --test catoni
+# The betting test on recorded samples (issue 18): REINFORCE's values there lie in [-0.12, 0.13].
+# It reads the rows in order (a sequential test: the sorted file above, all b = 1 rows first, is
+# rejected as it should be); the mixed file has the same counts in a low-discrepancy order
+# (b_i = floor((i + 1) p) - floor(i p)), so its running mean stays at the gradient: pass is certain.
+awk 'BEGIN { p = 1 / (1 + exp(-0.3)); n = 20000;
+             for (i = 0; i < n; i++) { b = int((i + 1) * p) - int(i * p); g = (b ? 0.55 * 0.55 : 0.45 * 0.45) * (b - p); printf "%.17g\n", g } }' \
+  >"$work/mixed.csv"
+check samples_betting_pass 0 -- test-samples toy:t=0.45 --theta 0.3 --samples-file "$work/mixed.csv" --sample-range -0.2:0.2
+check samples_betting_biased_fail 1 -- test-samples toy:t=0.45 --theta 0.3 --samples-file "$work/halved.csv" --test betting --sample-range -0.2:0.2
+check samples_outside_range 4 -- test-samples toy:t=0.45 --theta 0.3 --samples-file "$work/mixed.csv" --sample-range -0.1:0.1
+check samples_betting_needs_range 2 --sample-range -- test-samples toy --theta 0.3 --samples-file "$work/samples.csv" --test betting
+check samples_bad_range 2 --sample-range -- test-samples toy --theta 0.3 --samples-file "$work/samples.csv" --sample-range 1:0
+
+# calibrate with every test kind (issue 18); small runs, exit 0 whatever the counts.
+check calibrate_betting 0 -- calibrate toy --theta 1 reinforce --test betting --samples 1000 --repetitions 20 --threads 1
+check calibrate_sequential 0 -- calibrate toy --theta 1 reinforce --test betting --sequential --max-samples 4096 --repetitions 10 --tolerance 0.05 --threads 1
+check calibrate_tolerance_needs_sequential 2 --tolerance -- calibrate toy --theta 1 reinforce --tolerance 0.05 --repetitions 2
+check calibrate_betting_needs_range 2 --test -- calibrate toy --theta 1 rebar --test betting --repetitions 2
+check calibrate_bad_planted_bias 2 --planted-bias -- calibrate toy --theta 1 reinforce --planted-bias 0 --repetitions 2
 
 echo "cli_exit_codes: $passed passed, $failed failed"
 [[ $failed -eq 0 ]]

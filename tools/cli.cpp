@@ -187,8 +187,16 @@ CLI::App* add_calibrate(CLI::App& app, cli::CalibrateArgs& a) {
                   "Refuse a run whose pilot predicts a longer run (default 3600; 0: no limit)");
   sub->add_option("--threads", a.threads, kThreadsHelp);
   sub->add_option("--alphas", a.alphas, "Nominal levels, comma-separated (default 0.01,0.001)");
-  add_test_method(sub, a.test, "auto, t or catoni (as for verify)", "As for verify");
+  add_test_method(sub, a.test, "auto, t, catoni or betting (as for verify)", "As for verify");
   sub->add_option("--coordinate", a.coordinate, "Coordinate where the bias is planted (default 0)");
+  sub->add_flag("--sequential", a.sequential,
+                "Each repetition is a sequential run (as verify --sequential); reports the samples used");
+  sub->add_option("--max-samples", a.max_samples, "With --sequential: the most samples per run (required)");
+  sub->add_option("--first-samples", a.first_samples, "With --sequential: the first round (default 16384)");
+  sub->add_option("--tolerance", a.test.tolerance,
+                  "With --sequential: the pass rule's D; also counts passes at a planted bias of D (false passes)");
+  sub->add_option("--planted-bias", a.planted_bias,
+                  "Measure the power at this bias for every run (default: at each run's own detectable bias)");
   return sub;
 }
 
@@ -220,8 +228,12 @@ CLI::App* add_test_samples(CLI::App& app, cli::TestSamplesArgs& a) {
   sub->add_option("--format", a.format, "csv (default) or f64");
   sub->add_option("--alpha", a.test.alpha, "Family-wise error rate over the coordinates (default 0.001)");
   sub->add_option("--tolerance", a.test.tolerance, "Claim |bias_i| < D for every i (equivalence test)");
-  add_test_method(sub, a.test, "auto (catoni with --variance-bound, else t), t, or catoni",
+  add_test_method(sub, a.test, "auto (betting with --sample-range, else catoni with --variance-bound, else t), t, "
+                  "catoni or betting",
                   "Upper bound(s) on Var of each coordinate (enables the heavy-tail-safe catoni test)");
+  sub->add_option("--sample-range", a.sample_range,
+                  "LO:HI holding every sample (one, or one per coordinate): enables the betting test; a row "
+                  "outside it is an error (exit 4)");
   sub->add_option("--threads", a.threads, kThreadsHelp);
   return sub;
 }
@@ -307,6 +319,10 @@ Chosen choose(CLI::App& app, AllArgs& a, std::ostream& out, std::ostream& err) {
   }
   if (name == "calibrate") {
     a.calibrate.target.json_given = given("calibrate", "--json");
+    a.calibrate.samples_given = given("calibrate", "--samples");
+    a.calibrate.max_samples_given = given("calibrate", "--max-samples");
+    a.calibrate.first_samples_given = given("calibrate", "--first-samples");
+    a.calibrate.test.tolerance_given = given("calibrate", "--tolerance");
     return {Command::calibrate, [&a, &out] { return cli::calibrate_command(a.calibrate, out); }};
   }
   if (name == "test-samples") {

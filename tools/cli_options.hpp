@@ -138,8 +138,13 @@ struct CalibrateArgs {
   std::string seed = "1";
   std::string threads = "0";
   std::vector<std::string> alphas;
-  TestArgs test;  ///< test and variance_bound
+  TestArgs test;  ///< test, variance_bound and (with sequential) tolerance
   std::string coordinate = "0";
+  bool sequential = false;
+  std::string max_samples;
+  std::string first_samples = "16384";
+  std::string planted_bias;  ///< empty: each run's own detectable bias
+  bool samples_given = false, max_samples_given = false, first_samples_given = false;
 };
 
 struct TestSamplesArgs {
@@ -148,6 +153,7 @@ struct TestSamplesArgs {
   std::string format = "csv";
   TestArgs test;
   std::string threads = "0";
+  std::vector<std::string> sample_range;  ///< LO:HI, one or one per coordinate (the betting test)
 };
 
 struct SuiteArgs {

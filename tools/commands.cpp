@@ -206,26 +206,34 @@ std::unique_ptr<Estimator> spec_estimator(const VerifyArgs& a) {
   return estimator;
 }
 
-/// --sequential's rounds, or nullopt without --sequential; checks the flags that go with it.
-std::optional<SequentialOptions> parse_sequential(const VerifyArgs& a) {
-  if (!a.sequential) {
-    if (a.max_samples_given || a.first_samples_given)
+/// --sequential's rounds, or nullopt without --sequential; checks the flags that go with it
+/// (verify's and calibrate's: --sequential, --max-samples, --first-samples, and no --samples).
+std::optional<SequentialOptions> parse_sequential(bool sequential, const std::string& max_samples, bool max_given,
+                                                  const std::string& first_samples, bool first_given,
+                                                  const std::string& samples, bool samples_given) {
+  if (!sequential) {
+    if (max_given || first_given)
       raise_input_error("--max-samples", "--sequential alongside --max-samples / --first-samples", "no --sequential");
     return std::nullopt;
   }
-  if (a.max_samples.empty())
+  if (max_samples.empty())
     raise_input_error("--max-samples", "a sample budget with --sequential (e.g. --max-samples 1e7)", "nothing");
-  if (a.samples_given)
+  if (samples_given)
     raise_input_error("--samples", "no --samples with --sequential (it sets --max-samples and --first-samples)",
-                      "'" + a.samples + "'");
+                      "'" + samples + "'");
   SequentialOptions so;
-  so.max_samples = parse_samples("--max-samples", a.max_samples);
-  so.first_samples = parse_samples("--first-samples", a.first_samples);
-  if (a.first_samples_given && so.first_samples > so.max_samples)
+  so.max_samples = parse_samples("--max-samples", max_samples);
+  so.first_samples = parse_samples("--first-samples", first_samples);
+  if (first_given && so.first_samples > so.max_samples)
     raise_input_error("--first-samples", "an integer in [2, --max-samples] (" + std::to_string(so.max_samples) + ")",
-                      "'" + a.first_samples + "'");
+                      "'" + first_samples + "'");
   so.first_samples = std::min(so.max_samples, so.first_samples);  // the default 16384 may exceed a small budget
   return so;
+}
+
+std::optional<SequentialOptions> parse_sequential(const VerifyArgs& a) {
+  return parse_sequential(a.sequential, a.max_samples, a.max_samples_given, a.first_samples, a.first_samples_given,
+                          a.samples, a.samples_given);
 }
 
 /// verify's request for the pipeline (verify/pipeline.hpp), which checks and prepares the estimator,
@@ -365,14 +373,29 @@ BiasCurveReport bias_curve_report(const std::string& estimator, const ParamSweep
 CalibrateOptions parse_calibrate(const CalibrateArgs& a) {
   CalibrateOptions co;
   co.samples = parse_samples("--samples", a.samples);
+  co.sequential = parse_sequential(a.sequential, a.max_samples, a.max_samples_given, a.first_samples,
+                                   a.first_samples_given, a.samples, a.samples_given);
+  const std::uint64_t per_run = co.sequential ? co.sequential->max_samples : co.samples;
   co.repetitions = parse_count("--repetitions", a.repetitions, 1, "an integer >= 1");
-  if (co.repetitions > kMaxSamples / co.samples)  // samples x repetitions within the 10^12 sample cap
-    raise_input_error("--repetitions", "at most 10^12 / --samples (" + std::to_string(kMaxSamples / co.samples) + ")",
-                      "'" + a.repetitions + "'");
+  if (co.repetitions > kMaxSamples / per_run)  // samples x repetitions within the 10^12 sample cap
+    raise_input_error("--repetitions", "at most 10^12 / the samples per run (" + std::to_string(kMaxSamples / per_run) +
+                      ")", "'" + a.repetitions + "'");
   co.seed = parse_seed(a.seed);
   co.threads = parse_threads(a.threads);
   co.coordinate = parse_count("--coordinate", a.coordinate, 0, "an index >= 0");
   co.method = parse_test_method(a.test.test);
+  if (a.test.tolerance_given || !a.test.tolerance.empty()) {
+    if (!co.sequential)
+      raise_input_error("--tolerance", "--sequential alongside --tolerance (the early pass rule)", "no --sequential");
+    co.tolerance = parse_double("--tolerance", a.test.tolerance);
+    if (!(*co.tolerance > 0.0 && std::isfinite(*co.tolerance)))
+      raise_input_error("--tolerance", "a number > 0", "'" + a.test.tolerance + "'");
+  }
+  if (!a.planted_bias.empty()) {
+    co.planted_bias = parse_double("--planted-bias", a.planted_bias);
+    if (!(*co.planted_bias > 0.0 && std::isfinite(*co.planted_bias)))
+      raise_input_error("--planted-bias", "a number > 0", "'" + a.planted_bias + "'");
+  }
   if (!a.alphas.empty()) {
     co.alphas.clear();
     for (const auto& alpha : split_list("--alphas", a.alphas)) co.alphas.push_back(parse_double("--alphas", alpha));
@@ -389,20 +412,68 @@ CalibrateReport calibrate_report(Estimator& estimator, const Problem& problem, c
 
 // ---------------------------------------------------------------- test-samples
 
-/// test-samples' computation: the exact gradient, the recorded run and the bias test.
+/// --sample-range LO:HI (one for every coordinate, or one per coordinate), or nullopt when not given.
+std::optional<SampleRange> parse_sample_range(const std::vector<std::string>& given, std::size_t dim) {
+  if (given.empty()) return std::nullopt;
+  const std::vector<std::string> parts = split_list("--sample-range", given);
+  if (parts.size() != 1 && parts.size() != dim)
+    raise_input_error("--sample-range", "1 or " + std::to_string(dim) + " intervals LO:HI",
+                      std::to_string(parts.size()) + " intervals");
+  SampleRange r;
+  for (const std::string& p : parts) {
+    const auto colon = p.find(':');
+    if (colon == std::string::npos) raise_input_error("--sample-range", "an interval LO:HI", "'" + p + "'");
+    const double lo = parse_double("--sample-range", p.substr(0, colon));
+    const double hi = parse_double("--sample-range", p.substr(colon + 1));
+    if (!(std::isfinite(lo) && std::isfinite(hi) && lo <= hi))
+      raise_input_error("--sample-range", "finite LO <= HI", "'" + p + "'");
+    r.lo.push_back(lo);
+    r.hi.push_back(hi);
+  }
+  if (r.lo.size() == 1) {
+    r.lo.assign(dim, r.lo[0]);
+    r.hi.assign(dim, r.hi[0]);
+  }
+  r.source = "--sample-range option";
+  return r;
+}
+
+/// test-samples' computation: the exact gradient, the recorded run and the bias test (the betting
+/// test when a --sample-range is given and --test is auto or betting, as chosen_test orders them).
 VerifyReport test_samples_report(const RecordedSamples& rec, const Model& model, const RunOptions& run,
-                                 const BiasTestOptions& test, const TestArgs& t) {
+                                 const BiasTestOptions& test, const TestArgs& t,
+                                 const std::vector<std::string>& sample_range) {
   const TestMethod method = parse_test_method(t.test);
-  const VarianceBound vb = choose_variance_bound(given_variance_bound(t.variance_bound), model.theta_dim(), method,
-                                                 std::nullopt);
+  const VarianceBound given = given_variance_bound(t.variance_bound);
+  const VarianceBound vb = choose_variance_bound(given, model.theta_dim(), method, std::nullopt);
+  const std::optional<SampleRange> range = parse_sample_range(sample_range, model.theta_dim());
+  if (method == TestMethod::betting && !range)
+    raise_input_error("--sample-range", "an interval LO:HI holding every sample (the betting test needs one)", "nothing");
   VerifyReport rep;
   rep.problem = model.problem->spec();
   rep.estimator = rec.info();
   rep.theta = model.theta;
   rep.threads = run.threads > 0 ? run.threads : default_threads();
   rep.exact = exact_gradient(model, ExactMethod::automatic, run.threads);
-  rep.run = run_estimator(rec, model, run);
-  rep.test = verify_bias(rec, model, run, rep.run, rep.exact, test, method, vb.values, vb.source);
+  rep.test_method = chosen_test(method, false, range.has_value(), !given.values.empty());
+  if (rep.test_method == TestMethod::betting) {
+    // The recorded rows in file order, every one checked against the range (one outside: exit 4).
+    rep.sample_range = range;
+    BettingRun b;
+    if (!rep.exact.certificate.unknown())
+      b = betting_pass(rec, model, run, *range, rep.exact, test.alpha / static_cast<double>(model.theta_dim()),
+                       nullptr, true);
+    if (b.run) {
+      rep.run = std::move(*b.run);
+      b.run.reset();
+    } else {
+      rep.run = run_estimator(rec, model, run);
+    }
+    rep.test = test_bias_betting(rep.run, rep.exact, test, b, *range, rec.info().spec);
+  } else {
+    rep.run = run_estimator(rec, model, run);
+    rep.test = verify_bias(rec, model, run, rep.run, rep.exact, test, method, vb.values, vb.source);
+  }
   rep.variance_bound = vb.values;
   rep.variance_source = vb.source;
   return rep;
@@ -585,9 +656,8 @@ int calibrate_command(const CalibrateArgs& a, std::ostream& out) {
   estimator->check(*problem);
   make_model(*problem, theta, "theta");  // θ is checked here; the pipeline prepares the estimator
   const CalibrateOptions co = parse_calibrate(a);
-  if (estimator->info().objective_samples != 0 || estimator->info().order != 1)
-    raise_input_error("estimator", "an estimator of the gradient of E[f] (not a multi-sample bound or a Hessian)",
-                      "'" + estimator->info().spec + "'");
+  if (estimator->info().order != 1)
+    raise_input_error("estimator", "an estimator of a gradient (not a Hessian)", "'" + estimator->info().spec + "'");
   write_report(calibrate_report(*estimator, *problem, theta, co, a.test.variance_bound,
                                 parse_run_limit(a.max_run_seconds)),
                a.target.json, out);
@@ -607,7 +677,7 @@ int test_samples_command(const TestSamplesArgs& a, std::ostream& out) {
   run.seed = 0;
   run.threads = parse_threads(a.threads);
   const BiasTestOptions test = parse_bias_test(a.test);
-  const VerifyReport rep = test_samples_report(rec, model, run, test, a.test);
+  const VerifyReport rep = test_samples_report(rec, model, run, test, a.test, a.sample_range);
   write_report(rep, a.target.json, out);
   return exit_code(rep.test.verdict);
 }

@@ -200,9 +200,8 @@ CheckSpec parse_check(const Reader& rd, const json& c, const std::string& ptr) {
   } else if (s.kind == "calibrate") {
     s.estimators = {rd.string(rd.need(c, ptr, "estimator"), ptr + "/estimator")};
     auto est = build(s.estimators[0], ptr + "/estimator");
-    if (est->info().objective_samples != 0)
-      rd.bad(ptr + "/estimator", "an estimator of the gradient of E[f] (not a multi-sample bound)",
-             "'" + s.estimators[0] + "'");
+    if (est->info().order != 1)
+      rd.bad(ptr + "/estimator", "an estimator of a gradient (not a Hessian)", "'" + s.estimators[0] + "'");
     s.samples = 1000;
     if (c.contains("samples")) s.samples = rd.integer(c["samples"], ptr + "/samples", 2, 1'000'000'000'000ULL);
     if (c.contains("repetitions"))
@@ -215,7 +214,8 @@ CheckSpec parse_check(const Reader& rd, const json& c, const std::string& ptr) {
     }
     if (c.contains("test")) {
       s.test = rd.string(c["test"], ptr + "/test");
-      if (s.test != "auto" && s.test != "t" && s.test != "catoni") rd.bad(ptr + "/test", "auto, t or catoni", "'" + s.test + "'");
+      if (s.test != "auto" && s.test != "t" && s.test != "catoni" && s.test != "betting")
+        rd.bad(ptr + "/test", "auto, t, catoni or betting", "'" + s.test + "'");
     }
     if (c.contains("coordinate"))
       s.coordinate = rd.integer(c["coordinate"], ptr + "/coordinate", 0, s.theta.size() - 1);

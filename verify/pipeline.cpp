@@ -205,25 +205,39 @@ CompareReport compare(const CompareRequest& q) {
 CalibrateReport calibrate(const CalibrateRequest& q) {
   Estimator& est = *q.estimator;
   const Model model = prepared_model(est, *q.problem, q.theta);
-  if (est.info().objective_samples != 0 || est.info().order != 1)
-    raise_input_error("estimator", "an estimator of the gradient of E[f] (not a multi-sample bound or a Hessian)",
-                      "'" + est.info().spec + "'");
-  if (q.options.repetitions > 0 && q.max_run_seconds > 0.0)
-    check_run_cost(est, model, q.options.samples * q.options.repetitions, q.options.threads, q.max_run_seconds);
+  if (est.info().order != 1)
+    raise_input_error("estimator", "an estimator of a gradient (not a Hessian)", "'" + est.info().spec + "'");
+  if (q.options.repetitions > 0 && q.max_run_seconds > 0.0) {
+    const std::uint64_t per_run = q.options.sequential ? q.options.sequential->max_samples : q.options.samples;
+    check_run_cost(est, model, per_run * q.options.repetitions, q.options.threads, q.max_run_seconds);
+  }
   CalibrateReport r;
   r.problem = q.problem->spec();
   r.estimator = est.info().spec;
   r.theta = q.theta;
   r.options = q.options;
   r.threads = threads_used(q.options.threads);
-  const VarianceBound vb =
-      choose_variance_bound(q.variance_bound, model.theta_dim(), q.options.method, exact_estimator_moments(est, model));
-  r.exact = exact_gradient(model);
+  // The test `verify` would choose (chosen_test), from the same figures: the exact moments (VIMCO's
+  // are of its own objective, none here), a given variance bound, the declared range.
+  const std::optional<EstimatorMoments> moments =
+      est.info().objective_samples == 0 ? exact_estimator_moments(est, model) : std::nullopt;
+  const VarianceBound vb = choose_variance_bound(q.variance_bound, model.theta_dim(), q.options.method, moments);
+  const bool given_variance = !q.variance_bound.values.empty();
+  const bool exact_variance = !vb.values.empty() && !given_variance;
+  std::optional<SampleRange> range;
+  if (q.options.method == TestMethod::betting || (q.options.method == TestMethod::automatic && !exact_variance))
+    range = est.sample_range(model);
+  if (q.options.method == TestMethod::betting && !range)
+    raise_input_error("test", "auto, t or catoni when the estimator declares no sample range on this problem (the "
+                      "betting test needs one; Gaussian problems are unbounded)", "'betting'");
+  CalibrateOptions options = q.options;
+  options.method = chosen_test(q.options.method, exact_variance, range.has_value(), given_variance);
+  r.exact = exact_target(est, model, q.options.threads);  // ∇L, or ∇L_K for VIMCO
   // Rejection rates are counted against the target: only a certified one measures the test (issue 14).
   if (!r.exact.certificate.certified())
     raise_input_error("problem", "a problem whose exact gradient is certified (calibration counts rejections "
                       "against it)", "an exact gradient that is " + describe(r.exact.certificate));
-  r.result = calibrate(est, model, r.exact, q.options, vb.values, vb.source);
+  r.result = calibrate(est, model, r.exact, options, vb.values, vb.source, range);
   return r;
 }
 

@@ -144,8 +144,10 @@ struct CompareReport {
 
 CompareReport compare(const CompareRequest& request);
 
-/// `estcheck calibrate`: R runs of the bias test (verify/stats/calibrate.hpp), with the variance
-/// bound of choose_variance_bound.
+/// `estcheck calibrate`: R runs of the bias test (verify/stats/calibrate.hpp), fixed-n or
+/// sequential, with the variance bound of choose_variance_bound, the declared sample range and
+/// the test chosen as `verify` chooses it (chosen_test), against the estimator's target
+/// (exact_target: ∇L_K for VIMCO), which must be certified.
 struct CalibrateRequest {
   const Problem* problem = nullptr;
   Estimator* estimator = nullptr;

@@ -109,55 +109,129 @@ CalibrationClaims judge_calibration(const CalibrationResult& res, double max_rat
   return c;
 }
 
+SamplesUsed samples_used(std::vector<std::uint64_t> counts) {
+  SamplesUsed s;
+  if (counts.empty()) return s;
+  std::sort(counts.begin(), counts.end());
+  double sum = 0.0;
+  for (std::uint64_t c : counts) sum += static_cast<double>(c);
+  s.mean = sum / static_cast<double>(counts.size());
+  s.min = counts.front();
+  s.median = counts[counts.size() / 2];
+  s.max = counts.back();
+  return s;
+}
+
+namespace {
+
+/// One test of one repetition: the verdict, the detectable bias on the coordinate and the samples.
+struct Outcome {
+  BiasTest test;
+  std::uint64_t samples = 0;
+};
+
+}  // namespace
+
 CalibrationResult calibrate(const Estimator& est, const Model& model, const ExactGradient& exact,
                             const CalibrateOptions& o, std::span<const double> vbound,
-                            const std::string& vsource) {
+                            const std::string& vsource, const std::optional<SampleRange>& range) {
   if (o.repetitions < 1) raise_input_error("repetitions", "an integer >= 1", std::to_string(o.repetitions));
   if (o.alphas.empty()) raise_input_error("alphas", "at least one level", "none");
   for (double a : o.alphas)
     if (!(a > 0.0 && a < 1.0)) raise_input_error("alphas", "levels in (0, 1)", format_double(a));
-  if (o.coordinate >= model.theta_dim())
-    raise_input_error("coordinate", "an index < " + std::to_string(model.theta_dim()), std::to_string(o.coordinate));
-  if (o.method == TestMethod::betting)
-    raise_input_error("test", "auto, t or catoni (calibrate does not run the betting test yet)", "'betting'");
+  if (o.coordinate >= exact.gradient.size())
+    raise_input_error("coordinate", "an index < " + std::to_string(exact.gradient.size()), std::to_string(o.coordinate));
+  if (o.method == TestMethod::betting && !range)
+    raise_input_error("test", "auto, t or catoni when the estimator declares no sample range on this problem (the "
+                      "betting test needs one)", "'betting'");
   if (o.method == TestMethod::catoni && vbound.empty())
     raise_input_error("test", "auto or t when no variance bound is known", "'catoni'");
+  if (o.tolerance && !o.sequential)
+    raise_input_error("tolerance", "no tolerance without sequential (a fixed-n calibration counts rejections only)",
+                      format_double(*o.tolerance));
+  if (o.planted_bias && !(*o.planted_bias > 0.0 && std::isfinite(*o.planted_bias)))
+    raise_input_error("planted_bias", "a number > 0", format_double(*o.planted_bias));
+  if (o.tolerance && !(*o.tolerance > 0.0 && std::isfinite(*o.tolerance)))
+    raise_input_error("tolerance", "a number > 0", format_double(*o.tolerance));
+  if (o.sequential) {
+    if (o.sequential->max_samples < 2)
+      raise_input_error("max_samples", "an integer >= 2", std::to_string(o.sequential->max_samples));
+    if (o.sequential->first_samples < 2 || o.sequential->first_samples > o.sequential->max_samples)
+      raise_input_error("first_samples", "an integer in [2, max_samples]", std::to_string(o.sequential->first_samples));
+  }
   const auto start = std::chrono::steady_clock::now();
   const std::size_t A = o.alphas.size(), R = o.repetitions, c = o.coordinate;
-  const bool catoni = o.method == TestMethod::catoni || (o.method == TestMethod::automatic && !vbound.empty());
+  const TestMethod kind = o.method != TestMethod::automatic ? o.method
+                          : !vbound.empty()                 ? TestMethod::catoni
+                          : range                           ? TestMethod::betting
+                                                            : TestMethod::t;
+  const double d = static_cast<double>(exact.gradient.size());
   // Per repetition and level: 0/1 outcomes and figures, written by index (thread-independent).
-  std::vector<char> null_reject(A * R, 0), power_reject(A * R, 0), finite(R, 0);
+  std::vector<char> null_reject(A * R, 0), power_reject(A * R, 0), finite(R, 0), errored(R, 0);
+  std::vector<char> tol_pass(A * R, 0), false_pass(A * R, 0);
+  std::vector<std::uint64_t> null_n(A * R, 0), power_n(A * R, 0);
   std::vector<double> detectable(A * R, 0.0), p0(R, 1.0);
+  std::vector<std::string> error_reason(R);
   std::string method;
   auto one = [&](std::size_t r) {
     RunOptions ro;
     ro.samples = o.samples;
     ro.seed = Noise(o.seed, 0, r, Purpose::test).bits();
     ro.threads = 1;
-    const RunResult run = run_estimator(est, model, ro);
-    if (run.nonfinite > 0 || run.moments.count < 2) return;
-    finite[r] = 1;
+    // Fixed n: the run is shared by every level and target (t, Catoni); the betting test makes
+    // its own passes over the same samples (one per level and target, as `verify` does).
+    std::optional<RunResult> run;
+    if (!o.sequential) {
+      run = run_estimator(est, model, ro);
+      if (run->nonfinite > 0 || run->moments.count < 2) return;
+    }
+    auto test = [&](const ExactGradient& target, const BiasTestOptions& bo) -> Outcome {
+      if (o.sequential) {
+        const SequentialResult s =
+            kind == TestMethod::betting
+                ? verify_sequential_betting(est, model, ro, target, bo, *range, *o.sequential)
+                : verify_sequential(est, model, ro, target, bo, kind, vbound, vsource, *o.sequential);
+        return {s.test, s.rounds.empty() ? 0 : s.rounds.back().samples};
+      }
+      if (kind == TestMethod::betting) {
+        const BettingRun b = betting_pass(est, model, ro, *range, target, bo.alpha / d);
+        return {test_bias_betting(*run, target, bo, b, *range, est.info().spec), ro.samples};
+      }
+      if (kind == TestMethod::catoni) {
+        const CatoniMeans cm = catoni_means_for_test(est, model, ro, *run, bo.alpha, vbound);
+        return {test_bias_catoni(*run, target, bo, vbound, cm, vsource), ro.samples};
+      }
+      return {test_bias(*run, target, bo), ro.samples};
+    };
     for (std::size_t a = 0; a < A; ++a) {
       BiasTestOptions bo;
       bo.alpha = o.alphas[a];
-      ExactGradient shifted = exact;
-      BiasTest t0, t1;
-      if (catoni) {
-        const CatoniMeans cm = catoni_means_for_test(est, model, ro, run, bo.alpha, vbound);
-        t0 = test_bias_catoni(run, exact, bo, vbound, cm, vsource);
-        shifted.gradient[c] -= t0.detectable_bias_per_coordinate[c];
-        t1 = test_bias_catoni(run, shifted, bo, vbound, cm, vsource);
-      } else {
-        t0 = test_bias(run, exact, bo);
-        shifted.gradient[c] -= t0.detectable_bias_per_coordinate[c];
-        t1 = test_bias(run, shifted, bo);
+      bo.tolerance = o.tolerance;
+      const Outcome t0 = test(exact, bo);
+      if (t0.test.verdict == Verdict::error) {
+        // A sequential run's non-finite samples, or a sample outside the declared range: no verdict.
+        errored[r] = 1;
+        error_reason[r] = t0.test.reason;
+        return;
       }
-      null_reject[a * R + r] = t0.verdict == Verdict::fail;
-      power_reject[a * R + r] = t1.verdict == Verdict::fail;
-      detectable[a * R + r] = t0.detectable_bias_per_coordinate[c];
-      if (a == 0) p0[r] = t0.p_value_family;
-      if (r == 0 && a == 0) method = t0.method;
+      ExactGradient shifted = exact;
+      shifted.gradient[c] -= o.planted_bias.value_or(t0.test.detectable_bias_per_coordinate[c]);
+      const Outcome t1 = test(shifted, bo);
+      null_reject[a * R + r] = t0.test.verdict == Verdict::fail;
+      power_reject[a * R + r] = t1.test.verdict == Verdict::fail;
+      detectable[a * R + r] = t0.test.detectable_bias_per_coordinate[c];
+      null_n[a * R + r] = t0.samples;
+      power_n[a * R + r] = t1.samples;
+      if (o.tolerance) {
+        tol_pass[a * R + r] = t0.test.verdict == Verdict::pass;
+        ExactGradient off = exact;
+        off.gradient[c] -= *o.tolerance;  // a bias of exactly δ: a pass is a false pass
+        false_pass[a * R + r] = test(off, bo).test.verdict == Verdict::pass;
+      }
+      if (a == 0) p0[r] = t0.test.p_value_family;
+      if (r == 0 && a == 0) method = t0.test.method;
     }
+    finite[r] = 1;
   };
   tbb::task_arena arena(o.threads > 0 ? o.threads : tbb::task_arena::automatic);
   arena.execute([&] {
@@ -168,24 +242,45 @@ CalibrationResult calibrate(const Estimator& est, const Model& model, const Exac
 
   CalibrationResult res;
   res.test_method = method;
+  res.method = kind;
   res.variance_bound.assign(vbound.begin(), vbound.end());
   std::uint64_t used = 0;
-  for (std::size_t r = 0; r < R; ++r) used += finite[r];
-  res.nonfinite_runs = R - used;
+  for (std::size_t r = 0; r < R; ++r) {
+    used += finite[r];
+    res.error_runs += errored[r];
+    if (errored[r] && res.first_error.empty()) res.first_error = error_reason[r];
+  }
+  res.nonfinite_runs = R - used - res.error_runs;
   for (std::size_t a = 0; a < A; ++a) {
     CalibrationAtAlpha lv;
     lv.alpha = o.alphas[a];
-    std::uint64_t k0 = 0, k1 = 0;
+    std::uint64_t k0 = 0, k1 = 0, kp = 0, kf = 0;
     std::vector<double> det;
+    std::vector<std::uint64_t> n0, n1, np;
     for (std::size_t r = 0; r < R; ++r) {
       if (!finite[r]) continue;
       k0 += static_cast<std::uint64_t>(null_reject[a * R + r]);
       k1 += static_cast<std::uint64_t>(power_reject[a * R + r]);
+      kp += static_cast<std::uint64_t>(tol_pass[a * R + r]);
+      kf += static_cast<std::uint64_t>(false_pass[a * R + r]);
       det.push_back(detectable[a * R + r]);
+      if (o.sequential) {
+        n0.push_back(null_n[a * R + r]);
+        n1.push_back(power_n[a * R + r]);
+        if (tol_pass[a * R + r]) np.push_back(null_n[a * R + r]);
+      }
     }
     lv.false_rejection = rate_estimate(k0, used);
     lv.ratio_to_nominal = lv.false_rejection.rate / lv.alpha;
     lv.power = rate_estimate(k1, used);
+    lv.null_samples = samples_used(n0);
+    lv.power_samples = samples_used(n1);
+    lv.pass_samples = samples_used(np);
+    if (o.tolerance) {
+      lv.tolerance_pass = rate_estimate(kp, used);
+      lv.false_pass = rate_estimate(kf, used);
+    }
+    lv.detectable_bias = det;
     if (!det.empty()) {
       std::nth_element(det.begin(), det.begin() + static_cast<std::ptrdiff_t>(det.size() / 2), det.end());
       lv.median_detectable_bias = det[det.size() / 2];
