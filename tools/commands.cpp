@@ -496,7 +496,7 @@ void set_partition(const RunPartition* partition) { g_partition = partition; }
 int exact_command(const ExactArgs& a, std::ostream& out, std::ostream& err) {
   check_json_path(a.target);
   const auto problem = make_problem(a.target.problem, "problem");
-  const std::vector<double> theta = parse_theta(a.target.theta);
+  const std::vector<double> theta = parse_theta(a.target.theta, *problem);
   std::unique_ptr<Estimator> est;
   if (a.estimator_given) {
     est = make_estimator(a.estimator, "estimator");
@@ -517,7 +517,7 @@ int exact_command(const ExactArgs& a, std::ostream& out, std::ostream& err) {
 int verify_command(const VerifyArgs& a, std::ostream& out, std::ostream& err) {
   check_json_path(a.target);
   const auto problem = make_problem(a.target.problem, "problem");
-  const std::vector<double> theta = parse_theta(a.target.theta);
+  const std::vector<double> theta = parse_theta(a.target.theta, *problem);
   const auto estimator = a.external.empty() ? spec_estimator(a) : external_estimator(a, *problem, theta);
   estimator->check(*problem);
   make_model(*problem, theta, "theta");  // θ is checked here; the pipeline prepares the estimator
@@ -539,7 +539,7 @@ int verify_command(const VerifyArgs& a, std::ostream& out, std::ostream& err) {
 int compare_command(const CompareArgs& a, std::ostream& out, std::ostream& err) {
   check_json_path(a.target);
   const auto problem = make_problem(a.target.problem, "problem");
-  const std::vector<double> theta = parse_theta(a.target.theta);
+  const std::vector<double> theta = parse_theta(a.target.theta, *problem);
   if (a.estimators.size() < 2)
     raise_input_error("estimators", "a reference estimator and at least one other", std::to_string(a.estimators.size()));
   make_model(*problem, theta, "theta");
@@ -565,7 +565,7 @@ int compare_command(const CompareArgs& a, std::ostream& out, std::ostream& err) 
 int bias_curve_command(const BiasCurveArgs& a, std::ostream& out) {
   check_json_path(a.target);
   const auto problem = make_problem(a.target.problem, "problem");
-  const std::vector<double> theta = parse_theta(a.target.theta);
+  const std::vector<double> theta = parse_theta(a.target.theta, *problem);
   const ParamSweep sweep = parse_param(a.param);
   make_model(*problem, theta, "theta");
   write_report(bias_curve_report(a.estimator, sweep, *problem, theta), a.target.json, out);
@@ -575,7 +575,7 @@ int bias_curve_command(const BiasCurveArgs& a, std::ostream& out) {
 int calibrate_command(const CalibrateArgs& a, std::ostream& out) {
   check_json_path(a.target);
   const auto problem = make_problem(a.target.problem, "problem");
-  const std::vector<double> theta = parse_theta(a.target.theta);
+  const std::vector<double> theta = parse_theta(a.target.theta, *problem);
   const auto estimator = make_estimator(a.estimator, "estimator");
   estimator->check(*problem);
   make_model(*problem, theta, "theta");  // θ is checked here; the pipeline prepares the estimator
@@ -592,7 +592,7 @@ int calibrate_command(const CalibrateArgs& a, std::ostream& out) {
 int test_samples_command(const TestSamplesArgs& a, std::ostream& out) {
   check_json_path(a.target, {a.samples_file});
   const auto problem = make_problem(a.target.problem, "problem");
-  const std::vector<double> theta = parse_theta(a.target.theta);
+  const std::vector<double> theta = parse_theta(a.target.theta, *problem);
   const SampleFormat format = parse_sample_format(a.format);
   const Model model = make_model(*problem, theta, "theta");
   RecordedSamples rec(read_samples(a.samples_file, format, model.theta_dim()), model.theta_dim(), a.samples_file);
