@@ -41,14 +41,6 @@ void AmortizedEstimator::sample(const Model&, Noise& noise, std::span<double> sc
   pull_back(amortization_.logit_map(), g, grad);
 }
 
-void AmortizedEstimator::value_at(const Model&, std::span<const double> xs, std::span<double> scratch,
-                                  std::span<double> grad) const {
-  const std::size_t n = amortization_.logit_map().logit_dim;
-  const std::span<double> g = scratch.first(n);
-  inner_.value_at(*inner_model_, xs, scratch.subspan(n), g);
-  pull_back(amortization_.logit_map(), g, grad);
-}
-
 void AmortizedEstimator::sample_block(const Model&, std::uint64_t seed, std::uint64_t block, std::size_t count,
                                       std::vector<double>& work, std::span<double> out) const {
   // The inner estimator's own block (its batched path, the same noise as sample()), then Aᵀ per row.

@@ -6,10 +6,11 @@
 // θ = the logits); each of its samples ĝ (an estimate of ∇_logits E[f]) is mapped to Aᵀ ĝ, an
 // estimate of ∇θ E[f] with the same expectation and the same claim. The pipeline
 // (verify/pipeline.cpp) wraps every estimator here when the problem is amortized, so no estimator
-// knows about amortization. What passes through: draws()/value_at (mapped), frozen_scale (NVIL:
-// a scale commutes with Aᵀ). What does not: relaxed_form, antithetic cells, sample_form and
-// sample_range (their oracles enumerate the joint support of every logit, 2^(M·N) points; the
-// amortized oracle is verify/oracles/amortized_exact.hpp). Refused: multi-sample objectives (VIMCO's
+// knows about amortization. What passes through: frozen_scale (NVIL: a scale commutes with Aᵀ,
+// so E ĝ = ∇L / s still holds and its oracle is the amortized gradient). What does not: draws()
+// (0 here), relaxed_form, antithetic cells, sample_form and sample_range — their oracles
+// enumerate the joint support of every logit, 2^(M·N) points, far past 2^64; the amortized
+// oracle is verify/oracles/amortized_exact.hpp. Refused: multi-sample objectives (VIMCO's
 // L_K over the joint latents of every block has no tractable exact oracle) and Hessians.
 #pragma once
 
@@ -29,9 +30,6 @@ class AmortizedEstimator final : public Estimator {
   void prepare(const Model& model) override;
   std::size_t scratch_size(const Model& model) const override;
   void sample(const Model& model, Noise& noise, std::span<double> scratch, std::span<double> grad) const override;
-  int draws() const override { return inner_.draws(); }
-  void value_at(const Model& model, std::span<const double> xs, std::span<double> scratch,
-                std::span<double> grad) const override;
   std::optional<double> frozen_scale() const override { return inner_.frozen_scale(); }
   std::optional<SampleRange> sample_range(const Model&) const override { return std::nullopt; }
   void sample_block(const Model& model, std::uint64_t seed, std::uint64_t block, std::size_t count,
