@@ -497,14 +497,16 @@ int exact_command(const ExactArgs& a, std::ostream& out, std::ostream& err) {
   check_json_path(a.target);
   const auto problem = make_problem(a.target.problem, "problem");
   const std::vector<double> theta = parse_theta(a.target.theta, *problem);
-  std::unique_ptr<Estimator> est;
+  std::unique_ptr<Estimator> raw;
+  BoundEstimator est;  // the VAE's adapter where the problem is amortized (verify/pipeline.hpp)
   if (a.estimator_given) {
-    est = make_estimator(a.estimator, "estimator");
+    raw = make_estimator(a.estimator, "estimator");
+    est = bind_estimator(*raw, *problem);
     est->check(*problem);
   }
   const Model model = make_model(*problem, theta, "theta");
   const int order = parse_order(a.order);
-  const ExactReport rep = exact_report(*problem, model, order, est.get());
+  const ExactReport rep = exact_report(*problem, model, order, est.estimator);
   if (a.target.json.empty()) write_text(out, rep);
   else write_json(to_json(rep), a.target.json, out);
   if (const std::string why = nonfinite_exact(rep); !why.empty()) {

@@ -18,21 +18,6 @@ namespace {
 
 int threads_used(int threads) { return threads > 0 ? threads : tbb::info::default_concurrency(); }
 
-/// An estimator bound to a problem: itself, or on an amortized problem (the VAE) the adapter
-/// that runs it on the logits and maps its samples by Aᵀ (estimators/amortized.hpp) — the one
-/// place every job (verify, compare, calibrate, bias-curve) gets its estimator from.
-struct Bound {
-  std::unique_ptr<Estimator> adapter;
-  Estimator* estimator = nullptr;
-  Estimator& operator*() const { return *estimator; }
-  Estimator* operator->() const { return estimator; }
-};
-Bound bind(Estimator& est, const Problem& problem) {
-  Bound b{amortize(est, problem), &est};
-  if (b.adapter) b.estimator = b.adapter.get();
-  return b;
-}
-
 /// Checks the estimator on the problem, builds the model at θ and prepares the estimator on it
 /// (learned control variates train here, deterministically).
 Model prepared_model(Estimator& est, const Problem& problem, const std::vector<double>& theta) {
@@ -86,6 +71,12 @@ Checkpoint checkpoint(const RunResult& run, const ExactGradient& exact, const Bi
 
 }  // namespace
 
+BoundEstimator bind_estimator(Estimator& est, const Problem& problem) {
+  BoundEstimator b{amortize(est, problem), &est};
+  if (b.adapter) b.estimator = b.adapter.get();
+  return b;
+}
+
 TestMethod chosen_test(TestMethod method, bool exact_variance, bool has_range, bool given_variance) {
   if (method != TestMethod::automatic) return method;
   if (exact_variance) return TestMethod::catoni;
@@ -121,7 +112,7 @@ VarianceBound choose_variance_bound(const VarianceBound& given, std::size_t dim,
 }
 
 VerifyRun run_verification(const VerifyRequest& q) {
-  const Bound bound = bind(*q.estimator, *q.problem);
+  const BoundEstimator bound = bind_estimator(*q.estimator, *q.problem);
   Estimator& est = *bound;
   const Model model = prepared_model(est, *q.problem, q.theta);
   check_run_cost(est, model, q.run.samples, q.run.threads, q.run.max_seconds);
@@ -189,7 +180,7 @@ VerifyReport verify(const VerifyRequest& q) {
     decide(v, q.test);
     return std::move(v.report);
   }
-  const Bound bound = bind(*q.estimator, *q.problem);
+  const BoundEstimator bound = bind_estimator(*q.estimator, *q.problem);
   Estimator& est = *bound;
   const Model model = prepared_model(est, *q.problem, q.theta);
   check_run_cost(est, model, q.sequential->max_samples, q.run.threads, q.run.max_seconds);
@@ -207,9 +198,9 @@ VerifyReport verify(const VerifyRequest& q) {
 CompareReport compare(const CompareRequest& q) {
   const Model model = make_model(*q.problem, q.theta, "theta");
   std::vector<const Estimator*> ests;
-  std::vector<Bound> bound;
+  std::vector<BoundEstimator> bound;
   for (Estimator* raw : q.estimators) {
-    Estimator* e = bound.emplace_back(bind(*raw, *q.problem)).estimator;
+    Estimator* e = bound.emplace_back(bind_estimator(*raw, *q.problem)).estimator;
     if (e->info().order != 1)
       raise_input_error("estimators", "gradient estimators (order 1)", "'" + e->info().spec + "'");
     e->check(*q.problem);
@@ -222,7 +213,7 @@ CompareReport compare(const CompareRequest& q) {
 }
 
 CalibrateReport calibrate(const CalibrateRequest& q) {
-  const Bound bound = bind(*q.estimator, *q.problem);
+  const BoundEstimator bound = bind_estimator(*q.estimator, *q.problem);
   Estimator& est = *bound;
   const Model model = prepared_model(est, *q.problem, q.theta);
   if (est.info().objective_samples != 0 || est.info().order != 1)
@@ -258,7 +249,7 @@ BiasCurveReport bias_curve(const BiasCurveRequest& q) {
   for (std::size_t k = 0; k < q.count; ++k) {
     const double v = grid_value(q.from, q.to, k, q.count);
     const auto raw = make_estimator(with_param(q.estimator, q.param, v), "estimator");
-    const Bound est = bind(*raw, *q.problem);
+    const BoundEstimator est = bind_estimator(*raw, *q.problem);
     est->check(*q.problem);
     est->prepare(model);
     auto mean = exact_estimator_mean(*est, model);
