@@ -10,6 +10,7 @@
 #include "estimators/problems/catalogue.hpp"
 #include "estimators/problems/vae.hpp"
 #include "estimators/registry/registry.hpp"
+#include "verify/oracles/budget.hpp"
 #include "verify/oracles/exact.hpp"
 
 #include <gtest/gtest.h>
@@ -219,6 +220,17 @@ TEST(Vae, AdapterMapsEachSampleByTheTranspose) {
   }
   const auto vimco = make_estimator("vimco");
   EXPECT_THROW(amortize(*vimco, *p)->check(*p), InputError);
+}
+
+// Past the oracle budget the figure is unknown (NaN with the reason), never a silent partial sum.
+TEST(Vae, OracleStopsWithinItsBudget) {
+  const auto p = make_problem("vae:latents=16,images=32");
+  const Model m = make_model(*p, *p->default_theta());
+  set_oracle_seconds(1e-3);
+  const ExactGradient e = exact_gradient(m);
+  set_oracle_seconds(kDefaultOracleSeconds);
+  EXPECT_TRUE(e.certificate.unknown()) << describe(e.certificate);
+  EXPECT_TRUE(std::isnan(e.gradient[0]));
 }
 
 }  // namespace
