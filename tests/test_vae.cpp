@@ -222,6 +222,12 @@ TEST(Vae, AdapterMapsEachSampleByTheTranspose) {
   EXPECT_THROW(amortize(*vimco, *p)->check(*p), InputError);
 }
 
+// The joint support of the VAE's M·N latents saturates instead of shifting past 63 bits.
+TEST(Vae, JointSupportSizeSaturates) {
+  EXPECT_EQ(support_size(BernoulliLogits(std::vector<double>(192, 0.0))), ~std::uint64_t{0});
+  EXPECT_EQ(support_size(BernoulliLogits(std::vector<double>(63, 0.0))), std::uint64_t{1} << 63);
+}
+
 // Past the oracle budget the figure is unknown (NaN with the reason), never a silent partial sum.
 TEST(Vae, OracleStopsWithinItsBudget) {
   const auto p = make_problem("vae:latents=16,images=32");
