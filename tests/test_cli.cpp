@@ -289,6 +289,19 @@ TEST(Cli, ExactTextReport) {
   EXPECT_EQ(r.out.find('{'), std::string::npos) << r.out;
 }
 
+// --theta default: the VAE's encoder weights (docs/vae.md); a problem without one is a usage error.
+TEST(Cli, ThetaDefault) {
+  const CliResult r = run({"exact", "vae:latents=2,images=2", "--theta", "default"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("certified"), std::string::npos) << r.out;
+  const CliResult toy = run({"exact", "toy", "--theta", "default"});
+  EXPECT_EQ(toy.code, 2);
+  EXPECT_NE(toy.err.find("--theta"), std::string::npos) << toy.err;
+  const CliResult vimco = run({"verify", "vae:latents=2,images=2", "vimco", "--theta", "default", "--samples", "1000"});
+  EXPECT_EQ(vimco.code, 2);
+  EXPECT_NE(vimco.err.find("amortized"), std::string::npos) << vimco.err;
+}
+
 TEST(Cli, ListJsonNamesTheCatalogue) {
   const CliResult r = run({"list", "--json"});
   ASSERT_EQ(r.code, 0) << r.err;

@@ -86,7 +86,7 @@ void list_command(bool as_json, bool mutants, std::ostream& out) {
 void add_target(CLI::App* sub, cli::TargetArgs& t) {
   sub->add_option("PROBLEM", t.problem, "Problem spec (name:key=value,...) or JSON table file")->required();
   // Lists are split by cli::split_list, not CLI11's delimiter, which drops empty fields ("0.3,").
-  sub->add_option("--theta", t.theta, "Parameters θ, comma-separated")->required()->allow_extra_args(false);
+  sub->add_option("--theta", t.theta, "Parameters θ, comma-separated (or default: the problem's own, e.g. vae)")->required()->allow_extra_args(false);
   sub->add_option("--json", t.json, "Write the result as JSON to PATH ('-': stdout)");
   sub->add_option("--oracle-seconds", t.oracle_seconds,
                   "Time budget of each exact oracle figure; past it the figure is unknown and no verdict rests "

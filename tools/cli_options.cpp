@@ -87,6 +87,15 @@ std::vector<double> parse_theta(const std::vector<std::string>& occurrences) {
   return theta;
 }
 
+std::vector<double> parse_theta(const std::vector<std::string>& occurrences, const Problem& problem) {
+  if (occurrences.size() == 1 && occurrences[0] == "default") {
+    if (auto theta = problem.default_theta()) return *theta;
+    raise_input_error("--theta", "comma-separated numbers ('default' only for a problem that suggests a θ, e.g. vae)",
+                      "'default' for '" + problem.spec() + "'");
+  }
+  return parse_theta(occurrences);
+}
+
 double Range::at(std::uint64_t k) const {
   return from + (to - from) * static_cast<double>(k) / static_cast<double>(count - 1);
 }

@@ -7,6 +7,8 @@
 // needs it, so the first bad value a user sees is the same as ever.
 #pragma once
 
+#include "estimators/problems/problem.hpp"
+
 #include <array>
 #include <cstdint>
 #include <optional>
@@ -36,6 +38,8 @@ std::vector<std::string> split_list(const std::string& flag, const std::vector<s
 /// The most samples a run may ask for (as in suite files): 10^12.
 inline constexpr std::uint64_t kMaxSamples = 1'000'000'000'000ULL;
 std::vector<double> parse_theta(const std::vector<std::string>& parts);
+/// parse_theta, or the problem's own θ (Problem::default_theta) for the single word "default".
+std::vector<double> parse_theta(const std::vector<std::string>& parts, const Problem& problem);
 
 /// COUNT evenly spaced values from `from` to `to` (COUNT >= 2), as `FROM:TO:COUNT` writes them.
 struct Range {

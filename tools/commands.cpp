@@ -572,15 +572,17 @@ void set_partition(const RunPartition* partition) { g_partition = partition; }
 int exact_command(const ExactArgs& a, std::ostream& out, std::ostream& err) {
   check_json_path(a.target);
   const auto problem = make_problem(a.target.problem, "problem");
-  const std::vector<double> theta = parse_theta(a.target.theta);
-  std::unique_ptr<Estimator> est;
+  const std::vector<double> theta = parse_theta(a.target.theta, *problem);
+  std::unique_ptr<Estimator> raw;
+  BoundEstimator est;  // the VAE's adapter where the problem is amortized (verify/pipeline.hpp)
   if (a.estimator_given) {
-    est = make_estimator(a.estimator, "estimator");
+    raw = make_estimator(a.estimator, "estimator");
+    est = bind_estimator(*raw, *problem);
     est->check(*problem);
   }
   const Model model = make_model(*problem, theta, "theta");
   const int order = parse_order(a.order);
-  const ExactReport rep = exact_report(*problem, model, order, est.get());
+  const ExactReport rep = exact_report(*problem, model, order, est.estimator);
   if (a.target.json.empty()) write_text(out, rep);
   else write_json(to_json(rep), a.target.json, out);
   if (const std::string why = nonfinite_exact(rep); !why.empty()) {
@@ -593,7 +595,7 @@ int exact_command(const ExactArgs& a, std::ostream& out, std::ostream& err) {
 int verify_command(const VerifyArgs& a, std::ostream& out, std::ostream& err) {
   check_json_path(a.target);
   const auto problem = make_problem(a.target.problem, "problem");
-  const std::vector<double> theta = parse_theta(a.target.theta);
+  const std::vector<double> theta = parse_theta(a.target.theta, *problem);
   const auto estimator = a.external.empty() ? spec_estimator(a) : external_estimator(a, *problem, theta);
   estimator->check(*problem);
   make_model(*problem, theta, "theta");  // θ is checked here; the pipeline prepares the estimator
@@ -615,7 +617,7 @@ int verify_command(const VerifyArgs& a, std::ostream& out, std::ostream& err) {
 int compare_command(const CompareArgs& a, std::ostream& out, std::ostream& err) {
   check_json_path(a.target);
   const auto problem = make_problem(a.target.problem, "problem");
-  const std::vector<double> theta = parse_theta(a.target.theta);
+  const std::vector<double> theta = parse_theta(a.target.theta, *problem);
   if (a.estimators.size() < 2)
     raise_input_error("estimators", "a reference estimator and at least one other", std::to_string(a.estimators.size()));
   make_model(*problem, theta, "theta");
@@ -641,7 +643,7 @@ int compare_command(const CompareArgs& a, std::ostream& out, std::ostream& err) 
 int bias_curve_command(const BiasCurveArgs& a, std::ostream& out) {
   check_json_path(a.target);
   const auto problem = make_problem(a.target.problem, "problem");
-  const std::vector<double> theta = parse_theta(a.target.theta);
+  const std::vector<double> theta = parse_theta(a.target.theta, *problem);
   const ParamSweep sweep = parse_param(a.param);
   make_model(*problem, theta, "theta");
   write_report(bias_curve_report(a.estimator, sweep, *problem, theta), a.target.json, out);
@@ -651,7 +653,7 @@ int bias_curve_command(const BiasCurveArgs& a, std::ostream& out) {
 int calibrate_command(const CalibrateArgs& a, std::ostream& out) {
   check_json_path(a.target);
   const auto problem = make_problem(a.target.problem, "problem");
-  const std::vector<double> theta = parse_theta(a.target.theta);
+  const std::vector<double> theta = parse_theta(a.target.theta, *problem);
   const auto estimator = make_estimator(a.estimator, "estimator");
   estimator->check(*problem);
   make_model(*problem, theta, "theta");  // θ is checked here; the pipeline prepares the estimator
@@ -667,7 +669,7 @@ int calibrate_command(const CalibrateArgs& a, std::ostream& out) {
 int test_samples_command(const TestSamplesArgs& a, std::ostream& out) {
   check_json_path(a.target, {a.samples_file});
   const auto problem = make_problem(a.target.problem, "problem");
-  const std::vector<double> theta = parse_theta(a.target.theta);
+  const std::vector<double> theta = parse_theta(a.target.theta, *problem);
   const SampleFormat format = parse_sample_format(a.format);
   const Model model = make_model(*problem, theta, "theta");
   RecordedSamples rec(read_samples(a.samples_file, format, model.theta_dim()), model.theta_dim(), a.samples_file);

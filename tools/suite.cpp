@@ -142,10 +142,17 @@ CheckSpec parse_check(const Reader& rd, const json& c, const std::string& ptr) {
   // A relative table-file path is relative to the suite file's folder.
   if (s.problem.ends_with(".json") && std::filesystem::path(s.problem).is_relative())
     s.problem = (std::filesystem::path(rd.file).parent_path() / s.problem).lexically_normal().string();
-  s.theta = rd.numbers(rd.need(c, ptr, "theta"), ptr + "/theta");
-
   // Build everything once now, so that a bad spec is reported before any check runs.
   std::shared_ptr<Problem> problem = located(rd, ptr + "/problem", [&] { return make_problem(s.problem, "problem"); });
+  // "theta": "default" takes the problem's own θ (Problem::default_theta: the VAE's encoder).
+  if (const json& th = rd.need(c, ptr, "theta"); th.is_string() && th.get<std::string>() == "default") {
+    const auto d = problem->default_theta();
+    if (!d) rd.bad(ptr + "/theta", "a non-empty array of numbers (\"default\" only for a problem that suggests a θ, e.g. vae)",
+                   "\"default\"");
+    s.theta = *d;
+  } else {
+    s.theta = rd.numbers(th, ptr + "/theta");
+  }
   std::vector<std::shared_ptr<Estimator>> built;  // the check's estimators, built once
   const Model model = located(rd, ptr + "/theta", [&] { return make_model(*problem, s.theta, "theta"); });
   auto build = [&](const std::string& spec, const std::string& p) {

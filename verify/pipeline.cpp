@@ -3,6 +3,7 @@
 
 #include "verify/harness/run_cost.hpp"
 
+#include "estimators/amortized.hpp"
 #include "estimators/core/error.hpp"
 #include "estimators/registry/registry.hpp"
 #include "verify/oracles/graph_exact.hpp"
@@ -27,8 +28,7 @@ Model prepared_model(Estimator& est, const Problem& problem, const std::vector<d
 }
 
 /// The report's fixed part: what was asked, the exact target and the exact estimator oracles.
-VerifyReport start_report(const VerifyRequest& q, const Model& model) {
-  const Estimator& est = *q.estimator;
+VerifyReport start_report(const VerifyRequest& q, const Estimator& est, const Model& model) {
   VerifyReport r;
   r.problem = q.problem->spec();
   r.estimator = est.info();
@@ -71,6 +71,12 @@ Checkpoint checkpoint(const RunResult& run, const ExactGradient& exact, const Bi
 
 }  // namespace
 
+BoundEstimator bind_estimator(Estimator& est, const Problem& problem) {
+  BoundEstimator b{amortize(est, problem), &est};
+  if (b.adapter) b.estimator = b.adapter.get();
+  return b;
+}
+
 TestMethod chosen_test(TestMethod method, bool exact_variance, bool has_range, bool given_variance) {
   if (method != TestMethod::automatic) return method;
   if (exact_variance) return TestMethod::catoni;
@@ -106,14 +112,15 @@ VarianceBound choose_variance_bound(const VarianceBound& given, std::size_t dim,
 }
 
 VerifyRun run_verification(const VerifyRequest& q) {
-  Estimator& est = *q.estimator;
+  const BoundEstimator bound = bind_estimator(*q.estimator, *q.problem);
+  Estimator& est = *bound;
   const Model model = prepared_model(est, *q.problem, q.theta);
   check_run_cost(est, model, q.run.samples, q.run.threads, q.run.max_seconds);
   VerifyRun v;
   v.method = q.method;
   v.explain_test_choice = q.explain_test_choice;
   v.checkpoints = q.checkpoints;
-  v.report = start_report(q, model);
+  v.report = start_report(q, est, model);
   if (q.checkpoints) {  // the first 2^k blocks (a prefix of the same noise streams), then the whole run
     const std::uint64_t blocks = (q.run.samples + kBlockSize - 1) / kBlockSize;
     for (std::uint64_t b = 1; b < blocks; b *= 2) {
@@ -173,10 +180,11 @@ VerifyReport verify(const VerifyRequest& q) {
     decide(v, q.test);
     return std::move(v.report);
   }
-  Estimator& est = *q.estimator;
+  const BoundEstimator bound = bind_estimator(*q.estimator, *q.problem);
+  Estimator& est = *bound;
   const Model model = prepared_model(est, *q.problem, q.theta);
   check_run_cost(est, model, q.sequential->max_samples, q.run.threads, q.run.max_seconds);
-  VerifyReport r = start_report(q, model);
+  VerifyReport r = start_report(q, est, model);
   if (r.test_method == TestMethod::betting)
     r.sequential = verify_sequential_betting(est, model, q.run, r.exact, q.test, *r.sample_range, *q.sequential);
   else
@@ -190,7 +198,9 @@ VerifyReport verify(const VerifyRequest& q) {
 CompareReport compare(const CompareRequest& q) {
   const Model model = make_model(*q.problem, q.theta, "theta");
   std::vector<const Estimator*> ests;
-  for (Estimator* e : q.estimators) {
+  std::vector<BoundEstimator> bound;
+  for (Estimator* raw : q.estimators) {
+    Estimator* e = bound.emplace_back(bind_estimator(*raw, *q.problem)).estimator;
     if (e->info().order != 1)
       raise_input_error("estimators", "gradient estimators (order 1)", "'" + e->info().spec + "'");
     e->check(*q.problem);
@@ -203,7 +213,8 @@ CompareReport compare(const CompareRequest& q) {
 }
 
 CalibrateReport calibrate(const CalibrateRequest& q) {
-  Estimator& est = *q.estimator;
+  const BoundEstimator bound = bind_estimator(*q.estimator, *q.problem);
+  Estimator& est = *bound;
   const Model model = prepared_model(est, *q.problem, q.theta);
   if (est.info().order != 1)
     raise_input_error("estimator", "an estimator of a gradient (not a Hessian)", "'" + est.info().spec + "'");
@@ -251,7 +262,8 @@ BiasCurveReport bias_curve(const BiasCurveRequest& q) {
   r.exact = exact_gradient(model);
   for (std::size_t k = 0; k < q.count; ++k) {
     const double v = grid_value(q.from, q.to, k, q.count);
-    const auto est = make_estimator(with_param(q.estimator, q.param, v), "estimator");
+    const auto raw = make_estimator(with_param(q.estimator, q.param, v), "estimator");
+    const BoundEstimator est = bind_estimator(*raw, *q.problem);
     est->check(*q.problem);
     est->prepare(model);
     auto mean = exact_estimator_mean(*est, model);

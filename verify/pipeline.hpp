@@ -30,11 +30,24 @@
 #include "verify/stats/verdict.hpp"
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 namespace estcheck {
+
+/// An estimator bound to a problem: itself, or on an amortized problem (the VAE) the adapter that
+/// runs it on the logits and maps its samples by Aᵀ (estimators/amortized.hpp, RELAX eq. 17). The
+/// one place every job (verify, compare, calibrate, bias-curve, `estcheck exact --estimator`)
+/// gets its estimator from; `adapter` owns the wrapper, `estimator` is what to use.
+struct BoundEstimator {
+  std::unique_ptr<Estimator> adapter;
+  Estimator* estimator = nullptr;
+  Estimator& operator*() const { return *estimator; }
+  Estimator* operator->() const { return estimator; }
+};
+BoundEstimator bind_estimator(Estimator& estimator, const Problem& problem);
 
 /// A variance bound for the Catoni test, per coordinate, and where it came from.
 struct VarianceBound {

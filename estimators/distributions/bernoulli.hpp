@@ -99,8 +99,12 @@ inline void score(const BernoulliLogits& d, std::span<const double> b, std::span
     out[i] = b[i] * d.probs0[i] - (1.0 - b[i]) * d.probs[i];
 }
 
-/// 2^n: the number of points of {0,1}^n.
-inline std::uint64_t support_size(const BernoulliLogits& d) { return std::uint64_t{1} << d.size(); }
+/// 2^n, the number of points of {0,1}^n, saturated at 2^64 - 1 from n = 64 (an amortized
+/// problem's joint support, e.g. the VAE's M·N latents, is past any enumeration; the shift
+/// itself would be undefined).
+inline std::uint64_t support_size(const BernoulliLogits& d) {
+  return d.size() >= 64 ? ~std::uint64_t{0} : std::uint64_t{1} << d.size();
+}
 
 /// The support point with index k = Σ_i b_i 2^i (the table order of JSON problems).
 inline void support_point(const BernoulliLogits& d, std::uint64_t k, std::span<double> b) {

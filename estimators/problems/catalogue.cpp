@@ -3,8 +3,10 @@
 
 #include "estimators/core/error.hpp"
 #include "estimators/core/input_file.hpp"
+#include "estimators/problems/amortized.hpp"
 #include "estimators/problems/graph_problems.hpp"
 #include "estimators/problems/lqr.hpp"
+#include "estimators/problems/vae.hpp"
 #include "estimators/core/spec.hpp"
 
 #include <boost/math/distributions/normal.hpp>
@@ -61,6 +63,11 @@ Model make_model(const Problem& problem, std::span<const double> theta,
   try {
     switch (problem.family()) {
       case Family::bernoulli:
+        if (const Amortization* a = problem.amortization()) {  // logits = A θ (amortized.hpp)
+          std::vector<double> l(a->logit_map().logit_dim);
+          logits(a->logit_map(), theta, l);
+          return Model{&problem, {theta.begin(), theta.end()}, BernoulliLogits(l)};
+        }
         return Model{&problem, {theta.begin(), theta.end()}, BernoulliLogits(theta)};
       case Family::categorical:
         return Model{&problem, {theta.begin(), theta.end()}, CategoricalLogits(theta)};
@@ -409,6 +416,12 @@ const std::vector<ProblemInfo>& problem_catalogue() {
       {"gaussian-step", "gaussian",
        "x ~ N(μ, diag σ²), f(x) = Σ 1[x_i > 0] (discontinuous: pathwise gradient is 0); θ = (μ, log σ)",
        {{"d", "1", "dimension of x"}}},
+      {"vae", "bernoulli",
+       "discrete VAE on the UCI digits (8x8, binarized): f = Σ_m log p(x_m, b_m) - log q_φ(b_m | x_m); "
+       "θ = encoder weights (W, c), logits x·W + c (RELAX §6.2, eq. 17); --theta default = φ",
+       {{"latents", "12", "N latents per image (1..20)"}, {"hidden", "0", "decoder hidden units (0: linear)"},
+        {"images", "16", "M: the first M digits"}, {"seed", "1", "seed of the decoder, prior and encoder φ"},
+        {"coding", "01", "decoder reads b as 01 or pm1 ({-1, 1})"}}},
       {"FILE.json", "bernoulli or categorical",
        "a table problem: {\"distribution\": \"bernoulli\", \"n\": N, \"table\": [2^N values]} "
        "(index Σ b_i 2^i) or {\"distribution\": \"categorical\", \"k\": K, \"table\": [K values]}",
@@ -438,11 +451,13 @@ std::unique_ptr<Problem> make_problem(std::string_view spec_or_path, const std::
     p = std::make_unique<GaussianQuadratic>(static_cast<std::size_t>(d), s.get_double("c", 0.0));
   } else if (s.name() == "gaussian-exp") {
     p = std::make_unique<GaussianExp>(static_cast<std::size_t>(s.get_int("d", 1, 1, 4096)));
+  } else if (s.name() == "vae") {
+    return make_vae_problem(s, argument);  // estimators/problems/vae.hpp
   } else if (s.name() == "gaussian-step") {
     p = std::make_unique<GaussianStep>(static_cast<std::size_t>(s.get_int("d", 1, 1, 4096)));
   } else {
     raise_input_error(argument,
-                      "one of toy, gaussian-quadratic, gaussian-exp, gaussian-step, scg-fig1a..e, scg-gauss, sbn, mdp, grid, lqr, or a path to a "
+                      "one of toy, gaussian-quadratic, gaussian-exp, gaussian-step, vae, scg-fig1a..e, scg-gauss, sbn, mdp, grid, lqr, or a path to a "
                       "JSON table or graph file",
                       "'" + text + "'");
   }

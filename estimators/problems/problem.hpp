@@ -26,6 +26,7 @@ namespace estcheck {
 /// policy on a linear-quadratic system (estimators/problems/lqr.hpp), x = the action sequence; its
 /// Model::dist is the same placeholder, read by no estimator (the policy-gradient ones read the system).
 enum class Family { bernoulli, categorical, gaussian, graph, control };
+class Amortization;  // estimators/problems/amortized.hpp
 const char* to_string(Family f);
 
 /// L(θ) and ∇L(θ) in closed form, with absolute rounding-error bounds when the problem knows
@@ -99,6 +100,11 @@ class Problem {
   virtual std::optional<Separable> separable() const { return std::nullopt; }
   /// f's symbolic form, for the certified oracles; std::nullopt for graphs and other black boxes.
   virtual std::optional<SymbolicF> symbolic() const { return std::nullopt; }
+  /// Amortized problems (estimators/problems/amortized.hpp: θ maps linearly to the Bernoulli
+  /// logits, RELAX eq. 17); nullptr for the others.
+  virtual const Amortization* amortization() const { return nullptr; }
+  /// The θ the problem suggests (`--theta default`), when it has one (the VAE: its encoder).
+  virtual std::optional<std::vector<double>> default_theta() const { return std::nullopt; }
 };
 
 using Distribution = std::variant<BernoulliLogits, CategoricalLogits, DiagGaussian>;

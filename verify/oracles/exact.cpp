@@ -2,6 +2,7 @@
 #include "verify/oracles/exact.hpp"
 
 #include "estimators/core/error.hpp"
+#include "verify/oracles/amortized_exact.hpp"
 #include "verify/oracles/budget.hpp"
 #include "verify/oracles/certified/discrete.hpp"
 #include "verify/oracles/gaussian_pieces.hpp"
@@ -176,6 +177,8 @@ ExactGradient compute_exact_gradient(const Model& m, ExactMethod method, int thr
                       std::string("a problem with an exact ") + to_string(method) + " oracle",
                       "'" + m.problem->spec() + "'");
   if (m.problem->family() == Family::graph) return exact_graph_gradient(m, threads);
+  // Amortized problems (the VAE): per-block enumeration and RELAX eq. 17 (amortized_exact.hpp).
+  if (method == ExactMethod::enumeration && m.problem->amortization()) return amortized_exact_gradient(m, threads);
   switch (method) {
     case ExactMethod::enumeration: return enumerate(m, threads);
     case ExactMethod::closed_form: return closed(m);
