@@ -28,6 +28,10 @@ code{font-size:.92em}
 .charts{display:flex;flex-wrap:wrap;gap:10px}
 .meta{color:#333}
 .note{color:#555;font-size:.9em}
+table.claims td{overflow-wrap:anywhere}
+table.claims td:nth-child(5){min-width:40%}
+div.figures{margin-bottom:.3em}
+div.figures.fail{color:#8b0000;font-weight:bold}
 )";
 
 std::string label(Verdict v) {
@@ -262,13 +266,20 @@ std::string to_html(const SuiteReport& r) {
       << "(docs/suites.md, &quot;Claims&quot;).</p>\n<table class='claims' data-claims='" << ks.size()
       << "' data-claims-held='" << held << "'><tr><th>reading</th><th>claim</th><th>source</th><th>checks</th>"
       << "<th>figures</th></tr>\n";
-    for (const auto& k : ks) {
-      s << "<tr class='" << reading_class(k.reading) << "'><td class='verdict'>" << to_string(k.reading) << "</td><td>"
-        << escape(k.claim) << "</td><td>" << escape(k.source) << "</td><td>";
+    for (const auto& k : ks) {  // the one-line reading, split: its verdict, then each check's figures
+      s << "<tr class='" << reading_class(k.reading) << "'><td class='verdict'>"
+        << (k.reading == Reading::does_not_hold ? "does not hold at these settings" : to_string(k.reading))
+        << "</td><td>" << escape(k.claim) << "</td><td>" << escape(k.source) << "</td><td>";
       for (std::size_t i : k.checks)
         s << "<a href='#" << anchor(r.checks[i].name) << "'>" << escape(r.checks[i].name) << "</a>: "
           << escape(row_label(r.checks[i])) << "<br>";
-      s << "</td><td>" << escape(k.text) << "</td></tr>\n";
+      s << "</td><td>";
+      for (std::size_t i : k.checks) {
+        const CheckResult& c = r.checks[i];
+        s << "<div class='figures " << row_class(c) << "'>" << escape(c.name) << " (expected " << to_string(c.expect)
+          << ", got " << to_string(c.verdict) << "): " << escape(claim_figures(c)) << "</div>";
+      }
+      s << "</td></tr>\n";
     }
     s << "</table>\n";
   }

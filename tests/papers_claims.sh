@@ -96,7 +96,8 @@ expect "both claims 'does not hold' with figures" \
   json_check "$r" "[k['reading'] for k in r['claims']] == ['does not hold'] * 2 and all('does not hold at these settings' in k['text'] and 'max |z|' in k['text'] and '|bias| <=' in k['text'] for k in r['claims'])"
 expect "report.md says it" grep -qF "does not hold at these settings: concrete-unbiased (expected pass, got fail)" "$work/wrong/report.md"
 expect "report.md: 0 of 2 claims hold" grep -qF "0 of 2 claims hold" "$work/wrong/report.md"
-expect "report.html says it" grep -qF "does not hold at these settings: reinforce-biased (expected fail, got pass)" "$work/wrong/report.html"
+expect "report.html says it" grep -qF "<td class='verdict'>does not hold at these settings</td>" "$work/wrong/report.html"
+expect "report.html gives the figures" grep -qF "<div class='figures fail'>reinforce-biased (expected fail, got pass): reinforce on toy:t=0.45 at theta (1): max |mean - exact|" "$work/wrong/report.html"
 expect "junit.xml: a failure per claim" test "$(grep -c '<failure' "$work/wrong/junit.xml")" -eq 2
 expect "wrong junit.xml validates" validate_xml "$work/wrong/junit.xml"
 expect "the summary names the claim" grep -qF "REINFORCE is biased (a planted wrong claim): does not hold" "$work/out"

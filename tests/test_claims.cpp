@@ -129,7 +129,11 @@ TEST(Claims, Renderings) {
 
   const std::string html = to_html(r);
   EXPECT_NE(html.find("data-claims='3' data-claims-held='1'"), std::string::npos);
-  EXPECT_NE(html.find("<tr class='fail'><td class='verdict'>does not hold</td><td>concrete is unbiased</td>"),
+  EXPECT_NE(html.find("<tr class='fail'><td class='verdict'>does not hold at these settings</td><td>concrete is "
+                      "unbiased</td>"),
+            std::string::npos);
+  EXPECT_NE(html.find("<div class='figures fail'>unbiased-but-not (expected pass, got fail): concrete:temperature=0.5 on "
+                      "toy:t=0.45 at theta (1): max |mean - exact| 0.03 (max |z| 300"),
             std::string::npos);
   EXPECT_NE(html.find("<tr class='pass'><td class='verdict'>fail (as claimed)</td>"), std::string::npos);
   EXPECT_NE(html.find("<p class='claim'>Claim: <q>concrete is biased</q>"), std::string::npos);
