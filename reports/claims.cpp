@@ -75,6 +75,17 @@ std::string claim_figures(const CheckResult& c) {
         s += at;
       }
     }
+    if (c.sweep_index) {  // the point that decides the grid: the smallest lower end
+      const CompareReport* worst = nullptr;
+      const Comparison* wc = nullptr;
+      for (const auto& p : c.compare)
+        for (const Comparison& cmp : p.result.comparisons)
+          if (!wc || cmp.trace.lower < wc->trace.lower) worst = &p, wc = &cmp;
+      if (wc)
+        s += "; smallest of the " + std::to_string(c.compare.size()) + " points: " + g(wc->trace.ratio) + " [" +
+             g(wc->trace.lower) + ", " + g(wc->trace.upper) + "] (Var(" + short_spec(worst->result.estimators[0]) +
+             ")/Var(" + short_spec(wc->other) + ") at theta " + theta_text(worst->theta) + ")";
+    }
     const CompareResult& f = c.compare.front().result;
     s += " (claim: >= " + g(f.min_reduction) + "; on " + c.compare.front().problem +
          (c.sweep_index ? "" : " at theta " + theta_text(c.compare.front().theta)) + ")";

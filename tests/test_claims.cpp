@@ -116,6 +116,24 @@ TEST(Claims, GroupsAndReadings) {
   EXPECT_EQ(overall_verdict(holds.checks), Verdict::pass);
 }
 
+TEST(Claims, ThetaGridFiguresQuoteTheEndsAndTheDecidingPoint) {
+  CheckResult c = compare_check("grid", Verdict::pass, 1.41, 1.424, 1.44);
+  c.sweep_index = 0;
+  for (double th : {-1.0, 1.0}) {
+    CompareReport p = c.compare.front();
+    p.theta = {th};
+    p.result.comparisons[0].trace = {th < 0 ? 1.2 : 2.0, th < 0 ? 1.1 : 1.9, th < 0 ? 1.3 : 2.1};
+    c.compare.push_back(p);
+  }
+  const std::string f = claim_figures(c);
+  EXPECT_NE(f.find("= 1.424 [1.41, 1.44], exact 1.427 at theta (0); "), std::string::npos) << f;
+  EXPECT_NE(f.find("= 2 [1.9, 2.1], exact 1.427 at theta (1)"), std::string::npos) << f;
+  EXPECT_EQ(f.find("at theta (-1); "), std::string::npos) << f;  // a middle point: only as the deciding one
+  EXPECT_NE(f.find("smallest of the 3 points: 1.2 [1.1, 1.3] (Var(rebar)/Var(reinforce) at theta (-1))"),
+            std::string::npos)
+      << f;
+}
+
 TEST(Claims, Renderings) {
   SuiteReport r = three_claims();
   r.verdict = overall_verdict(r.checks);
