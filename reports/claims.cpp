@@ -15,10 +15,6 @@ std::string g(double v) {
   return s.str();
 }
 
-/// An estimator spec without its parameters' defaults spelled out would be shorter, but the spec
-/// is what reproduces the check: keep it whole.
-std::string short_spec(const std::string& spec) { return spec; }
-
 std::string expected_text(const CheckResult& c) { return c.expect == Verdict::fail ? "fail" : "pass"; }
 
 }  // namespace
@@ -54,7 +50,7 @@ std::string claim_figures(const CheckResult& c) {
     const BiasTest& t = r.test;
     double worst = 0.0;  // max_i |mean_i - exact_i|
     for (double b : t.bias) worst = std::max(worst, std::abs(b));
-    s = short_spec(r.estimator.spec) + " on " + r.problem + " at theta " + theta_text(r.theta) + ": max |mean - exact| " +
+    s = r.estimator.spec + " on " + r.problem + " at theta " + theta_text(r.theta) + ": max |mean - exact| " +
         g(worst) + " (max |z| " + g(max_abs_z(c)) + ", p " + g(t.p_value_family) + "), |bias| <= " + g(t.bias_bound);
     if (r.estimator_mean) {
       double exact_bias = 0.0;
@@ -68,9 +64,8 @@ std::string claim_figures(const CheckResult& c) {
       const CompareResult& r = p.result;
       const std::string at = c.sweep_index ? " at theta " + theta_text(p.theta) : "";
       for (const Comparison& cmp : r.comparisons) {
-        s += (s.empty() ? "" : "; ") + std::string("Var(") + short_spec(r.estimators[0]) + ")/Var(" +
-             short_spec(cmp.other) + ") = " + g(cmp.trace.ratio) + " [" + g(cmp.trace.lower) + ", " +
-             g(cmp.trace.upper) + "]";
+        s += (s.empty() ? "" : "; ") + std::string("Var(") + r.estimators[0] + ")/Var(" + cmp.other + ") = " +
+             g(cmp.trace.ratio) + " [" + g(cmp.trace.lower) + ", " + g(cmp.trace.upper) + "]";
         if (cmp.exact_trace_ratio) s += ", exact " + g(*cmp.exact_trace_ratio);
         s += at;
       }
@@ -83,8 +78,8 @@ std::string claim_figures(const CheckResult& c) {
           if (!wc || cmp.trace.lower < wc->trace.lower) worst = &p, wc = &cmp;
       if (wc)
         s += "; smallest of the " + std::to_string(c.compare.size()) + " points: " + g(wc->trace.ratio) + " [" +
-             g(wc->trace.lower) + ", " + g(wc->trace.upper) + "] (Var(" + short_spec(worst->result.estimators[0]) +
-             ")/Var(" + short_spec(wc->other) + ") at theta " + theta_text(worst->theta) + ")";
+             g(wc->trace.lower) + ", " + g(wc->trace.upper) + "] (Var(" + worst->result.estimators[0] +
+             ")/Var(" + wc->other + ") at theta " + theta_text(worst->theta) + ")";
     }
     const CompareResult& f = c.compare.front().result;
     s += " (claim: >= " + g(f.min_reduction) + "; on " + c.compare.front().problem +
