@@ -102,6 +102,11 @@ expect "junit.xml: a failure per claim" test "$(grep -c '<failure' "$work/wrong/
 expect "wrong junit.xml validates" validate_xml "$work/wrong/junit.xml"
 expect "the summary names the claim" grep -qF "REINFORCE is biased (a planted wrong claim): does not hold" "$work/out"
 
+# --- --dry-run names each check's claim.
+"$ESTCHECK" suite "$SOURCE_DIR/suites/papers.json" --dry-run >"$work/out" 2>"$work/err"
+expect "dry run names the claims" grep -qF "maddison-2017-s3.3/concrete-biased-toy (verify, seed" "$work/out"
+expect "dry run marks expected fails" grep -qF "claim: the Concrete (Gumbel-softmax) relaxation gives a biased gradient of the discrete objective (expects fail)" "$work/out"
+
 # --- mutate: every planted mutant is caught by the papers' checks.
 "$ESTCHECK" mutate "$SOURCE_DIR/suites/papers.json" --threads 2 >"$work/out" 2>"$work/err"
 code=$?
