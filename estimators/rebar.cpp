@@ -18,24 +18,28 @@ void Rebar::check(const Problem& problem) const {
 void conditional_relaxation(const BernoulliLogits& d, double lam, bool conditional,
                             std::span<const double> uu, std::span<const double> vv,
                             std::span<double> b, std::span<double> s, std::span<double> st,
-                            std::span<double> dzt) {
+                            std::span<double> dzt, std::span<double> zs, std::span<double> zts) {
   for (std::size_t i = 0; i < d.size(); ++i) {
     const double u = uu[i], v = vv[i];
     const double p = d.probs[i], p0 = d.probs0[i], pp0 = p * p0;
     const double z = d.logits[i] + logit(u);
     b[i] = z > 0.0 ? 1.0 : 0.0;
     s[i] = sigmoid(z / lam);
+    if (!zs.empty()) zs[i] = z;
     if (conditional) {
       // ũ and 1 - ũ each without cancellation (ũ can round to 1 at extreme logits):
       // b = 1: ũ = σ(-θ) + v σ(θ), 1 - ũ = (1 - v) σ(θ); b = 0: ũ = v σ(-θ), 1 - ũ = σ(θ) + (1 - v) σ(-θ).
       const double ut = b[i] != 0.0 ? p0 + v * p : v * p0;
       const double ut_c = b[i] != 0.0 ? (1.0 - v) * p : p + (1.0 - v) * p0;
       const double dut = b[i] != 0.0 ? -pp0 * (1.0 - v) : -v * pp0;
-      st[i] = sigmoid((d.logits[i] + std::log(ut) - std::log(ut_c)) / lam);
+      const double zt = d.logits[i] + std::log(ut) - std::log(ut_c);
+      st[i] = sigmoid(zt / lam);
       dzt[i] = 1.0 + dut / (ut * ut_c);
+      if (!zts.empty()) zts[i] = zt;
     } else {  // BUG (mutant): the control variate at z itself, not at z̃ ~ p(z | b)
       st[i] = s[i];
       dzt[i] = 1.0;
+      if (!zts.empty()) zts[i] = z;
     }
   }
 }

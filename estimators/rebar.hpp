@@ -24,11 +24,12 @@
 namespace estcheck {
 
 /// The relaxed pair of REBAR and RELAX for uniforms u, v (see above): b, s = σ_λ(z),
-/// st = σ_λ(z̃), and dzt = ∂z̃/∂θ; each of size n, written into the given spans.
+/// st = σ_λ(z̃), and dzt = ∂z̃/∂θ; each of size n, written into the given spans; z and z̃ themselves
+/// too where `z`, `zt` are non-empty (relaxed-REBAR's network reads them).
 void conditional_relaxation(const BernoulliLogits& d, double temperature, bool conditional,
                             std::span<const double> u, std::span<const double> v,
                             std::span<double> b, std::span<double> s, std::span<double> st,
-                            std::span<double> dzt);
+                            std::span<double> dzt, std::span<double> z = {}, std::span<double> zt = {});
 
 
 /// REBAR's parameters and their defaults (the spec's and the planted mutant's).

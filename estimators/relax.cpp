@@ -3,6 +3,7 @@
 
 #include "estimators/core/error.hpp"
 #include "estimators/rebar.hpp"
+#include "estimators/relaxed_rebar.hpp"
 #include "estimators/sample_bounds.hpp"
 
 #include <cmath>
@@ -22,15 +23,19 @@ Relax::Relax(const RelaxOptions& o) : opt_(o) {
   if (o.steps < 0) fail("steps", "an integer >= 0", o.steps);
   if (o.batch < 1) fail("batch", "an integer >= 1", o.batch);
   if (!(o.learning_rate > 0.0) || !std::isfinite(o.learning_rate)) fail("lr", "a finite number > 0", o.learning_rate);
-  info_ = {"relax:temperature=" + format_double(o.temperature) + ",eta=" + format_double(o.eta) +
+  const bool logistic = o.input == RelaxOptions::Input::logistic;
+  if (logistic && o.eta != 1.0) fail("eta", "1 (relaxed-REBAR's f(σ_λ(z)) has no scale)", o.eta);
+  info_ = {std::string(logistic ? "relaxed-rebar" : "relax") + ":temperature=" + format_double(o.temperature) +
+               (logistic ? std::string() : ",eta=" + format_double(o.eta)) +
                ",hidden=" + std::to_string(o.hidden) + ",steps=" + std::to_string(o.steps) +
                ",batch=" + std::to_string(o.batch) + ",lr=" + format_double(o.learning_rate) +
                ",train_seed=" + std::to_string(o.train_seed),
-           true, false, 3, kReference};
+           true, false, 3, logistic ? kRelaxedRebarReference : kReference};
 }
 
 void Relax::check(const Problem& problem) const {
-  if (problem.family() == Family::categorical && problem.has_relaxation()) return;
+  const bool categorical_ok = opt_.input == RelaxOptions::Input::relaxed;  // relaxed-REBAR: Bernoulli only
+  if (categorical_ok && problem.family() == Family::categorical && problem.has_relaxation()) return;
   require_relaxation(info_.spec, problem);
 }
 
@@ -59,21 +64,34 @@ void Relax::evaluate(const Model& m, std::span<const double> u, std::span<const 
   const auto& dist = std::get<BernoulliLogits>(m.dist);
   const std::size_t n = dist.size();
   const double lam = opt_.temperature, eta = opt_.eta;
-  std::vector<double> b(n), s(n), st(n), dzt(n), gs(n), gst(n), score_b(n);
-  conditional_relaxation(dist, lam, true, u, v, b, s, st, dzt);
-  const Net ns = net(s), nt = net(st);
+  std::vector<double> b(n), s(n), st(n), dzt(n), gs(n), gst(n), score_b(n), z, zt;
+  const bool logistic = opt_.input == RelaxOptions::Input::logistic;
+  if (logistic) {
+    z.resize(n);
+    zt.resize(n);
+  }
+  conditional_relaxation(dist, lam, true, u, v, b, s, st, dzt, z, zt);
+  // The network's inputs x, x̃: σ_λ(z), σ_λ(z̃) (RELAX) or z, z̃ (relaxed-REBAR).
+  const std::span<const double> x = logistic ? std::span<const double>(z) : std::span<const double>(s);
+  const std::span<const double> xt = logistic ? std::span<const double>(zt) : std::span<const double>(st);
+  const Net ns = net(x), nt = net(xt);
   const double fb = m.f(b), ft = m.problem->f_relaxed(st);
   m.problem->relaxed_gradient(s, gs);
   m.problem->relaxed_gradient(st, gst);
   score(dist, b, score_b);
   const double c_t = eta * ft + nt.r;  // c_φ(z̃)
   std::vector<double> js(n), jt(n);    // ∂σ_λ(z)/∂θ_i and ∂σ_λ(z̃)/∂θ_i
+  std::vector<double> jx(n), jxt(n);   // ∂x_i/∂θ_i and ∂x̃_i/∂θ_i
   for (std::size_t i = 0; i < n; ++i) {
     js[i] = s[i] * (1.0 - s[i]) / lam;
     jt[i] = st[i] * (1.0 - st[i]) / lam * dzt[i];
+    jx[i] = logistic ? 1.0 : js[i];
+    jxt[i] = logistic ? dzt[i] : jt[i];
     const auto ii = static_cast<Eigen::Index>(i);
-    grad[i] = (fb - c_t) * score_b[i] + (eta * gs[i] + ns.rx[ii]) * js[i] -
-              (eta * gst[i] + nt.rx[ii]) * jt[i];
+    grad[i] = logistic ? (fb - c_t) * score_b[i] + (eta * gs[i] * js[i] + ns.rx[ii]) -
+                             (eta * gst[i] * jt[i] + nt.rx[ii] * jxt[i])
+                       : (fb - c_t) * score_b[i] + (eta * gs[i] + ns.rx[ii]) * js[i] -
+                             (eta * gst[i] + nt.rx[ii]) * jt[i];
   }
   if (param_grad.empty()) return;
   // ∂(Σ_i ĝ_i²)/∂φ = 2 Σ_i ĝ_i ∂ĝ_i/∂φ, with
@@ -82,14 +100,14 @@ void Relax::evaluate(const Model& m, std::span<const double> u, std::span<const 
   pg.setZero();
   double sum_gs = 0.0;  // Σ_i ĝ_i score_i
   for (std::size_t i = 0; i < n; ++i) sum_gs += grad[i] * score_b[i];
-  add_r(nt, st, -sum_gs, pg);
+  add_r(nt, xt, -sum_gs, pg);
   std::vector<double> wx(n), wt(n);
   for (std::size_t i = 0; i < n; ++i) {
-    wx[i] = grad[i] * js[i];
-    wt[i] = -grad[i] * jt[i];
+    wx[i] = grad[i] * jx[i];
+    wt[i] = -grad[i] * jxt[i];
   }
-  add_rx(ns, s, wx, pg);
-  add_rx(nt, st, wt, pg);
+  add_rx(ns, x, wx, pg);
+  add_rx(nt, xt, wt, pg);
   pg *= 2.0;
 }
 

@@ -12,6 +12,8 @@
 // followed with Adam. Training draws its noise from Purpose::training keyed by (train_seed,
 // step), so the trained φ is a deterministic function of the spec and the model. r starts at 0
 // (a = 0, d = 0; W, c drawn small), so the untrained estimator is REBAR(λ, η).
+// relaxed-REBAR (RELAX draft §6.2; estimators/relaxed_rebar.hpp) is this class with
+// RelaxOptions::input = logistic: r̄(z) = f(σ_λ(z)) + r_φ(z), the network reading z itself.
 // Categorical problems: the same with REBAR's categorical relaxation (softmax(z/λ), the truncated-
 // Gumbel z̃; estimators/rebar.hpp) and r_φ on the K-simplex. Noise: u_1..u_K then v_1..v_K.
 #pragma once
@@ -24,6 +26,10 @@
 namespace estcheck {
 
 struct RelaxOptions {
+  /// What r_φ reads: σ_λ(z) (RELAX, the default) or the logistic sample z (relaxed-REBAR,
+  /// Bernoulli only; η is then 1 and the spec is relaxed-rebar:...).
+  enum class Input { relaxed, logistic };
+  Input input = Input::relaxed;
   double temperature = 0.5;   ///< λ
   double eta = 1.0;           ///< η, the scale of the REBAR term
   int hidden = 8;             ///< units of r_φ

@@ -1,6 +1,7 @@
 // reports/html.cpp — see html.hpp.
 #include "reports/html.hpp"
 
+#include "reports/claims.hpp"
 #include "reports/svg.hpp"
 
 #include <algorithm>
@@ -27,6 +28,10 @@ code{font-size:.92em}
 .charts{display:flex;flex-wrap:wrap;gap:10px}
 .meta{color:#333}
 .note{color:#555;font-size:.9em}
+table.claims td{overflow-wrap:anywhere}
+table.claims td:nth-child(5){min-width:40%}
+div.figures{margin-bottom:.3em}
+div.figures.fail{color:#8b0000;font-weight:bold}
 )";
 
 std::string label(Verdict v) {
@@ -40,6 +45,18 @@ std::string label(Verdict v) {
 }
 
 std::string g(double v) { return svg::short_number(v); }
+
+/// A check's row class and label by its outcome (an expected fail is a pass, labelled as such).
+std::string row_class(const CheckResult& c) { return to_string(outcome(c)); }
+std::string row_label(const CheckResult& c) {
+  if (c.expect == Verdict::fail && c.verdict == Verdict::fail) return "fail (as claimed)";
+  if (c.expect == Verdict::fail && c.verdict == Verdict::pass) return "pass: the claim expects fail";
+  return label(c.verdict);
+}
+
+std::string reading_class(Reading r) {
+  return r == Reading::holds ? "pass" : r == Reading::does_not_hold ? "fail" : "inconclusive";
+}
 
 std::string anchor(const std::string& name) {
   std::string a = "check-";
@@ -241,17 +258,45 @@ std::string to_html(const SuiteReport& r) {
     << " (each check's seed is derived from it and the check's name); " << r.threads << " threads; "
     << g(r.elapsed_s) << " s; exit code " << exit_code(r.verdict) << ".</p>\n<p class='meta'>"
     << escape(budget_text(r)) << ".</p>\n";
+  if (const std::vector<ClaimResult> ks = claims(r); !ks.empty()) {
+    std::size_t held = 0;
+    for (const auto& k : ks) held += k.reading == Reading::holds;
+    s << "<h2 id='claims'>Claims: " << held << " of " << ks.size() << " hold</h2>\n<p class='note'>Each claim is "
+      << "checked by the checks named after it; it holds when every one of them has the verdict the claim predicts "
+      << "(docs/suites.md, &quot;Claims&quot;).</p>\n<table class='claims' data-claims='" << ks.size()
+      << "' data-claims-held='" << held << "'><tr><th>reading</th><th>claim</th><th>source</th><th>checks</th>"
+      << "<th>figures</th></tr>\n";
+    for (const auto& k : ks) {  // the one-line reading, split: its verdict, then each check's figures
+      s << "<tr class='" << reading_class(k.reading) << "'><td class='verdict'>"
+        << (k.reading == Reading::does_not_hold ? "does not hold at these settings" : to_string(k.reading))
+        << "</td><td>" << escape(k.claim) << "</td><td>" << escape(k.source) << "</td><td>";
+      for (std::size_t i : k.checks)
+        s << "<a href='#" << anchor(r.checks[i].name) << "'>" << escape(r.checks[i].name) << "</a>: "
+          << escape(row_label(r.checks[i])) << "<br>";
+      s << "</td><td>";
+      for (std::size_t i : k.checks) {
+        const CheckResult& c = r.checks[i];
+        s << "<div class='figures " << row_class(c) << "'>" << escape(c.name) << " (expected " << to_string(c.expect)
+          << ", got " << to_string(c.verdict) << "): " << escape(claim_figures(c)) << "</div>";
+      }
+      s << "</td></tr>\n";
+    }
+    s << "</table>\n";
+  }
   s << "<table class='summary'><tr><th>status</th><th>check</th><th>kind</th><th>figures</th><th>p-value</th>"
        "<th>threshold</th><th>seed</th></tr>\n";
   for (const auto& c : r.checks)
-    s << "<tr class='" << to_string(c.verdict) << "'><td class='verdict'>" << label(c.verdict) << "</td><td><a href='#"
+    s << "<tr class='" << row_class(c) << "'><td class='verdict'>" << row_label(c) << "</td><td><a href='#"
       << anchor(c.name) << "'>" << escape(c.name) << "</a></td><td>" << escape(c.kind) << "</td><td>"
       << escape(figures(c)) << "</td><td>" << (c.p_value ? g(*c.p_value) : "—") << "</td><td>"
       << (c.threshold ? g(*c.threshold) : "—") << "</td><td>" << c.seed << "</td></tr>\n";
   s << "</table>\n";
   for (const auto& c : r.checks) {
-    s << "<section class='check " << to_string(c.verdict) << "' id='" << anchor(c.name) << "'><h2>"
-      << label(c.verdict) << ": " << escape(c.name) << " <small>(" << escape(c.kind) << ")</small></h2>\n";
+    s << "<section class='check " << row_class(c) << "' id='" << anchor(c.name) << "'><h2>"
+      << row_label(c) << ": " << escape(c.name) << " <small>(" << escape(c.kind) << ")</small></h2>\n";
+    if (!c.claim.empty())
+      s << "<p class='claim'>Claim: <q>" << escape(c.claim) << "</q> (" << escape(c.source) << "); expected verdict "
+        << to_string(c.expect) << ".</p>\n";
     if (!c.description.empty()) s << "<p>" << escape(c.description) << "</p>\n";
     s << "<p>" << escape(c.reason) << ".</p>\n<p class='note'>" << escape(figures(c)) << "; seed " << c.seed
       << ".</p>\n<div class='charts'>";

@@ -2,6 +2,7 @@
 #include "reports/junit.hpp"
 
 #include "estimators/core/error.hpp"
+#include "reports/claims.hpp"
 #include "reports/svg.hpp"
 
 #include <cstdio>
@@ -19,8 +20,8 @@ std::string seconds(double s) {
 std::string to_junit(const SuiteReport& r) {
   using svg::escape;
   std::size_t failures = 0, errors = 0, skipped = 0;
-  for (const auto& c : r.checks) {
-    failures += c.verdict == Verdict::fail;
+  for (const auto& c : r.checks) {  // by outcome: a fail the check's claim predicts is a pass
+    failures += outcome(c) == Verdict::fail;
     errors += c.verdict == Verdict::error;
     skipped += c.verdict == Verdict::inconclusive;
   }
@@ -46,10 +47,12 @@ std::string to_junit(const SuiteReport& r) {
   for (const auto& c : r.checks) {
     s << "    <testcase name='" << escape(c.name) << "' classname='estcheck." << escape(c.kind) << "' time='"
       << seconds(c.elapsed_s) << "'>\n";
-    const std::string msg = "check " + c.name + " " + to_string(c.verdict) + ": " + figures(c);
+    const std::string msg = "check " + c.name + " " + verdict_text(c) + ": " + figures(c);
     const std::string body = "check " + c.name + " (" + c.kind + ", seed " + std::to_string(c.seed) + ")\n" +
+                             (c.claim.empty() ? "" : "claim: " + c.claim + " (" + c.source + "); expected verdict " +
+                                                         to_string(c.expect) + "\n") +
                              figures(c) + "\n" + c.reason;
-    if (c.verdict == Verdict::fail)
+    if (outcome(c) == Verdict::fail)
       s << "      <failure type='fail' message='" << escape(msg) << "'>" << escape(body) << "</failure>\n";
     else if (c.verdict == Verdict::error)
       s << "      <error type='error' message='" << escape(msg) << "'>" << escape(body) << "</error>\n";

@@ -1,6 +1,7 @@
 // reports/suite_report.cpp — see suite_report.hpp.
 #include "reports/suite_report.hpp"
 
+#include "reports/claims.hpp"
 #include "estimators/core/cleanup.hpp"
 #include "estimators/core/error.hpp"
 #include "verify/stats/holm.hpp"
@@ -18,9 +19,10 @@ namespace estcheck {
 Verdict overall_verdict(const std::vector<CheckResult>& checks) {
   Verdict v = Verdict::pass;
   for (const auto& c : checks) {
-    if (c.verdict == Verdict::error) return Verdict::error;
-    if (c.verdict == Verdict::fail) v = Verdict::fail;
-    else if (c.verdict == Verdict::inconclusive && v == Verdict::pass) v = Verdict::inconclusive;
+    const Verdict o = outcome(c);
+    if (o == Verdict::error) return Verdict::error;
+    if (o == Verdict::fail) v = Verdict::fail;
+    else if (o == Verdict::inconclusive && v == Verdict::pass) v = Verdict::inconclusive;
   }
   return v;
 }
@@ -134,6 +136,12 @@ nlohmann::json to_json(const CheckResult& c) {
                       {"threshold", opt(c.threshold)},
                       {"figures", figures(c)},
                       {"elapsed_s", c.elapsed_s}};
+  if (!c.claim.empty()) {
+    j["claim"] = c.claim;
+    j["source"] = c.source;
+    j["expect"] = to_string(c.expect);
+    j["outcome"] = to_string(outcome(c));
+  }
   if (c.verify) {
     j["result"] = to_json(*c.verify);
     j["max_abs_z"] = max_abs_z(c);
@@ -187,6 +195,8 @@ nlohmann::json to_json(const SuiteReport& r) {
   const nlohmann::json thresholds = holm_levels(r.budget_checks, r.alpha);
   std::size_t counts[4] = {0, 0, 0, 0};
   for (const auto& c : r.checks) ++counts[static_cast<int>(c.verdict)];
+  nlohmann::json claim_list = nlohmann::json::array();
+  for (const auto& k : claims(r)) claim_list.push_back(to_json(k, r));
   return {{"schema_version", kSuiteReportVersion},
           {"command", "suite"},
           {"suite", r.name},
@@ -204,6 +214,7 @@ nlohmann::json to_json(const SuiteReport& r) {
           {"verdict", to_string(r.verdict)},
           {"exit_code", exit_code(r.verdict)},
           {"elapsed_s", r.elapsed_s},
+          {"claims", claim_list},
           {"checks", checks}};
 }
 

@@ -22,6 +22,10 @@ inline constexpr int kSuiteReportVersion = 1;
 
 struct CheckResult {
   std::string name, kind, description;
+  /// The paper's claim this check tests and its source (reports/claims.hpp); empty: none.
+  std::string claim, source;
+  /// What the claim predicts of the verdict: pass (the default) or fail (e.g. "is biased").
+  Verdict expect = Verdict::pass;
   std::uint64_t seed = 0;
   Verdict verdict = Verdict::error;
   std::string reason;
@@ -54,8 +58,9 @@ struct SuiteReport {
   double elapsed_s = 0.0;
 };
 
-/// The suite's overall verdict: error if any check errs, else fail if any fails, else
-/// inconclusive if any is, else pass. Its exit code is exit_code(verdict) (verify/stats/verdict.hpp).
+/// The suite's overall verdict over the checks' outcomes (their verdicts read against their
+/// expectations, reports/claims.hpp: an expected fail counts as a pass): error if any errs, else
+/// fail if any fails, else inconclusive if any is, else pass. Its exit code is exit_code(verdict) (verify/stats/verdict.hpp).
 Verdict overall_verdict(const std::vector<CheckResult>& checks);
 
 /// The figures of a check in one line: estimator(s), problem, θ, max |z|, p-value, bias bound,

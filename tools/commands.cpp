@@ -489,7 +489,8 @@ int suite_plan(const SuiteSpec& spec, const std::string& file, std::uint64_t sui
   out << "suite " << spec.name << " (" << file << "): " << spec.checks.size() << " checks, seed " << suite_seed
       << "\n  " << budget_text(plan) << "\n";
   for (const auto& c : spec.checks)
-    out << "  " << c.name << " (" << c.kind << ", seed " << check_seed(suite_seed, c.name) << ")\n";
+    out << "  " << c.name << " (" << c.kind << ", seed " << check_seed(suite_seed, c.name) << ")"
+        << (c.claim.empty() ? "" : ", claim: " + c.claim + (c.expect_fail ? " (expects fail)" : "")) << "\n";
   return 0;
 }
 

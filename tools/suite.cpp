@@ -4,6 +4,7 @@
 #include "estimators/core/error.hpp"
 #include "estimators/core/input_file.hpp"
 #include "estimators/registry/registry.hpp"
+#include "reports/claims.hpp"
 #include "tools/progress.hpp"
 #include "verify/oracles/budget.hpp"
 #include "verify/pipeline.hpp"
@@ -33,7 +34,7 @@ namespace {
 
 /// Keys allowed at the top level and per kind (besides the common ones).
 const std::set<std::string> kTopKeys = {"name", "description", "alpha", "seed", "oracle_seconds", "checks"};
-const std::set<std::string> kCommonKeys = {"name", "kind", "description", "problem", "theta"};
+const std::set<std::string> kCommonKeys = {"name", "kind", "description", "problem", "theta", "claim", "source", "expect"};
 const std::map<std::string, std::set<std::string>> kKeys = {
     {"verify", {"estimator", "samples", "tolerance"}},
     {"compare", {"estimators", "samples", "min_reduction", "theta_grid"}},
@@ -138,6 +139,22 @@ CheckSpec parse_check(const Reader& rd, const json& c, const std::string& ptr) {
   if (!kKeys.count(s.kind)) rd.bad(ptr + "/kind", "verify, compare, bias-curve or calibrate", "'" + s.kind + "'");
   rd.keys(c, ptr, kCommonKeys, kKeys.at(s.kind));
   if (c.contains("description")) s.description = rd.string(c["description"], ptr + "/description");
+  // A paper's claim this check tests (reports/claims.hpp): its sentence, source and expected verdict.
+  if (c.contains("claim")) {
+    s.claim = rd.string(c["claim"], ptr + "/claim");
+    if (s.claim.empty()) rd.bad(ptr + "/claim", "a non-empty sentence (the paper's claim)", "\"\"");
+  }
+  for (const char* key : {"source", "expect"})
+    if (c.contains(key) && s.claim.empty())
+      rd.bad(ptr + "/" + key, "a check with a \"claim\" (the key belongs to a claim)", Reader::describe(c[key]));
+  if (c.contains("source")) s.source = rd.string(c["source"], ptr + "/source");
+  if (c.contains("expect")) {
+    const std::string e = rd.string(c["expect"], ptr + "/expect");
+    if (e != "pass" && e != "fail") rd.bad(ptr + "/expect", "pass or fail (the verdict the claim predicts)", "'" + e + "'");
+    if (e == "fail" && !takes_budget(s.kind))
+      rd.bad(ptr + "/expect", "pass (a bias-curve check is exact: state the bound it must meet)", "'fail'");
+    s.expect_fail = e == "fail";
+  }
   s.problem = rd.string(rd.need(c, ptr, "problem"), ptr + "/problem");
   // A relative table-file path is relative to the suite file's folder.
   if (s.problem.ends_with(".json") && std::filesystem::path(s.problem).is_relative())
@@ -612,19 +629,28 @@ void write_summary(std::ostream& out, const SuiteReport& rep) {
   int width = 6;
   for (const auto& c : rep.checks) width = std::max(width, static_cast<int>(c.name.size()) + 2);
   out << "  " << std::left << std::setw(width) << "check" << std::setw(12) << "kind" << std::setw(11) << "p-value"
-      << std::setw(6) << "rank" << std::setw(11) << "threshold" << std::setw(14) << "verdict" << "seed\n";
+      << std::setw(6) << "rank" << std::setw(11) << "threshold" << std::setw(19) << "verdict" << "seed\n";
   for (const auto& c : rep.checks)
     out << "  " << std::setw(width) << c.name << std::setw(12) << c.kind << std::setw(11)
         << (c.p_value ? g(*c.p_value) : "-") << std::setw(6)
         << (c.holm_rank ? std::to_string(*c.holm_rank) : "-") << std::setw(11)
-        << (c.threshold ? g(*c.threshold) : "-") << std::setw(14)
-        << (c.verdict == Verdict::pass ? "pass" : c.verdict == Verdict::fail ? "FAIL" : to_string(c.verdict)) << c.seed
-        << "\n";
+        << (c.threshold ? g(*c.threshold) : "-") << std::setw(18)
+        << (c.expect == Verdict::fail && c.verdict == Verdict::fail ? "fail (as claimed)"
+            : outcome(c) == Verdict::fail                           ? "FAIL"
+                                                                    : to_string(c.verdict))
+        << " " << c.seed << "\n";
   out << std::right;
   for (const auto& c : rep.checks)
-    if (c.verdict == Verdict::fail || c.verdict == Verdict::error)
-      out << "  " << (c.verdict == Verdict::fail ? "FAIL " : "ERROR ") << c.name << ": " << c.reason << "\n    "
+    if (outcome(c) == Verdict::fail || c.verdict == Verdict::error)
+      out << "  " << (c.verdict == Verdict::error ? "ERROR " : "FAIL ") << c.name
+          << (c.expect == Verdict::fail ? " (the claim expects fail)" : "") << ": " << c.reason << "\n    "
           << figures(c) << "\n";
+  const std::vector<ClaimResult> ks = claims(rep);
+  std::size_t held = 0;
+  for (const auto& k : ks) held += k.reading == Reading::holds;
+  if (!ks.empty()) out << "claims: " << held << " of " << ks.size() << " hold\n";
+  for (const auto& k : ks)
+    if (k.reading != Reading::holds) out << "  " << k.claim << " (" << k.source << "): " << k.text << "\n";
   out << "suite verdict: " << to_string(rep.verdict) << " (exit " << exit_code(rep.verdict) << "), "
       << g(rep.elapsed_s) << " s\n";
 }
@@ -658,6 +684,9 @@ SuiteReport run_suite(const SuiteSpec& suite, const SuiteOptions& o, std::ostrea
     r.result.name = c.name;
     r.result.kind = c.kind;
     r.result.description = c.description;
+    r.result.claim = c.claim;
+    r.result.source = c.source;
+    r.result.expect = c.expect_fail ? Verdict::fail : Verdict::pass;
     r.result.seed = x.seed;
     r.result.elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     if (!o.quiet) {

@@ -85,6 +85,8 @@ class SuiteCheck {
 
 struct CheckSpec {
   std::string name, kind, description;
+  std::string claim, source;  ///< the paper's claim this check tests, and where it is (reports/claims.hpp)
+  bool expect_fail = false;   ///< the claim predicts a fail verdict ("is biased"): `"expect": "fail"`
   std::string pointer;  ///< JSON pointer of the check in its file ("/checks/2"), for messages
   std::string problem;
   std::vector<std::string> estimators;  ///< verify, bias-curve and calibrate: one; compare: the reference first

@@ -15,6 +15,7 @@
 #include "estimators/rebar.hpp"
 #include "estimators/reinforce.hpp"
 #include "estimators/relax.hpp"
+#include "estimators/relaxed_rebar.hpp"
 #include "estimators/reparam.hpp"
 #include "estimators/rloo.hpp"
 #include "estimators/vimco.hpp"
@@ -33,6 +34,7 @@ std::vector<EstimatorDescriptor>& registered() {
       disarm_descriptor(),
       rebar_descriptor(),
       relax_descriptor(),
+      relaxed_rebar_descriptor(),
       nvil_descriptor(),
       vimco_descriptor(),
       muprop_descriptor(),
