@@ -308,9 +308,16 @@ std::optional<SampleRange> Relax::sample_range(const Model& m) const {
   const auto [e_lo, e_hi] = interval_product(rb->value_lo, rb->value_hi, eta, eta);
   const double spread = rb->f_hi - rb->f_lo;
   std::vector<double> path;
-  if (std::holds_alternative<CategoricalLogits>(m.dist)) path = {ae * spread + 2.0 * Rmax};
-  else
-    for (std::size_t i = 0; i < n_; ++i) path.push_back(ae * rb->slope[i] + R[i]);
+  const bool logistic = opt_.input == RelaxOptions::Input::logistic;
+  if (std::holds_alternative<CategoricalLogits>(m.dist)) {
+    if (logistic) return std::nullopt;  // relaxed-REBAR is Bernoulli only; no proof written
+    path = {ae * spread + 2.0 * Rmax};
+  } else {
+    // relaxed-REBAR's network reads z itself: its pathwise terms are ∂r/∂z_i ∂z/∂θ_i and
+    // ∂r/∂z̃_i ∂z̃/∂θ_i with ∂z/∂θ = 1 and 0 <= ∂z̃/∂θ <= 1, so |P - P̃| gains 2 R_i, not R_i/(2λ):
+    // in rebar_form_range's units (path/(2λ)) that is 4λ R_i.
+    for (std::size_t i = 0; i < n_; ++i) path.push_back(ae * rb->slope[i] + (logistic ? 4.0 * opt_.temperature : 1.0) * R[i]);
+  }
   return rebar_form_range(m, rb->f_lo - e_hi - dd - A, rb->f_hi - e_lo - dd + A, opt_.temperature, path,
                           (1.0 + ae) * (rb->scale + spread) + std::abs(dd) + A + Rmax,
                           "REBAR's bound plus the trained network's |r - d| <= sum |a_h|, |dr/dx_i| <= sum |a_h W_hi|, " +

@@ -139,6 +139,15 @@ TEST(SampleRanges, RelaxHoldsEverySampleOfTheTrainedNetwork) {
   for (const char* spec : {"relax:steps=50", "relax:temperature=0.01,steps=50,lr=0.1"}) check_contains(spec, 2000);
 }
 
+TEST(SampleRanges, RelaxedRebarHoldsEverySampleOfTheTrainedNetwork) {
+  // The network reads the logistic sample z (∂z/∂θ = 1, not σ_λ' / λ): its pathwise bound is 4λ R_i
+  // in rebar_form_range's units, which at λ = 0.01 is far below REBAR's slope/(2λ) term and at λ = 2
+  // far above it — both are checked.
+  for (const char* spec : {"relaxed-rebar:steps=50", "relaxed-rebar:temperature=0.01,steps=50,lr=0.1",
+                           "relaxed-rebar:temperature=2,steps=50,lr=0.1"})
+    check_contains(spec, 2000);
+}
+
 TEST(SampleRanges, MupropHoldsEverySample) { check_contains("muprop", 4000); }
 
 TEST(SampleRanges, RlooAndVimcoClosedFormsHoldEverySample) {
