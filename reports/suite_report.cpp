@@ -28,8 +28,13 @@ Verdict overall_verdict(const std::vector<CheckResult>& checks) {
 }
 
 std::string theta_text(const std::vector<double>& theta) {
+  // Up to kThetaShown values in full; a longer θ (the VAE's encoder weights: hundreds) as its first
+  // values and its length, so report rows stay readable (report.json keeps every value).
+  constexpr std::size_t kThetaShown = 8;
   std::string s = "(";
-  for (std::size_t i = 0; i < theta.size(); ++i) s += (i ? ", " : "") + format_double(theta[i]);
+  const std::size_t shown = theta.size() <= kThetaShown ? theta.size() : 4;
+  for (std::size_t i = 0; i < shown; ++i) s += (i ? ", " : "") + format_double(theta[i]);
+  if (shown < theta.size()) s += ", ... " + std::to_string(theta.size()) + " values";
   return s + ")";
 }
 

@@ -123,7 +123,7 @@ check samples_bad_range 2 --sample-range -- test-samples toy --theta 0.3 --sampl
 check calibrate_betting 0 -- calibrate toy --theta 1 reinforce --test betting --samples 1000 --repetitions 20 --threads 1
 check calibrate_sequential 0 -- calibrate toy --theta 1 reinforce --test betting --sequential --max-samples 4096 --repetitions 10 --tolerance 0.05 --threads 1
 check calibrate_tolerance_needs_sequential 2 --tolerance -- calibrate toy --theta 1 reinforce --tolerance 0.05 --repetitions 2
-check calibrate_betting_needs_range 2 --test -- calibrate toy --theta 1 rebar --test betting --repetitions 2
+check calibrate_betting_needs_range 2 --test -- calibrate gaussian-quadratic:d=1 --theta 0.5,0.1 reinforce --test betting --repetitions 2
 check calibrate_bad_planted_bias 2 --planted-bias -- calibrate toy --theta 1 reinforce --planted-bias 0 --repetitions 2
 
 echo "cli_exit_codes: $passed passed, $failed failed"

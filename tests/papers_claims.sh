@@ -4,7 +4,7 @@
 # - suites/papers.json (the seed papers' claims, docs/suites.md "Claims") exits 0: every claim
 #   holds; report.json lists each claim with its reading "holds", its source and its checks, and
 #   validates against reports/schema/suite-report.schema.json; report.md and report.html have the
-#   Claims table (19 of 19 hold); junit.xml validates and has no <failure> (its expected fails,
+#   Claims table (23 of 23 hold); junit.xml validates and has no <failure> (its expected fails,
 #   the biased estimators, are passes);
 # - a planted suite whose claims do not hold ("concrete is unbiased", expect pass; "reinforce is
 #   biased", expect fail) exits 1, and every report says "does not hold at these settings" with
@@ -63,21 +63,21 @@ expect "papers suite passes: every claim holds (exit $code)" test "$code" -eq 0
 r="$work/papers/report.json"
 expect "papers report.json validates against its schema" validate_json "$r"
 expect "papers junit.xml validates against junit.xsd" validate_xml "$work/papers/junit.xml"
-expect "19 claims, every one 'holds'" json_check "$r" "len(r['claims']) == 19 and all(k['reading'] == 'holds' for k in r['claims'])"
+expect "23 claims, every one 'holds'" json_check "$r" "len(r['claims']) == 23 and all(k['reading'] == 'holds' for k in r['claims'])"
 expect "every check of papers.json carries a claim and a source" json_check "$r" "all(c.get('claim') and c.get('source') for c in r['checks'])"
 for src in "Goodfellow" "Schulman" "Grathwohl et al. 2018, RELAX draft §6.1" "Mohamed" "Yin & Zhou" "Dong, Mnih & Tucker" \
-           "Mnih & Rezende" "Gu, Levine" "Mnih & Gregor" "Maddison" "Bengio" "Foerster"; do
+           "Mnih & Rezende" "Gu, Levine" "Mnih & Gregor" "Maddison" "Bengio" "Foerster" "Williams 1992" "eq. 17" "LAX"; do
   expect "a claim from $src" json_check "$r" "any('$src' in k['source'] for k in r['claims'])"
 done
 expect "the biased estimators are expected fails that passed as claimed" \
-  json_check "$r" "sum(1 for c in r['checks'] if c['expect'] == 'fail' and c['verdict'] == 'fail' and c['outcome'] == 'pass') == 6"
+  json_check "$r" "sum(1 for c in r['checks'] if c['expect'] == 'fail' and c['verdict'] == 'fail' and c['outcome'] == 'pass') == 7"
 expect "the REBAR t = 0.499 claim quotes its exact variance ratios" \
   json_check "$r" "any('t = 0.499 REBAR' in k['claim'] and 'exact' in k['text'] and 'Var(rebar' in k['text'] for k in r['claims'])"
-expect "report.md has the Claims table" grep -qF "19 of 19 claims hold" "$work/papers/report.md"
+expect "report.md has the Claims table" grep -qF "23 of 23 claims hold" "$work/papers/report.md"
 expect "report.md marks expected fails" grep -qF "fail (as claimed)" "$work/papers/report.md"
-expect "report.html has the Claims table" grep -qF "data-claims='19' data-claims-held='19'" "$work/papers/report.html"
+expect "report.html has the Claims table" grep -qF "data-claims='23' data-claims-held='23'" "$work/papers/report.html"
 expect "junit.xml has no failure" test "$(grep -c '<failure' "$work/papers/junit.xml")" -eq 0
-expect "the summary counts the claims" grep -qF "claims: 19 of 19 hold" "$work/out"
+expect "the summary counts the claims" grep -qF "claims: 23 of 23 hold" "$work/out"
 
 # --- claims that do not hold: exit 1, said in every report with the figures.
 cat >"$work/wrong.json" <<'JSON'
@@ -111,7 +111,7 @@ expect "dry run marks expected fails" grep -qF "claim: the Concrete (Gumbel-soft
 "$ESTCHECK" mutate "$SOURCE_DIR/suites/papers.json" --threads 2 >"$work/out" 2>"$work/err"
 code=$?
 expect "mutate papers.json catches every mutant (exit $code)" test "$code" -eq 0
-expect "mutation score 14/14" grep -qF "mutation score: 14/14 caught" "$work/out"
+expect "mutation score 16/16" grep -qF "mutation score: 16/16 caught" "$work/out"
 
 # --- bad claim keys: exit 2 naming the key, nothing written.
 bad_suite() {  # bad_suite NAME CHECK-EXTRA-JSON EXPECTED-MESSAGE-PART

@@ -129,13 +129,13 @@ TEST(Calibration, SequentialBettingStopsAGrossBiasWithinAFewBlocks) {
 
 TEST(Calibration, RefusesWhatItCannotMeasure) {
   auto toy = make_problem("toy");
-  auto rebar = make_estimator("rebar");
+  auto gauss = make_problem("gaussian-quadratic:d=1");
+  auto reinforce = make_estimator("reinforce");
   CalibrateOptions o;
   o.repetitions = 2;
   o.method = TestMethod::betting;
-  // No declared range for REBAR yet: the betting test is refused, naming --test.
-  EXPECT_THROW(calibrate(CalibrateRequest{toy.get(), rebar.get(), {1.0}, o, {}}), InputError);
-  auto reinforce = make_estimator("reinforce");
+  // Unbounded samples (a Gaussian problem): no declared range, so the betting test is refused.
+  EXPECT_THROW(calibrate(CalibrateRequest{gauss.get(), reinforce.get(), {0.5, 0.1}, o, {}}), InputError);
   o.tolerance = 0.1;  // a tolerance needs a sequential run
   EXPECT_THROW(calibrate(CalibrateRequest{toy.get(), reinforce.get(), {1.0}, o, {}}), InputError);
   o.tolerance.reset();
