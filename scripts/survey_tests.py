@@ -65,13 +65,17 @@ def problems(tmp):
         ("mdp:states=4,horizon=4,slip=0.1", "mdp:states=4,horizon=4,slip=0.1", "0.5,-0.5,0.5,-0.5,0.5,-0.5,0.5,-0.5"),
         ("grid:size=4,horizon=6,slip=0", "grid:size=4,horizon=6,slip=0",
          ",".join(str(0.1 * ((i % 5) - 2)) for i in range(64))),
+        ("cartpole:horizon=8", "cartpole:horizon=8", "0.1,0.2,-0.5,0.3,0.05"),
+        ("lqr:horizon=8", "lqr:horizon=8", "-1,-1,-0.5"),
+        ("vae:latents=3,images=4", "vae:latents=3,images=4", "default"),
     ]
     return p
 
 
 ESTIMATORS = ["reinforce", "rloo", "rloo:k=4", "reparam", "arm", "disarm", "rebar", "relax", "nvil", "vimco",
               "vimco:k=4", "muprop", "concrete", "straight-through", "scg", "scg:baseline=conditional",
-              "scg:credit=all", "scg-relax", "dice", "dice:order=2"]
+              "scg:credit=all", "scg-relax", "dice", "dice:order=2", "relaxed-rebar", "pg-reinforce", "pg-pathwise",
+              "lax", "lax:cv=rl"]
 
 
 def classify(rep):
@@ -95,6 +99,7 @@ def main():
     ap.add_argument("--json", help="write the raw records here")
     ap.add_argument("--from-json", help="print the tables of an earlier run's records (no runs)")
     ap.add_argument("--long", action="store_true", help="one row per pair (with verdicts and seconds)")
+    ap.add_argument("--only", action="append", help="a problem name (first column) to survey; repeat it; default all")
     args = ap.parse_args()
     if args.from_json:
         with open(args.from_json) as f:
@@ -102,7 +107,10 @@ def main():
         return
     records = []
     with tempfile.TemporaryDirectory() as tmp:
+        only = set(args.only) if args.only else None
         for pname, pspec, theta in problems(tmp):
+            if only and pname not in only:
+                continue
             for est in ESTIMATORS:
                 cmd = [args.estcheck, "verify", pspec, est, "--theta", theta, "--samples", args.samples,
                        "--threads", args.threads, "--quiet", "--json", "-"]
