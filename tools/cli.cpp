@@ -252,8 +252,8 @@ CLI::App* add_hunt(CLI::App& app, cli::HuntArgs& a) {
   auto* sub = app.add_subcommand("hunt", "Hunt for a bias: verify random problems and parameters under one "
                                          "family-wise alpha, shrink the first failure (docs/hunt.md)");
   sub->add_option("ESTIMATOR", a.estimator, "Estimator spec; keys given stay fixed, the others are drawn")->required();
-  sub->add_option("--problems", a.problems, "Kinds drawn, comma-separated: toy, bernoulli, categorical "
-                                            "(default: every kind the estimator accepts)");
+  sub->add_option("--problems", a.problems, "Kinds drawn, comma-separated: toy, bernoulli, categorical, gaussian, graph, "
+                                            "control (default: the table kinds the estimator accepts, else the others)");
   sub->add_option("--budget-checks", a.budget_checks, "Drawn cases verified, at most (default 100)");
   sub->add_option("--shrink-checks", a.shrink_checks, "Verifications while shrinking, at most (default 100)");
   sub->add_option("--samples", a.samples, "Samples per verification (default 100000)");

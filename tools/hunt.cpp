@@ -74,7 +74,7 @@ std::string table_path(const std::string& path) {
 /// Writes the suite file that reproduces `c` (and its table file, for a table case).
 void write_suite(const HuntResult& r, const HuntCheck& c, const std::string& path, std::uint64_t samples) {
   std::string problem = c.problem;
-  if (c.c.kind != HuntKind::toy) {
+  if (is_table_kind(c.c.kind) && c.c.kind != HuntKind::toy) {  // other kinds: the problem is a spec
     const std::string table = table_path(path);
     std::ofstream t(table);
     t << table_json(c.c);
@@ -107,7 +107,7 @@ nlohmann::json case_json(const HuntCheck& c, bool with_report) {
                       {"theta", c.c.theta},
                       {"verdict", to_string(c.report.test.verdict)}};
   if (c.c.kind == HuntKind::toy) j["t"] = c.c.toy_t;
-  else j["table"] = c.c.table;
+  else if (is_table_kind(c.c.kind)) j["table"] = c.c.table;
   if (with_report) j["report"] = to_json(c.report);
   return j;
 }
@@ -193,7 +193,7 @@ void write_hunt_text(std::ostream& out, const HuntResult& r, const HuntEstimator
   tally();
   if (suite_file.empty()) return;
   out << "reproduce: estcheck suite " << suite_file;
-  if (minimal.c.kind != HuntKind::toy) out << "  (table: " << table_path(suite_file) << ")";
+  if (is_table_kind(minimal.c.kind) && minimal.c.kind != HuntKind::toy) out << "  (table: " << table_path(suite_file) << ")";
   out << "\n";
 }
 

@@ -5,7 +5,10 @@
 // integers, fewer distinct table values, the estimator's parameters back to their defaults, then
 // each θ_i, table value and the toy's t towards 0 and small integers. The search and shrink loops
 // are those of RapidCheck's own checkProperty / shrinkTestCase (accept the first failing
-// candidate, start again from it), written out so that each verification is counted.
+// candidate, start again from it), written out so that each verification is counted. Gaussian,
+// graph and control cases shrink to fewer dimensions (a coordinate dropped), gaussian-exp to
+// gaussian-quadratic, c towards 0, a graph to each simpler graph of hunt_graphs() (θ truncated or
+// padded with 0), the horizon T to 1, T/2 and T - 1, then θ as above.
 #include "verify/hunt.hpp"
 
 #include "estimators/core/error.hpp"
@@ -140,6 +143,16 @@ std::vector<double> restrict_bernoulli(const std::vector<double>& table, std::si
   return out;
 }
 
+/// The shape of a case (HuntComplexity::shape).
+int shape_of(const HuntCase& c) {
+  switch (c.kind) {
+    case HuntKind::gaussian:
+    case HuntKind::graph: return c.variant;
+    case HuntKind::control: return c.horizon;
+    default: return 0;
+  }
+}
+
 /// cost(v) = |v| + 1/2 if v < 0 + 1 if v is not an integer.
 double cost(double v) { return std::abs(v) + (v < 0.0 ? 0.5 : 0.0) + (is_integer(v) ? 0.0 : 1.0); }
 
@@ -147,6 +160,7 @@ HuntComplexity complexity_of(const std::vector<ParamInfo>& params, const HuntCas
   HuntComplexity h;
   h.dim = c.theta.size();
   h.kind = static_cast<int>(c.kind);
+  h.shape = shape_of(c);
   std::set<double> distinct;
   for (double v : c.table)
     if (v != 0.0) distinct.insert(v);
@@ -154,6 +168,7 @@ HuntComplexity complexity_of(const std::vector<ParamInfo>& params, const HuntCas
   for (double v : c.table) h.weight += cost(v);
   for (double v : c.theta) h.weight += cost(v);
   if (c.kind == HuntKind::toy) h.weight += cost(c.toy_t);
+  if (c.kind == HuntKind::gaussian) h.weight += cost(c.centre);
   for (std::size_t i = 0; i < params.size() && i < values.size(); ++i) {
     const ParamInfo& p = params[i];
     const double def = param_default(p), v = values[i];
@@ -215,6 +230,45 @@ std::vector<Draw> shrinks(const Draw& d, const std::vector<ParamInfo>& params) {
       x.c.theta.erase(x.c.theta.begin() + static_cast<std::ptrdiff_t>(k));
       push(std::move(x));
     }
+  // Gaussian: a coordinate dropped, exp to quadratic, c towards 0.
+  if (c.kind == HuntKind::gaussian) {
+    const std::size_t dim = c.theta.size() / 2;
+    if (dim > 1)
+      for (std::size_t i = dim; i-- > 0;) {
+        Draw x = d;
+        x.c.theta.erase(x.c.theta.begin() + static_cast<std::ptrdiff_t>(dim + i));
+        x.c.theta.erase(x.c.theta.begin() + static_cast<std::ptrdiff_t>(i));
+        push(std::move(x));
+      }
+    if (c.variant == 1) {
+      Draw x = d;
+      x.c.variant = 0;
+      x.c.centre = 0.0;
+      push(std::move(x));
+    }
+    if (c.variant == 0)
+      for (double v : simpler(c.centre, -2.0, 2.0)) {
+        Draw x = d;
+        x.c.centre = v;
+        push(std::move(x));
+      }
+  }
+  // Graph: each simpler graph, θ truncated or padded with 0.
+  if (c.kind == HuntKind::graph)
+    for (int g = 0; g < c.variant; ++g) {
+      Draw x = d;
+      x.c.variant = g;
+      x.c.theta.resize(hunt_graphs()[static_cast<std::size_t>(g)].theta_dim, 0.0);
+      push(std::move(x));
+    }
+  // Control: a shorter horizon.
+  if (c.kind == HuntKind::control)
+    for (int t : {1, c.horizon / 2, c.horizon - 1})
+      if (t >= 1 && t < c.horizon) {
+        Draw x = d;
+        x.c.horizon = t;
+        push(std::move(x));
+      }
   // Table values: all rounded, then fewer distinct values (each merged into the simplest one).
   if (std::any_of(c.table.begin(), c.table.end(), [](double v) { return !is_integer(v); })) {
     Draw x = d;
@@ -309,6 +363,28 @@ rc::Gen<Draw> case_generator(std::vector<HuntKind> kinds, std::vector<ParamInfo>
         for (std::size_t i = 0; i < k; ++i) d.c.theta.push_back(draw_logit(r));
         break;
       }
+      case HuntKind::gaussian: {
+        d.c.variant = static_cast<int>(draw_index(r, 2));
+        const std::size_t dim = 1 + draw_index(r, 2);
+        if (d.c.variant == 0) d.c.centre = draw_uniform(r, -2.0, 2.0);
+        for (std::size_t i = 0; i < dim; ++i) d.c.theta.push_back(draw_uniform(r, -2.0, 2.0));  // μ
+        for (std::size_t i = 0; i < dim; ++i) d.c.theta.push_back(draw_uniform(r, -2.0, 1.0));  // log σ
+        break;
+      }
+      case HuntKind::graph: {
+        // Logits within the CLT's trusted regime (kCltLogit): the graphs' oracles are exact, the
+        // tests often asymptotic.
+        d.c.variant = static_cast<int>(draw_index(r, hunt_graphs().size()));
+        const std::size_t dim = hunt_graphs()[static_cast<std::size_t>(d.c.variant)].theta_dim;
+        for (std::size_t i = 0; i < dim; ++i) d.c.theta.push_back(draw_uniform(r, -kCltLogit, kCltLogit));
+        break;
+      }
+      case HuntKind::control: {
+        // A stabilizing gain: K entries in [-2, 0], log σ in [-2, 0].
+        d.c.horizon = 1 + static_cast<int>(draw_index(r, 8));
+        d.c.theta = {draw_uniform(r, -2.0, 0.0), draw_uniform(r, -2.0, 0.0), draw_uniform(r, -2.0, 0.0)};
+        break;
+      }
     }
     for (const ParamInfo& p : params) d.values.push_back(draw_param(r, p));
     set_param_text(d, params);
@@ -321,6 +397,9 @@ std::unique_ptr<Problem> make_case_problem(const HuntCase& c) {
     case HuntKind::toy: return make_problem("toy:t=" + format_double(c.toy_t));
     case HuntKind::bernoulli: return make_table_problem(Family::bernoulli, c.table, describe_problem(c));
     case HuntKind::categorical: return make_table_problem(Family::categorical, c.table, describe_problem(c));
+    case HuntKind::gaussian:
+    case HuntKind::graph:
+    case HuntKind::control: return make_problem(describe_problem(c));
   }
   return nullptr;
 }
@@ -331,6 +410,9 @@ HuntCase representative(HuntKind kind) {
   c.kind = kind;
   if (kind == HuntKind::bernoulli) c.table = {0.0, 1.0, 2.0, 3.0}, c.theta = {0.0, 0.0};
   else if (kind == HuntKind::categorical) c.table = {0.0, 1.0, 2.0}, c.theta = {0.0, 0.0, 0.0};
+  else if (kind == HuntKind::gaussian) c.theta = {0.0, 0.0};
+  else if (kind == HuntKind::graph) c.variant = 2, c.theta = {0.0};  // scg-fig1c
+  else if (kind == HuntKind::control) c.horizon = 1, c.theta = {-1.0, -1.0, 0.0};
   else c.theta = {0.0};
   return c;
 }
@@ -356,14 +438,27 @@ const char* to_string(HuntKind kind) {
     case HuntKind::toy: return "toy";
     case HuntKind::bernoulli: return "bernoulli";
     case HuntKind::categorical: return "categorical";
+    case HuntKind::gaussian: return "gaussian";
+    case HuntKind::graph: return "graph";
+    case HuntKind::control: return "control";
   }
   return "?";
 }
 
+const std::vector<HuntGraph>& hunt_graphs() {
+  static const std::vector<HuntGraph> graphs = {
+      {"scg-fig1a", 1}, {"scg-fig1b", 1}, {"scg-fig1c", 1}, {"scg-fig1d", 2}, {"scg-fig1e", 2},
+      {"mdp:states=2,horizon=1", 4}, {"mdp:states=2,horizon=2", 4}, {"mdp:states=2,horizon=3", 4},
+      {"mdp:states=3,horizon=2", 6},
+  };
+  return graphs;
+}
+
 HuntKind parse_hunt_kind(const std::string& text, const std::string& argument) {
-  for (HuntKind k : {HuntKind::toy, HuntKind::bernoulli, HuntKind::categorical})
+  for (HuntKind k : {HuntKind::toy, HuntKind::bernoulli, HuntKind::categorical, HuntKind::gaussian,
+                     HuntKind::graph, HuntKind::control})
     if (text == to_string(k)) return k;
-  raise_input_error(argument, "toy, bernoulli or categorical", "'" + text + "'");
+  raise_input_error(argument, "toy, bernoulli, categorical, gaussian, graph or control", "'" + text + "'");
 }
 
 HuntEstimator hunt_estimator(std::string_view spec) {
@@ -393,6 +488,11 @@ HuntEstimator hunt_estimator(std::string_view spec) {
 
 std::string describe_problem(const HuntCase& c) {
   if (c.kind == HuntKind::toy) return "toy:t=" + format_double(c.toy_t);
+  if (c.kind == HuntKind::gaussian)
+    return c.variant == 0 ? "gaussian-quadratic:d=" + std::to_string(c.theta.size() / 2) + ",c=" + format_double(c.centre)
+                          : "gaussian-exp:d=" + std::to_string(c.theta.size() / 2);
+  if (c.kind == HuntKind::graph) return hunt_graphs().at(static_cast<std::size_t>(c.variant)).spec;
+  if (c.kind == HuntKind::control) return "lqr:horizon=" + std::to_string(c.horizon);
   std::string s = c.kind == HuntKind::bernoulli ? "bernoulli table, n = " + std::to_string(c.theta.size())
                                                 : "categorical table, k = " + std::to_string(c.theta.size());
   return s + ", table [" + join_theta(c.table) + "]";
@@ -408,7 +508,7 @@ std::string table_json(const HuntCase& c) {
   nlohmann::json j;
   if (c.kind == HuntKind::bernoulli) j = {{"distribution", "bernoulli"}, {"n", c.theta.size()}};
   else if (c.kind == HuntKind::categorical) j = {{"distribution", "categorical"}, {"k", c.theta.size()}};
-  else raise_input_error("problems", "a table case", "the toy problem");
+  else raise_input_error("problems", "a table case", "'" + describe_problem(c) + "'");
   j["table"] = c.table;
   return j.dump() + "\n";
 }
@@ -451,22 +551,33 @@ HuntResult hunt(const HuntEstimator& estimator, const HuntOptions& options) {
   result.alpha_per_check = options.alpha / static_cast<double>(options.budget_checks + options.shrink_checks);
 
   // The kinds the estimator accepts (at its default parameters), among those asked for.
-  const std::vector<HuntKind> asked = options.kinds.empty()
-                                          ? std::vector<HuntKind>{HuntKind::toy, HuntKind::bernoulli, HuntKind::categorical}
-                                          : options.kinds;
+  // With no kinds asked for: the table kinds, or, when the estimator accepts none, the others.
+  std::vector<HuntKind> asked = options.kinds.empty()
+                                    ? std::vector<HuntKind>{HuntKind::toy, HuntKind::bernoulli, HuntKind::categorical}
+                                    : options.kinds;
   const std::string default_spec = estimator.fixed.empty() ? estimator.name : estimator.name + ":" + estimator.fixed;
-  for (HuntKind k : asked) {
-    try {
-      const auto est = estimator.make(default_spec);
-      const auto problem = make_case_problem(representative(k));
-      est->check(*problem);
-      if (std::find(result.kinds.begin(), result.kinds.end(), k) == result.kinds.end()) result.kinds.push_back(k);
-    } catch (const InputError&) {
+  const auto accepted = [&] {
+    for (HuntKind k : asked) {
+      try {
+        const auto est = estimator.make(default_spec);
+        const auto problem = make_case_problem(representative(k));
+        est->check(*problem);
+        if (std::find(result.kinds.begin(), result.kinds.end(), k) == result.kinds.end()) result.kinds.push_back(k);
+      } catch (const InputError&) {
+      }
     }
+  };
+  accepted();
+  if (result.kinds.empty() && options.kinds.empty()) {
+    asked = {HuntKind::gaussian, HuntKind::graph, HuntKind::control};
+    accepted();
   }
   if (result.kinds.empty()) {
     std::string names;
-    for (HuntKind k : asked) {
+    for (HuntKind k : options.kinds.empty() ? std::vector<HuntKind>{HuntKind::toy, HuntKind::bernoulli,
+                                                                    HuntKind::categorical, HuntKind::gaussian,
+                                                                    HuntKind::graph, HuntKind::control}
+                                            : options.kinds) {
       if (!names.empty()) names += ',';
       names += to_string(k);
     }

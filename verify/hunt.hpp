@@ -2,7 +2,10 @@
 //
 // hunt(estimator, options) draws random problems the estimator accepts — the toy problem (REBAR,
 // Tucker et al. 2017 §6.1), Bernoulli tables of 1..8 variables and categorical tables of 2..8
-// classes with random tables, logits from moderate to extreme — and random values of the
+// classes with random tables, logits from moderate to extreme; for estimators that accept none of
+// those, Gaussian problems (gaussian-quadratic / gaussian-exp, d = 1..2), the built-in stochastic
+// computation graphs (Schulman et al. 2015 Fig. 1 (a)-(e), small chain MDPs) and the LQR control
+// problem (lqr:horizon=1..8, a stabilizing gain) — and random values of the
 // estimator's own parameters over their declared ranges (estimators/descriptor.hpp ParamInfo),
 // verifies each case through the one pipeline (verify/pipeline.hpp) and, at the first failure,
 // shrinks it to the simplest failing case, verifying every candidate again. The generators and
@@ -40,10 +43,14 @@
 
 namespace estcheck {
 
-/// The kinds of problem a hunt draws, from the simplest (shrinking moves towards the first).
-enum class HuntKind { toy, bernoulli, categorical };
+/// The kinds of problem a hunt draws. The first three are the table kinds (drawn by default when
+/// the estimator accepts one of them); gaussian, graph and control are problems named by a spec
+/// (drawn by default only when the estimator accepts no table kind).
+enum class HuntKind { toy, bernoulli, categorical, gaussian, graph, control };
 const char* to_string(HuntKind kind);
-/// "toy", "bernoulli" or "categorical"; InputError naming `argument` otherwise.
+/// toy, bernoulli or categorical: the problem is a table (or the toy), not a spec of the catalogue.
+inline bool is_table_kind(HuntKind kind) { return kind <= HuntKind::categorical; }
+/// A kind by its name (to_string); InputError naming `argument` otherwise.
 HuntKind parse_hunt_kind(const std::string& text, const std::string& argument = "problems");
 
 /// The estimator hunted: how to build it at drawn parameter values. Any callable will do (a
@@ -66,19 +73,31 @@ struct HuntCase {
   HuntKind kind = HuntKind::toy;
   double toy_t = 0.5;                ///< toy: f(b) = (b - t)²
   std::vector<double> table;         ///< bernoulli: 2^n values (index Σ b_i 2^i); categorical: K values
-  std::vector<double> theta;         ///< logits
+  std::vector<double> theta;         ///< logits; gaussian: (μ, log σ); control: (K, log σ)
+  int variant = 0;                   ///< gaussian: 0 quadratic, 1 exp; graph: index in hunt_graphs()
+  double centre = 0.0;               ///< gaussian-quadratic: c
+  int horizon = 0;                   ///< control: T
   std::vector<std::pair<std::string, std::string>> params;  ///< drawn key, value (text)
 };
 
-/// The problem spec of a toy case, or a short description of a table case.
+/// The graph problems a graph case draws, simplest first (their θ dimensions never decrease):
+/// scg-fig1a..e and chain MDPs with 2..3 states (estimators/problems/graph_problems.cpp).
+struct HuntGraph {
+  const char* spec;
+  std::size_t theta_dim;
+};
+const std::vector<HuntGraph>& hunt_graphs();
+
+/// The problem spec of a toy, gaussian, graph or control case, or a short description of a table case.
 std::string describe_problem(const HuntCase& c);
 /// The estimator spec of a case: name, then the fixed and the drawn parameters.
 std::string estimator_spec(const HuntEstimator& e, const HuntCase& c);
 /// The JSON table file of a table case ({"distribution": ..., "table": [...]}, as make_problem reads).
 std::string table_json(const HuntCase& c);
 
-/// How complex a case is, compared lexicographically: θ's length, the kind, the distinct non-zero
-/// table values, then a weight Σ cost(v) over θ, the table and the toy's t, with cost(v) = |v|
+/// How complex a case is, compared lexicographically: θ's length, the kind, the shape (gaussian:
+/// the variant; graph: the index in hunt_graphs(); control: T; tables: 0), the distinct non-zero
+/// table values, then a weight Σ cost(v) over θ, the table, the toy's t and the Gaussian c, with cost(v) = |v|
 /// + 1/2 if v < 0 + 1 if v is not an integer, plus each parameter's distance from its default
 /// (reals: |log2(value / default)|, + 1 off a power of two). Every shrink candidate is strictly
 /// less complex than the case it shrinks, so shrinking ends, and the minimum is simpler than the
@@ -86,6 +105,7 @@ std::string table_json(const HuntCase& c);
 struct HuntComplexity {
   std::size_t dim = 0;
   int kind = 0;
+  int shape = 0;
   std::size_t distinct_values = 0;
   double weight = 0.0;
   auto operator<=>(const HuntComplexity&) const = default;
@@ -93,7 +113,9 @@ struct HuntComplexity {
 HuntComplexity complexity(const HuntEstimator& e, const HuntCase& c);
 
 struct HuntOptions {
-  std::vector<HuntKind> kinds;          ///< empty: every kind the estimator accepts
+  /// Empty: the table kinds the estimator accepts, or, when it accepts none, the gaussian, graph
+  /// and control kinds it accepts.
+  std::vector<HuntKind> kinds;
   std::uint64_t budget_checks = 100;    ///< verifications of drawn cases, at most
   std::uint64_t shrink_checks = 100;    ///< verifications while shrinking, at most
   std::uint64_t samples = 100'000;      ///< per verification
