@@ -20,41 +20,9 @@
 # Takes about 25 s of CPU (the papers suite about 15 s, mutate about 3 s).
 set -u
 
-for v in ESTCHECK SOURCE_DIR; do
-  if [[ -z "${!v:-}" ]]; then
-    echo "papers_claims: set $v" >&2
-    exit 2
-  fi
-done
-PY=/usr/bin/python3
-if ! command -v xmllint >/dev/null || ! "$PY" -c 'import jsonschema' 2>/dev/null; then
-  echo "papers_claims: needs xmllint (libxml2-utils) and /usr/bin/python3 with python3-jsonschema: run scripts/setup.sh" >&2
-  exit 1
-fi
-schema_json="$SOURCE_DIR/reports/schema/suite-report.schema.json"
-schema_xsd="$SOURCE_DIR/reports/schema/junit.xsd"
-work=$(mktemp -d "${TMPDIR:-/tmp}/estcheck_papers_claims.XXXXXX")
-trap 'rm -rf "$work"' EXIT
-passed=0
-failed=0
-ok() { echo "ok   $1"; passed=$((passed + 1)); }
-bad() { echo "FAIL $1"; failed=$((failed + 1)); }
-expect() {  # expect NAME CONDITION-COMMAND...
-  local name=$1
-  shift
-  if "$@"; then ok "$name"; else bad "$name"; fi
-}
-validate_json() {
-  "$PY" - "$schema_json" "$1" <<'PYEOF'
-import json, sys, jsonschema
-schema = json.load(open(sys.argv[1]))
-jsonschema.Draft7Validator.check_schema(schema)
-jsonschema.Draft7Validator(schema).validate(json.load(open(sys.argv[2])))
-PYEOF
-}
-validate_xml() { xmllint --noout --schema "$schema_xsd" "$1" 2>"$work/xmllint.err"; }
-# json_check FILE PYTHON-EXPRESSION: the expression over the report `r` is true.
-json_check() { "$PY" -c "import json,sys; r=json.load(open(sys.argv[1])); sys.exit(0 if ($2) else 1)" "$1"; }
+# shellcheck source=tests/report_checks.sh
+source "$(dirname "$0")/report_checks.sh"
+report_checks_init papers_claims
 
 # --- the papers' claims: every one holds.
 "$ESTCHECK" suite "$SOURCE_DIR/suites/papers.json" --alpha 5e-7 --threads 2 --out "$work/papers" >"$work/out" 2>"$work/err"
@@ -129,5 +97,4 @@ bad_suite "expect maybe" ', "claim": "c", "expect": "maybe"' "/checks/0/expect: 
 bad_suite "empty claim" ', "claim": ""' "/checks/0/claim: expected a non-empty sentence"
 bad_suite "claim not a string" ', "claim": 3' "/checks/0/claim: expected a string"
 
-echo "papers_claims: $passed passed, $failed failed"
-test "$failed" -eq 0
+report_checks_done

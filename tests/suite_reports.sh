@@ -22,40 +22,9 @@
 # Takes about 5 s on 2 cores.
 set -u
 
-for v in ESTCHECK SOURCE_DIR; do
-  if [[ -z "${!v:-}" ]]; then
-    echo "suite_reports: set $v" >&2
-    exit 2
-  fi
-done
-PY=/usr/bin/python3
-if ! command -v xmllint >/dev/null || ! "$PY" -c 'import jsonschema' 2>/dev/null; then
-  echo "suite_reports: needs xmllint (libxml2-utils) and /usr/bin/python3 with python3-jsonschema: run scripts/setup.sh" >&2
-  exit 1
-fi
-schema_json="$SOURCE_DIR/reports/schema/suite-report.schema.json"
-schema_xsd="$SOURCE_DIR/reports/schema/junit.xsd"
-work=$(mktemp -d "${TMPDIR:-/tmp}/estcheck_suite_reports.XXXXXX")
-trap 'rm -rf "$work"' EXIT
-passed=0
-failed=0
-ok() { echo "ok   $1"; passed=$((passed + 1)); }
-bad() { echo "FAIL $1"; failed=$((failed + 1)); }
-expect() {  # expect NAME CONDITION-COMMAND...
-  local name=$1
-  shift
-  if "$@"; then ok "$name"; else bad "$name"; fi
-}
-
-validate_json() {
-  "$PY" - "$schema_json" "$1" <<'EOF'
-import json, sys, jsonschema
-schema = json.load(open(sys.argv[1]))
-jsonschema.Draft7Validator.check_schema(schema)
-jsonschema.Draft7Validator(schema).validate(json.load(open(sys.argv[2])))
-EOF
-}
-validate_xml() { xmllint --noout --schema "$schema_xsd" "$1" 2>"$work/xmllint.err"; }
+# shellcheck source=tests/report_checks.sh
+source "$(dirname "$0")/report_checks.sh"
+report_checks_init suite_reports
 rejects_json() { ! validate_json "$1" 2>/dev/null; }
 rejects_xml() { ! validate_xml "$1"; }
 
@@ -248,5 +217,4 @@ code=0
 "$ESTCHECK" mutate "$work/missing.json" >"$work/out" 2>"$work/err" || code=$?
 expect "mutate on a missing suite file is exit 2 (got $code)" bash -c "[[ $code -eq 2 ]]"
 
-echo "suite_reports: $passed passed, $failed failed"
-[[ $failed -eq 0 ]]
+report_checks_done
