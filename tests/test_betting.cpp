@@ -14,6 +14,7 @@
 #include "estimators/problems/catalogue.hpp"
 #include "estimators/registry/registry.hpp"
 #include "tests/budget.hpp"
+#include "tests/lying_range.hpp"
 #include "verify/pipeline.hpp"
 #include "verify/stats/betting.hpp"
 #include "verify/stats/sequential.hpp"
@@ -282,30 +283,10 @@ TEST(BettingTest, OnePassGivesTheHarnessMomentsBitForBit) {
   }
 }
 
-/// An estimator whose declared range is wrong: REINFORCE on the toy, declaring half its range.
-class LyingRange final : public Estimator {
- public:
-  LyingRange() : inner_(make_estimator("reinforce")), info_(inner_->info()) { info_.spec = "lying-range"; }
-  const EstimatorInfo& info() const override { return info_; }
-  std::size_t scratch_size(const Model& m) const override { return inner_->scratch_size(m); }
-  void sample(const Model& m, Noise& noise, std::span<double> scratch, std::span<double> grad) const override {
-    inner_->sample(m, noise, scratch, grad);
-  }
-  std::optional<SampleRange> sample_range(const Model& m) const override {
-    SampleRange r = *inner_->sample_range(m);
-    r.hi[0] *= 0.5;
-    r.source = "a deliberately wrong range";
-    return r;
-  }
-
- private:
-  std::unique_ptr<Estimator> inner_;
-  EstimatorInfo info_;
-};
 
 TEST(BettingTest, SampleOutsideTheDeclaredRangeIsAnErrorNamingTheEstimator) {
   const auto p = make_problem("toy:t=0.45");
-  LyingRange lying;
+  testing::LyingRange lying;
   VerifyRequest q;
   q.problem = p.get();
   q.estimator = &lying;

@@ -9,6 +9,7 @@
 #include "estimators/core/noise.hpp"
 #include "estimators/problems/catalogue.hpp"
 #include "estimators/registry/registry.hpp"
+#include "tests/lying_range.hpp"
 #include "tools/cli.hpp"
 #include "verify/harness/harness.hpp"
 #include "verify/oracles/estimator_mean.hpp"
@@ -222,26 +223,6 @@ TEST(Muprop, ExactMomentsAreCertifiedOnTenVariables) {
 
 // ---------------------------------------------------------------- the CLI: a sample outside its range
 
-/// REINFORCE on the toy declaring half its range: a test-only estimator registered at run time.
-class LyingRange final : public Estimator {
- public:
-  LyingRange() : inner_(make_estimator("reinforce")), info_(inner_->info()) { info_.spec = "test-lying-range"; }
-  const EstimatorInfo& info() const override { return info_; }
-  std::size_t scratch_size(const Model& m) const override { return inner_->scratch_size(m); }
-  void sample(const Model& m, Noise& noise, std::span<double> scratch, std::span<double> grad) const override {
-    inner_->sample(m, noise, scratch, grad);
-  }
-  std::optional<SampleRange> sample_range(const Model& m) const override {
-    SampleRange r = *inner_->sample_range(m);
-    r.hi[0] *= 0.5;
-    r.source = "a deliberately wrong range";
-    return r;
-  }
-
- private:
-  std::unique_ptr<Estimator> inner_;
-  EstimatorInfo info_;
-};
 
 TEST(SampleRanges, CliOutOfRangeSampleExitsFourNamingTheEstimator) {
   register_estimator({.name = "test-lying-range",
@@ -250,7 +231,7 @@ TEST(SampleRanges, CliOutOfRangeSampleExitsFourNamingTheEstimator) {
                       .requires_ = "bernoulli",
                       .description = "REINFORCE declaring half its range (test only)",
                       .reference = "tests/test_sample_ranges.cpp",
-                      .make = [](const ParamValues&) { return std::make_unique<LyingRange>(); }});
+                      .make = [](const ParamValues&) { return std::make_unique<testing::LyingRange>("test-lying-range"); }});
   for (const char* test : {"auto", "betting"}) {
     std::ostringstream out, err;
     const int rc = run_cli({"estcheck", "verify", "toy:t=0.45", "test-lying-range", "--theta", "0.7", "--samples",
