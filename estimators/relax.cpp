@@ -324,16 +324,31 @@ std::optional<SampleRange> Relax::sample_range(const Model& m) const {
                               rb->how);
 }
 
+std::vector<ParamInfo> relax_network_params(const RelaxOptions& o) {
+  return {integer_param("hidden", o.hidden, 1, 256, "units of r_φ"),
+          integer_param("steps", o.steps, 0, 1000000, "Adam steps of variance training"),
+          integer_param("batch", o.batch, 1, 100000, "samples per step"),
+          real_param("lr", o.learning_rate, "Adam learning rate"),
+          integer_param("train_seed", static_cast<std::int64_t>(o.train_seed), 0, INT64_MAX, "seed of the training noise")};
+}
+
+void read_relax_network_params(const ParamValues& v, RelaxOptions& o) {
+  o.hidden = static_cast<int>(v.integer("hidden"));
+  o.steps = static_cast<int>(v.integer("steps"));
+  o.batch = static_cast<int>(v.integer("batch"));
+  o.learning_rate = v.real("lr");
+  o.train_seed = static_cast<std::uint64_t>(v.integer("train_seed"));
+}
+
 EstimatorDescriptor relax_descriptor() {
   const RelaxOptions o;
   return {.name = "relax",
-          .params = {real_param("temperature", o.temperature, "λ"), real_param("eta", o.eta, "scale of the REBAR term"),
-                     integer_param("hidden", o.hidden, 1, 256, "units of r_φ"),
-                     integer_param("steps", o.steps, 0, 1000000, "Adam steps of variance training"),
-                     integer_param("batch", o.batch, 1, 100000, "samples per step"),
-                     real_param("lr", o.learning_rate, "Adam learning rate"),
-                     integer_param("train_seed", static_cast<std::int64_t>(o.train_seed), 0, INT64_MAX,
-                                   "seed of the training noise")},
+          .params = [&o] {
+            std::vector<ParamInfo> p = {real_param("temperature", o.temperature, "λ"),
+                                        real_param("eta", o.eta, "scale of the REBAR term")};
+            for (ParamInfo& q : relax_network_params(o)) p.push_back(std::move(q));
+            return p;
+          }(),
           .claimed_unbiased = true,
           .requires_ = "bernoulli or categorical with a relaxation of f (toy, tables)",
           .description = "RELAX: REBAR plus a network r_φ trained (before sampling) to minimize the variance",
@@ -342,11 +357,7 @@ EstimatorDescriptor relax_descriptor() {
             RelaxOptions r;
             r.temperature = v.real("temperature");
             r.eta = v.real("eta");
-            r.hidden = static_cast<int>(v.integer("hidden"));
-            r.steps = static_cast<int>(v.integer("steps"));
-            r.batch = static_cast<int>(v.integer("batch"));
-            r.learning_rate = v.real("lr");
-            r.train_seed = static_cast<std::uint64_t>(v.integer("train_seed"));
+            read_relax_network_params(v, r);
             return std::make_unique<Relax>(r);
           }};
 }

@@ -95,4 +95,9 @@ class Relax final : public Estimator {
 /// relax:temperature=λ,... (estimators/descriptor.hpp).
 EstimatorDescriptor relax_descriptor();
 
+/// The parameters of r_φ's training, shared by relax and relaxed-rebar (estimators/relaxed_rebar.hpp):
+/// hidden, steps, batch, lr, train_seed with `o`'s values as defaults; and their values read into `o`.
+std::vector<ParamInfo> relax_network_params(const RelaxOptions& o);
+void read_relax_network_params(const ParamValues& v, RelaxOptions& o);
+
 }  // namespace estcheck
