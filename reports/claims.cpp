@@ -8,12 +8,7 @@
 namespace estcheck {
 namespace {
 
-std::string g(double v) {
-  std::ostringstream s;
-  s.precision(4);
-  s << v;
-  return s.str();
-}
+std::string g(double v) { return figure_text(v); }
 
 std::string expected_text(const CheckResult& c) { return c.expect == Verdict::fail ? "fail" : "pass"; }
 

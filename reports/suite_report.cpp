@@ -38,13 +38,15 @@ std::string theta_text(const std::vector<double>& theta) {
   return s + ")";
 }
 
-namespace {
-std::string g(double v) {
+std::string figure_text(double v) {
   std::ostringstream s;
   s.precision(4);
   s << v;
   return s.str();
 }
+
+namespace {
+std::string g(double v) { return figure_text(v); }
 
 double max_abs_exact_bias(const BiasCurveReport& c) {
   double m = 0.0;

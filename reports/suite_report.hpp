@@ -70,6 +70,9 @@ std::string figures(const CheckResult& check);
 /// max_i |mean_i - exact_i| / std_error_i of a verify check (0 when not a verify check).
 double max_abs_z(const CheckResult& check);
 
+/// A figure in a report's text, to 4 significant digits ("0.0244", "1.6e-156").
+std::string figure_text(double v);
+
 /// The text of θ, "(0.3, -1)"; past 8 values its first 4 and its length ("(0.1, 0.2, 0.3, 0.4, ... 780 values)").
 std::string theta_text(const std::vector<double>& theta);
 

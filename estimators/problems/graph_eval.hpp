@@ -181,25 +181,9 @@ void evaluate_from(const Graph& g, std::span<const T> theta, std::span<const dou
 template <class T>
 void evaluate(const Graph& g, std::span<const T> theta, std::span<const double> choice, std::vector<T>& v,
               std::vector<T>& logp) {
-  const std::size_t n = g.nodes.size();
-  v.assign(n, T(0.0));
-  logp.assign(n, T(0.0));
-  std::size_t next_theta = 0;
-  for (std::size_t i = 0; i < n; ++i) {
-    const GraphNode& node = g.nodes[i];
-    switch (node.kind) {
-      case NodeKind::param: v[i] = theta[next_theta++]; break;
-      case NodeKind::constant: v[i] = T(node.value); break;
-      case NodeKind::deterministic:
-      case NodeKind::cost: v[i] = apply_op(node, v); break;
-      case NodeKind::bernoulli:
-      case NodeKind::categorical:
-      case NodeKind::gaussian:
-        logp[i] = node_log_prob(node, v, choice[i]);
-        v[i] = T(choice[i]);
-        break;
-    }
-  }
+  v.assign(g.nodes.size(), T(0.0));
+  logp.assign(g.nodes.size(), T(0.0));
+  evaluate_from(g, theta, choice, v, logp, 0);
 }
 
 /// Which coordinates of θ the sample's log-probabilities and costs depend on at `choice`:
