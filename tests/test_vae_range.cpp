@@ -3,12 +3,18 @@
 // adapter's range, the logit estimator's range mapped through Aᵀ (RELAX eq. 17;
 // estimators/amortized.cpp), read by the betting test (Waudby-Smith & Ramdas 2024). A range is a
 // proof, so it is checked against f at every joint state where they can be enumerated and against
-// many samples, at the encoder's θ and at extreme θ (the encoder scaled ×30).
+// many samples, at the encoder's θ and at extreme θ (the encoder scaled ×30); and through the
+// pipeline, `verify --test auto` picks the betting test and passes.
+//
+// Budget: the pipeline pass cases are kChecks null hypotheses at α = budget::kVaeRange / kChecks
+// each (the betting test: valid at any n, no CLT); the seed is fixed and printed.
 #include "estimators/amortized.hpp"
 #include "estimators/estimator.hpp"
 #include "estimators/problems/amortized.hpp"
 #include "estimators/problems/catalogue.hpp"
 #include "estimators/registry/registry.hpp"
+#include "tests/budget.hpp"
+#include "verify/pipeline.hpp"
 
 #include <gtest/gtest.h>
 
@@ -105,6 +111,33 @@ TEST(VaeRange, UnreachedColumnsAreZero) {
       EXPECT_EQ(range->hi[k], 0.0);
     }
   EXPECT_GT(unused, 0u);  // the corner pixels of the first images are off
+}
+
+// On 24 logits (past the 2^20-point enumeration: the ranges come from f_bounds' closed forms), the
+// automatic test is the betting test, and the correct estimators pass against the certified target.
+TEST(VaeRange, VerifyChoosesBettingAndPasses) {
+  constexpr int kChecks = 2;
+  constexpr std::uint64_t kSeed = 20261130;
+  const auto p = make_problem("vae:latents=4,images=6");
+  int checks = 0;
+  for (const char* name : {"reinforce", "disarm"}) {
+    const auto e = make_estimator(name);
+    VerifyRequest q;
+    q.problem = p.get();
+    q.estimator = e.get();
+    q.theta = *p->default_theta();
+    q.run = {1u << 14, kSeed, 0};
+    q.test = {budget::kVaeRange / kChecks, {}};
+    q.method = TestMethod::automatic;
+    const VerifyReport r = verify(q);
+    ++checks;
+    EXPECT_TRUE(r.exact.certificate.certified()) << name;
+    EXPECT_EQ(r.test_method, TestMethod::betting) << name;
+    ASSERT_TRUE(r.sample_range) << name;
+    EXPECT_NE(r.sample_range->source.find("Aᵀ"), std::string::npos) << r.sample_range->source;
+    EXPECT_EQ(r.test.verdict, Verdict::pass) << name << ", seed " << kSeed << ": " << r.test.reason;
+  }
+  EXPECT_EQ(checks, kChecks);
 }
 
 }  // namespace
