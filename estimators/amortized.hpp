@@ -8,9 +8,10 @@
 // (verify/pipeline.cpp) wraps every estimator here when the problem is amortized, so no estimator
 // knows about amortization. What passes through: frozen_scale (NVIL: a scale commutes with Aᵀ,
 // so E ĝ = ∇L / s still holds and its oracle is the amortized gradient). What does not: draws()
-// (0 here), relaxed_form, antithetic cells, sample_form and sample_range — their oracles
-// enumerate the joint support of every logit, 2^(M·N) points, far past 2^64; the amortized
-// oracle is verify/oracles/amortized_exact.hpp. Refused: multi-sample objectives (VIMCO's
+// (0 here), relaxed_form, antithetic cells and sample_form — their oracles enumerate the joint
+// support of every logit, 2^(M·N) points, far past 2^64; the amortized oracle is
+// verify/oracles/amortized_exact.hpp. sample_range is the inner estimator's range on the logit
+// model (from the problem's declared f bounds, Problem::f_bounds) mapped through Aᵀ. Refused: multi-sample objectives (VIMCO's
 // L_K over the joint latents of every block has no tractable exact oracle) and Hessians.
 #pragma once
 
@@ -31,7 +32,9 @@ class AmortizedEstimator final : public Estimator {
   std::size_t scratch_size(const Model& model) const override;
   void sample(const Model& model, Noise& noise, std::span<double> scratch, std::span<double> grad) const override;
   std::optional<double> frozen_scale() const override { return inner_.frozen_scale(); }
-  std::optional<SampleRange> sample_range(const Model&) const override { return std::nullopt; }
+  /// The inner estimator's range on the logit model mapped through Aᵀ by interval arithmetic
+  /// (amortized.cpp has the proof); nullopt when the inner estimator has none.
+  std::optional<SampleRange> sample_range(const Model& model) const override;
   void sample_block(const Model& model, std::uint64_t seed, std::uint64_t block, std::size_t count,
                     std::vector<double>& work, std::span<double> out) const override;
 

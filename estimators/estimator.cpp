@@ -3,6 +3,7 @@
 
 #include "estimators/core/error.hpp"
 #include "estimators/problems/graph.hpp"
+#include "estimators/sample_bounds.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -96,7 +97,17 @@ std::optional<SampleRange> Estimator::sample_range(const Model& m) const {
       m.dist);
   if (points == 0) return std::nullopt;
   const double tuples = std::pow(static_cast<double>(points), static_cast<double>(draws_per_sample));
-  if (tuples > static_cast<double>(kMaxRangePoints)) return std::nullopt;
+  if (tuples > static_cast<double>(kMaxRangePoints)) {
+    // Too many draws to enumerate: a score-function sample's closed form, when f's bounds are
+    // declared (Problem::f_bounds; sample_bounds.hpp's score_function_range).
+    const std::optional<SampleForm> form = sample_form();
+    if (draws_per_sample != 1 || !form || form->kind != SampleForm::Kind::score_function) return std::nullopt;
+    const auto f = f_range_on_support(m);
+    if (!f) return std::nullopt;
+    return score_function_range(m, f->first, f->second, form->baseline, form->scale,
+                                "(f - baseline) / scale times the score's two values, f in its declared bounds [" +
+                                    format_double(f->first) + ", " + format_double(f->second) + "]");
+  }
   const std::size_t n = m.sample_dim(), K = static_cast<std::size_t>(draws_per_sample);
   std::vector<double> xs(K * n);
   RangeScan scan(out);
@@ -134,7 +145,7 @@ std::optional<std::pair<double, double>> f_range_on_support(const Model& m) {
         else return 0;
       },
       m.dist);
-  if (points == 0 || points > kMaxRangePoints) return std::nullopt;
+  if (points == 0 || points > kMaxRangePoints) return m.problem->f_bounds();
   std::vector<double> x(m.sample_dim());
   double lo = std::numeric_limits<double>::infinity(), hi = -lo;
   for (std::uint64_t k = 0; k < points; ++k) {

@@ -155,8 +155,9 @@ class Estimator {
 inline constexpr std::uint64_t kMaxRangePoints = std::uint64_t{1} << 20;
 
 /// The smallest and largest f over a Bernoulli or categorical problem's whole support (f as computed,
-/// at every support point), or nullopt when the support has more than kMaxRangePoints points or
-/// the problem has no enumerable support. For estimators that bound their samples by f's spread.
+/// at every support point); past kMaxRangePoints points, the problem's declared bounds
+/// (Problem::f_bounds: an enclosure, not the extremes) or nullopt; nullopt when the problem has no
+/// enumerable support. For estimators that bound their samples by f's spread.
 std::optional<std::pair<double, double>> f_range_on_support(const Model& model);
 
 /// Throws InputError (field "estimator") unless `problem` is a Bernoulli problem.

@@ -12,6 +12,23 @@ std::pair<double, double> interval_product(double lo, double hi, double a, doubl
   return {*std::min_element(c, c + 4), *std::max_element(c, c + 4)};
 }
 
+std::optional<SampleRange> score_function_range(const Model& m, double f_lo, double f_hi, double baseline,
+                                                double scale, std::string source) {
+  std::vector<double> slo, shi;
+  if (!score_bounds(m, slo, shi)) return std::nullopt;
+  const double w_lo = (f_lo - baseline) / scale, w_hi = (f_hi - baseline) / scale;
+  SampleRange r;
+  r.source = std::move(source);
+  for (std::size_t j = 0; j < slo.size(); ++j) {
+    const auto [lo, hi] = interval_product(w_lo, w_hi, slo[j], shi[j]);
+    const double pad = kRangeSlack * std::max(std::abs(lo), std::abs(hi));
+    r.lo.push_back(lo - pad);
+    r.hi.push_back(hi + pad);
+    if (!std::isfinite(r.lo.back()) || !std::isfinite(r.hi.back())) return std::nullopt;
+  }
+  return r;
+}
+
 bool score_bounds(const Model& m, std::vector<double>& lo, std::vector<double>& hi) {
   lo.clear();
   hi.clear();

@@ -73,6 +73,15 @@ bool score_bounds(const Model& model, std::vector<double>& lo, std::vector<doubl
 std::optional<SampleRange> rebar_form_range(const Model& model, double x_lo, double x_hi, double lambda,
                                             std::span<const double> path, double magnitude, std::string source);
 
+/// The range of a score-function sample ĝ_j = fl(fl(f - baseline) / scale) · score_j (REINFORCE,
+/// NVIL once frozen: SampleForm::Kind::score_function) on a Bernoulli or categorical model with
+/// f ∈ [f_lo, f_hi] as computed: fl is monotone, so the weight lies between the weights at f's
+/// ends, and each score coordinate takes its two values exactly (score_bounds), so the corners'
+/// products (interval_product) hold every sample; widened by kRangeSlack of the largest corner
+/// for a compiler's contraction differences. nullopt for other families or a non-finite bound.
+std::optional<SampleRange> score_function_range(const Model& model, double f_lo, double f_hi, double baseline,
+                                                double scale, std::string source);
+
 /// [lo, hi] · [a, b]: the smallest and largest product of two intervals (the corners).
 std::pair<double, double> interval_product(double lo, double hi, double a, double b);
 

@@ -1,10 +1,13 @@
 // estimators/core/math.hpp — numerically stable scalar helpers shared by the distributions.
 // sigmoid / log-sigmoid (Mächler 2012, "Accurately computing log(1 - exp(-|a|))", eq. 10) and
-// a softmax that subtracts the maximum logit first.
+// a softmax that subtracts the maximum logit first; the rounding slack of a recursive sum
+// (Higham 2002, eq. 4.4), used by the proven sample ranges.
 #pragma once
 
 #include <algorithm>
 #include <cmath>
+#include <cstddef>
+#include <limits>
 #include <span>
 
 namespace estcheck {
@@ -39,6 +42,18 @@ inline double log_sum_exp(std::span<const double> x) {
   double s = 0.0;
   for (double v : x) s += std::exp(v - m);
   return m + std::log(s);
+}
+
+/// The widening that makes [fl(Σ lo_i), fl(Σ hi_i)] hold every left-to-right double sum of
+/// `terms` values t_i ∈ [lo_i, hi_i] with Σ max(|lo_i|, |hi_i|) = abs_sum (all three computed in
+/// double). Higham (2002) eq. 4.4: a recursive sum of n terms is off by at most γ_{n-1} Σ |t_i|;
+/// the code's sum and the bound's own sum Σ lo_i each err by that much, and the final subtraction
+/// by u (|Σ lo| + pad) <= u abs_sum (1 + γ), so 2 γ_{n-1} + u <= 4 n u (with n u <= 2^-20, so
+/// γ_{n-1} <= 1.01 (n - 1) u) covers the three; abs_sum's own rounding (relative γ_n) fits the
+/// factor's margin. Returns 4 n u · abs_sum, rounded up by a relative 2^-40.
+inline double sum_slack(std::size_t terms, double abs_sum) {
+  constexpr double u = std::numeric_limits<double>::epsilon() / 2.0;
+  return 4.0 * static_cast<double>(std::max<std::size_t>(terms, 1)) * u * abs_sum * (1.0 + 0x1p-40);
 }
 
 }  // namespace estcheck

@@ -16,6 +16,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -105,6 +106,11 @@ class Problem {
   virtual const Amortization* amortization() const { return nullptr; }
   /// The θ the problem suggests (`--theta default`), when it has one (the VAE: its encoder).
   virtual std::optional<std::vector<double>> default_theta() const { return std::nullopt; }
+  /// A proven interval [lo, hi] holding f(x) as the code computes it at every point of a discrete
+  /// support, declared without enumerating the support (the VAE: from its per-image tables, f =
+  /// Σ_m f_m; estimators/problems/vae.cpp), or nullopt. f_range_on_support
+  /// (estimators/estimator.hpp) reads it when the support is too big to enumerate.
+  virtual std::optional<std::pair<double, double>> f_bounds() const { return std::nullopt; }
 };
 
 using Distribution = std::variant<BernoulliLogits, CategoricalLogits, DiagGaussian>;

@@ -5,12 +5,14 @@
 #include "estimators/core/error.hpp"
 #include "estimators/core/noise.hpp"
 #include "estimators/problems/amortized.hpp"
+#include "estimators/core/math.hpp"
 
 #include <algorithm>
 #include <array>
 #include <bit>
 #include <cmath>
 #include <cstdint>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -62,6 +64,7 @@ class VaeLogitProblem final : public Problem {
   bool has_relaxation() const override { return true; }
   double f_relaxed(std::span<const double> z) const override;
   void relaxed_gradient(std::span<const double> z, std::span<double> out) const override;
+  std::optional<std::pair<double, double>> f_bounds() const override;
 
  private:
   const VaeProblem& owner_;
@@ -107,6 +110,19 @@ class VaeProblem final : public Problem, public Amortization {
   }
   std::optional<std::vector<double>> default_theta() const override { return phi_; }
   const Amortization* amortization() const override { return this; }
+  // f's bounds from the per-image tables, without the 2^(M·N) joint support. f (above) is the
+  // left-to-right double sum 0 + v_1 + ... + v_M of the block values v_m = block_value(m, b_m),
+  // which are the block tables' own bits (the same value_from_state on the same exact integer
+  // state; only additions, so no contraction can differ), so v_m ∈ [min_m, max_m] of table m
+  // exactly, and sum_slack (core/math.hpp: Higham's γ_{M-1} on Σ |v_m| <= Σ_m max(|min_m|,
+  // |max_m|), for the code's sum and for this bound's own) covers the rounding:
+  //   f ∈ [fl(Σ min_m) - slack, fl(Σ max_m) + slack].
+  // Built once, on first use (M 2^N block values: the cost of one exact-oracle pass); nullopt past
+  // 2^31 operations (M 2^N (N + 64 + 64 H)) or for a non-finite table.
+  std::optional<std::pair<double, double>> f_bounds() const override {
+    std::call_once(bounds_once_, [this] { bounds_ = compute_f_bounds(); });
+    return bounds_;
+  }
 
   // Amortization
   const LogitMap& logit_map() const override { return map_; }
@@ -166,6 +182,24 @@ class VaeProblem final : public Problem, public Amortization {
   const VaeLogitProblem& logits_view() const { return logit_problem_; }
 
  private:
+  std::optional<std::pair<double, double>> compute_f_bounds() const {
+    const double work = static_cast<double>(m_) * std::ldexp(1.0, static_cast<int>(n_)) *
+                        static_cast<double>(n_ + kPixels + kPixels * h_);
+    if (work > 0x1p31) return std::nullopt;
+    std::vector<double> table(std::size_t{1} << n_);
+    double lo = 0.0, hi = 0.0, abs_sum = 0.0;
+    for (std::size_t m = 0; m < m_; ++m) {
+      block_table(m, table);
+      const auto [a, b] = std::minmax_element(table.begin(), table.end());
+      if (!std::isfinite(*a) || !std::isfinite(*b)) return std::nullopt;
+      lo += *a;
+      hi += *b;
+      abs_sum += std::max(std::abs(*a), std::abs(*b));
+    }
+    const double slack = sum_slack(m_, abs_sum);
+    return std::pair{lo - slack, hi + slack};
+  }
+
   double prior(std::size_t j) const { return std::ldexp(static_cast<double>(prior_[j]), -6); }
   /// θφ_{mj} = x_m·W_φ + c_φ exactly (integers times 2^-8).
   double encoder_logit(std::size_t m, std::size_t j) const {
@@ -371,6 +405,8 @@ class VaeProblem final : public Problem, public Amortization {
   std::vector<double> latent_;  ///< [(m N + j) 2 + b]: log p(b_j) - log q_φ(b_j | x_m)
   LogitMap map_;
   VaeLogitProblem logit_problem_;
+  mutable std::once_flag bounds_once_;
+  mutable std::optional<std::pair<double, double>> bounds_;
 };
 
 std::string VaeLogitProblem::spec() const { return owner_.spec() + " (θ = its logits)"; }
@@ -380,6 +416,7 @@ std::string VaeLogitProblem::theta_meaning() const {
 }
 double VaeLogitProblem::f(std::span<const double> x) const { return owner_.f(x); }
 double VaeLogitProblem::f_relaxed(std::span<const double> z) const { return owner_.f_relaxed(z); }
+std::optional<std::pair<double, double>> VaeLogitProblem::f_bounds() const { return owner_.f_bounds(); }
 void VaeLogitProblem::relaxed_gradient(std::span<const double> z, std::span<double> out) const {
   owner_.relaxed_gradient(z, out);
 }

@@ -1,0 +1,144 @@
+// tests/test_vae_range.cpp — proven sample ranges on the digits VAE (issue 18): the problem's
+// declared f bounds (Problem::f_bounds, from the per-image tables of f = Σ_m f_m; vae.cpp) and the
+// adapter's range, the logit estimator's range mapped through Aᵀ (RELAX eq. 17;
+// estimators/amortized.cpp), read by the betting test (Waudby-Smith & Ramdas 2024). A range is a
+// proof, so it is checked against f at every joint state where they can be enumerated and against
+// many samples, at the encoder's θ and at extreme θ (the encoder scaled ×30); and through the
+// pipeline, `verify --test auto` picks the betting test and passes.
+//
+// Budget: the pipeline pass cases are kChecks null hypotheses at α = budget::kVaeRange / kChecks
+// each (the betting test: valid at any n, no CLT); the seed is fixed and printed.
+#include "estimators/amortized.hpp"
+#include "estimators/estimator.hpp"
+#include "estimators/problems/amortized.hpp"
+#include "estimators/problems/catalogue.hpp"
+#include "estimators/registry/registry.hpp"
+#include "tests/budget.hpp"
+#include "verify/pipeline.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace estcheck {
+namespace {
+
+// f_bounds encloses f at every joint state (12 latents in all: 4096 states), and it is tight:
+// its ends are within a few units of roundoff of f's own extremes (the blocks are independent, so
+// Σ_m min f_m is attained).
+TEST(VaeRange, FBoundsEncloseEveryJointState) {
+  for (const char* spec : {"vae:latents=3,images=4", "vae:latents=4,images=3,coding=pm1",
+                           "vae:latents=3,hidden=4,images=4,seed=5"}) {
+    const auto p = make_problem(spec);
+    const auto bounds = p->f_bounds();
+    ASSERT_TRUE(bounds) << spec;
+    ASSERT_TRUE(p->amortization()->logit_problem().f_bounds()) << spec;
+    EXPECT_EQ(*p->amortization()->logit_problem().f_bounds(), *bounds);
+    const std::size_t n = p->sample_dim();
+    std::vector<double> x(n);
+    double lo = std::numeric_limits<double>::infinity(), hi = -lo;
+    for (std::uint64_t k = 0; k < (std::uint64_t{1} << n); ++k) {
+      for (std::size_t i = 0; i < n; ++i) x[i] = static_cast<double>((k >> i) & 1u);
+      const double f = p->f(x);
+      lo = std::min(lo, f);
+      hi = std::max(hi, f);
+    }
+    EXPECT_LE(bounds->first, lo) << spec;
+    EXPECT_GE(bounds->second, hi) << spec;
+    const double scale = std::max(std::abs(lo), std::abs(hi));
+    EXPECT_LT(lo - bounds->first, 1e-12 * scale) << spec;
+    EXPECT_LT(bounds->second - hi, 1e-12 * scale) << spec;
+  }
+}
+
+// Every sample of every estimator with a range lies inside it, at the encoder's θ and at θ ×30
+// (logits far into the sigmoid's tails), on a VAE small enough to enumerate (12 logits: the inner
+// ranges are enumerations) and on larger ones (24 and 192 logits: the closed forms from f_bounds).
+TEST(VaeRange, SamplesLieInsideTheAdapterRange) {
+  const char* estimators[] = {"reinforce", "reinforce:baseline=-300", "rloo", "rloo:k=4", "arm", "disarm",
+                              "nvil", "nvil:normalize=0"};
+  for (const char* spec : {"vae:latents=3,images=4", "vae:latents=4,images=6", "vae:latents=12,images=16"}) {
+    const auto p = make_problem(spec);
+    for (const double stretch : {1.0, 30.0}) {
+      std::vector<double> theta = *p->default_theta();
+      for (double& t : theta) t *= stretch;
+      const Model m = make_model(*p, theta);
+      for (const char* name : estimators) {
+        const auto inner = make_estimator(name);
+        const auto est = amortize(*inner, *p);
+        est->check(*p);
+        est->prepare(m);
+        const auto range = est->sample_range(m);
+        ASSERT_TRUE(range) << name << " on " << spec;
+        const std::size_t d = m.theta_dim();
+        ASSERT_EQ(range->lo.size(), d);
+        const std::size_t count = 2000;
+        std::vector<double> work, out(count * d);
+        est->sample_block(m, 17, 3, count, work, out);
+        std::size_t outside = 0, touched = 0;
+        for (std::size_t i = 0; i < count; ++i)
+          for (std::size_t k = 0; k < d; ++k) {
+            const double g = out[i * d + k];
+            if (!(g >= range->lo[k] && g <= range->hi[k])) ++outside;
+            if (g != 0.0) ++touched;
+          }
+        EXPECT_EQ(outside, 0u) << name << " on " << spec << " at theta x" << stretch;
+        EXPECT_GT(touched, 0u) << name << " on " << spec;
+      }
+    }
+  }
+}
+
+// A θ column no image's pixel reaches is exactly 0 in every sample: its range is [0, 0].
+TEST(VaeRange, UnreachedColumnsAreZero) {
+  const auto p = make_problem("vae:latents=3,images=4");
+  const Model m = make_model(*p, *p->default_theta());
+  const auto inner = make_estimator("arm");
+  const auto est = amortize(*inner, *p);
+  est->prepare(m);
+  const auto range = est->sample_range(m);
+  ASSERT_TRUE(range);
+  const LogitMap& map = p->amortization()->logit_map();
+  std::vector<bool> used(map.theta_dim, false);
+  for (std::uint32_t c : map.column) used[c] = true;
+  std::size_t unused = 0;
+  for (std::size_t k = 0; k < map.theta_dim; ++k)
+    if (!used[k]) {
+      ++unused;
+      EXPECT_EQ(range->lo[k], 0.0);
+      EXPECT_EQ(range->hi[k], 0.0);
+    }
+  EXPECT_GT(unused, 0u);  // the corner pixels of the first images are off
+}
+
+// On 24 logits (past the 2^20-point enumeration: the ranges come from f_bounds' closed forms), the
+// automatic test is the betting test, and the correct estimators pass against the certified target.
+TEST(VaeRange, VerifyChoosesBettingAndPasses) {
+  constexpr int kChecks = 2;
+  constexpr std::uint64_t kSeed = 20261130;
+  const auto p = make_problem("vae:latents=4,images=6");
+  int checks = 0;
+  for (const char* name : {"reinforce", "disarm"}) {
+    const auto e = make_estimator(name);
+    VerifyRequest q;
+    q.problem = p.get();
+    q.estimator = e.get();
+    q.theta = *p->default_theta();
+    q.run = {1u << 14, kSeed, 0};
+    q.test = {budget::kVaeRange / kChecks, {}};
+    q.method = TestMethod::automatic;
+    const VerifyReport r = verify(q);
+    ++checks;
+    EXPECT_TRUE(r.exact.certificate.certified()) << name;
+    EXPECT_EQ(r.test_method, TestMethod::betting) << name;
+    ASSERT_TRUE(r.sample_range) << name;
+    EXPECT_NE(r.sample_range->source.find("Aᵀ"), std::string::npos) << r.sample_range->source;
+    EXPECT_EQ(r.test.verdict, Verdict::pass) << name << ", seed " << kSeed << ": " << r.test.reason;
+  }
+  EXPECT_EQ(checks, kChecks);
+}
+
+}  // namespace
+}  // namespace estcheck
