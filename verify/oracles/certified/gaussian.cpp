@@ -273,6 +273,26 @@ std::pair<Ball, Ball> leave_one_out(const Shape& u, const Poly& h, double K) {
   return {mean, second / sqr(km1)};
 }
 
+
+/// Appends one coordinate's enclosed mean and variance to `r`; false when either is not finite
+/// (the Gaussian integrals overflowed double range).
+bool push_moments(EstimatorMoments& r, const Ball& mean, const Ball& var) {
+  double mv = 0, me = 0, vv = 0, ve = 0;
+  if (!enclose(mean, mv, me) || !enclose(var, vv, ve)) return false;
+  r.mean.push_back(mv);
+  r.mean_error.push_back(me);
+  r.variance.push_back(vv);
+  r.variance_error.push_back(ve);
+  return true;
+}
+
+/// The moments of a form whose coordinate j overflowed: no figure (unknown), NaN values.
+EstimatorMoments overflowed_moments(const std::string& method, int j) {
+  const std::vector<double> nan(2, std::numeric_limits<double>::quiet_NaN());
+  return EstimatorMoments{nan, nan, nan, nan, method,
+                          unknown_figure(overflow_note("a moment of coordinate " + std::to_string(j)))};
+}
+
 }  // namespace
 
 std::optional<EstimatorMoments> gaussian_form_moments(const SampleForm& form, const Model& m, int draws) {
@@ -290,16 +310,7 @@ std::optional<EstimatorMoments> gaussian_form_moments(const SampleForm& form, co
                            "(incomplete, lognormal and polynomial Gaussian moments)");
     for (int j = 0; j < 2; ++j) {
       const auto [mean, second] = leave_one_out(u, h[j], static_cast<double>(draws));
-      double mv = 0, me = 0, vv = 0, ve = 0;
-      if (!enclose(mean, mv, me) || !enclose(second - sqr(mean), vv, ve)) {
-        const std::vector<double> nan(2, std::numeric_limits<double>::quiet_NaN());
-        return EstimatorMoments{nan, nan, nan, nan, r.method,
-                                unknown_figure(overflow_note("a moment of coordinate " + std::to_string(j)))};
-      }
-      r.mean.push_back(mv);
-      r.mean_error.push_back(me);
-      r.variance.push_back(vv);
-      r.variance_error.push_back(ve);
+      if (!push_moments(r, mean, second - sqr(mean))) return overflowed_moments(r.method, j);
     }
     return r;
   }
@@ -318,17 +329,7 @@ std::optional<EstimatorMoments> gaussian_form_moments(const SampleForm& form, co
   for (int j = 0; j < 2; ++j) {
     const Ball mean = expect_centred(u, b, h[j]) / scale;
     const Ball second = expect_centred_square(u, b, h[j]) / sqr(scale);
-    const Ball var = second - sqr(mean);
-    double mv = 0, me = 0, vv = 0, ve = 0;
-    if (!enclose(mean, mv, me) || !enclose(var, vv, ve)) {
-      const std::vector<double> nan(2, std::numeric_limits<double>::quiet_NaN());
-      return EstimatorMoments{nan, nan, nan, nan, r.method,
-                              unknown_figure(overflow_note("a moment of coordinate " + std::to_string(j)))};
-    }
-    r.mean.push_back(mv);
-    r.mean_error.push_back(me);
-    r.variance.push_back(vv);
-    r.variance_error.push_back(ve);
+    if (!push_moments(r, mean, second - sqr(mean))) return overflowed_moments(r.method, j);
   }
   return r;
 }
