@@ -64,26 +64,29 @@ Ball interval(double lo, double hi) {
   return hull(a, b);
 }
 
+namespace {
+/// A double at or above the bound `get` writes: get(bound) fills an arf_t, rounded up to a double.
+template <class Get>
+double rounded_up(Get get) {
+  arf_t bound;
+  arf_init(bound);
+  get(bound);
+  const double r = arf_get_d(bound, ARF_RND_UP);
+  arf_clear(bound);
+  return r;
+}
+}  // namespace
+
 double upper_bound(const Ball& b) {
   if (!b.finite()) return std::numeric_limits<double>::infinity();
-  arf_t ub;
-  arf_init(ub);
-  arb_get_ubound_arf(ub, b.get(), 64);
-  const double r = arf_get_d(ub, ARF_RND_UP);
-  arf_clear(ub);
-  return r;
+  return rounded_up([&](arf_t ub) { arb_get_ubound_arf(ub, b.get(), 64); });
 }
 
 double distance_bound(double x, const Ball& b) {
   if (!b.finite() || !std::isfinite(x)) return std::numeric_limits<double>::infinity();
   Ball diff(x);
   arb_sub(diff.get(), diff.get(), b.get(), 2 * P);  // exact enough: the |.| bound covers the rest
-  arf_t bound;
-  arf_init(bound);
-  arb_get_abs_ubound_arf(bound, diff.get(), 53);
-  const double r = arf_get_d(bound, ARF_RND_UP);
-  arf_clear(bound);
-  return r;
+  return rounded_up([&](arf_t bound) { arb_get_abs_ubound_arf(bound, diff.get(), 53); });
 }
 
 Ball hull(const Ball& a, const Ball& b) {
