@@ -2,6 +2,8 @@
 // expressions, in its order) as plain double code and as graph nodes.
 #include "estimators/problems/cartpole.hpp"
 
+#include "estimators/problems/graph_builder.hpp"
+
 #include <cmath>
 #include <utility>
 
@@ -40,41 +42,9 @@ const std::vector<CartPoleStart>& cartpole_starts() {
   return starts;
 }
 
-namespace {
-
-struct Nodes {
-  std::vector<GraphNode> v;
-  std::size_t add(GraphNode n) {
-    v.push_back(std::move(n));
-    return v.size() - 1;
-  }
-  std::size_t constant(std::string name, double value) {
-    GraphNode n = graph_node(std::move(name), NodeKind::constant);
-    n.value = value;
-    return add(std::move(n));
-  }
-  std::size_t op(std::string name, Op o, std::vector<std::size_t> parents, NodeKind kind = NodeKind::deterministic) {
-    return add(graph_node(std::move(name), kind, o, std::move(parents)));
-  }
-  /// bias + Σ w_i parent_i (graph_eval's order: bias first, then each term).
-  std::size_t affine(std::string name, std::vector<std::size_t> parents, std::vector<double> w, double bias) {
-    GraphNode n = graph_node(std::move(name), NodeKind::deterministic, Op::affine, std::move(parents));
-    n.weights = std::move(w);
-    n.bias = bias;
-    return add(std::move(n));
-  }
-  std::size_t inside(std::string name, std::size_t parent, double bound) {
-    GraphNode n = graph_node(std::move(name), NodeKind::deterministic, Op::inside, {parent});
-    n.value = bound;
-    return add(std::move(n));
-  }
-};
-
-}  // namespace
-
 Graph cartpole_graph(std::size_t horizon, const CartPoleState& start, const std::string& name) {
   using C = CartPoleConstants;
-  Nodes b;
+  GraphBuilder b;
   const char* features[4] = {"x", "x_dot", "angle", "angle_dot"};
   std::size_t w[5];
   for (int i = 0; i < 4; ++i) w[i] = b.add(graph_node(std::string("w_") + features[i], NodeKind::param));
@@ -122,7 +92,7 @@ Graph cartpole_graph(std::size_t horizon, const CartPoleState& start, const std:
     alive = b.op("alive" + N, Op::product, {alive, in_x, in_angle});
     for (int i = 0; i < 4; ++i) s[i] = next[i];
   }
-  return make_graph(name, std::move(b.v));
+  return make_graph(name, std::move(b.nodes));
 }
 
 }  // namespace estcheck

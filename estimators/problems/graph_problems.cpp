@@ -1,10 +1,11 @@
-// estimators/problems/graph_problems.cpp — see scg_problems.hpp.
+// estimators/problems/graph_problems.cpp — see graph_problems.hpp.
 #include "estimators/problems/graph_problems.hpp"
 
 #include "estimators/core/error.hpp"
 #include "estimators/core/math.hpp"
 #include "estimators/core/spec.hpp"
 #include "estimators/problems/cartpole.hpp"
+#include "estimators/problems/graph_builder.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -15,49 +16,8 @@
 namespace estcheck {
 namespace {
 
-struct Builder {
-  std::vector<GraphNode> nodes;
-  std::size_t add(GraphNode n) {
-    nodes.push_back(std::move(n));
-    return nodes.size() - 1;
-  }
-  std::size_t param(std::string name) { return add(graph_node(std::move(name), NodeKind::param)); }
-  std::size_t constant(std::string name, double v) {
-    GraphNode n = graph_node(std::move(name), NodeKind::constant);
-    n.value = v;
-    return add(std::move(n));
-  }
-  std::size_t op(std::string name, Op o, std::vector<std::size_t> parents, NodeKind kind = NodeKind::deterministic) {
-    GraphNode n = graph_node(std::move(name), kind, o, std::move(parents));
-    return add(std::move(n));
-  }
-  std::size_t affine(std::string name, std::vector<std::size_t> parents, std::vector<double> w, double b,
-                     NodeKind kind = NodeKind::deterministic) {
-    GraphNode n = graph_node(std::move(name), kind, Op::affine, std::move(parents));
-    n.weights = std::move(w);
-    n.bias = b;
-    return add(std::move(n));
-  }
-  std::size_t table(std::string name, std::vector<std::size_t> parents, std::vector<std::size_t> sizes,
-                    std::vector<double> t, NodeKind kind = NodeKind::deterministic) {
-    GraphNode n = graph_node(std::move(name), kind, Op::table, std::move(parents));
-    n.sizes = std::move(sizes);
-    n.table = std::move(t);
-    return add(std::move(n));
-  }
-  std::size_t bernoulli(std::string name, std::size_t logit) {
-    return add(graph_node(std::move(name), NodeKind::bernoulli, Op::identity, {logit}));
-  }
-  std::size_t gaussian(std::string name, std::size_t mean, std::size_t log_std) {
-    return add(graph_node(std::move(name), NodeKind::gaussian, Op::identity, {mean, log_std}));
-  }
-  std::size_t categorical(std::string name, std::vector<std::size_t> logits) {
-    return add(graph_node(std::move(name), NodeKind::categorical, Op::identity, std::move(logits)));
-  }
-};
-
 Graph fig1a() {
-  Builder b;
+  GraphBuilder b;
   const auto th = b.param("theta");
   const auto x = b.affine("x", {th}, {2.0}, -1.0);
   const auto y = b.bernoulli("y", x);
@@ -66,7 +26,7 @@ Graph fig1a() {
 }
 
 Graph fig1b() {
-  Builder b;
+  GraphBuilder b;
   const auto th = b.param("theta");
   const auto x = b.bernoulli("x", th);
   const auto y = b.affine("y", {x}, {3.0}, 1.0);
@@ -75,7 +35,7 @@ Graph fig1b() {
 }
 
 Graph fig1c() {
-  Builder b;
+  GraphBuilder b;
   const auto th = b.param("theta");
   const auto x = b.bernoulli("x", th);
   const auto l = b.affine("logit_y", {x}, {2.0}, -1.0);
@@ -85,7 +45,7 @@ Graph fig1c() {
 }
 
 Graph fig1d() {
-  Builder b;
+  GraphBuilder b;
   const auto a = b.param("a");
   const auto c = b.param("b");
   const auto x = b.bernoulli("x", a);
@@ -95,7 +55,7 @@ Graph fig1d() {
 }
 
 Graph fig1e() {
-  Builder b;
+  GraphBuilder b;
   const auto a = b.param("a");
   const auto c = b.param("b");
   const auto x1 = b.bernoulli("x1", a);
@@ -111,7 +71,7 @@ Graph fig1e() {
 // A gaussian node upstream of a Bernoulli one: x ~ N(μ, σ²), y ~ Bern(σ(2x)), costs (x - 1)² and
 // [0.5, -1][y]; θ = (μ, log σ). The oracle integrates x by quadrature.
 Graph gauss() {
-  Builder b;
+  GraphBuilder b;
   const auto mu = b.param("mu");
   const auto ls = b.param("log_sigma");
   const auto x = b.gaussian("x", mu, ls);
@@ -124,7 +84,7 @@ Graph gauss() {
 }
 
 Graph sbn() {
-  Builder b;
+  GraphBuilder b;
   std::size_t b1[2], w[2][2], b2[2];
   for (int j = 0; j < 2; ++j) b1[j] = b.param("b1[" + std::to_string(j) + "]");
   for (int j = 0; j < 2; ++j)
@@ -153,7 +113,7 @@ Graph sbn() {
 /// cost_t = cost[s_{t+1}].
 Graph tabular_mdp(std::size_t states, const std::vector<std::string>& actions, const std::vector<double>& next,
                   const std::vector<double>& cost, std::size_t horizon, double slip, const std::string& name) {
-  Builder b;
+  GraphBuilder b;
   const std::size_t A = actions.size();
   std::vector<std::vector<std::size_t>> logit(A);
   for (std::size_t s = 0; s < states; ++s)
