@@ -566,9 +566,6 @@ double GraphProblem::f(std::span<const double>) const {
   throw std::logic_error("GraphProblem::f: a graph's costs may depend on θ; use the graph estimators");
 }
 
-const Graph* graph_of(const Problem& p) {
-  const auto* gp = dynamic_cast<const GraphProblem*>(&p);
-  return gp ? &gp->graph() : nullptr;
-}
+const Graph* graph_of(const Problem& p) { return p.computation_graph(); }
 
 }  // namespace estcheck

@@ -169,13 +169,14 @@ class GraphProblem final : public Problem {
   /// Throws std::logic_error: a graph's cost may depend on θ, so it is no black box f(x).
   double f(std::span<const double> x) const override;
   const Graph& graph() const { return *graph_; }
+  const Graph* computation_graph() const override { return graph_.get(); }
 
  private:
   std::string spec_;
   std::shared_ptr<const Graph> graph_;
 };
 
-/// The graph of a graph problem, or nullptr.
+/// The graph of a graph problem (Problem::computation_graph), or nullptr.
 const Graph* graph_of(const Problem& p);
 
 }  // namespace estcheck

@@ -148,10 +148,7 @@ std::optional<ClosedForm> LqrProblem::closed_form(std::span<const double> theta)
   return ClosedForm{r.objective, r.gradient};
 }
 
-const LqrSystem* lqr_system_of(const Problem& p) {
-  const auto* q = dynamic_cast<const LqrProblem*>(&p);
-  return q == nullptr ? nullptr : &q->system();
-}
+const LqrSystem* lqr_system_of(const Problem& p) { return p.control_system(); }
 
 std::vector<ProblemInfo> lqr_problem_entries() {
   return {{"lqr", "control",

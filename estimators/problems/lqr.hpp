@@ -184,12 +184,13 @@ class LqrProblem final : public Problem {
   /// The double recursion (lqr_objective<double>); the exact oracle uses the certified one.
   std::optional<ClosedForm> closed_form(std::span<const double> theta) const override;
   const LqrSystem& system() const { return sys_; }
+  const LqrSystem* control_system() const override { return &sys_; }
 
  private:
   LqrSystem sys_;
 };
 
-/// The system of an LQR problem, or nullptr.
+/// The system of an LQR problem (Problem::control_system), or nullptr.
 const LqrSystem* lqr_system_of(const Problem& p);
 
 /// Catalogue entries of the LQR problems (appended to problem_catalogue()).

@@ -28,6 +28,8 @@ namespace estcheck {
 /// Model::dist is the same placeholder, read by no estimator (the policy-gradient ones read the system).
 enum class Family { bernoulli, categorical, gaussian, graph, control };
 class Amortization;  // estimators/problems/amortized.hpp
+struct Graph;        // estimators/problems/graph.hpp
+struct LqrSystem;    // estimators/problems/lqr.hpp
 const char* to_string(Family f);
 
 /// L(θ) and ∇L(θ) in closed form, with absolute rounding-error bounds when the problem knows
@@ -104,6 +106,13 @@ class Problem {
   /// Amortized problems (estimators/problems/amortized.hpp: θ maps linearly to the Bernoulli
   /// logits, RELAX eq. 17); nullptr for the others.
   virtual const Amortization* amortization() const { return nullptr; }
+  /// Stochastic computation graphs (estimators/problems/graph.hpp): the graph the graph
+  /// estimators and oracles walk; nullptr for the others. graph_of() reads it.
+  virtual const Graph* computation_graph() const { return nullptr; }
+  /// Linear-quadratic control problems (estimators/problems/lqr.hpp): the system the
+  /// policy-gradient estimators and the closed form read; nullptr for the others.
+  /// lqr_system_of() reads it.
+  virtual const LqrSystem* control_system() const { return nullptr; }
   /// The θ the problem suggests (`--theta default`), when it has one (the VAE: its encoder).
   virtual std::optional<std::vector<double>> default_theta() const { return std::nullopt; }
   /// A proven interval [lo, hi] holding f(x) as the code computes it at every point of a discrete
