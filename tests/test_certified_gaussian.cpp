@@ -8,6 +8,8 @@
 //   enclose each other; a separable g without a symbolic form stays estimated (Gauss–Kronrod) and
 //   now sees the bulk at μ/σ = 400.
 // - A sample form that is not what the code computes is caught by the cross-check (estimated).
+// - d >= 2 (separable f): REINFORCE's and the pathwise moments against the textbook on two
+//   coordinates; a misdeclared form is caught by the pointwise check.
 // - Pathwise on the step: variance exactly 0, certified. NVIL's frozen (c, s): mean ∇L / s.
 // - Values beyond double range: unknown, never a wrong finite figure.
 // Every comparison is two enclosures overlapping: |a - b| <= rad_a + rad_b (the oracles' stated
@@ -176,6 +178,61 @@ TEST(CertifiedGaussian, PathwiseAndScoreOnTheQuadraticMatchTheTextbook) {
   const Ball a2 = sqr(a);
   const auto w = ((sqr(a2) + Ball(14.0) * s2 * a2 + Ball(15.0) * sqr(s2)) / s2).to_enclosure();
   expect_overlap(sf->variance[0], sf->variance_error[0], w.mid, w.rad, "score Var[mu]");
+}
+
+TEST(CertifiedGaussian, ScoreAndPathwiseOnTwoCoordinatesMatchTheTextbook) {
+  // d = 2, f = u_1 + u_2 with u_l = (α_l + σ_l ε_l)²: REINFORCE's μ_1 coordinate is f ε_1/σ_1, so
+  // E ĝ² = (E[u_1² ε_1²] + 2 E u_2 E[u_1 ε_1²] + E u_2²)/σ_1² with E[u_1² ε²] = α⁴ + 18σ²α² + 15σ⁴,
+  // E[u_1 ε²] = α² + 3σ², E u_2 = α_2² + σ_2², E u_2² = α_2⁴ + 6α_2²σ_2² + 3σ_2⁴; the mean is 2α_1.
+  // Pathwise on μ_1: 2(α_1 + σ_1 ε_1), Var 4σ_1², whatever coordinate 2 does.
+  auto p = make_problem("gaussian-quadratic:d=2,c=0.5");
+  const std::vector<double> theta{0.7, -1.1, 0.3, -0.4};
+  const Model m = make_model(*p, theta);
+  const auto sf = exact_estimator_moments(*make_estimator("reinforce"), m);
+  ASSERT_TRUE(sf);
+  EXPECT_TRUE(sf->certificate.certified()) << describe(sf->certificate);
+  ASSERT_EQ(sf->mean.size(), 4u);
+  const Ball a1 = Ball(0.7) - Ball(0.5), a2 = Ball(-1.1) - Ball(0.5);
+  const Ball s1 = exp(Ball(0.3)), s2 = exp(Ball(-0.4));
+  const Ball q1 = sqr(s1), q2 = sqr(s2), b1 = sqr(a1), b2 = sqr(a2);
+  const Ball eu1e2 = sqr(b1) + Ball(18.0) * q1 * b1 + Ball(15.0) * sqr(q1), u1e2 = b1 + Ball(3.0) * q1;
+  const Ball eu2 = b2 + q2, eu2sq = sqr(b2) + Ball(6.0) * b2 * q2 + Ball(3.0) * sqr(q2);
+  const Ball mean = Ball(2.0) * a1;
+  const auto want_var = ((eu1e2 + Ball(2.0) * eu2 * u1e2 + eu2sq) / q1 - sqr(mean)).to_enclosure();
+  const auto want_mean = mean.to_enclosure();
+  expect_overlap(sf->mean[0], sf->mean_error[0], want_mean.mid, want_mean.rad, "score E[mu_1]");
+  expect_overlap(sf->variance[0], sf->variance_error[0], want_var.mid, want_var.rad, "score Var[mu_1]");
+  // Every coordinate's mean is the certified gradient.
+  const ExactGradient g = exact_gradient(m);
+  ASSERT_TRUE(g.certificate.certified());
+  for (std::size_t i = 0; i < 4; ++i)
+    expect_overlap(sf->mean[i], sf->mean_error[i], g.gradient[i], g.error[i], "score mean " + std::to_string(i));
+  const auto pw = exact_estimator_moments(*make_estimator("reparam"), m);
+  ASSERT_TRUE(pw);
+  EXPECT_TRUE(pw->certificate.certified()) << describe(pw->certificate);
+  const auto v0 = (Ball(4.0) * q1).to_enclosure();
+  expect_overlap(pw->variance[0], pw->variance_error[0], v0.mid, v0.rad, "pathwise Var[mu_1]");
+  for (std::size_t i = 0; i < 4; ++i)
+    expect_overlap(pw->mean[i], pw->mean_error[i], g.gradient[i], g.error[i], "pathwise mean " + std::to_string(i));
+}
+
+TEST(CertifiedGaussian, OnSeveralCoordinatesAMisdeclaredFormIsCaughtPointwise) {
+  for (const std::string spec : {"gaussian-step:d=3", "gaussian-quadratic:d=2,c=0.5", "gaussian-exp:d=2"}) {
+    auto p = make_problem(spec);
+    std::vector<double> theta(p->theta_dim(), 0.2);
+    const Model m = make_model(*p, theta);
+    const auto mo = exact_estimator_moments(MisdeclaredReinforce(), m);
+    ASSERT_TRUE(mo);
+    EXPECT_EQ(mo->certificate.certainty, Certainty::estimated) << spec;
+    EXPECT_NE(mo->certificate.note.find("not what the estimator's code computes"), std::string::npos)
+        << mo->certificate.note;
+    // The honest declarations pass the same check.
+    for (const std::string est : {"reinforce", "reparam", "reinforce:baseline=0.5"}) {
+      const auto ok = exact_estimator_moments(*make_estimator(est), m);
+      ASSERT_TRUE(ok) << spec << " " << est;
+      EXPECT_TRUE(ok->certificate.certified()) << spec << " " << est << ": " << describe(ok->certificate);
+    }
+  }
 }
 
 TEST(CertifiedGaussian, NvilFrozenBaselineAndScale) {

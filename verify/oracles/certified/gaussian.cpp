@@ -287,8 +287,8 @@ bool push_moments(EstimatorMoments& r, const Ball& mean, const Ball& var) {
 }
 
 /// The moments of a form whose coordinate j overflowed: no figure (unknown), NaN values.
-EstimatorMoments overflowed_moments(const std::string& method, int j) {
-  const std::vector<double> nan(2, std::numeric_limits<double>::quiet_NaN());
+EstimatorMoments overflowed_moments(const std::string& method, int j, std::size_t dim = 2) {
+  const std::vector<double> nan(dim, std::numeric_limits<double>::quiet_NaN());
   return EstimatorMoments{nan, nan, nan, nan, method,
                           unknown_figure(overflow_note("a moment of coordinate " + std::to_string(j)))};
 }
@@ -296,11 +296,12 @@ EstimatorMoments overflowed_moments(const std::string& method, int j) {
 }  // namespace
 
 std::optional<EstimatorMoments> gaussian_form_moments(const SampleForm& form, const Model& m, int draws) {
-  if (!gaussian_symbolic(m) || m.sample_dim() != 1) return std::nullopt;
+  if (!gaussian_symbolic(m)) return std::nullopt;
+  const std::size_t d = m.sample_dim();
   const SymbolicF sym = *m.problem->symbolic();
-  const Coordinate c = coordinate(m, 0);
   if (form.kind == SampleForm::Kind::leave_one_out) {
-    if (draws < 2) return std::nullopt;
+    if (draws < 2 || d != 1) return std::nullopt;
+    const Coordinate c = coordinate(m, 0);
     const Shape u = shape(sym, c, false);
     const Poly h[2] = {Poly{Ball(0.0), Ball(1.0) / c.sigma}, Poly{Ball(-1.0), Ball(0.0), Ball(1.0)}};
     EstimatorMoments r;
@@ -315,22 +316,59 @@ std::optional<EstimatorMoments> gaussian_form_moments(const SampleForm& form, co
     return r;
   }
   const bool score = form.kind == SampleForm::Kind::score_function;
-  const Shape u = shape(sym, c, !score);
+  std::vector<Coordinate> cs;
+  std::vector<Shape> us;
+  for (std::size_t i = 0; i < d; ++i) {
+    cs.push_back(coordinate(m, i));
+    us.push_back(shape(sym, cs.back(), !score));
+  }
   const Ball b = score ? Ball(form.baseline) : Ball(0.0);
   const Ball scale = score ? Ball(form.scale) : Ball(1.0);
-  // ĝ_j = (u - b) h_j / s: score h = (ε/σ, ε² - 1); pathwise h = (1, σε).
-  const Poly h[2] = {score ? Poly{Ball(0.0), Ball(1.0) / c.sigma} : Poly{Ball(1.0)},
-                     score ? Poly{Ball(-1.0), Ball(0.0), Ball(1.0)} : Poly{Ball(0.0), c.sigma}};
+  // The score form on d >= 2 coordinates: f = u_i + v with v = Σ_{l≠i} u_l independent of ε_i, so
+  // ĝ_j = (u_i - b + v) h_j(ε_i) / s and
+  //   E ĝ_j = (E[(u_i - b) h] + E v E h) / s,
+  //   E ĝ_j² = (E[(u_i - b)² h²] + 2 E v E[(u_i - b) h²] + E v² E h²) / s²,
+  // with E v = Σ_{l≠i} E u_l and E v² = Σ_{l≠i} Var u_l + (E v)² (the u_l independent). At d = 1,
+  // v = 0. The pathwise form ∂f/∂x_i h_j(ε_i) involves coordinate i alone (f separable).
+  std::vector<Ball> eu(d, Ball(0.0)), vu(d, Ball(0.0));
+  if (score && d > 1)
+    for (std::size_t l = 0; l < d; ++l) {
+      eu[l] = moment(us[l], 1, 0);
+      vu[l] = moment(us[l], 2, 0) - sqr(eu[l]);
+    }
   EstimatorMoments r;
   r.method = std::string(score ? "score-function form (f(x) - b) ∇θ log p / s" : "pathwise form ∇x f ∂x/∂θ") +
-             ": Gaussian integrals in closed form, Arb ball arithmetic";
+             ": Gaussian integrals in closed form" + (d > 1 && score ? " over the separable f's coordinates" : "") +
+             ", Arb ball arithmetic";
   r.certificate = proven("moments of the declared sample form in Arb ball arithmetic at 128 bits "
                          "(incomplete, lognormal and polynomial Gaussian moments)");
-  for (int j = 0; j < 2; ++j) {
-    const Ball mean = expect_centred(u, b, h[j]) / scale;
-    const Ball second = expect_centred_square(u, b, h[j]) / sqr(scale);
-    if (!push_moments(r, mean, second - sqr(mean))) return overflowed_moments(r.method, j);
+  std::vector<Ball> means(2 * d), variances(2 * d);
+  for (std::size_t i = 0; i < d; ++i) {
+    Ball ev(0.0), vv(0.0);
+    for (std::size_t l = 0; l < d; ++l)
+      if (l != i && score) {
+        ev += eu[l];
+        vv += vu[l];
+      }
+    const Ball ev2 = vv + sqr(ev);
+    // ĝ_j = (u - b) h_j / s: score h = (ε/σ, ε² - 1); pathwise h = (1, σε).
+    const Poly h[2] = {score ? Poly{Ball(0.0), Ball(1.0) / cs[i].sigma} : Poly{Ball(1.0)},
+                       score ? Poly{Ball(-1.0), Ball(0.0), Ball(1.0)} : Poly{Ball(0.0), cs[i].sigma}};
+    for (int j = 0; j < 2; ++j) {
+      const Poly h2 = mul(h[j], h[j]);
+      Ball mean = expect_centred(us[i], b, h[j]), second = expect_centred_square(us[i], b, h[j]);
+      if (score && d > 1) {
+        mean += ev * expect(h[j]);
+        second += Ball(2.0) * ev * expect_centred(us[i], b, h2) + ev2 * expect(h2);
+      }
+      mean = mean / scale;
+      second = second / sqr(scale);
+      means[j * d + i] = mean;
+      variances[j * d + i] = second - sqr(mean);
+    }
   }
+  for (std::size_t j = 0; j < 2 * d; ++j)
+    if (!push_moments(r, means[j], variances[j])) return overflowed_moments(r.method, static_cast<int>(j), 2 * d);
   return r;
 }
 

@@ -12,8 +12,8 @@
 // Objective and gradient (score-function identities, as exact.hpp's quadrature): L_i = E u,
 // ∂L/∂μ_i = E[u ε]/σ_i, ∂L/∂log σ_i = E[u (ε² - 1)] (gaussian_gradient's quadrature route); its
 // closed-form route evaluates the textbook formulas instead ((μ - c)² + σ², e^{μ + σ²/2},
-// Φ(μ/σ) and their derivatives), so the two routes are computed independently. Estimator moments (one Gaussian coordinate, an estimator whose
-// Estimator::sample_form() is declared): ĝ_j = (u - b) h_j(ε) / s with h = (ε/σ, ε² - 1) for the
+// Φ(μ/σ) and their derivatives), so the two routes are computed independently. Estimator moments (an estimator whose
+// Estimator::sample_form() is declared; any d for the score and pathwise forms): ĝ_j = (u - b) h_j(ε) / s with h = (ε/σ, ε² - 1) for the
 // score function and (1, σε) for the pathwise form; E ĝ_j and E ĝ_j² expand into the integrals
 // above, Var = E ĝ² - (E ĝ)², all in balls; the leave-one-out form (RLOO's K draws) likewise,
 // over the equality patterns of its draw indices (gaussian_form_moments).
@@ -38,10 +38,13 @@ bool gaussian_symbolic(const Model& model);
 /// std::nullopt unless gaussian_symbolic(model).
 std::optional<ExactGradient> gaussian_gradient(const Model& model, ExactMethod method);
 
-/// E ĝ and Var ĝ in Arb of a sample of the declared `form` on a one-dimensional gaussian_symbolic
-/// model, certified as the moments of that formula (the caller checks that the estimator's code
-/// is that formula). Values that overflow a double make the certificate unknown. std::nullopt
-/// unless the model is gaussian_symbolic with d = 1. The leave-one-out form (RLOO) needs its K
+/// E ĝ and Var ĝ in Arb of a sample of the declared `form` on a gaussian_symbolic model,
+/// certified as the moments of that formula (the caller checks that the estimator's code is that
+/// formula). Values that overflow a double make the certificate unknown. std::nullopt unless the
+/// model is gaussian_symbolic. The score-function and pathwise forms take any d: f = Σ_l u_l is
+/// separable, so coordinate i's sample (u_i - b + v) h(ε_i) / s has v = Σ_{l≠i} u_l independent of
+/// ε_i and its moments factor into one-coordinate integrals (E v, Var v). The leave-one-out form
+/// (RLOO, d = 1 only: on d >= 2 the patterns would cross coordinates; not written) needs its K
 /// `draws`: E ĝ and E ĝ² expand over the 15 equality patterns of the four draw indices in
 /// ĝ² = (K-1)^-2 Σ_{k,m,l,n} c_km c_ln u_m h_k u_n h_l, c_km = δ_km - 1/K, each pattern with
 /// K(K-1)..(K-B+1) index tuples of B distinct draws and the product over its blocks of
