@@ -192,7 +192,16 @@ std::optional<SampleRange> ScgRelax::sample_range(const Model& m) const {
   std::vector<char> live;
   // Per stochastic node: lo_w, hi_w, max |q_w| at this assignment.
   std::vector<double> qlo(g.stochastic.size()), qhi(g.stochastic.size()), qabs(g.stochastic.size());
+  // The forward passes along θ_i cost most: count them first (live_params is one double pass), so
+  // a graph past the limit is refused before any is made.
   std::uint64_t evaluations = 0;
+  if (count * d > kMaxRangePoints)
+    for (std::uint64_t a = 0; a < count; ++a) {
+      assignment(g, a, choice);
+      graph_eval::live_params(g, m.theta, choice, live);
+      evaluations += static_cast<std::uint64_t>(std::count(live.begin(), live.end(), char{1}));
+      if (evaluations > kMaxRangePoints) return std::nullopt;
+    }
   for (std::uint64_t a = 0; a < count; ++a) {
     assignment(g, a, choice);
     evaluate_values(g, m.theta, choice, values);
@@ -213,7 +222,6 @@ std::optional<SampleRange> ScgRelax::sample_range(const Model& m) const {
         hi[i] = std::max(hi[i], 0.0);
         continue;
       }
-      if (++evaluations > kMaxRangePoints) return std::nullopt;
       for (std::size_t j = 0; j < d; ++j) th[j] = j == i ? ad::make_fvar<double, 1>(m.theta[j]) : D1(m.theta[j]);
       graph_eval::evaluate<D1>(g, std::span<const D1>(th), choice, vals, logp);
       double df = 0.0;
