@@ -10,8 +10,9 @@
 // hunts use the default α (0.01): a false fail there could only make a test pass, so their
 // failures measure power, not the budget.
 //
-// The t-test's α is asymptotic (CLT): the correct reparam, scg-relax and LAX hunts, whose targets have
-// no certified variance, rely on it (docs/hunt.md); their cases stay in the trusted regime (|θ| <= 4).
+// The t-test's α is asymptotic (CLT): the correct reparam and LAX hunts, whose targets have no
+// certified variance and whose samples have no declared range (scg-relax now declares one), rely
+// on it (docs/hunt.md); their cases stay in the trusted regime (|θ| <= 4).
 //
 // Tests named HuntAll* (every mutant, the full default budgets of reinforce and ARM, short budgets
 // of reparam, scg and LAX) take ~12 s and run under the ctest label `hunt`; the rest (a quick
