@@ -2,7 +2,6 @@
 #include "verify/oracles/estimator_mean.hpp"
 
 #include "estimators/core/error.hpp"
-#include "estimators/core/noise.hpp"
 #include "verify/oracles/certified/discrete.hpp"
 #include "verify/oracles/certified/relaxed_moments.hpp"
 #include "verify/oracles/compensated_sum.hpp"
@@ -568,63 +567,17 @@ EstimatorMoments certify_gaussian_moments(const Estimator& est, const Model& m, 
 
 /// Gaussian problems with d >= 2 coordinates and one draw (reinforce, reparam, nvil): the declared
 /// sample form's certified moments (certified::gaussian_form_moments; f is separable, so they factor
-/// into one-coordinate integrals), kept only where the estimator's code computes that form. A
-/// quadrature of the code over d dimensions is not affordable, so the check is pointwise: value_at
-/// at 64 points ε ~ N(0, I) (Philox, Purpose::test, a fixed key) against the form evaluated in
-/// double from the symbolic f, each coordinate within rel · (|f| + |b|)(|h| + 1)/|s| (score) or
-/// |∂f/∂x_i| (|h| + 1) (pathwise), rel = 64ε A² with A = 1 + (|μ| + |c|)/σ + |μ| + 8σ of the worst
-/// coordinate — the conditioning certify_gaussian_moments allows for, above. A form that is not the
-/// code differs by O(1) relative at generic points and is caught; a disagreement keeps no figure
-/// certified (the moments are returned estimated, with the point and coordinate).
+/// into one-coordinate integrals), kept certified only where the estimator's code computes that
+/// form: a quadrature of the code over d dimensions is not affordable, so the check is pointwise
+/// (certified::form_disagreement). A disagreement leaves the figures estimated, with the point.
 std::optional<EstimatorMoments> certified_gaussian_moments_nd(const Estimator& est, const Model& m) {
   const std::optional<SampleForm> form = est.sample_form();
   if (!form || form->kind == SampleForm::Kind::leave_one_out) return std::nullopt;
   std::optional<EstimatorMoments> arb = certified::gaussian_form_moments(*form, m);
   if (!arb || arb->certificate.unknown()) return arb;
-  const auto& d = std::get<DiagGaussian>(m.dist);
-  const SymbolicF sym = *m.problem->symbolic();
-  const std::size_t n = m.sample_dim();
-  const double c = sym.parameter;
-  double a = 1.0;
-  for (std::size_t i = 0; i < n; ++i)
-    a = std::max(a, 1.0 + (std::abs(d.mu[i]) + std::abs(c)) / d.sigma[i] + std::abs(d.mu[i]) + 8.0 * d.sigma[i]);
-  const double rel = 64.0 * kEps * a * a;
-  const bool score = form->kind == SampleForm::Kind::score_function;
-  const double b = score ? form->baseline : 0.0, s = score ? form->scale : 1.0;
-  auto u = [&](double x, bool derivative) {
-    switch (sym.kind) {
-      case SymbolicF::Kind::gaussian_quadratic: return derivative ? 2.0 * (x - c) : (x - c) * (x - c);
-      case SymbolicF::Kind::gaussian_exp: return std::exp(x);
-      default: return derivative ? 0.0 : (x > 0.0 ? 1.0 : 0.0);
-    }
-  };
-  std::vector<double> eps(n), xs(n), g(m.theta_dim()), scratch(est.scratch_size(m));
-  Noise noise(0x6a09e667f3bcc908ULL, 0, 0, Purpose::test);
-  for (int p = 0; p < 64; ++p) {
-    double f = 0.0, f_abs = 0.0;
-    for (std::size_t i = 0; i < n; ++i) {
-      eps[i] = noise.normal();
-      xs[i] = d.mu[i] + d.sigma[i] * eps[i];
-      f += u(xs[i], false);
-      f_abs += std::abs(u(xs[i], false));
-    }
-    if (!std::isfinite(f_abs)) continue;  // e^x past double range at this point: nothing to compare
-    est.value_at(m, xs, scratch, g);
-    for (std::size_t i = 0; i < n; ++i)
-      for (std::size_t j = 0; j < 2; ++j) {
-        const double h = score ? (j == 0 ? eps[i] / d.sigma[i] : eps[i] * eps[i] - 1.0) : (j == 0 ? 1.0 : d.sigma[i] * eps[i]);
-        const double want = score ? (f - b) * h / s : u(xs[i], true) * h;
-        const double mag = score ? (f_abs + std::abs(b)) * (std::abs(h) + 1.0) / std::abs(s)
-                                 : std::abs(u(xs[i], true)) * (std::abs(h) + 1.0);
-        const double got = g[j * n + i];
-        if (!(std::abs(got - want) <= rel * mag)) {
-          arb->certificate = estimated(
-              "the declared sample form is not what the estimator's code computes: at test point " + std::to_string(p) +
-              ", coordinate " + std::to_string(j * n + i) + ", the code gives " + format_double(got) + ", the form " +
-              format_double(want));
-          return arb;
-        }
-      }
+  if (const auto why = certified::form_disagreement(est, *form, m)) {
+    arb->certificate = estimated("the declared sample form is not what the estimator's code computes: " + *why);
+    return arb;
   }
   arb->certificate.note += "; the estimator's code agrees with the form at 64 test points";
   return arb;
@@ -776,8 +729,8 @@ std::optional<EstimatorMoments> compute_estimator_moments(const Estimator& est, 
     }
     return r;
   }
-  // Gaussian, d = 1, RLOO's K draws: the leave-one-out form in Arb (verify/oracles/leave_one_out.hpp).
-  if (n == 1 && K >= 2) return gaussian_leave_one_out_moments(est, m);
+  // Gaussian, RLOO's K draws: the leave-one-out form in Arb (verify/oracles/leave_one_out.hpp).
+  if (K >= 2) return gaussian_leave_one_out_moments(est, m);
   // Gaussian, d >= 2, one draw: the declared form's certified moments over the separable f.
   if (n >= 2 && K == 1) return certified_gaussian_moments_nd(est, m);
   // Gaussian, d = 1: ∫ ĝ(μ + σε)^q φ(ε) dε for q = 1, 2, split where f is not smooth.

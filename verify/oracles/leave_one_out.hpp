@@ -1,5 +1,5 @@
 // verify/oracles/leave_one_out.hpp — E ĝ and Var ĝ of RLOO (Kool, van Hoof & Welling 2019, eq. 8;
-// estimators/rloo.hpp) on the one-dimensional Gaussian problems, certified: the moments of the
+// estimators/rloo.hpp) on the Gaussian problems with a symbolic f, certified: the moments of the
 // declared leave-one-out form in Arb (verify/oracles/certified/gaussian.hpp: closed-form Gaussian
 // integrals over the equality patterns of the K draw indices), cross-checked against a tensor
 // Gauss–Legendre rule over the K standard normals of the estimator's own code (value_at), as the
@@ -10,8 +10,10 @@
 // at ±1, ±2, ±4, ±8, ±16; K = 3: 280³ evaluations, about a second), which follows the step's
 // breakpoint; for 4 <= K <= 6 the 12-node Gauss–Hermite rule (12^K evaluations), exact for the
 // quadratic f (ĝ² has degree 8 per normal) and accurate for e^x at moderate σ, but not for the
-// step (its disagreement then leaves the figures estimated). Past K = 6, or when the rule
-// disagrees, the figures are kept but estimated (so the pair keeps its other test).
+// step. Where no rule applies — d >= 2 (the other coordinates enter by E v, E v², certified/
+// gaussian.hpp), K > 6, or the step with K >= 4 — the check is pointwise
+// (certified::form_disagreement: the code against the form at 64 points of its K draws). When the
+// check disagrees the figures are kept but estimated (so the pair keeps its other test).
 #pragma once
 
 #include "estimators/estimator.hpp"
@@ -22,7 +24,7 @@
 namespace estcheck {
 
 /// The moments above, or nullopt unless the estimator declares the leave-one-out form and the
-/// model is a one-dimensional Gaussian problem with a symbolic f (certified::gaussian_symbolic).
+/// model is a Gaussian problem with a symbolic f (certified::gaussian_symbolic).
 std::optional<EstimatorMoments> gaussian_leave_one_out_moments(const Estimator& estimator, const Model& model);
 
 }  // namespace estcheck

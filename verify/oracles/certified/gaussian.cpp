@@ -2,6 +2,7 @@
 #include "verify/oracles/certified/gaussian.hpp"
 
 #include "estimators/core/error.hpp"
+#include "estimators/core/noise.hpp"
 
 #include "verify/oracles/certified/ball.hpp"
 
@@ -10,6 +11,7 @@
 #include <cmath>
 #include <limits>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -245,14 +247,19 @@ Ball joint_moment(const Shape& u, int a, const Poly& h, int b) {
   return s;
 }
 
-/// E ĝ and E ĝ² of the leave-one-out form ĝ = 1/(K-1) Σ_k Σ_m c_km u_m h_k, c_km = δ_km - 1/K, over
-/// K independent draws: a sum over the equality patterns of the draw indices (gaussian.hpp).
-std::pair<Ball, Ball> leave_one_out(const Shape& u, const Poly& h, double K) {
+/// E ĝ and E ĝ² of the leave-one-out form ĝ = 1/(K-1) Σ_k Σ_m c_km F_m h_k, c_km = δ_km - 1/K, over
+/// K independent draws: a sum over the equality patterns of the draw indices (gaussian.hpp). F_m =
+/// u_m + v_m, with v the other coordinates' part of a separable f (independent of u and h, mean
+/// ev, second moment ev2; both 0 at d = 1): E[F_m F_n h_k h_l] = E[u_m u_n h_k h_l]
+/// + ev (E[u_m h_k h_l] + E[u_n h_k h_l]) + E[v_m v_n] E[h_k h_l], E[v_m v_n] = ev2 when m and n
+/// are the same draw, else ev².
+std::pair<Ball, Ball> leave_one_out(const Shape& u, const Poly& h, double K, const Ball& ev, const Ball& ev2) {
   const Ball k(K), one(1.0), inv_k = Ball(1.0) / Ball(K), km1 = Ball(K - 1.0);
   auto c = [&](bool same) { return same ? one - inv_k : Ball(0.0) - inv_k; };
   // Mean: positions (k: h, m: u); two patterns.
-  const Ball mean = (k * c(true) * joint_moment(u, 1, h, 1) +
-                     k * km1 * c(false) * joint_moment(u, 1, h, 0) * joint_moment(u, 0, h, 1)) / km1;
+  const Ball eh = joint_moment(u, 0, h, 1);
+  const Ball mean = (k * c(true) * (joint_moment(u, 1, h, 1) + ev * eh) +
+                     k * km1 * c(false) * (joint_moment(u, 1, h, 0) + ev) * eh) / km1;
   // Second moment: positions 0 = k (h), 1 = m (u), 2 = l (h), 3 = n (u); every restricted growth
   // string of length 4 is one set partition (15 of them).
   Ball second(0.0);
@@ -263,12 +270,21 @@ std::pair<Ball, Ball> leave_one_out(const Shape& u, const Poly& h, double K) {
         const int blocks = std::max({label[0], label[1], label[2], label[3]}) + 1;
         Ball count(1.0);
         for (int b = 0; b < blocks; ++b) count *= Ball(K - b);
-        Ball term = count * c(label[0] == label[1]) * c(label[2] == label[3]);
-        for (int b = 0; b < blocks; ++b) {
-          const int us = (label[1] == b) + (label[3] == b), hs = (label[0] == b) + (label[2] == b);
-          term *= joint_moment(u, us, h, hs);
-        }
-        second += term;
+        // The product over blocks of E[u^a h^b], with u kept at m, n, both or neither.
+        auto product = [&](bool at_m, bool at_n) {
+          Ball p(1.0);
+          for (int b = 0; b < blocks; ++b) {
+            const int us = (at_m && label[1] == b) + (at_n && label[3] == b);
+            const int hs = (label[0] == b) + (label[2] == b);
+            p *= joint_moment(u, us, h, hs);
+          }
+          return p;
+        };
+        Ball moments = product(true, true);
+        if (!ev.is_zero() || !ev2.is_zero())
+          moments += ev * (product(true, false) + product(false, true)) +
+                     (label[1] == label[3] ? ev2 : sqr(ev)) * product(false, false);
+        second += count * c(label[0] == label[1]) * c(label[2] == label[3]) * moments;
       }
   return {mean, second / sqr(km1)};
 }
@@ -297,39 +313,26 @@ EstimatorMoments overflowed_moments(const std::string& method, int j, std::size_
 
 std::optional<EstimatorMoments> gaussian_form_moments(const SampleForm& form, const Model& m, int draws) {
   if (!gaussian_symbolic(m)) return std::nullopt;
+  const bool loo = form.kind == SampleForm::Kind::leave_one_out;
+  if (loo && draws < 2) return std::nullopt;
   const std::size_t d = m.sample_dim();
   const SymbolicF sym = *m.problem->symbolic();
-  if (form.kind == SampleForm::Kind::leave_one_out) {
-    if (draws < 2 || d != 1) return std::nullopt;
-    const Coordinate c = coordinate(m, 0);
-    const Shape u = shape(sym, c, false);
-    const Poly h[2] = {Poly{Ball(0.0), Ball(1.0) / c.sigma}, Poly{Ball(-1.0), Ball(0.0), Ball(1.0)}};
-    EstimatorMoments r;
-    r.method = "leave-one-out form 1/(K-1) Σ_k (f(x_k) - f̄) ∇θ log p(x_k), K = " + std::to_string(draws) +
-               ": Gaussian integrals over the draws' equality patterns in closed form, Arb ball arithmetic";
-    r.certificate = proven("moments of the declared leave-one-out form in Arb ball arithmetic at 128 bits "
-                           "(incomplete, lognormal and polynomial Gaussian moments)");
-    for (int j = 0; j < 2; ++j) {
-      const auto [mean, second] = leave_one_out(u, h[j], static_cast<double>(draws));
-      if (!push_moments(r, mean, second - sqr(mean))) return overflowed_moments(r.method, j);
-    }
-    return r;
-  }
-  const bool score = form.kind == SampleForm::Kind::score_function;
+  const bool score = form.kind != SampleForm::Kind::pathwise;
   std::vector<Coordinate> cs;
   std::vector<Shape> us;
   for (std::size_t i = 0; i < d; ++i) {
     cs.push_back(coordinate(m, i));
     us.push_back(shape(sym, cs.back(), !score));
   }
-  const Ball b = score ? Ball(form.baseline) : Ball(0.0);
-  const Ball scale = score ? Ball(form.scale) : Ball(1.0);
-  // The score form on d >= 2 coordinates: f = u_i + v with v = Σ_{l≠i} u_l independent of ε_i, so
+  const Ball b = score && !loo ? Ball(form.baseline) : Ball(0.0);
+  const Ball scale = score && !loo ? Ball(form.scale) : Ball(1.0);
+  // The score forms on d >= 2 coordinates: f = u_i + v with v = Σ_{l≠i} u_l independent of ε_i, so
   // ĝ_j = (u_i - b + v) h_j(ε_i) / s and
   //   E ĝ_j = (E[(u_i - b) h] + E v E h) / s,
   //   E ĝ_j² = (E[(u_i - b)² h²] + 2 E v E[(u_i - b) h²] + E v² E h²) / s²,
-  // with E v = Σ_{l≠i} E u_l and E v² = Σ_{l≠i} Var u_l + (E v)² (the u_l independent). At d = 1,
-  // v = 0. The pathwise form ∂f/∂x_i h_j(ε_i) involves coordinate i alone (f separable).
+  // with E v = Σ_{l≠i} E u_l and E v² = Σ_{l≠i} Var u_l + (E v)² (the u_l independent); the
+  // leave-one-out form likewise over its draws (leave_one_out above). At d = 1, v = 0. The pathwise
+  // form ∂f/∂x_i h_j(ε_i) involves coordinate i alone (f separable).
   std::vector<Ball> eu(d, Ball(0.0)), vu(d, Ball(0.0));
   if (score && d > 1)
     for (std::size_t l = 0; l < d; ++l) {
@@ -337,11 +340,18 @@ std::optional<EstimatorMoments> gaussian_form_moments(const SampleForm& form, co
       vu[l] = moment(us[l], 2, 0) - sqr(eu[l]);
     }
   EstimatorMoments r;
-  r.method = std::string(score ? "score-function form (f(x) - b) ∇θ log p / s" : "pathwise form ∇x f ∂x/∂θ") +
-             ": Gaussian integrals in closed form" + (d > 1 && score ? " over the separable f's coordinates" : "") +
-             ", Arb ball arithmetic";
-  r.certificate = proven("moments of the declared sample form in Arb ball arithmetic at 128 bits "
-                         "(incomplete, lognormal and polynomial Gaussian moments)");
+  const std::string over = d > 1 && score ? " over the separable f's coordinates" : "";
+  if (loo) {
+    r.method = "leave-one-out form 1/(K-1) Σ_k (f(x_k) - f̄) ∇θ log p(x_k), K = " + std::to_string(draws) +
+               ": Gaussian integrals over the draws' equality patterns in closed form" + over + ", Arb ball arithmetic";
+    r.certificate = proven("moments of the declared leave-one-out form in Arb ball arithmetic at 128 bits "
+                           "(incomplete, lognormal and polynomial Gaussian moments)");
+  } else {
+    r.method = std::string(score ? "score-function form (f(x) - b) ∇θ log p / s" : "pathwise form ∇x f ∂x/∂θ") +
+               ": Gaussian integrals in closed form" + over + ", Arb ball arithmetic";
+    r.certificate = proven("moments of the declared sample form in Arb ball arithmetic at 128 bits "
+                           "(incomplete, lognormal and polynomial Gaussian moments)");
+  }
   std::vector<Ball> means(2 * d), variances(2 * d);
   for (std::size_t i = 0; i < d; ++i) {
     Ball ev(0.0), vv(0.0);
@@ -355,14 +365,20 @@ std::optional<EstimatorMoments> gaussian_form_moments(const SampleForm& form, co
     const Poly h[2] = {score ? Poly{Ball(0.0), Ball(1.0) / cs[i].sigma} : Poly{Ball(1.0)},
                        score ? Poly{Ball(-1.0), Ball(0.0), Ball(1.0)} : Poly{Ball(0.0), cs[i].sigma}};
     for (int j = 0; j < 2; ++j) {
-      const Poly h2 = mul(h[j], h[j]);
-      Ball mean = expect_centred(us[i], b, h[j]), second = expect_centred_square(us[i], b, h[j]);
-      if (score && d > 1) {
-        mean += ev * expect(h[j]);
-        second += Ball(2.0) * ev * expect_centred(us[i], b, h2) + ev2 * expect(h2);
+      Ball mean, second;
+      if (loo) {
+        std::tie(mean, second) = leave_one_out(us[i], h[j], static_cast<double>(draws), ev, ev2);
+      } else {
+        const Poly h2 = mul(h[j], h[j]);
+        mean = expect_centred(us[i], b, h[j]);
+        second = expect_centred_square(us[i], b, h[j]);
+        if (score && d > 1) {
+          mean += ev * expect(h[j]);
+          second += Ball(2.0) * ev * expect_centred(us[i], b, h2) + ev2 * expect(h2);
+        }
+        mean = mean / scale;
+        second = second / sqr(scale);
       }
-      mean = mean / scale;
-      second = second / sqr(scale);
       means[j * d + i] = mean;
       variances[j * d + i] = second - sqr(mean);
     }
@@ -370,6 +386,71 @@ std::optional<EstimatorMoments> gaussian_form_moments(const SampleForm& form, co
   for (std::size_t j = 0; j < 2 * d; ++j)
     if (!push_moments(r, means[j], variances[j])) return overflowed_moments(r.method, static_cast<int>(j), 2 * d);
   return r;
+}
+
+std::optional<std::string> form_disagreement(const Estimator& est, const SampleForm& form, const Model& m, int draws) {
+  const auto& d = std::get<DiagGaussian>(m.dist);
+  const SymbolicF sym = *m.problem->symbolic();
+  const std::size_t n = m.sample_dim();
+  const bool loo = form.kind == SampleForm::Kind::leave_one_out;
+  const std::size_t K = loo ? static_cast<std::size_t>(draws) : 1;
+  const double c = sym.parameter;
+  double a = 1.0;
+  for (std::size_t i = 0; i < n; ++i)
+    a = std::max(a, 1.0 + (std::abs(d.mu[i]) + std::abs(c)) / d.sigma[i] + std::abs(d.mu[i]) + 8.0 * d.sigma[i]);
+  const double rel = 64.0 * std::numeric_limits<double>::epsilon() * a * a;
+  const bool score = form.kind != SampleForm::Kind::pathwise;
+  const double b = score && !loo ? form.baseline : 0.0, s = score && !loo ? form.scale : 1.0;
+  auto u = [&](double x, bool derivative) {
+    switch (sym.kind) {
+      case SymbolicF::Kind::gaussian_quadratic: return derivative ? 2.0 * (x - c) : (x - c) * (x - c);
+      case SymbolicF::Kind::gaussian_exp: return std::exp(x);
+      default: return derivative ? 0.0 : (x > 0.0 ? 1.0 : 0.0);
+    }
+  };
+  std::vector<double> eps(K * n), xs(K * n), f(K), f_abs(K), g(m.theta_dim()), scratch(est.scratch_size(m));
+  Noise noise(0x6a09e667f3bcc908ULL, 0, 0, Purpose::test);
+  for (int p = 0; p < 64; ++p) {
+    bool finite = true;
+    double mean_f = 0.0, max_abs = 0.0;
+    for (std::size_t k = 0; k < K; ++k) {
+      f[k] = f_abs[k] = 0.0;
+      for (std::size_t i = 0; i < n; ++i) {
+        eps[k * n + i] = noise.normal();
+        xs[k * n + i] = d.mu[i] + d.sigma[i] * eps[k * n + i];
+        f[k] += u(xs[k * n + i], false);
+        f_abs[k] += std::abs(u(xs[k * n + i], false));
+      }
+      finite = finite && std::isfinite(f_abs[k]);
+      mean_f += f[k] / static_cast<double>(K);
+      max_abs = std::max(max_abs, f_abs[k]);
+    }
+    if (!finite) continue;  // e^x past double range at this point: nothing to compare
+    est.value_at(m, xs, scratch, g);
+    for (std::size_t i = 0; i < n; ++i)
+      for (std::size_t j = 0; j < 2; ++j) {
+        double want = 0.0, mag = 0.0;
+        for (std::size_t k = 0; k < K; ++k) {
+          const double e = eps[k * n + i];
+          const double h = score ? (j == 0 ? e / d.sigma[i] : e * e - 1.0) : (j == 0 ? 1.0 : d.sigma[i] * e);
+          if (loo) {
+            want += (f[k] - mean_f) * h / static_cast<double>(K - 1);
+            mag += 2.0 * max_abs * (std::abs(h) + 1.0) * static_cast<double>(K) / static_cast<double>(K - 1);
+          } else if (score) {
+            want = (f[k] - b) * h / s;
+            mag = (f_abs[k] + std::abs(b)) * (std::abs(h) + 1.0) / std::abs(s);
+          } else {
+            want = u(xs[k * n + i], true) * h;
+            mag = std::abs(u(xs[k * n + i], true)) * (std::abs(h) + 1.0);
+          }
+        }
+        const double got = g[j * n + i];
+        if (!(std::abs(got - want) <= rel * mag))
+          return "at test point " + std::to_string(p) + ", coordinate " + std::to_string(j * n + i) +
+                 ", the code gives " + format_double(got) + ", the form " + format_double(want);
+      }
+  }
+  return std::nullopt;
 }
 
 }  // namespace estcheck::certified

@@ -26,6 +26,7 @@
 #include "verify/oracles/exact.hpp"
 
 #include <optional>
+#include <string>
 
 namespace estcheck::certified {
 
@@ -44,11 +45,23 @@ std::optional<ExactGradient> gaussian_gradient(const Model& model, ExactMethod m
 /// model is gaussian_symbolic. The score-function and pathwise forms take any d: f = Σ_l u_l is
 /// separable, so coordinate i's sample (u_i - b + v) h(ε_i) / s has v = Σ_{l≠i} u_l independent of
 /// ε_i and its moments factor into one-coordinate integrals (E v, Var v). The leave-one-out form
-/// (RLOO, d = 1 only: on d >= 2 the patterns would cross coordinates; not written) needs its K
+/// (RLOO; any d, the other coordinates' part v entering each pattern by E v, E v²) needs its K
 /// `draws`: E ĝ and E ĝ² expand over the 15 equality patterns of the four draw indices in
 /// ĝ² = (K-1)^-2 Σ_{k,m,l,n} c_km c_ln u_m h_k u_n h_l, c_km = δ_km - 1/K, each pattern with
 /// K(K-1)..(K-B+1) index tuples of B distinct draws and the product over its blocks of
 /// E[u^a h^b] (a, b the u's and h's in the block), all integrals above.
 std::optional<EstimatorMoments> gaussian_form_moments(const SampleForm& form, const Model& model, int draws = 1);
+
+/// Whether the estimator's code computes the declared `form` (the leave-one-out form with `draws`
+/// draws) on a gaussian_symbolic model, checked pointwise where a quadrature of the code is not
+/// affordable (d >= 2, or K draws past the tensor rules) or cannot follow f (the step at K >= 4):
+/// value_at at 64 points ε ~ N(0, I) (Philox, Purpose::test, a fixed key) against the form
+/// evaluated in double from the symbolic f, each coordinate within rel · (its terms' magnitudes),
+/// rel = 64ε A² with A = 1 + (|μ| + |c|)/σ + |μ| + 8σ of the worst coordinate (the conditioning of
+/// x = μ + σε that the quadrature cross-checks allow for, estimator_mean.cpp). A form that is not
+/// the code differs by O(1) relative at generic points. Returns the first disagreement in words, or
+/// nullopt when the code agrees everywhere.
+std::optional<std::string> form_disagreement(const Estimator& estimator, const SampleForm& form, const Model& model,
+                                             int draws = 1);
 
 }  // namespace estcheck::certified
