@@ -145,7 +145,9 @@ std::optional<EstimatorMoments> antithetic_moments(const Estimator& est, const M
     double g = 0.0;  // the declared bound on |ĝ_i| (0 without one: the certificate says so)
     if (range && i < range->lo.size() && i < range->hi.size())
       g = std::max(std::abs(range->lo[i]), std::abs(range->hi[i]));
-    const Ball gb(g), second_up(upper_bound(second));
+    // G' = G (1 + 2γ_2) + 2η bounds the exact-arithmetic form too (ĝ_code = ĝ (1 + ϑ) + η'), not
+    // only the code's samples the range is proven for.
+    const Ball gb = Ball(g) * (one + Ball(2.0) * gamma2) + Ball(2.0) * eta, second_up(upper_bound(second));
     const Ball first_gap = Ball(2.0) * gb * slivers + gamma2 * sqrt(second_up) + eta;
     const Ball second_gap = gb * gb * slivers + (Ball(2.0) * gamma2 + gamma2 * gamma2) * second_up +
                             Ball(2.0) * eta * gb + eta * eta;

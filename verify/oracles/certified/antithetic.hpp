@@ -20,8 +20,9 @@
 //   The cell values come from the code at one point per cell more than δ_j from both its exact
 //   edges (a cell too narrow for one is left out, its width added to the slivers). Off the slivers
 //   (|u_j - edge| <= δ_j, measure <= 4 δ_j per variable) the code's cell is the exact one; on them
-//   the code's sample is bounded by the estimator's declared range G_i (sample_range), so the
-//   slivers' mass S moves E ĝ_i by <= 2 G_i S and E ĝ_i² by <= G_i² S.
+//   the code's sample is bounded by the estimator's declared range G_i (sample_range), and the
+//   cell's exact form by G'_i = G_i (1 + 2γ_2) + 2η (the rounding below), so the slivers' mass S
+//   moves E ĝ_i by <= 2 G'_i S and E ĝ_i² by <= G'_i² S.
 // - The rounding inside one sample (contract of antithetic_cell): at most fl(u_i - 1/2) and one
 //   product after the cell's doubles, so ĝ_code = ĝ (1 + ϑ) + η', |ϑ| <= γ_2, |η'| <= 2^-1074:
 //   E ĝ moves by <= γ_2 sqrt(E ĝ²) + η, E ĝ² by <= (2γ_2 + γ_2²) E ĝ² + 2ηG + η².
