@@ -24,8 +24,7 @@ void Arm::sample(const Model& m, Noise& noise, std::span<double> scratch,
   evaluate(m, u, scratch.subspan(n, 2 * n), grad);
 }
 
-void Arm::evaluate(const Model& m, std::span<const double> u, std::span<double> scratch,
-                   std::span<double> grad) const {
+double Arm::cell_difference(const Model& m, std::span<const double> u, std::span<double> scratch) const {
   const auto& d = std::get<BernoulliLogits>(m.dist);
   const std::size_t n = d.size();
   const auto b1 = scratch.first(n), b2 = scratch.subspan(n, n);
@@ -33,8 +32,20 @@ void Arm::evaluate(const Model& m, std::span<const double> u, std::span<double> 
     b1[i] = u[i] > d.probs0[i] ? 1.0 : 0.0;  // 1[u > σ(-θ)]
     b2[i] = u[i] < d.probs[i] ? 1.0 : 0.0;   // 1[u < σ(θ)]
   }
-  const double diff = m.f(b1) - m.f(b2);
-  for (std::size_t i = 0; i < n; ++i) grad[i] = diff * (u[i] - 0.5);
+  return m.f(b1) - m.f(b2);
+}
+
+void Arm::evaluate(const Model& m, std::span<const double> u, std::span<double> scratch,
+                   std::span<double> grad) const {
+  const double diff = cell_difference(m, u, scratch);
+  for (std::size_t i = 0; i < u.size(); ++i) grad[i] = diff * (u[i] - 0.5);
+}
+
+void Arm::antithetic_cell(const Model& m, std::span<const double> u, std::span<double> scratch,
+                          std::span<double> value, std::span<double> slope) const {
+  const double diff = cell_difference(m, u, scratch);
+  std::fill(value.begin(), value.end(), 0.0);
+  std::fill(slope.begin(), slope.end(), diff);
 }
 
 std::optional<SampleRange> Arm::sample_range(const Model& m) const {

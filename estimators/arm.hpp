@@ -24,6 +24,8 @@ class Arm final : public Estimator {
   /// the i-th noise.uniform(). `scratch` has 2n doubles. Lets verify/ integrate ĝ over u exactly.
   void evaluate(const Model& m, std::span<const double> u, std::span<double> scratch,
                 std::span<double> grad) const;
+  /// f(b⁺) - f(b⁻) with b⁺ = 1[u > σ(-θ)], b⁻ = 1[u < σ(θ)]: the one difference evaluate scales.
+  double cell_difference(const Model& m, std::span<const double> u, std::span<double> scratch) const;
   bool has_antithetic_cells() const override { return true; }
   /// |ĝ_i| = |f(b⁺) - f(b⁻)| |u_i - 1/2| <= (max f - min f) / 2 over the support (a proof:
   /// rounding is monotone, so the computed product stays within it; 4ε of slack besides).
@@ -33,6 +35,9 @@ class Arm final : public Estimator {
                          std::span<double> scratch, std::span<double> grad) const override {
     evaluate(m, u, scratch, grad);
   }
+  /// value 0, slope fl(f(b⁺) - f(b⁻)): evaluate's own difference (cell_difference).
+  void antithetic_cell(const Model& m, std::span<const double> u, std::span<double> scratch,
+                       std::span<double> value, std::span<double> slope) const override;
 
  private:
   EstimatorInfo info_;

@@ -12,6 +12,8 @@
 #include "estimators/descriptor.hpp"
 #include "estimators/estimator.hpp"
 
+#include <algorithm>
+
 namespace estcheck {
 
 class Disarm final : public Estimator {
@@ -32,6 +34,12 @@ class Disarm final : public Estimator {
   void value_at_uniforms(const Model& m, std::span<const double> u, std::span<const double>,
                          std::span<double> scratch, std::span<double> grad) const override {
     evaluate(m, u, scratch, grad);
+  }
+  /// value: evaluate's outputs (constant on the cell), slope 0.
+  void antithetic_cell(const Model& m, std::span<const double> u, std::span<double> scratch,
+                       std::span<double> value, std::span<double> slope) const override {
+    evaluate(m, u, scratch, value);
+    std::fill(slope.begin(), slope.end(), 0.0);
   }
 
  private:

@@ -32,6 +32,10 @@ void Estimator::value_at_uniforms(const Model&, std::span<const double>, std::sp
                                   std::span<double>, std::span<double>) const {
   throw std::logic_error("Estimator::value_at_uniforms: '" + info().spec + "' is no function of uniforms");
 }
+void Estimator::antithetic_cell(const Model&, std::span<const double>, std::span<double>, std::span<double>,
+                                std::span<double>) const {
+  throw std::logic_error("Estimator::antithetic_cell: '" + info().spec + "' has no antithetic cells");
+}
 void Estimator::value_at_assignment(const Model&, std::span<const double>, std::span<double>,
                                     std::span<double>) const {
   throw std::logic_error("Estimator::value_at_assignment: '" + info().spec + "' has noise besides a graph's draws");

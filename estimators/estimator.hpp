@@ -111,14 +111,23 @@ class Estimator {
   /// The relaxed form (Concrete, straight-through, REBAR, RELAX), or nullopt.
   virtual std::optional<RelaxedForm> relaxed_form() const { return std::nullopt; }
   /// True when, on Bernoulli variables, one sample's only noise is u ~ U(0,1)^n and ĝ is affine
-  /// in every u_j on each of the 3^n cells between σ(θ_j) and σ(-θ_j) (ARM, DisARM), so a
-  /// 2-point Gauss-Legendre rule per cell integrates ĝ and ĝ² exactly (value_at_uniforms).
+  /// in u_i on each of the 3^n cells between σ(θ_j) and σ(-θ_j) (ARM, DisARM), so its moments are
+  /// exact sums over the cells (antithetic_cell, value_at_uniforms).
   virtual bool has_antithetic_cells() const { return false; }
   /// The sample at given uniforms u (and v, where relaxed_form() is REBAR or RELAX; ignored
   /// otherwise) on Bernoulli variables, each of size sample_dim; `scratch` has scratch_size(model)
   /// doubles. Throws std::logic_error unless relaxed_form() or has_antithetic_cells() says so.
   virtual void value_at_uniforms(const Model& model, std::span<const double> u, std::span<const double> v,
                                  std::span<double> scratch, std::span<double> grad) const;
+  /// For has_antithetic_cells(): the sample's form on the cell holding u (ARM, DisARM), for the
+  /// certified moments (verify/oracles/certified/antithetic.hpp): ĝ_i(u) = value_i + slope_i (u_i - 1/2)
+  /// in exact arithmetic, value and slope the doubles the code computes from the same comparisons
+  /// (ARM: 0 and fl(f(b⁺) - f(b⁻)); DisARM: its constant outputs and 0). Its contract:
+  /// value_at_uniforms rounds at most twice more (fl(u_i - 1/2), the product), and its comparisons
+  /// switch within 2^-52 of the model's doubles σ(±θ_j) (d.probs, d.probs0). `scratch` has
+  /// scratch_size(model) doubles. Throws std::logic_error unless has_antithetic_cells().
+  virtual void antithetic_cell(const Model& model, std::span<const double> u, std::span<double> scratch,
+                               std::span<double> value, std::span<double> slope) const;
   /// True when, on a graph problem whose stochastic nodes are all discrete, one sample's only
   /// randomness is the joint draw of those nodes (scg with every option and its mutants, dice of
   /// both orders; not scg-relax, whose Gumbel noise is continuous), so verify/ can enumerate its

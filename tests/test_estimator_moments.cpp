@@ -165,7 +165,7 @@ TEST(EstimatorMoments, ContinuousNoiseOnTheToy) {
 }
 
 // Exact moments exist only where the oracle can integrate the estimator's noise: draw-only
-// estimators on enumerable supports, ARM/DisARM up to 7 variables (3^n cells), the relaxed ones on
+// estimators on enumerable supports, ARM/DisARM up to 12 variables (3^n cells, certified), the relaxed ones on
 // one variable and (concrete, straight-through, REBAR) on Bernoulli tables up to
 // kMultilinearMomentsMaxVariables = 8 variables; not for estimators it does not know (a planted
 // mutant of ARM or REBAR, RELAX's network on several variables), nor past the limits.
@@ -182,8 +182,12 @@ TEST(EstimatorMoments, OnlyWhereTheNoiseCanBeIntegrated) {
   };
   auto t8 = make_table_problem(Family::bernoulli, table(8), "t8");
   const Model m8 = make_model(*t8, std::vector<double>(8, 0.3));
-  EXPECT_FALSE(exact_estimator_moments(*make_estimator("arm"), m8).has_value());
-  EXPECT_FALSE(exact_estimator_moments(*make_estimator("disarm"), m8).has_value());
+  EXPECT_TRUE(exact_estimator_moments(*make_estimator("arm"), m8).has_value());
+  EXPECT_TRUE(exact_estimator_moments(*make_estimator("disarm"), m8).has_value());
+  auto t13 = make_table_problem(Family::bernoulli, table(13), "t13");  // past kAntitheticMaxVariables = 12
+  const Model m13 = make_model(*t13, std::vector<double>(13, 0.3));
+  EXPECT_FALSE(exact_estimator_moments(*make_estimator("arm"), m13).has_value());
+  EXPECT_FALSE(exact_estimator_moments(*make_estimator("disarm"), m13).has_value());
   for (const char* spec : {"concrete", "straight-through", "rebar"})
     EXPECT_TRUE(exact_estimator_moments(*make_estimator(spec), m8).has_value()) << spec;
   auto t9 = make_table_problem(Family::bernoulli, table(9), "t9");

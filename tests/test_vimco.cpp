@@ -1,12 +1,15 @@
 // tests/test_vimco.cpp — estimators/vimco.hpp and verify/oracles/exact.hpp's multi-sample oracle: the
 // oracle's ∇L_K is the derivative of its L_K (finite differences); VIMCO's sample is eq. 8–10 of
 // Mnih & Rezende 2016 on its draws (golden); its exact mean over every K-tuple is ∇L_K; f <= 0 is
-// an input error for the oracle and NaN (counted) for the estimator.
+// an input error for the oracle and NaN (counted) for the estimator; its exact variance on the toy
+// (K = 2: 4 tuples, by hand in long double) is certified and is what verify's Catoni test uses.
 #include "estimators/core/error.hpp"
 #include "estimators/problems/catalogue.hpp"
 #include "estimators/registry/registry.hpp"
 #include "verify/oracles/exact.hpp"
 #include "verify/harness/harness.hpp"
+#include "verify/oracles/estimator_mean.hpp"
+#include "verify/pipeline.hpp"
 
 #include <boost/math/differentiation/finite_difference.hpp>
 #include <gtest/gtest.h>
@@ -114,6 +117,57 @@ TEST(Vimco, SampleIsTheFormulaAndItsExactMeanIsTheGradient) {
   }
   for (int j = 0; j < 2; ++j)
     EXPECT_NEAR(mean[j], exact.gradient[j], exact.error[j] + 128 * kEps * abs_sum[j]) << "coordinate " << j;
+}
+
+// Issue 18: VIMCO's sample is its code's value_at over its K draws, so its moments are certified by
+// enumerating the tuples (certified::tuple_moments), with respect to the code's doubles. Reference:
+// the 4 tuples of K = 2 draws on the toy by hand — ĝ(a, b) = (L̂ - log f_b)(a - σ) + (L̂ - log f_a)(b - σ),
+// L̂ = log((f_a + f_b)/2) (with K = 2 the geometric mean of the others is the other f), which the
+// code's ĝ matches to its rounding (relative to the logs: L̂ - log f cancels) — and the weights
+// σ^(a+b) σ(-θ)^(2-a-b) in long double times the code's ĝ: the proven bound must enclose that.
+TEST(Vimco, ExactVarianceOnTheToyIsCertifiedAndMatchesTheFourTuplesByHand) {
+  auto toy = make_problem("toy:t=0.499");
+  auto e = make_estimator("vimco");
+  for (double theta : {1.0, 8.0, -3.0}) {
+    const Model m = make_model(*toy, std::vector<double>{theta});
+    const auto mo = exact_estimator_moments(*e, m);
+    ASSERT_TRUE(mo.has_value());
+    ASSERT_TRUE(mo->certificate.certified()) << describe(mo->certificate);
+    const long double s1 = 1.0L / (1.0L + std::exp(-static_cast<long double>(theta))), s0 = 1.0L - s1;
+    long double m1 = 0, m2 = 0, abs2 = 0;
+    std::vector<double> scratch(e->scratch_size(m)), g(1);
+    for (int a : {0, 1})
+      for (int b : {0, 1}) {
+        const std::vector<double> xa{double(a)}, xb{double(b)}, xs{double(a), double(b)};
+        const long double fa = m.f(xa), fb = m.f(xb), l_hat = std::log((fa + fb) / 2.0L);
+        const long double hand = (l_hat - std::log(fb)) * (a - s1) + (l_hat - std::log(fa)) * (b - s1);
+        e->value_at(m, xs, scratch, g);
+        EXPECT_NEAR(g[0], static_cast<double>(hand),
+                    64 * kEps * static_cast<double>(std::abs(l_hat) + std::abs(std::log(fa)) + std::abs(std::log(fb))));
+        const long double w = (a ? s1 : s0) * (b ? s1 : s0);
+        m1 += w * g[0];
+        m2 += w * g[0] * g[0];
+        abs2 += w * g[0] * g[0];
+      }
+    const long double var = m2 - m1 * m1;
+    // The reference's own error: long double rounding of a handful of operations (64-bit mantissa).
+    const double ref_err = static_cast<double>(64 * std::numeric_limits<long double>::epsilon() * abs2);
+    const double ref_mean_err = static_cast<double>(64 * std::numeric_limits<long double>::epsilon() * std::sqrt(abs2));
+    EXPECT_LE(std::abs(mo->variance[0] - static_cast<double>(var)), mo->variance_error[0] + ref_err) << "θ = " << theta;
+    EXPECT_LE(std::abs(mo->mean[0] - static_cast<double>(m1)), mo->mean_error[0] + ref_mean_err) << "θ = " << theta;
+    // The mean is the multi-sample oracle's ∇L_K (both proven: their balls intersect).
+    const ExactGradient lk = exact_multisample_gradient(m, 2);
+    EXPECT_LE(std::abs(mo->mean[0] - lk.gradient[0]), mo->mean_error[0] + lk.error[0]) << "θ = " << theta;
+    // verify uses it: Catoni with the certified variance, not the betting fallback.
+    VerifyRequest q;
+    q.problem = toy.get();
+    q.estimator = e.get();
+    q.theta = {theta};
+    q.run.samples = 4096;
+    const VerifyReport r = verify(q);
+    ASSERT_TRUE(r.estimator_moments.has_value());
+    EXPECT_EQ(r.test_method, TestMethod::catoni) << "θ = " << theta;
+  }
 }
 
 TEST(Vimco, NonPositiveF) {

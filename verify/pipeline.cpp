@@ -37,7 +37,9 @@ VerifyReport start_report(const VerifyRequest& q, const Estimator& est, const Mo
   r.threads = threads_used(q.run.threads);
   r.ranks = q.run.partition ? q.run.partition->size() : 1;
   r.exact = exact_target(est, model, q.run.threads);  // ∇L, ∇L_K (VIMCO) or the Hessian (order 2)
-  if (est.info().objective_samples == 0) r.estimator_moments = exact_estimator_moments(est, model);
+  // Every estimator's own moments, VIMCO's included: E ĝ is then ∇L_K (the target above) and Var ĝ
+  // is the variance of the samples the test sees, whichever objective they estimate.
+  r.estimator_moments = exact_estimator_moments(est, model);
   // A graph estimator's exact mean is its moments' mean (exact_estimator_mean would enumerate again).
   if (r.estimator_moments && est.samples_graph_assignment())
     r.estimator_mean = EstimatorMean{r.estimator_moments->mean, r.estimator_moments->mean_error,
@@ -229,9 +231,8 @@ CalibrateReport calibrate(const CalibrateRequest& q) {
   r.options = q.options;
   r.threads = threads_used(q.options.threads);
   // The test `verify` would choose (chosen_test), from the same figures: the exact moments (VIMCO's
-  // are of its own objective, none here), a given variance bound, the declared range.
-  const std::optional<EstimatorMoments> moments =
-      est.info().objective_samples == 0 ? exact_estimator_moments(est, model) : std::nullopt;
+  // too: their variance is of the samples tested against ∇L_K), a given variance bound, the range.
+  const std::optional<EstimatorMoments> moments = exact_estimator_moments(est, model);
   const VarianceBound vb = choose_variance_bound(q.variance_bound, model.theta_dim(), q.options.method, moments);
   const bool given_variance = !q.variance_bound.values.empty();
   const bool exact_variance = !vb.values.empty() && !given_variance;

@@ -20,7 +20,11 @@ for key, label in pairs:
     for t in ('t', 'catoni', 'betting'):
         j = L(f'{key}-{t}')
         if j is None:
-            note = {'catoni': 'no certified exact variance on main', 'betting': 'no declared range on main (REBAR: branch i18var)'}.get(t)
+            note = {'catoni': 'no exact variance (REBAR on categorical tables has no exact oracle: its noise is 2K uniforms, '
+                              'the Gumbel-max draw and the conditional one, with no cell structure; '
+                              'certified/relaxed_moments.hpp covers Bernoulli tables only)' if key == 'rebar-categorical4'
+                              else 'no certified exact variance',
+                    'betting': 'no declared range'}.get(t)
             if note: out.append(f'| {label} | {t} | — | — | not run: {note} | | | | |')
             continue
         for lv in j['levels']:

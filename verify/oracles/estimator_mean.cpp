@@ -2,6 +2,7 @@
 #include "verify/oracles/estimator_mean.hpp"
 
 #include "estimators/core/error.hpp"
+#include "verify/oracles/certified/antithetic.hpp"
 #include "verify/oracles/certified/discrete.hpp"
 #include "verify/oracles/certified/relaxed_moments.hpp"
 #include "verify/oracles/compensated_sum.hpp"
@@ -625,61 +626,11 @@ std::optional<EstimatorMoments> compute_estimator_moments(const Estimator& est, 
   // kMultilinearMomentsMaxVariables variables: sums over b of tensor contractions (above).
   if (m.sample_dim() >= 2)
     if (auto r = detail::multilinear_relaxed_moments(est, m)) return r;
-  // ARM and DisARM on Bernoulli problems of up to 7 variables: their noise is u ~ U(0,1)^n, and in
-  // each u_j the sample only changes where u_j crosses σ(θ_j) or σ(-θ_j). On each of the 3^n cells
-  // between those points ĝ is constant (DisARM) or affine in u_i (ARM: diff · (u_i - 1/2)), so
-  // ĝ and ĝ² are polynomials of degree <= 2 in every u_j there, and the 2-point Gauss-Legendre
-  // rule in every dimension integrates both exactly: 6^n evaluations of the estimator's own code.
-  if (est.has_antithetic_cells() && m.problem->family() == Family::bernoulli && m.sample_dim() <= 7) {
-    const auto& d = std::get<BernoulliLogits>(m.dist);
-    const std::size_t n = d.size();
-    std::vector<std::array<double, 4>> edges(n);  // 0, min(σ(θ), σ(-θ)), max, 1 per dimension
-    for (std::size_t j = 0; j < n; ++j)
-      edges[j] = {0.0, std::min(d.probs[j], d.probs0[j]), std::max(d.probs[j], d.probs0[j]), 1.0};
-    const double gl = 1.0 / std::sqrt(3.0);
-    std::vector<double> u(n), scratch(est.scratch_size(m)), g(n);
-    std::vector<CompensatedSum> s1(n), s2(n);
-    std::vector<double> abs1(n, 0.0), abs2(n, 0.0);
-    std::uint64_t total = 1;
-    for (std::size_t j = 0; j < n; ++j) total *= 6;
-    for (std::uint64_t code = 0; code < total; ++code) {  // digit j: cell (0..2) x node (0..1)
-      double w = 1.0;
-      std::uint64_t c = code;
-      for (std::size_t j = 0; j < n; ++j, c /= 6) {
-        const auto cell = static_cast<std::size_t>((c % 6) / 2);
-        const double lo = edges[j][cell], hi = edges[j][cell + 1], half = 0.5 * (hi - lo);
-        u[j] = lo + half + ((c % 2) == 0 ? -gl : gl) * half;
-        w *= half;
-      }
-      if (w == 0.0) continue;  // an empty cell (θ_j = 0 makes the middle one empty)
-      est.value_at_uniforms(m, u, {}, scratch, g);
-      for (std::size_t i = 0; i < n; ++i) {
-        s1[i].add(w * g[i]);
-        s2[i].add(w * g[i] * g[i]);
-        abs1[i] += std::abs(w * g[i]);
-        abs2[i] += w * g[i] * g[i];
-      }
-    }
-    EstimatorMoments r;
-    r.method = "exact: 2-point Gauss-Legendre on each of the 3^n cells of u (the estimator's code)";
-    // Exact in exact arithmetic (degree <= 2 per variable on each cell), but not certified: the
-    // nodes and cell widths are rounded, DisARM's own thresholds (1 - u < σ(θ)) sit an ulp away
-    // from these cell edges, and the estimator's rounding between the nodes is not bounded.
-    r.certificate = estimated("Gauss-Legendre is exact on the cells, but the rounding of the nodes, of the "
-                              "estimator's code and of its thresholds is not bounded");
-    // Rounding: the weights are products of n halves, the nodes carry ~2ε, ĝ a few operations:
-    // (4n + 16) ε of Σ|terms| per sum (first order), plus the compensated sums' own ε |S|.
-    const double rel = (4.0 * static_cast<double>(n) + 16.0) * kEps;
-    for (std::size_t i = 0; i < n; ++i) {
-      const double m1 = s1[i].value(), m2 = s2[i].value();
-      const double e1 = rel * abs1[i] + kEps * std::abs(m1), e2 = 2.0 * rel * abs2[i] + kEps * m2;
-      r.mean.push_back(m1);
-      r.mean_error.push_back(e1);
-      r.variance.push_back(m2 - m1 * m1);
-      r.variance_error.push_back(e2 + 2.0 * std::abs(m1) * e1 + 4.0 * kEps * m2);
-    }
-    return r;
-  }
+  // ARM and DisARM on Bernoulli problems of up to certified::kAntitheticMaxVariables variables:
+  // their noise is u ~ U(0,1)^n and on each of the 3^n cells between σ(±θ_j) ĝ is constant
+  // (DisARM) or affine in u_i (ARM), so its moments are exact cell sums, certified
+  // (verify/oracles/certified/antithetic.hpp).
+  if (auto r = certified::antithetic_moments(est, m)) return r;
   const int draws = est.draws();
   if (draws <= 0) return std::nullopt;
   const std::size_t n = m.sample_dim(), dim = m.theta_dim(), K = static_cast<std::size_t>(draws);

@@ -81,8 +81,8 @@ inline constexpr std::size_t kMultilinearMomentsMaxVariables = 8;
 /// breakpoints) — replaced, when the estimator declares its Estimator::sample_form() (reinforce,
 /// nvil, reparam) and f is symbolic, by that form's moments in Arb (certified/gaussian.hpp),
 /// certified once they agree with the quadrature of the code; for ARM and DisARM on Bernoulli
-/// problems of up to 7 variables (Gauss–Legendre on cells; estimated: the rounding of the nodes
-/// and of the estimator's code is not bounded); for concrete, straight-through,
+/// problems of up to certified::kAntitheticMaxVariables = 12 variables, by exact sums over the 3^n
+/// cells of u in Arb (certified: verify/oracles/certified/antithetic.hpp); for concrete, straight-through,
 /// rebar and relax (and the planted REBAR mutant) on one Bernoulli variable, by quadrature of ĝ
 /// and ĝ² over their uniforms; and for concrete, straight-through and rebar (not its mutant) on
 /// multilinear f (Bernoulli tables) of 2 to kMultilinearMomentsMaxVariables variables, by
