@@ -228,10 +228,10 @@ CompareResult compare_estimators(const std::vector<const Estimator*>& ests, cons
     const double var_u = std::max(0.0, sums.s2[c * (d + 1) + k] / n - mean_u * mean_u);
     return RatioInterval{ratio, 0.0, 0.0, std::sqrt(var_u / n)};
   };
-  // Exact variances, where known, for the exact ratios.
+  // Exact variances, where known, for the exact ratios (also for estimators of L_K, VIMCO: the
+  // variance is that of the samples compared, whatever their target).
   std::vector<std::optional<EstimatorMoments>> exact(E);
-  for (std::size_t e = 0; e < E; ++e)
-    if (ests[e]->info().objective_samples == 0) exact[e] = exact_estimator_moments(*ests[e], m);
+  for (std::size_t e = 0; e < E; ++e) exact[e] = exact_estimator_moments(*ests[e], m);
   for (std::size_t c = 0; c < C; ++c) {
     Comparison cmp;
     cmp.other = r.estimators[c + 1];
