@@ -48,6 +48,9 @@ class PolicyReinforce final : public Estimator {
   void check(const Problem& problem) const override { require_control(info_.spec, problem); }
   std::size_t scratch_size(const Model& m) const override { return m.sample_dim(); }
   void sample(const Model& m, Noise& noise, std::span<double> scratch, std::span<double> grad) const override;
+  std::optional<PolicyGradientForm> policy_gradient_form() const override;
+  void value_at_normals(const Model& m, std::span<const double> eps, std::span<double> scratch,
+                        std::span<double> grad) const override;
 
  private:
   bool reward_to_go_;
@@ -61,6 +64,9 @@ class PolicyPathwise final : public Estimator {
   void check(const Problem& problem) const override { require_control(info_.spec, problem); }
   std::size_t scratch_size(const Model& m) const override { return m.sample_dim(); }
   void sample(const Model& m, Noise& noise, std::span<double> scratch, std::span<double> grad) const override;
+  std::optional<PolicyGradientForm> policy_gradient_form() const override;
+  void value_at_normals(const Model& m, std::span<const double> eps, std::span<double> scratch,
+                        std::span<double> grad) const override;
 
  private:
   EstimatorInfo info_;
@@ -87,6 +93,9 @@ class Lax final : public Estimator {
   void prepare(const Model& m) override;
   std::size_t scratch_size(const Model& m) const override { return m.sample_dim(); }
   void sample(const Model& m, Noise& noise, std::span<double> scratch, std::span<double> grad) const override;
+  std::optional<PolicyGradientForm> policy_gradient_form() const override;
+  void value_at_normals(const Model& m, std::span<const double> eps, std::span<double> scratch,
+                        std::span<double> grad) const override;
   /// The fitted φ (empty before prepare()).
   const std::vector<double>& phi() const { return phi_; }
 
