@@ -38,8 +38,9 @@ VerifyReport start_report(const VerifyRequest& q, const Estimator& est, const Mo
   r.ranks = q.run.partition ? q.run.partition->size() : 1;
   r.exact = exact_target(est, model, q.run.threads);  // ∇L, ∇L_K (VIMCO) or the Hessian (order 2)
   if (est.info().objective_samples == 0) r.estimator_moments = exact_estimator_moments(est, model);
-  // A graph estimator's exact mean is its moments' mean (exact_estimator_mean would enumerate again).
-  if (r.estimator_moments && est.samples_graph_assignment())
+  // A graph estimator's exact mean is its moments' mean (exact_estimator_mean would enumerate again);
+  // so is a policy-gradient estimator's (it would rebuild the same polynomials).
+  if (r.estimator_moments && (est.samples_graph_assignment() || est.policy_gradient_form()))
     r.estimator_mean = EstimatorMean{r.estimator_moments->mean, r.estimator_moments->mean_error,
                                      r.estimator_moments->method, r.estimator_moments->certificate};
   else
