@@ -25,6 +25,10 @@
 //   1e-10 times their mean diagonal): deterministic, no step size. The paper trains φ by stochastic
 //   gradient steps on the same variance objective; the exact minimizer over the training set
 //   replaces those steps here.
+// Each declares its form (Estimator::policy_gradient_form(): the kind, LAX's φ, the correction flag)
+// and computes its sample at given normals (value_at_normals, what sample() runs after drawing ε),
+// so the certified oracle (verify/oracles/certified/lqr_moments.hpp) rebuilds the sample as a
+// polynomial in ε and proves its exact mean and variance (docs/lqr.md).
 // The planted mutants mutant/lax-no-correction and mutant/lax-rl-no-correction (estimators/mutants/)
 // fit the same φ and drop G_c φ when sampling: biased by -∇θ E[c_φ(a)] (and its RL analogue).
 #pragma once
