@@ -40,6 +40,9 @@ void Estimator::value_at_assignment(const Model&, std::span<const double>, std::
                                     std::span<double>) const {
   throw std::logic_error("Estimator::value_at_assignment: '" + info().spec + "' has noise besides a graph's draws");
 }
+void Estimator::value_at_normals(const Model&, std::span<const double>, std::span<double>, std::span<double>) const {
+  throw std::logic_error("Estimator::value_at_normals: '" + info().spec + "' declares no policy-gradient form");
+}
 void Estimator::prepare(const Model&) {}
 
 namespace {

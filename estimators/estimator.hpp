@@ -15,7 +15,8 @@
 //   ∇x f, and how many evaluations of f one sample costs.
 // - Capabilities: what the exact oracles (verify/oracles/) may use, declared by the estimator
 //   itself — draws()/value_at, relaxed_form(), has_antithetic_cells()/value_at_uniforms,
-//   samples_graph_assignment()/value_at_assignment, frozen_scale(), sample_range() — so verify/
+//   samples_graph_assignment()/value_at_assignment, policy_gradient_form()/value_at_normals,
+//   frozen_scale(), sample_range() — so verify/
 //   never casts to a concrete estimator type.
 // Its name, parameters, claim and factory are its descriptor (estimators/descriptor.hpp).
 #pragma once
@@ -76,6 +77,19 @@ struct SampleForm {
   Kind kind = Kind::score_function;
   double baseline = 0.0;  ///< score_function: the constant subtracted from f
   double scale = 1.0;     ///< score_function: the constant divisor
+};
+
+/// The closed form of a policy-gradient sample on a control (LQR) problem (estimators/
+/// policy_gradient.hpp), declared for the certified moments (verify/oracles/certified/
+/// lqr_moments.hpp), which rebuild the sample as a polynomial in the noise ε in Arb: reinforce
+/// (C Σ_t S_t), reward_to_go (Σ_t S_t G_t), pathwise (∇θ C(a(θ, ε))), and LAX's trajectory forms
+/// with c_φ quadratic per action (lax_diag) or of degree ≤ 2 (lax_full), or its RL form (lax_rl),
+/// each with the fitted φ and whether the correction term is kept (false: the planted mutants).
+struct PolicyGradientForm {
+  enum class Kind { reinforce, reward_to_go, pathwise, lax_diag, lax_full, lax_rl };
+  Kind kind = Kind::reinforce;
+  std::vector<double> phi;  ///< LAX: the φ fitted in prepare() (empty: c_φ = 0)
+  bool correction = true;   ///< LAX: false drops the correction term (the mutants)
 };
 
 /// A proven interval [lo_i, hi_i] per output coordinate that holds every sample the estimator can
@@ -139,6 +153,14 @@ class Estimator {
   /// scratch_size(model) doubles. Throws std::logic_error unless samples_graph_assignment().
   virtual void value_at_assignment(const Model& model, std::span<const double> choice, std::span<double> scratch,
                                    std::span<double> grad) const;
+  /// On a control (LQR) problem, the closed form of the sample (policy-gradient estimators, once
+  /// prepared), or nullopt. Its noise ε is the sample's first T·m Noise::normal() draws.
+  virtual std::optional<PolicyGradientForm> policy_gradient_form() const { return std::nullopt; }
+  /// The sample at the standard normals `eps` (T·m values, the noise sample() draws): the code
+  /// sample() runs once it has drawn, the same bits. Throws std::logic_error unless
+  /// policy_gradient_form() says so.
+  virtual void value_at_normals(const Model& model, std::span<const double> eps, std::span<double> scratch,
+                                std::span<double> grad) const;
   /// When E ĝ = ∇L / s for a frozen scale s fitted in prepare() (NVIL), s; otherwise nullopt.
   virtual std::optional<double> frozen_scale() const { return std::nullopt; }
   /// The sample's closed form when it is one of SampleForm's; otherwise nullopt.

@@ -20,12 +20,25 @@ constexpr const char* kReinforceRef = "Williams 1992, eq. 8; reward-to-go: Sutto
 constexpr const char* kPathwiseRef = "Mohamed et al. 2020, §5 (pathwise gradient through known dynamics)";
 constexpr const char* kLaxRef = "Grathwohl et al. 2018, LAX (RELAX draft §5.1, eq. 7-8; RL form §6.4.1)";
 
-/// Draws ε (T·m normals into `eps`) and rolls the policy out; the path is per thread, reused.
-LqrPath& rollout(const Model& m, Noise& noise, std::span<double> eps) {
+/// Rolls the policy out with the noise `eps`; the path is per thread, reused.
+LqrPath& rollout_at(const Model& m, std::span<const double> eps) {
   thread_local LqrPath path;
-  for (double& e : eps) e = noise.normal();
   lqr_rollout(*lqr_system_of(*m.problem), m.theta, eps, path);
   return path;
+}
+
+/// Draws ε (T·m normals into `eps`) and rolls the policy out.
+LqrPath& rollout(const Model& m, Noise& noise, std::span<double> eps) {
+  for (double& e : eps) e = noise.normal();
+  return rollout_at(m, eps);
+}
+
+/// Draws ε into the scratch and calls value_at_normals (the sample at those normals).
+void sample_via_normals(const Estimator& est, const Model& m, Noise& noise, std::span<double> scratch,
+                        std::span<double> grad) {
+  const auto eps = scratch.first(m.sample_dim());
+  for (double& e : eps) e = noise.normal();
+  est.value_at_normals(m, eps, scratch, grad);
 }
 
 /// Σ_t S_t (the score of the whole action sequence), written to `out` (p values).
@@ -70,7 +83,17 @@ PolicyReinforce::PolicyReinforce(bool reward_to_go)
             kReinforceRef} {}
 
 void PolicyReinforce::sample(const Model& m, Noise& noise, std::span<double> scratch, std::span<double> grad) const {
-  const LqrPath& path = rollout(m, noise, scratch.first(m.sample_dim()));
+  sample_via_normals(*this, m, noise, scratch, grad);
+}
+
+std::optional<PolicyGradientForm> PolicyReinforce::policy_gradient_form() const {
+  return PolicyGradientForm{reward_to_go_ ? PolicyGradientForm::Kind::reward_to_go : PolicyGradientForm::Kind::reinforce,
+                            {}, true};
+}
+
+void PolicyReinforce::value_at_normals(const Model& m, std::span<const double> eps, std::span<double>,
+                                       std::span<double> grad) const {
+  const LqrPath& path = rollout_at(m, eps);
   const std::size_t p = m.theta_dim(), T = path.costs.size() - 1;
   if (!reward_to_go_) {
     total_score(path, p, grad);
@@ -89,7 +112,16 @@ void PolicyReinforce::sample(const Model& m, Noise& noise, std::span<double> scr
 PolicyPathwise::PolicyPathwise() : info_{"pg-pathwise", true, true, 1, kPathwiseRef} {}
 
 void PolicyPathwise::sample(const Model& m, Noise& noise, std::span<double> scratch, std::span<double> grad) const {
-  const LqrPath& path = rollout(m, noise, scratch.first(m.sample_dim()));
+  sample_via_normals(*this, m, noise, scratch, grad);
+}
+
+std::optional<PolicyGradientForm> PolicyPathwise::policy_gradient_form() const {
+  return PolicyGradientForm{PolicyGradientForm::Kind::pathwise, {}, true};
+}
+
+void PolicyPathwise::value_at_normals(const Model& m, std::span<const double> eps, std::span<double>,
+                                      std::span<double> grad) const {
+  const LqrPath& path = rollout_at(m, eps);
   std::copy(path.d_cost.begin(), path.d_cost.end(), grad.begin());
 }
 
@@ -220,9 +252,19 @@ void Lax::prepare(const Model& m) {
 }
 
 void Lax::sample(const Model& m, Noise& noise, std::span<double> scratch, std::span<double> grad) const {
-  const std::size_t p = m.theta_dim(), D = m.sample_dim();
-  const auto eps = scratch.first(D);
-  const LqrPath& path = rollout(m, noise, eps);
+  sample_via_normals(*this, m, noise, scratch, grad);
+}
+
+std::optional<PolicyGradientForm> Lax::policy_gradient_form() const {
+  using K = PolicyGradientForm::Kind;
+  return PolicyGradientForm{opt_.cv == LaxCv::diag ? K::lax_diag : opt_.cv == LaxCv::full ? K::lax_full : K::lax_rl, phi_,
+                            opt_.correction};
+}
+
+void Lax::value_at_normals(const Model& m, std::span<const double> eps, std::span<double>,
+                           std::span<double> grad) const {
+  const std::size_t p = m.theta_dim();
+  const LqrPath& path = rollout_at(m, eps);
   thread_local LaxTerms terms;
   lax_terms(opt_.cv, *lqr_system_of(*m.problem), m.theta, path, eps, terms);
   const std::size_t F = terms.Gs.size() / p;

@@ -25,6 +25,10 @@
 //   1e-10 times their mean diagonal): deterministic, no step size. The paper trains φ by stochastic
 //   gradient steps on the same variance objective; the exact minimizer over the training set
 //   replaces those steps here.
+// Each declares its form (Estimator::policy_gradient_form(): the kind, LAX's φ, the correction flag)
+// and computes its sample at given normals (value_at_normals, what sample() runs after drawing ε),
+// so the certified oracle (verify/oracles/certified/lqr_moments.hpp) rebuilds the sample as a
+// polynomial in ε and proves its exact mean and variance (docs/lqr.md).
 // The planted mutants mutant/lax-no-correction and mutant/lax-rl-no-correction (estimators/mutants/)
 // fit the same φ and drop G_c φ when sampling: biased by -∇θ E[c_φ(a)] (and its RL analogue).
 #pragma once
@@ -48,6 +52,9 @@ class PolicyReinforce final : public Estimator {
   void check(const Problem& problem) const override { require_control(info_.spec, problem); }
   std::size_t scratch_size(const Model& m) const override { return m.sample_dim(); }
   void sample(const Model& m, Noise& noise, std::span<double> scratch, std::span<double> grad) const override;
+  std::optional<PolicyGradientForm> policy_gradient_form() const override;
+  void value_at_normals(const Model& m, std::span<const double> eps, std::span<double> scratch,
+                        std::span<double> grad) const override;
 
  private:
   bool reward_to_go_;
@@ -61,6 +68,9 @@ class PolicyPathwise final : public Estimator {
   void check(const Problem& problem) const override { require_control(info_.spec, problem); }
   std::size_t scratch_size(const Model& m) const override { return m.sample_dim(); }
   void sample(const Model& m, Noise& noise, std::span<double> scratch, std::span<double> grad) const override;
+  std::optional<PolicyGradientForm> policy_gradient_form() const override;
+  void value_at_normals(const Model& m, std::span<const double> eps, std::span<double> scratch,
+                        std::span<double> grad) const override;
 
  private:
   EstimatorInfo info_;
@@ -87,6 +97,9 @@ class Lax final : public Estimator {
   void prepare(const Model& m) override;
   std::size_t scratch_size(const Model& m) const override { return m.sample_dim(); }
   void sample(const Model& m, Noise& noise, std::span<double> scratch, std::span<double> grad) const override;
+  std::optional<PolicyGradientForm> policy_gradient_form() const override;
+  void value_at_normals(const Model& m, std::span<const double> eps, std::span<double> scratch,
+                        std::span<double> grad) const override;
   /// The fitted φ (empty before prepare()).
   const std::vector<double>& phi() const { return phi_; }
 

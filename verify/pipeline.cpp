@@ -40,8 +40,9 @@ VerifyReport start_report(const VerifyRequest& q, const Estimator& est, const Mo
   // Every estimator's own moments, VIMCO's included: E ĝ is then ∇L_K (the target above) and Var ĝ
   // is the variance of the samples the test sees, whichever objective they estimate.
   r.estimator_moments = exact_estimator_moments(est, model);
-  // A graph estimator's exact mean is its moments' mean (exact_estimator_mean would enumerate again).
-  if (r.estimator_moments && est.samples_graph_assignment())
+  // A graph estimator's exact mean is its moments' mean (exact_estimator_mean would enumerate again);
+  // so is a policy-gradient estimator's (it would rebuild the same polynomials).
+  if (r.estimator_moments && (est.samples_graph_assignment() || est.policy_gradient_form()))
     r.estimator_mean = EstimatorMean{r.estimator_moments->mean, r.estimator_moments->mean_error,
                                      r.estimator_moments->method, r.estimator_moments->certificate};
   else

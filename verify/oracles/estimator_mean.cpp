@@ -9,6 +9,7 @@
 #include "verify/oracles/exact.hpp"
 #include "verify/oracles/gaussian_pieces.hpp"
 #include "verify/oracles/certified/gaussian.hpp"
+#include "verify/oracles/certified/lqr_moments.hpp"
 #include "verify/oracles/graph_exact.hpp"
 #include "verify/oracles/leave_one_out.hpp"
 #include "verify/oracles/tensor_contract.hpp"
@@ -588,6 +589,9 @@ std::optional<EstimatorMoments> compute_estimator_moments(const Estimator& est, 
   // Graph estimators whose only noise is the graph's draws (scg, dice): enumeration of the
   // graph's joint assignments (verify/oracles/graph_exact.cpp).
   if (est.samples_graph_assignment()) return exact_graph_estimator_moments(est, m);
+  // Policy-gradient estimators on LQR: the sample as a polynomial in its Gaussian noise, certified
+  // (verify/oracles/certified/lqr_moments.hpp).
+  if (est.policy_gradient_form()) return certified::lqr_estimator_moments(est, m);
   // Concrete, straight-through and REBAR on the toy and on Bernoulli tables of 1 to
   // kCertifiedRelaxedMaxVariables variables: certified (verify/oracles/certified/relaxed_moments.hpp).
   if (auto r = certified::relaxed_moments(est, m, /*mean_only=*/false)) return r;
@@ -784,6 +788,12 @@ std::optional<EstimatorMean> compute_estimator_mean(const Estimator& est, const 
   // Graph estimators whose only noise is the graph's draws: the mean of their exact moments.
   if (est.samples_graph_assignment()) {
     if (auto mo = exact_graph_estimator_moments(est, m))
+      return EstimatorMean{std::move(mo->mean), std::move(mo->mean_error), mo->method, mo->certificate};
+    return std::nullopt;
+  }
+  // Policy-gradient estimators on LQR: the mean of their certified polynomial moments.
+  if (est.policy_gradient_form()) {
+    if (auto mo = certified::lqr_estimator_moments(est, m))
       return EstimatorMean{std::move(mo->mean), std::move(mo->mean_error), mo->method, mo->certificate};
     return std::nullopt;
   }
