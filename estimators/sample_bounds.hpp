@@ -24,6 +24,7 @@
 // whose weights sum to 1 or 2) with a margin of more than 100x.
 #pragma once
 
+#include "estimators/core/math.hpp"
 #include "estimators/estimator.hpp"
 #include "estimators/problems/problem.hpp"
 
@@ -35,11 +36,8 @@
 
 namespace estcheck {
 
-/// The relative widening of every derived sample bound: it covers the double code's rounding
-/// (γ_k with k <= 2^23 operations per figure: 2^-30 > 2^23 · 2^-53) and the normalisation of the
-/// Gumbel-softmax by exp and log (the weights' sum is 1 up to the same γ_k when libm's exp and log
-/// are within 2^-32 relative of the truth; glibc documents at most 2 ulp, i.e. 2^-51).
-inline constexpr double kRangeSlack = 0x1p-30;
+// kRangeSlack, the relative widening of every derived bound, is in estimators/core/math.hpp (the
+// problems' own relaxation bounds use it too: Problem::relaxation_enclosure).
 
 struct RelaxationBounds {
   double value_lo = 0.0, value_hi = 0.0;  ///< f_relaxed over the domain, widened
