@@ -219,7 +219,8 @@ class VaeProblem final : public Problem, public Amortization {
   //   Every end is within the table (build_tables sized it by the same sums of |weights|).
   // - log σ is increasing, so the pixel term log σ(±ℓ_d) lies between the table's entries at the
   //   ends (log σ(ℓ_lo), log σ(ℓ_hi) for an on pixel; log σ(-ℓ_hi), log σ(-ℓ_lo) for an off one):
-  //   f_m ∈ [Σ_j min(a0, a1) + Σ_d low end, Σ_j max + Σ_d high end].
+  //   f_m ∈ [Σ_j min(a0, a1) + Σ_d low end, Σ_j max + Σ_d high end]; for H = 0, tightened by
+  //   concavity (concave_bounds).
   // - ∂f_m/∂z_j = (a1 - a0) + ds Σ_d w_jd r_d (H = 0, w = V) with r_d = x_d - σ(ℓ_d) as computed:
   //   σ computed as 1/(1 + e) or e/(1 + e), e >= 0, lies in [0, 1] whatever exp returns, so r_d ∈
   //   [0, 1] for an on pixel and [-1, 0] for an off one, and Σ_d w_jd r_d ∈ [-N_j, P_j] with P_j
@@ -274,6 +275,10 @@ class VaeProblem final : public Problem, public Amortization {
     const double lane_abs = static_cast<double>(table_half_) * unit;  // bounds Σ |terms| of every ℓ_d
     RelaxationEnclosure r;
     double lo_total = 0.0, hi_total = 0.0, abs_total = 0.0;
+    std::vector<double> table;  // block m's values at the 2^N corners, when affordable (concave_bounds)
+    if (h_ == 0 && static_cast<double>(m_) * std::ldexp(1.0, static_cast<int>(n_)) *
+                           static_cast<double>(n_ + kPixels) <= 0x1p31)
+      table.resize(std::size_t{1} << n_);
     for (std::size_t m = 0; m < m_; ++m) {
       double lo = 0.0, hi = 0.0, abs_sum = 0.0;
       for (std::size_t j = 0; j < n_; ++j) {
@@ -289,6 +294,7 @@ class VaeProblem final : public Problem, public Amortization {
         hi += e_hi;
         abs_sum += std::abs(e_lo) + std::abs(e_hi) + lane_abs;
       }
+      if (h_ == 0) concave_bounds(m, table, lo, hi, abs_sum);
       const double pad = pad_rel * abs_sum;
       lo -= pad;
       hi += pad;
@@ -332,8 +338,38 @@ class VaeProblem final : public Problem, public Amortization {
       if (!std::isfinite(s)) return std::nullopt;
     r.how = std::string("the VAE decoder by interval arithmetic over [0,1]^(N M): log sigma monotone at the logits' "
                         "integer ends, |x_d - sigma| <= 1 with its sign, through the ") +
-            (h_ == 0 ? "linear decoder" : "relu layer");
+            (h_ == 0 ? "linear decoder; f_m concave there (min at a corner, max under the tangent at the centre)"
+                     : "relu layer");
     return r;
+  }
+
+  // H = 0 only: ℓ is affine in z and log σ is concave, so f_m (the latent terms are linear) is
+  // concave on the cube. Its minimum over the cube is then at a corner: the true f_m >= min over the
+  // corners of the true f_m, and the table (block_table, libm's log σ entries) is within the pad of
+  // the truth. Its maximum is below any tangent plane: at the centre c = (1/2, ..., 1/2),
+  // f_m(z) <= f_m(c) + ∇f_m(c)·(z - c) <= f_m(c) + Σ_j |∂_j f_m(c)|/2, with f_m(c) and ∇f_m(c) from
+  // relaxed_block (libm within 2^-32, as above: the value within the pad; each ∂_j within 2^-30 of
+  // |a1 - a0| + ds Σ_d |V_jd| 2^-6, added to abs_sum, since σ's error moves r_d by at most that).
+  // lo and hi (the interval bounds) are raised and lowered to these when tighter; the caller's pad
+  // then covers the truth-versus-computed gap at any z. `table` is empty when the 2^N corners are too
+  // many (then only the tangent bound).
+  void concave_bounds(std::size_t m, std::vector<double>& table, double& lo, double& hi, double& abs_sum) const {
+    if (!table.empty()) {
+      block_table(m, table);
+      const double corner_min = *std::min_element(table.begin(), table.end());
+      if (std::isfinite(corner_min)) lo = std::max(lo, corner_min);
+    }
+    std::vector<double> c(n_, 0.5), g(n_);
+    double top = relaxed_block(m, c, g), grad_abs = 0.0;
+    const double ds = pm1_ ? 2.0 : 1.0, unit = std::ldexp(1.0, -shift_);
+    for (std::size_t j = 0; j < n_; ++j) {
+      top += 0.5 * std::abs(g[j]);
+      double w = 0.0;
+      for (std::size_t d = 0; d < kPixels; ++d) w += static_cast<double>(std::abs(v_[j * kPixels + d]));
+      grad_abs += std::abs(g[j]) + std::abs(latent_[(m * n_ + j) * 2 + 1] - latent_[(m * n_ + j) * 2]) + ds * w * unit;
+    }
+    abs_sum += grad_abs;
+    if (std::isfinite(top)) hi = std::min(hi, top);
   }
 
   double prior(std::size_t j) const { return std::ldexp(static_cast<double>(prior_[j]), -6); }
