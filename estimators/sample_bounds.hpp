@@ -10,7 +10,9 @@
 // simplex for categorical ones) and as the problem's own double code computes it:
 // - value: f_relaxed(z) ∈ [value_lo, value_hi];
 // - slope: |∂f_relaxed/∂z_i(z)| <= slope[i].
-// Known relaxations only (Problem::symbolic()):
+// Known relaxations only: a problem's own proof (Problem::relaxation_enclosure: the digits VAE's
+// decoder, estimators/problems/vae.cpp, with f on the support from f_range_on_support), or
+// (Problem::symbolic()):
 // - the toy, f(z) = (z - t)²: value in [min over [0,1], max(t², (1-t)²)], slope 2 max(|t|, |1-t|);
 // - Bernoulli tables, the multilinear extension F(z) = Σ_k table[k] Π_i z_i^{k_i}(1 - z_i)^{1-k_i}:
 //   F is a convex combination of the table, so F ∈ [min table, max table]; ∂F/∂z_i = F(z | z_i = 1)
@@ -47,8 +49,9 @@ struct RelaxationBounds {
   std::string how;                        ///< in words, for SampleRange::source
 };
 
-/// The bounds above for the toy and for Bernoulli and categorical tables (at most 2^22 support
-/// points); nullopt for any other relaxation (no proof written) or a non-finite table.
+/// The bounds above for the toy, for Bernoulli and categorical tables (at most 2^22 support
+/// points) and for Bernoulli problems that declare a relaxation_enclosure (the VAE); nullopt for any
+/// other relaxation (no proof written) or a non-finite table.
 std::optional<RelaxationBounds> relaxation_bounds(const Model& model);
 
 /// The score ∇θ log p(x) of a Bernoulli or categorical model lies in [lo_j, hi_j] per coordinate,
