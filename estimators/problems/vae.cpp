@@ -231,8 +231,12 @@ class VaeProblem final : public Problem, public Amortization {
   // be within 2^-32 relative of the truth (kRangeSlack's assumption, estimators/sample_bounds.hpp;
   // glibc documents <= 2 ulp), which puts log σ within 3·2^-32 relative (log1p is 1-Lipschitz
   // relative to its value on [0, 1]); the computed ℓ_d differs from the exact one at the same z by
-  // γ_k (k <= 4 (N + H) + 8) of Σ |terms| <= table_half_ 2^-shift, and log σ is 1-Lipschitz; the
-  // latent terms and the 64 + N term sum by γ_{N + 70} of their |terms|. Each bound is widened by
+  // γ_k (k <= 4 (N + H) + 8) of its |terms| (H = 0: <= table_half_ 2^-6; H > 0, with the hidden
+  // layer's error carried through V2: <= table_half_ 2^-8 + Σ_k |V2_kd| (|a1_k| + Σ_j |V1_jk|) 2^-8,
+  // below 1400 at the spec's limits N <= 20, H <= 64, |weights| <= 16 units), so by less than 2^-35,
+  // while the pad below is at least 2^-28 of the |a_d| >= 4 of the always-off corner pixels' entries;
+  // log σ is 1-Lipschitz; the latent terms and the 64 + N term sum err by γ_{N + 70} of their
+  // |terms|. Each bound is widened by
   // 4 kRangeSlack (2^-28) of the sum of the |figures| that enter, which covers all of that with a
   // margin of more than 100x; the M-image sum by sum_slack (core/math.hpp). The gradient's terms
   // likewise (no libm in them beyond σ ∈ [0, 1]). nullopt if a figure is not finite.
