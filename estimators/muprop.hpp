@@ -25,9 +25,12 @@ class Muprop final : public Estimator {
   void sample(const Model& m, Noise& noise, std::span<double> scratch,
               std::span<double> grad) const override;
   /// One sample's only noise is the draw b ~ p_θ: the oracles enumerate it (certified tuple
-  /// moments, verify/oracles/certified/discrete.hpp) and the default sample_range takes the
-  /// minimum and maximum over the 2^n draws.
+  /// moments, verify/oracles/certified/discrete.hpp) and sample_range takes the minimum and
+  /// maximum over the 2^n draws while they fit.
   int draws() const override { return 1; }
+  /// The enumerated range where the 2^n draws fit the default's budget; past it, a closed form
+  /// from f's range on the support and the computed f(μ), ∇f(μ) (muprop.cpp has the proof).
+  std::optional<SampleRange> sample_range(const Model& m) const override;
   /// The sample at the draw xs = b (sample() draws b and calls this).
   void value_at(const Model& m, std::span<const double> xs, std::span<double> scratch,
                 std::span<double> grad) const override;

@@ -73,8 +73,23 @@ std::optional<RelaxationBounds> relaxation_bounds(const Model& m) {
   const Problem& p = *m.problem;
   if (!p.has_relaxation()) return std::nullopt;
   const std::optional<SymbolicF> sym = p.symbolic();
-  if (!sym) return std::nullopt;
   RelaxationBounds r;
+  if (!sym) {
+    // A problem's own proof (Problem::relaxation_enclosure: the VAE's decoder) for the relaxed
+    // value and slopes; f on the support from f_range_on_support (enumerated, or the problem's
+    // declared Problem::f_bounds), else the relaxed range (the support's points are in the cube).
+    const std::optional<RelaxationEnclosure> e = p.relaxation_enclosure();
+    if (!e || e->slope.size() != m.sample_dim() || p.family() != Family::bernoulli) return std::nullopt;
+    r.value_lo = e->value_lo;
+    r.value_hi = e->value_hi;
+    r.slope = e->slope;
+    const auto f = f_range_on_support(m);
+    r.f_lo = f ? f->first : e->value_lo;
+    r.f_hi = f ? f->second : e->value_hi;
+    r.scale = std::max({std::abs(r.value_lo), std::abs(r.value_hi), std::abs(r.f_lo), std::abs(r.f_hi)});
+    r.how = e->how;
+    return r;
+  }
   if (sym->kind == SymbolicF::Kind::toy && p.family() == Family::bernoulli) {
     // f(z) = (z - t)² on [0, 1]: a parabola with its vertex at t.
     const double t = sym->parameter, a = t * t, b = (1.0 - t) * (1.0 - t);

@@ -10,7 +10,9 @@
 // simplex for categorical ones) and as the problem's own double code computes it:
 // - value: f_relaxed(z) ∈ [value_lo, value_hi];
 // - slope: |∂f_relaxed/∂z_i(z)| <= slope[i].
-// Known relaxations only (Problem::symbolic()):
+// Known relaxations only: a problem's own proof (Problem::relaxation_enclosure: the digits VAE's
+// decoder, estimators/problems/vae.cpp, with f on the support from f_range_on_support), or
+// (Problem::symbolic()):
 // - the toy, f(z) = (z - t)²: value in [min over [0,1], max(t², (1-t)²)], slope 2 max(|t|, |1-t|);
 // - Bernoulli tables, the multilinear extension F(z) = Σ_k table[k] Π_i z_i^{k_i}(1 - z_i)^{1-k_i}:
 //   F is a convex combination of the table, so F ∈ [min table, max table]; ∂F/∂z_i = F(z | z_i = 1)
@@ -24,6 +26,7 @@
 // whose weights sum to 1 or 2) with a margin of more than 100x.
 #pragma once
 
+#include "estimators/core/math.hpp"
 #include "estimators/estimator.hpp"
 #include "estimators/problems/problem.hpp"
 
@@ -35,11 +38,8 @@
 
 namespace estcheck {
 
-/// The relative widening of every derived sample bound: it covers the double code's rounding
-/// (γ_k with k <= 2^23 operations per figure: 2^-30 > 2^23 · 2^-53) and the normalisation of the
-/// Gumbel-softmax by exp and log (the weights' sum is 1 up to the same γ_k when libm's exp and log
-/// are within 2^-32 relative of the truth; glibc documents at most 2 ulp, i.e. 2^-51).
-inline constexpr double kRangeSlack = 0x1p-30;
+// kRangeSlack, the relative widening of every derived bound, is in estimators/core/math.hpp (the
+// problems' own relaxation bounds use it too: Problem::relaxation_enclosure).
 
 struct RelaxationBounds {
   double value_lo = 0.0, value_hi = 0.0;  ///< f_relaxed over the domain, widened
@@ -49,8 +49,9 @@ struct RelaxationBounds {
   std::string how;                        ///< in words, for SampleRange::source
 };
 
-/// The bounds above for the toy and for Bernoulli and categorical tables (at most 2^22 support
-/// points); nullopt for any other relaxation (no proof written) or a non-finite table.
+/// The bounds above for the toy, for Bernoulli and categorical tables (at most 2^22 support
+/// points) and for Bernoulli problems that declare a relaxation_enclosure (the VAE); nullopt for any
+/// other relaxation (no proof written) or a non-finite table.
 std::optional<RelaxationBounds> relaxation_bounds(const Model& model);
 
 /// The score ∇θ log p(x) of a Bernoulli or categorical model lies in [lo_j, hi_j] per coordinate,

@@ -1,6 +1,6 @@
 // tests/test_sample_ranges.cpp — the proven sample ranges (Estimator::sample_range) of the relaxed
 // estimators (concrete, straight-through, rebar, relax; estimators/sample_bounds.hpp) and of
-// MuProp (enumeration of its one draw): every sample lies inside its range, over many draws, at
+// MuProp (enumeration of its one draw; past 2^20 draws its closed form): every sample lies inside its range, over many draws, at
 // moderate and extreme logits (±30), at tiny temperatures, and at the extreme uniforms
 // (u, v ∈ {2^-54, 1 - 2^-53}); MuProp's value_at is sample()'s code (same bits) and its exact
 // moments are certified; and the CLI makes an out-of-range sample an error (exit 4) naming the
@@ -189,6 +189,64 @@ TEST(SampleRanges, RelaxBeforePrepareAndGaussianProblemsDeclareNone) {
   const auto p = make_problem("toy:t=0.45");
   const Model m = make_model(*p, std::vector<double>{0.7});
   EXPECT_FALSE(make_estimator("relax")->sample_range(m));  // φ not trained yet
+}
+
+/// A Bernoulli problem past MuProp's enumeration (24 variables, 2^24 draws) that is not the VAE:
+/// f(z) = Σ_i w_i z_i + (Σ_i z_i)² / 4 with its relaxation (the same formula on [0,1]^n) and f's
+/// bounds declared: Σ_i min(0, w_i) <= f <= Σ_i max(0, w_i) + n²/4, widened by 1e-9 for rounding
+/// (|f| < 200, 50 operations: the rounding is below 1e-12).
+class SumSquare final : public Problem {
+ public:
+  static constexpr std::size_t kN = 24;
+  std::string spec() const override { return "test-sum-square"; }
+  Family family() const override { return Family::bernoulli; }
+  std::size_t sample_dim() const override { return kN; }
+  std::size_t theta_dim() const override { return kN; }
+  std::string theta_meaning() const override { return "logits"; }
+  static double w(std::size_t i) { return std::sin(1.3 * static_cast<double>(i)) * 3.0; }
+  double f(std::span<const double> x) const override { return f_relaxed(x); }
+  bool has_relaxation() const override { return true; }
+  double f_relaxed(std::span<const double> z) const override {
+    double lin = 0.0, sum = 0.0;
+    for (std::size_t i = 0; i < kN; ++i) {
+      lin += w(i) * z[i];
+      sum += z[i];
+    }
+    return lin + sum * sum / 4.0;
+  }
+  void relaxed_gradient(std::span<const double> z, std::span<double> out) const override {
+    double sum = 0.0;
+    for (std::size_t i = 0; i < kN; ++i) sum += z[i];
+    for (std::size_t i = 0; i < kN; ++i) out[i] = w(i) + sum / 2.0;
+  }
+  std::optional<std::pair<double, double>> f_bounds() const override {
+    double lo = 0.0, hi = static_cast<double>(kN * kN) / 4.0;
+    for (std::size_t i = 0; i < kN; ++i) (w(i) < 0 ? lo : hi) += w(i);
+    return std::pair{lo - 1e-9, hi + 1e-9};
+  }
+};
+
+// MuProp's closed form past the enumeration (muprop.cpp) holds every sample of a Bernoulli problem
+// that is not the VAE, at moderate and extreme logits (prepared and not: value_at recomputes f(μ)).
+TEST(SampleRanges, MupropClosedFormHoldsPastTheEnumeration) {
+  const SumSquare p;
+  for (const double scale : {0.5, 30.0}) {
+    std::vector<double> theta(SumSquare::kN);
+    for (std::size_t i = 0; i < theta.size(); ++i) theta[i] = scale * std::cos(0.7 * static_cast<double>(i));
+    const Model m = make_model(p, theta);
+    for (const bool prepared : {true, false}) {
+      auto e = make_estimator("muprop");
+      if (prepared) e->prepare(m);
+      const auto r = e->sample_range(m);
+      ASSERT_TRUE(r);
+      EXPECT_NE(r->source.find("grad f(mu)"), std::string::npos) << r->source;
+      std::vector<double> scratch(e->scratch_size(m)), g(m.theta_dim());
+      for (int i = 0; i < 4000; ++i) {
+        draw_sample(*e, m, 20261130, 1, static_cast<std::uint64_t>(i), scratch, g);
+        expect_inside(*r, g, "muprop on test-sum-square at scale " + format_double(scale));
+      }
+    }
+  }
 }
 
 TEST(Muprop, ValueAtIsTheSampleBitForBit) {

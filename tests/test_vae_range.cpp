@@ -4,7 +4,9 @@
 // estimators/amortized.cpp), read by the betting test (Waudby-Smith & Ramdas 2024). A range is a
 // proof, so it is checked against f at every joint state where they can be enumerated and against
 // many samples, at the encoder's θ and at extreme θ (the encoder scaled ×30); and through the
-// pipeline, `verify --test auto` picks the betting test and passes.
+// pipeline, `verify --test auto` picks the betting test and passes. The relaxed estimators' ranges
+// rest on the relaxation's enclosure over the cube (Problem::relaxation_enclosure, vae.cpp), checked
+// here at many points of the cube, and MuProp's past 20 logits on its closed form (muprop.cpp).
 //
 // Budget: the pipeline pass cases are kChecks null hypotheses at α = budget::kVaeRange / kChecks
 // each (the betting test: valid at any n, no CLT); the seed is fixed and printed.
@@ -13,6 +15,7 @@
 #include "estimators/problems/amortized.hpp"
 #include "estimators/problems/catalogue.hpp"
 #include "estimators/registry/registry.hpp"
+#include "estimators/core/noise.hpp"
 #include "tests/budget.hpp"
 #include "verify/pipeline.hpp"
 
@@ -20,6 +23,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <limits>
 
 namespace estcheck {
@@ -91,6 +95,96 @@ TEST(VaeRange, SamplesLieInsideTheAdapterRange) {
   }
 }
 
+// The relaxation's enclosure (Problem::relaxation_enclosure, vae.cpp) holds f_relaxed and every
+// |∂f/∂z_j| at many points of the cube: the corners, uniform points, and points near the faces; on
+// both codings and both decoders. The value range is compared with f's own range on the support
+// (it contains it: the corners are in the cube) and the slopes with the largest seen.
+TEST(VaeRange, RelaxationEnclosureHoldsOnTheCube) {
+  for (const char* spec : {"vae:latents=3,images=4", "vae:latents=3,images=4,coding=pm1",
+                           "vae:latents=3,hidden=8,images=4", "vae:latents=3,hidden=8,images=4,coding=pm1",
+                           "vae:latents=12,images=16,coding=pm1", "vae:latents=12,hidden=8,images=16"}) {
+    const auto p = make_problem(spec);
+    const Problem& lp = p->amortization()->logit_problem();
+    const auto e = lp.relaxation_enclosure();
+    ASSERT_TRUE(e) << spec;
+    const std::size_t n = lp.sample_dim();
+    ASSERT_EQ(e->slope.size(), n);
+    const auto fb = p->f_bounds();
+    ASSERT_TRUE(fb);
+    EXPECT_LE(e->value_lo, fb->first) << spec;
+    EXPECT_GE(e->value_hi, fb->second) << spec;
+    Noise noise(99, 1, 0);
+    std::vector<double> z(n), g(n), seen(n, 0.0);
+    double vlo = std::numeric_limits<double>::infinity(), vhi = -vlo;
+    for (int t = 0; t < 3000; ++t) {
+      for (double& x : z) {
+        const double u = noise.uniform();
+        x = t % 3 == 0 ? std::round(u) : t % 3 == 1 ? u : (u < 0.5 ? u * 1e-3 : 1.0 - (1.0 - u) * 1e-3);
+      }
+      const double v = lp.f_relaxed(z);
+      lp.relaxed_gradient(z, g);
+      EXPECT_TRUE(v >= e->value_lo && v <= e->value_hi) << spec << ": " << v;
+      vlo = std::min(vlo, v);
+      vhi = std::max(vhi, v);
+      for (std::size_t i = 0; i < n; ++i) {
+        ASSERT_LE(std::abs(g[i]), e->slope[i]) << spec << " coordinate " << i;
+        seen[i] = std::max(seen[i], std::abs(g[i]));
+      }
+    }
+    double ratio = 0.0;
+    for (std::size_t i = 0; i < n; ++i) ratio = std::max(ratio, e->slope[i] / seen[i]);
+    std::printf("%s: relaxed value in [%.2f, %.2f] (seen [%.2f, %.2f], f on the support [%.2f, %.2f]); "
+                "largest slope bound / largest seen |df/dz| = %.2f\n",
+                spec, e->value_lo, e->value_hi, vlo, vhi, fb->first, fb->second, ratio);
+  }
+}
+
+// Every sample of the relaxed estimators and of MuProp lies inside its range (the relaxation's
+// enclosure through each estimator's own proof, then Aᵀ; MuProp's closed form past 20 logits), at
+// the encoder's θ and at θ ×30 (logits out to about ±30), on both codings and both decoders. The
+// printed ratio is the largest range end over the largest |sample| seen: how loose the proof is.
+TEST(VaeRange, RelaxedSamplesLieInsideTheAdapterRange) {
+  const char* estimators[] = {"rebar", "relax:steps=20", "relaxed-rebar:steps=20", "concrete", "straight-through",
+                              "muprop"};
+  for (const char* spec : {"vae:latents=3,images=4", "vae:latents=3,images=4,coding=pm1",
+                           "vae:latents=3,hidden=8,images=4", "vae:latents=3,hidden=8,images=4,coding=pm1",
+                           "vae:latents=12,images=16", "vae:latents=12,images=16,coding=pm1",
+                           "vae:latents=12,hidden=8,images=16", "vae:latents=12,hidden=8,images=16,coding=pm1"}) {
+    const auto p = make_problem(spec);
+    for (const double stretch : {1.0, 30.0}) {
+      std::vector<double> theta = *p->default_theta();
+      for (double& t : theta) t *= stretch;
+      const Model m = make_model(*p, theta);
+      for (const char* name : estimators) {
+        const auto inner = make_estimator(name);
+        const auto est = amortize(*inner, *p);
+        est->check(*p);
+        est->prepare(m);
+        const auto range = est->sample_range(m);
+        ASSERT_TRUE(range) << name << " on " << spec;
+        const std::size_t d = m.theta_dim();
+        ASSERT_EQ(range->lo.size(), d);
+        const std::size_t count = 400;
+        std::vector<double> work, out(count * d);
+        est->sample_block(m, 23, 5, count, work, out);
+        std::size_t outside = 0;
+        double seen = 0.0, bound = 0.0;
+        for (std::size_t k = 0; k < d; ++k) bound = std::max({bound, std::abs(range->lo[k]), std::abs(range->hi[k])});
+        for (std::size_t i = 0; i < count; ++i)
+          for (std::size_t k = 0; k < d; ++k) {
+            const double g = out[i * d + k];
+            if (!(g >= range->lo[k] && g <= range->hi[k])) ++outside;
+            seen = std::max(seen, std::abs(g));
+          }
+        EXPECT_EQ(outside, 0u) << name << " on " << spec << " at theta x" << stretch;
+        EXPECT_GT(seen, 0.0) << name << " on " << spec;
+        std::printf("%-24s %-44s x%-3g largest |range end| %.3g, largest |sample| %.3g: ratio %.1f\n", name, spec,
+                    stretch, bound, seen, bound / seen);
+      }
+    }
+  }
+}
+
 // A θ column no image's pixel reaches is exactly 0 in every sample: its range is [0, 0].
 TEST(VaeRange, UnreachedColumnsAreZero) {
   const auto p = make_problem("vae:latents=3,images=4");
@@ -113,14 +207,15 @@ TEST(VaeRange, UnreachedColumnsAreZero) {
   EXPECT_GT(unused, 0u);  // the corner pixels of the first images are off
 }
 
-// On 24 logits (past the 2^20-point enumeration: the ranges come from f_bounds' closed forms), the
-// automatic test is the betting test, and the correct estimators pass against the certified target.
+// On 24 logits (past the 2^20-point enumeration: the ranges come from f_bounds' closed forms, the
+// relaxation's enclosure for rebar, and MuProp's closed form), the automatic test is the betting
+// test, and the correct estimators pass against the certified target.
 TEST(VaeRange, VerifyChoosesBettingAndPasses) {
-  constexpr int kChecks = 2;
+  constexpr int kChecks = 4;
   constexpr std::uint64_t kSeed = 20261130;
   const auto p = make_problem("vae:latents=4,images=6");
   int checks = 0;
-  for (const char* name : {"reinforce", "disarm"}) {
+  for (const char* name : {"reinforce", "disarm", "rebar", "muprop"}) {
     const auto e = make_estimator(name);
     VerifyRequest q;
     q.problem = p.get();

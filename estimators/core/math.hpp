@@ -44,6 +44,13 @@ inline double log_sum_exp(std::span<const double> x) {
   return m + std::log(s);
 }
 
+/// The relative widening of every derived sample bound (estimators/sample_bounds.hpp) and of the
+/// problems' relaxation bounds (Problem::relaxation_enclosure): it covers the double code's rounding
+/// (γ_k with k <= 2^23 operations per figure: 2^-30 > 2^23 · 2^-53) and the normalisation of the
+/// Gumbel-softmax by exp and log (the weights' sum is 1 up to the same γ_k when libm's exp and log
+/// are within 2^-32 relative of the truth; glibc documents at most 2 ulp, i.e. 2^-51).
+inline constexpr double kRangeSlack = 0x1p-30;
+
 /// The widening that makes [fl(Σ lo_i), fl(Σ hi_i)] hold every left-to-right double sum of
 /// `terms` values t_i ∈ [lo_i, hi_i] with Σ max(|lo_i|, |hi_i|) = abs_sum (all three computed in
 /// double). Higham (2002) eq. 4.4: a recursive sum of n terms is off by at most γ_{n-1} Σ |t_i|;

@@ -62,6 +62,16 @@ struct SymbolicF {
   double parameter = 0.0;
 };
 
+/// Proven bounds on a relaxation of f that is neither the toy nor a table (Problem::
+/// relaxation_enclosure), over the whole cube [0,1]^n and as the problem's own double code computes
+/// f_relaxed and relaxed_gradient there: value_lo <= f_relaxed(z) <= value_hi and
+/// |relaxed_gradient(z)_i| <= slope[i]. relaxation_bounds (estimators/sample_bounds.hpp) reads it.
+struct RelaxationEnclosure {
+  double value_lo = 0.0, value_hi = 0.0;
+  std::vector<double> slope;
+  std::string how;  ///< the proof, in words
+};
+
 class Problem {
  public:
   virtual ~Problem() = default;
@@ -120,6 +130,10 @@ class Problem {
   /// Σ_m f_m; estimators/problems/vae.cpp), or nullopt. f_range_on_support
   /// (estimators/estimator.hpp) reads it when the support is too big to enumerate.
   virtual std::optional<std::pair<double, double>> f_bounds() const { return std::nullopt; }
+  /// Proven bounds on f_relaxed and its slopes over [0,1]^n (RelaxationEnclosure), for a
+  /// relaxation the symbolic forms do not cover (the VAE's decoder: estimators/problems/vae.cpp), or
+  /// nullopt.
+  virtual std::optional<RelaxationEnclosure> relaxation_enclosure() const { return std::nullopt; }
 };
 
 using Distribution = std::variant<BernoulliLogits, CategoricalLogits, DiagGaussian>;

@@ -65,6 +65,7 @@ class VaeLogitProblem final : public Problem {
   double f_relaxed(std::span<const double> z) const override;
   void relaxed_gradient(std::span<const double> z, std::span<double> out) const override;
   std::optional<std::pair<double, double>> f_bounds() const override;
+  std::optional<RelaxationEnclosure> relaxation_enclosure() const override;
 
  private:
   const VaeProblem& owner_;
@@ -122,6 +123,13 @@ class VaeProblem final : public Problem, public Amortization {
   std::optional<std::pair<double, double>> f_bounds() const override {
     std::call_once(bounds_once_, [this] { bounds_ = compute_f_bounds(); });
     return bounds_;
+  }
+  // The relaxation's bounds over the whole cube [0,1]^(M·N), by interval arithmetic through the
+  // decoder (compute_relaxation has the proof). They do not depend on θ: built once, on first use
+  // (O(M (N + H) 64) integer operations).
+  std::optional<RelaxationEnclosure> relaxation_enclosure() const override {
+    std::call_once(relaxation_once_, [this] { relaxation_ = compute_relaxation(); });
+    return relaxation_;
   }
 
   // Amortization
@@ -198,6 +206,174 @@ class VaeProblem final : public Problem, public Amortization {
     }
     const double slack = sum_slack(m_, abs_sum);
     return std::pair{lo - slack, hi + slack};
+  }
+
+  // Bounds on f_relaxed and relaxed_gradient over z ∈ [0,1]^(M·N), as relaxed_block computes them.
+  // The decoder's weights are integers (units 2^-6 for H = 0; 2^-4 per layer for H > 0, so the
+  // logits are in units 2^-8), so the intervals below are exact integer arithmetic:
+  // - s = z (01) or fl(2z - 1) (pm1) lies in [s_lo, 1], s_lo = 0 or -1 (fl is monotone and ±1 are
+  //   doubles); each latent term z a1 + (1 - z) a0 lies in [min(a0, a1), max(a0, a1)].
+  // - H = 0: ℓ_d = a_d + Σ_j s_j V_jd ∈ [a_d + Σ_j min(s_lo V_jd, V_jd), a_d + Σ_j max(...)].
+  //   H > 0: u_k ∈ [U_lo, U_hi] likewise, relu(u_k) ∈ [max(0, U_lo), max(0, U_hi)], and
+  //   ℓ_d = a2_d + Σ_k relu(u_k) V2_kd ∈ the sum of the products' corner intervals.
+  //   Every end is within the table (build_tables sized it by the same sums of |weights|).
+  // - log σ is increasing, so the pixel term log σ(±ℓ_d) lies between the table's entries at the
+  //   ends (log σ(ℓ_lo), log σ(ℓ_hi) for an on pixel; log σ(-ℓ_hi), log σ(-ℓ_lo) for an off one):
+  //   f_m ∈ [Σ_j min(a0, a1) + Σ_d low end, Σ_j max + Σ_d high end]; for H = 0, tightened by
+  //   concavity (concave_bounds).
+  // - ∂f_m/∂z_j = (a1 - a0) + ds Σ_d w_jd r_d (H = 0, w = V) with r_d = x_d - σ(ℓ_d) as computed:
+  //   σ computed as 1/(1 + e) or e/(1 + e), e >= 0, lies in [0, 1] whatever exp returns, so r_d ∈
+  //   [0, 1] for an on pixel and [-1, 0] for an off one, and Σ_d w_jd r_d ∈ [-N_j, P_j] with P_j
+  //   (N_j) the sum of the positive (negative) parts of w_jd ρ_d, ρ_d = ±1 the pixel's sign. H > 0:
+  //   the hidden unit's back-propagated gu_k ∈ [-N2_k, P2_k] the same way (0 when it is off; a unit
+  //   with U_hi < 0 is never on), and Σ_k V1_jk gu_k ∈ Σ_k [V1_jk] · [-N2_k, P2_k].
+  // Rounding and libm: log σ's entries and the relaxed evaluations are libm's log1p and exp, taken to
+  // be within 2^-32 relative of the truth (kRangeSlack's assumption, estimators/sample_bounds.hpp;
+  // glibc documents <= 2 ulp), which puts log σ within 3·2^-32 relative (log1p is 1-Lipschitz
+  // relative to its value on [0, 1]); the computed ℓ_d differs from the exact one at the same z by
+  // γ_k (k <= 4 (N + H) + 8) of its |terms| (H = 0: <= table_half_ 2^-6; H > 0, with the hidden
+  // layer's error carried through V2: <= table_half_ 2^-8 + Σ_k |V2_kd| (|a1_k| + Σ_j |V1_jk|) 2^-8,
+  // below 1400 at the spec's limits N <= 20, H <= 64, |weights| <= 16 units), so by less than 2^-35,
+  // while the pad below is at least 2^-28 of the |a_d| >= 4 of the always-off corner pixels' entries;
+  // log σ is 1-Lipschitz; the latent terms and the 64 + N term sum err by γ_{N + 70} of their
+  // |terms|. Each bound is widened by
+  // 4 kRangeSlack (2^-28) of the sum of the |figures| that enter, which covers all of that with a
+  // margin of more than 100x; the M-image sum by sum_slack (core/math.hpp). The gradient's terms
+  // likewise (no libm in them beyond σ ∈ [0, 1]). nullopt if a figure is not finite.
+  std::optional<RelaxationEnclosure> compute_relaxation() const {
+    const std::int64_t s_lo = pm1_ ? -1 : 0;
+    const double unit = std::ldexp(1.0, -shift_), ds = pm1_ ? 2.0 : 1.0, pad_rel = 4.0 * kRangeSlack;
+    const std::size_t lanes = h_ == 0 ? kPixels : h_;
+    // First-layer intervals (H = 0: the logits; H > 0: the hidden pre-activations), integer units.
+    std::vector<std::int64_t> f_lo(lanes), f_hi(lanes);
+    for (std::size_t i = 0; i < lanes; ++i) {
+      std::int64_t lo = h_ == 0 ? a_[i] : a1_[i], hi = lo;
+      for (std::size_t j = 0; j < n_; ++j) {
+        const std::int64_t w = h_ == 0 ? v_[j * kPixels + i] : v1_[j * h_ + i];
+        lo += std::min(s_lo * w, w);
+        hi += std::max(s_lo * w, w);
+      }
+      f_lo[i] = lo;
+      f_hi[i] = hi;
+    }
+    std::vector<std::int64_t> l_lo(kPixels), l_hi(kPixels);
+    if (h_ == 0) {
+      l_lo = f_lo;
+      l_hi = f_hi;
+    } else {
+      for (std::size_t d = 0; d < kPixels; ++d) {
+        std::int64_t lo = a2_[d], hi = a2_[d];
+        for (std::size_t k = 0; k < h_; ++k) {
+          const std::int64_t w = v2_[k * kPixels + d], r0 = std::max<std::int64_t>(0, f_lo[k]),
+                             r1 = std::max<std::int64_t>(0, f_hi[k]);
+          lo += std::min(r0 * w, r1 * w);
+          hi += std::max(r0 * w, r1 * w);
+        }
+        l_lo[d] = lo;
+        l_hi[d] = hi;
+      }
+    }
+    for (std::size_t d = 0; d < kPixels; ++d)
+      if (std::max(std::abs(l_lo[d]), std::abs(l_hi[d])) > table_half_) return std::nullopt;
+    const auto entry = [this](std::int64_t k) { return table_[static_cast<std::size_t>(k + table_half_)]; };
+    const double lane_abs = static_cast<double>(table_half_) * unit;  // bounds Σ |terms| of every ℓ_d
+    RelaxationEnclosure r;
+    double lo_total = 0.0, hi_total = 0.0, abs_total = 0.0;
+    std::vector<double> table;  // block m's values at the 2^N corners, when affordable (concave_bounds)
+    if (h_ == 0 && static_cast<double>(m_) * std::ldexp(1.0, static_cast<int>(n_)) *
+                           static_cast<double>(n_ + kPixels) <= 0x1p31)
+      table.resize(std::size_t{1} << n_);
+    for (std::size_t m = 0; m < m_; ++m) {
+      double lo = 0.0, hi = 0.0, abs_sum = 0.0;
+      for (std::size_t j = 0; j < n_; ++j) {
+        const double a1 = latent_[(m * n_ + j) * 2 + 1], a0 = latent_[(m * n_ + j) * 2];
+        lo += std::min(a0, a1);
+        hi += std::max(a0, a1);
+        abs_sum += std::abs(a0) + std::abs(a1);
+      }
+      for (std::size_t d = 0; d < kPixels; ++d) {
+        const double e_lo = pixel(m, d) ? entry(l_lo[d]) : entry(-l_hi[d]);
+        const double e_hi = pixel(m, d) ? entry(l_hi[d]) : entry(-l_lo[d]);
+        lo += e_lo;
+        hi += e_hi;
+        abs_sum += std::abs(e_lo) + std::abs(e_hi) + lane_abs;
+      }
+      if (h_ == 0) concave_bounds(m, table, lo, hi, abs_sum);
+      const double pad = pad_rel * abs_sum;
+      lo -= pad;
+      hi += pad;
+      lo_total += lo;
+      hi_total += hi;
+      abs_total += std::max(std::abs(lo), std::abs(hi));
+      // Slopes. pos/neg: P and N above, Σ_d max(0, ±w ρ_d) per latent (H = 0) or hidden unit.
+      const std::size_t rows = h_ == 0 ? n_ : h_;
+      std::vector<std::int64_t> pos(rows, 0), neg(rows, 0);
+      for (std::size_t i = 0; i < rows; ++i)
+        for (std::size_t d = 0; d < kPixels; ++d) {
+          const std::int64_t w = (h_ == 0 ? v_[i * kPixels + d] : v2_[i * kPixels + d]) * (pixel(m, d) ? 1 : -1);
+          (w > 0 ? pos[i] : neg[i]) += std::abs(w);
+        }
+      for (std::size_t j = 0; j < n_; ++j) {
+        const double c = latent_[(m * n_ + j) * 2 + 1] - latent_[(m * n_ + j) * 2];
+        double g_lo = 0.0, g_hi = 0.0;
+        if (h_ == 0) {
+          g_lo = -static_cast<double>(neg[j]) * unit;
+          g_hi = static_cast<double>(pos[j]) * unit;
+        } else {
+          std::int64_t G_lo = 0, G_hi = 0;
+          for (std::size_t k = 0; k < h_; ++k) {
+            if (f_hi[k] < 0) continue;  // never on: gu_k = 0
+            const std::int64_t w = v1_[j * h_ + k];
+            G_lo += std::min(-w * neg[k], w * pos[k]);
+            G_hi += std::max(-w * neg[k], w * pos[k]);
+          }
+          g_lo = static_cast<double>(G_lo) * unit;  // 2^-4 · 2^-4 = 2^-8 = unit
+          g_hi = static_cast<double>(G_hi) * unit;
+        }
+        const double s = std::max(std::abs(c + ds * g_lo), std::abs(c + ds * g_hi));
+        r.slope.push_back(s + pad_rel * (std::abs(c) + ds * (g_hi - g_lo) + s));
+      }
+    }
+    const double slack = sum_slack(m_ + 1, abs_total);
+    r.value_lo = lo_total - slack;
+    r.value_hi = hi_total + slack;
+    if (!std::isfinite(r.value_lo) || !std::isfinite(r.value_hi)) return std::nullopt;
+    for (double s : r.slope)
+      if (!std::isfinite(s)) return std::nullopt;
+    r.how = std::string("the VAE decoder by interval arithmetic over [0,1]^(N M): log sigma monotone at the logits' "
+                        "integer ends, |x_d - sigma| <= 1 with its sign, through the ") +
+            (h_ == 0 ? "linear decoder; f_m concave there (min at a corner, max under the tangent at the centre)"
+                     : "relu layer");
+    return r;
+  }
+
+  // H = 0 only: ℓ is affine in z and log σ is concave, so f_m (the latent terms are linear) is
+  // concave on the cube. Its minimum over the cube is then at a corner: the true f_m >= min over the
+  // corners of the true f_m, and the table (block_table, libm's log σ entries) is within the pad of
+  // the truth. Its maximum is below any tangent plane: at the centre c = (1/2, ..., 1/2),
+  // f_m(z) <= f_m(c) + ∇f_m(c)·(z - c) <= f_m(c) + Σ_j |∂_j f_m(c)|/2, with f_m(c) and ∇f_m(c) from
+  // relaxed_block (libm within 2^-32, as above: the value within the pad; each ∂_j within 2^-30 of
+  // |a1 - a0| + ds Σ_d |V_jd| 2^-6, added to abs_sum, since σ's error moves r_d by at most that).
+  // lo and hi (the interval bounds) are raised and lowered to these when tighter; the caller's pad
+  // then covers the truth-versus-computed gap at any z. `table` is empty when the 2^N corners are too
+  // many (then only the tangent bound).
+  void concave_bounds(std::size_t m, std::vector<double>& table, double& lo, double& hi, double& abs_sum) const {
+    if (!table.empty()) {
+      block_table(m, table);
+      const double corner_min = *std::min_element(table.begin(), table.end());
+      if (std::isfinite(corner_min)) lo = std::max(lo, corner_min);
+    }
+    std::vector<double> c(n_, 0.5), g(n_);
+    double top = relaxed_block(m, c, g), grad_abs = 0.0;
+    const double ds = pm1_ ? 2.0 : 1.0, unit = std::ldexp(1.0, -shift_);
+    for (std::size_t j = 0; j < n_; ++j) {
+      top += 0.5 * std::abs(g[j]);
+      double w = 0.0;
+      for (std::size_t d = 0; d < kPixels; ++d) w += static_cast<double>(std::abs(v_[j * kPixels + d]));
+      grad_abs += std::abs(g[j]) + std::abs(latent_[(m * n_ + j) * 2 + 1] - latent_[(m * n_ + j) * 2]) + ds * w * unit;
+    }
+    abs_sum += grad_abs;
+    if (std::isfinite(top)) hi = std::min(hi, top);
   }
 
   double prior(std::size_t j) const { return std::ldexp(static_cast<double>(prior_[j]), -6); }
@@ -407,6 +583,8 @@ class VaeProblem final : public Problem, public Amortization {
   VaeLogitProblem logit_problem_;
   mutable std::once_flag bounds_once_;
   mutable std::optional<std::pair<double, double>> bounds_;
+  mutable std::once_flag relaxation_once_;
+  mutable std::optional<RelaxationEnclosure> relaxation_;
 };
 
 std::string VaeLogitProblem::spec() const { return owner_.spec() + " (θ = its logits)"; }
@@ -417,6 +595,9 @@ std::string VaeLogitProblem::theta_meaning() const {
 double VaeLogitProblem::f(std::span<const double> x) const { return owner_.f(x); }
 double VaeLogitProblem::f_relaxed(std::span<const double> z) const { return owner_.f_relaxed(z); }
 std::optional<std::pair<double, double>> VaeLogitProblem::f_bounds() const { return owner_.f_bounds(); }
+std::optional<RelaxationEnclosure> VaeLogitProblem::relaxation_enclosure() const {
+  return owner_.relaxation_enclosure();
+}
 void VaeLogitProblem::relaxed_gradient(std::span<const double> z, std::span<double> out) const {
   owner_.relaxed_gradient(z, out);
 }
