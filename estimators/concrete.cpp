@@ -24,7 +24,7 @@ void RelaxedBernoulli::check(const Problem& problem) const {
   if (problem.family() == Family::gaussian || !problem.has_relaxation())
     raise_input_error("estimator",
                       "an estimator that fits problem '" + problem.spec() + "': '" + info_.spec +
-                          "' needs Bernoulli or categorical variables and f extended to their relaxation (toy, tables)",
+                          "' needs Bernoulli or categorical variables and f extended to their relaxation (toy, tables, vae)",
                       "'" + info_.spec + "' on problem '" + problem.spec() + "'");
 }
 
@@ -122,7 +122,7 @@ EstimatorDescriptor concrete_descriptor() {
   return {.name = "concrete",
           .params = {real_param("temperature", 0.5, "relaxation temperature λ > 0")},
           .claimed_unbiased = false,
-          .requires_ = "bernoulli or categorical with a relaxation of f (toy, tables)",
+          .requires_ = "bernoulli or categorical with a relaxation of f (toy, tables, vae)",
           .description = "binary Concrete / Gumbel-softmax: ∂f/∂z(z) z(1-z)/λ at z = σ((θ + L)/λ); biased",
           .reference = kConcreteReference,
           .make = [](const ParamValues& v) { return make_concrete(v.real("temperature")); }};
@@ -132,7 +132,7 @@ EstimatorDescriptor straight_through_descriptor() {
   return {.name = "straight-through",
           .params = {real_param("temperature", 1.0, "relaxation temperature λ > 0")},
           .claimed_unbiased = false,
-          .requires_ = "bernoulli or categorical with a relaxation of f (toy, tables)",
+          .requires_ = "bernoulli or categorical with a relaxation of f (toy, tables, vae)",
           .description = "straight-through: ∂f/∂z at the hard sample b, times z(1-z)/λ; biased",
           .reference = kStraightThroughReference,
           .make = [](const ParamValues& v) { return make_straight_through(v.real("temperature")); }};

@@ -113,7 +113,7 @@ EstimatorDescriptor muprop_descriptor() {
   return {.name = "muprop",
           .params = {},
           .claimed_unbiased = true,
-          .requires_ = "bernoulli with f on [0,1]^n (toy, bernoulli tables)",
+          .requires_ = "bernoulli with f on [0,1]^n (toy, bernoulli tables, vae)",
           .description = "MuProp: first-order Taylor control variate around the mean-field point σ(θ)",
           .reference = kReference,
           .make = [](const ParamValues&) { return std::make_unique<Muprop>(); }};

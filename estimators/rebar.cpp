@@ -175,7 +175,7 @@ EstimatorDescriptor rebar_descriptor() {
           .params = {real_param("temperature", o.temperature, "relaxation temperature λ > 0"),
                      real_param("eta", o.eta, "control-variate scale η")},
           .claimed_unbiased = true,
-          .requires_ = "bernoulli or categorical with a relaxation of f (toy, tables)",
+          .requires_ = "bernoulli or categorical with a relaxation of f (toy, tables, vae)",
           .description = "REBAR: REINFORCE with the Concrete control variate at the conditional sample z̃ ~ p(z|b)",
           .reference = kReference,
           .make = [](const ParamValues& v) {

@@ -350,7 +350,7 @@ EstimatorDescriptor relax_descriptor() {
             return p;
           }(),
           .claimed_unbiased = true,
-          .requires_ = "bernoulli or categorical with a relaxation of f (toy, tables)",
+          .requires_ = "bernoulli or categorical with a relaxation of f (toy, tables, vae)",
           .description = "RELAX: REBAR plus a network r_φ trained (before sampling) to minimize the variance",
           .reference = kReference,
           .make = [](const ParamValues& v) {

@@ -14,7 +14,7 @@ EstimatorDescriptor relaxed_rebar_descriptor() {
             return p;
           }(),
           .claimed_unbiased = true,
-          .requires_ = "bernoulli with a relaxation of f (toy, bernoulli tables)",
+          .requires_ = "bernoulli with a relaxation of f (toy, bernoulli tables, vae)",
           .description = "relaxed-REBAR: REBAR's control variate f(σ_λ(z)) plus a network r_φ(z) of the logistic "
                          "sample, trained (before sampling) to minimize the variance",
           .reference = kRelaxedRebarReference,
