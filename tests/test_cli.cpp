@@ -807,13 +807,13 @@ TEST(Cli, TVerdictsSayAsymptoticInEveryReport) {
 }
 
 TEST(Cli, SuiteReportsSayAsymptoticNextToAVerdictOfT) {
-  // A suite with a t verdict (reinforce on a 2-D Gaussian problem: no range, and exact moments
-  // only in one dimension): report.json, report.md, report.html and junit.xml all carry the words
-  // with the verdict's reason.
+  // A suite with a t verdict (a planted mutant declares neither a sample range nor a sample form,
+  // so it has no exact variance: the t-test): report.json, report.md, report.html and junit.xml
+  // all carry the words with the verdict's reason.
   const TempDir dir;
   const std::string suite = dir.write("s.json", R"({"name": "asym", "seed": 1, "checks": [
-    {"name": "reinforce-gaussian", "kind": "verify", "problem": "gaussian-quadratic:d=2,c=0.5",
-     "estimator": "reinforce", "theta": [0.5, 0.5, 0.7, 0.7], "samples": 20000}]})");
+    {"name": "mutant-toy", "kind": "verify", "problem": "toy",
+     "estimator": "mutant/reinforce-sign-flip", "theta": [1], "samples": 20000}]})");
   const CliResult r = run({"suite", suite, "--out", dir.file("out")});
   ASSERT_NE(r.code, 2) << r.err;
   for (const char* name : {"report.json", "report.md", "report.html", "junit.xml"}) {

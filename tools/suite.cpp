@@ -251,10 +251,11 @@ CheckSpec parse_check(const Reader& rd, const json& c, const std::string& ptr) {
       s.min_power = rd.number(c["min_power"], ptr + "/min_power");
       if (!(s.min_power >= 0 && s.min_power <= 1)) rd.bad(ptr + "/min_power", "a number in [0, 1]", format_double(s.min_power));
     }
-    if (s.test == "catoni") {  // the Catoni test needs a variance bound: the exact one, from the oracle
+    if (s.test == "catoni") {  // the Catoni test needs a variance bound: the exact one, certified
       est->prepare(model);
-      if (!exact_estimator_moments(*est, model))
-        rd.bad(ptr + "/test", "auto or t: the Catoni test needs the exact variance, which no oracle knows for '" +
+      const auto moments = exact_estimator_moments(*est, model);
+      if (!moments || !moments->certificate.certified())
+        rd.bad(ptr + "/test", "auto or t: the Catoni test needs the certified exact variance, which no oracle gives for '" +
                                   s.estimators[0] + "' here", "'catoni'");
     }
     built.push_back(std::move(est));
