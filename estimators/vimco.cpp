@@ -13,10 +13,11 @@ namespace estcheck {
 
 constexpr const char* kReference = "Mnih & Rezende 2016, eq. 8-10 (VIMCO)";
 
-Vimco::Vimco(int k)
+Vimco::Vimco(int k, bool self_included)
     : k_(k),
-      info_{"vimco:k=" + std::to_string(k), true, false, k,
-            kReference, k} {
+      self_included_(self_included),
+      info_{self_included ? std::string("mutant/vimco-self-included") : "vimco:k=" + std::to_string(k),
+            !self_included, false, k, kReference, k} {
   if (k < 2) raise_input_error("vimco:k", "an integer >= 2", std::to_string(k));
 }
 
@@ -44,7 +45,8 @@ void Vimco::value_at(const Model& m, std::span<const double> xs, std::span<doubl
   const double l_hat = std::log(sum_f / kd);
   for (double& g : grad) g = 0.0;
   for (std::size_t k = 0; k < K; ++k) {
-    const double geo = std::exp((sum_log - logs[k]) / (kd - 1.0));
+    const double geo = self_included_ ? std::exp(sum_log / kd)  // the planted bug: the sample's own log f
+                                      : std::exp((sum_log - logs[k]) / (kd - 1.0));
     const double l_minus = std::log((sum_f - fs[k] + geo) / kd);
     score(m.dist, xs.subspan(k * n, n), s);
     for (std::size_t i = 0; i < grad.size(); ++i) grad[i] += (l_hat - l_minus) * s[i];
@@ -93,9 +95,9 @@ void Vimco::sample_block_log_weights(const Model& m, const Amortization& a, Nois
     for (std::size_t k = 0; k < K; ++k) {
       double others = 0.0;
       for (std::size_t q = 0; q < K; ++q)
-        if (q != k) others += v[q];
+        if (q != k || self_included_) others += v[q];
       const double own = v[k];
-      v[k] = others / (kd - 1.0);
+      v[k] = self_included_ ? others / kd : others / (kd - 1.0);
       lw[k * M + b] = l_hat - log_sum_exp(v);
       v[k] = own;
     }

@@ -19,7 +19,9 @@ namespace estcheck {
 
 class Vimco final : public Estimator {
  public:
-  explicit Vimco(int k);
+  /// `self_included`: the planted bug of mutant/vimco-self-included (estimators/mutants/): the
+  /// baseline's mean runs over all K samples, the one it corrects included, so it is biased.
+  explicit Vimco(int k, bool self_included = false);
   const EstimatorInfo& info() const override { return info_; }
   std::size_t scratch_size(const Model& m) const override {
     return static_cast<std::size_t>(k_) * (m.sample_dim() + 2) + m.theta_dim();
@@ -47,6 +49,7 @@ class Vimco final : public Estimator {
 
  private:
   int k_;
+  bool self_included_;
   EstimatorInfo info_;
 };
 
