@@ -21,7 +21,9 @@
 #include "estimators/registry/registry.hpp"
 #include "tests/budget.hpp"
 #include "verify/oracles/amortized_multisample.hpp"
+#include "verify/oracles/budget.hpp"
 #include "verify/oracles/exact.hpp"
+#include "verify/oracles/graph_exact.hpp"
 #include "verify/pipeline.hpp"
 
 #include <gtest/gtest.h>
@@ -263,6 +265,19 @@ TEST(VaeVimco, PairRouteAtTheIssueSize) {
   std::cout << "L_2 = " << e.objective << " ± " << e.objective_error << ", max gradient bound " << worst << ", "
             << seconds << " s\n";
   EXPECT_LT(worst, 1e-5);
+}
+
+// Past the oracle budget the target is unknown (NaN with the reason), never a partial sum.
+TEST(VaeVimco, OracleStopsWithinItsBudget) {
+  const auto p = make_problem("vae:latents=12,images=16");
+  const Model m = make_model(*p, *p->default_theta());
+  const auto inner = make_estimator("vimco");
+  const auto est = amortize(*inner, *p);
+  set_oracle_seconds(1e-3);
+  const ExactGradient e = exact_target(*est, m);
+  set_oracle_seconds(kDefaultOracleSeconds);
+  EXPECT_TRUE(e.certificate.unknown()) << describe(e.certificate);
+  EXPECT_TRUE(std::isnan(e.gradient[0]));
 }
 
 }  // namespace
