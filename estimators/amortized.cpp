@@ -16,10 +16,10 @@ AmortizedEstimator::AmortizedEstimator(Estimator& inner, const Problem& problem)
 
 void AmortizedEstimator::check(const Problem& problem) const {
   const EstimatorInfo& i = inner_.info();
-  if (i.objective_samples > 0)
+  if (i.objective_samples > 0 && !inner_.has_block_log_weight_form())
     raise_input_error("estimator",
-                      "an estimator of ∇E[f] on the amortized problem '" + problem.spec() +
-                          "' (a K-sample bound over the joint latents of every image has no tractable exact oracle)",
+                      "an estimator of ∇E[f], or of the per-image K-sample bound (vimco), on the amortized problem '" +
+                          problem.spec() + "'",
                       "'" + i.spec + "'");
   if (i.order != 1)
     raise_input_error("estimator", "a gradient estimator (order 1) on an amortized problem", "'" + i.spec + "'");
@@ -35,19 +35,27 @@ void AmortizedEstimator::prepare(const Model& model) {
 
 std::size_t AmortizedEstimator::scratch_size(const Model&) const {
   if (!inner_model_) throw std::logic_error("AmortizedEstimator: prepare() first");
-  return inner_.scratch_size(*inner_model_) + amortization_.logit_map().logit_dim;
+  const auto k = static_cast<std::size_t>(inner_.info().objective_samples);
+  return inner_.scratch_size(*inner_model_) + amortization_.logit_map().logit_dim + k * amortization_.blocks();
 }
+
+bool AmortizedEstimator::blockwise() const { return inner_.info().objective_samples > 0; }
 
 void AmortizedEstimator::sample(const Model&, Noise& noise, std::span<double> scratch, std::span<double> grad) const {
   const std::size_t n = amortization_.logit_map().logit_dim;
   const std::span<double> g = scratch.first(n);
-  inner_.sample(*inner_model_, noise, scratch.subspan(n), g);
+  if (blockwise())
+    inner_.sample_block_log_weights(*inner_model_, amortization_, noise, scratch.subspan(n), g);
+  else
+    inner_.sample(*inner_model_, noise, scratch.subspan(n), g);
   pull_back(amortization_.logit_map(), g, grad);
 }
 
-void AmortizedEstimator::sample_block(const Model&, std::uint64_t seed, std::uint64_t block, std::size_t count,
+void AmortizedEstimator::sample_block(const Model& model, std::uint64_t seed, std::uint64_t block, std::size_t count,
                                       std::vector<double>& work, std::span<double> out) const {
-  // The inner estimator's own block (its batched path, the same noise as sample()), then Aᵀ per row.
+  // The inner estimator's own block (its batched path, the same noise as sample()), then Aᵀ per row;
+  // the blockwise multi-sample form has no batched path: sample() row by row.
+  if (blockwise()) return Estimator::sample_block(model, seed, block, count, work, out);
   const LogitMap& map = amortization_.logit_map();
   thread_local std::vector<double> logit_grads;
   logit_grads.resize(count * map.logit_dim);
@@ -67,7 +75,8 @@ void AmortizedEstimator::sample_block(const Model&, std::uint64_t seed, std::uin
 // row holds is exactly 0.
 std::optional<SampleRange> AmortizedEstimator::sample_range(const Model&) const {
   if (!inner_model_) throw std::logic_error("AmortizedEstimator: prepare() first");
-  const std::optional<SampleRange> g = inner_.sample_range(*inner_model_);
+  const std::optional<SampleRange> g = blockwise() ? inner_.block_log_weight_range(*inner_model_, amortization_)
+                                                   : inner_.sample_range(*inner_model_);
   if (!g) return std::nullopt;
   const LogitMap& map = amortization_.logit_map();
   std::vector<double> lo(map.theta_dim, 0.0), hi(map.theta_dim, 0.0), abs_sum(map.theta_dim, 0.0);

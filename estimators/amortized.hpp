@@ -11,8 +11,11 @@
 // (0 here), relaxed_form, antithetic cells and sample_form — their oracles enumerate the joint
 // support of every logit, 2^(M·N) points, far past 2^64; the amortized oracle is
 // verify/oracles/amortized_exact.hpp. sample_range is the inner estimator's range on the logit
-// model (from the problem's declared f bounds, Problem::f_bounds) mapped through Aᵀ. Refused: multi-sample objectives (VIMCO's
-// L_K over the joint latents of every block has no tractable exact oracle) and Hessians.
+// model (from the problem's declared f bounds, Problem::f_bounds) mapped through Aᵀ. Multi-sample
+// objectives run blockwise: an estimator with Estimator::has_block_log_weight_form (VIMCO) samples
+// the per-block IWAE bound Σ_m E log (1/K) Σ_k exp f_m (Burda et al. 2016) through
+// sample_block_log_weights, its range is block_log_weight_range, and its oracle is
+// verify/oracles/amortized_multisample.hpp. Refused: other multi-sample estimators and Hessians.
 #pragma once
 
 #include "estimators/estimator.hpp"
@@ -39,6 +42,7 @@ class AmortizedEstimator final : public Estimator {
                     std::vector<double>& work, std::span<double> out) const override;
 
  private:
+  bool blockwise() const;  ///< the inner estimator targets the blockwise K-sample bound
   Estimator& inner_;
   const Amortization& amortization_;
   std::optional<Model> inner_model_;  ///< the logit problem at A θ, set by prepare()

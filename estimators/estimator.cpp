@@ -43,6 +43,15 @@ void Estimator::value_at_assignment(const Model&, std::span<const double>, std::
 void Estimator::value_at_normals(const Model&, std::span<const double>, std::span<double>, std::span<double>) const {
   throw std::logic_error("Estimator::value_at_normals: '" + info().spec + "' declares no policy-gradient form");
 }
+
+void Estimator::sample_block_log_weights(const Model&, const Amortization&, Noise&, std::span<double>,
+                                         std::span<double>) const {
+  throw std::logic_error("Estimator::sample_block_log_weights: '" + info().spec + "' has no blockwise multi-sample form");
+}
+
+std::optional<SampleRange> Estimator::block_log_weight_range(const Model&, const Amortization&) const {
+  return std::nullopt;
+}
 void Estimator::prepare(const Model&) {}
 
 namespace {

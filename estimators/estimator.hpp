@@ -161,6 +161,21 @@ class Estimator {
   /// policy_gradient_form() says so.
   virtual void value_at_normals(const Model& model, std::span<const double> eps, std::span<double> scratch,
                                 std::span<double> grad) const;
+  /// The blockwise multi-sample form (objective_samples = K > 0) on a problem whose f is a sum of
+  /// per-block log-weights, f = Σ_m f_m(b_m) (an amortized problem, estimators/problems/amortized.hpp:
+  /// the VAE's f_m = log p(x_m, b_m) - log q(b_m | x_m)): the objective is then the importance-
+  /// weighted bound per block, L_K = Σ_m E log (1/K) Σ_k exp f_m(b_{m,k}) (Burda et al. 2016), and
+  /// one sample draws K joint samples b_1..b_K of every variable from `model` (the Bernoulli logit
+  /// problem) and writes an estimate of ∇_logits L_K to `grad`. True for VIMCO; the amortized
+  /// adapter (estimators/amortized.hpp) runs the estimator through it and refuses the other
+  /// multi-sample estimators; the oracle is verify/oracles/amortized_multisample.hpp.
+  virtual bool has_block_log_weight_form() const { return false; }
+  /// One sample of that form; `scratch` has scratch_size(model) + K·blocks() doubles. Throws
+  /// std::logic_error unless has_block_log_weight_form().
+  virtual void sample_block_log_weights(const Model& model, const Amortization& blocks, Noise& noise,
+                                        std::span<double> scratch, std::span<double> grad) const;
+  /// A proven interval per logit holding every sample of that form on `model`, or nullopt.
+  virtual std::optional<SampleRange> block_log_weight_range(const Model& model, const Amortization& blocks) const;
   /// When E ĝ = ∇L / s for a frozen scale s fitted in prepare() (NVIL), s; otherwise nullopt.
   virtual std::optional<double> frozen_scale() const { return std::nullopt; }
   /// The sample's closed form when it is one of SampleForm's; otherwise nullopt.

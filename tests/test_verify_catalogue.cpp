@@ -5,8 +5,8 @@
 // quadratic and fails on the step problem (its pathwise gradient is 0 a.s.).
 //
 // Budget: the pass cases are kChecks null hypotheses, each verified at
-//   α = budget::kCatalogue / kChecks = 0.09e-4 / 51 ≈ 1.76e-7,
-// so the probability that any of them fails falsely (with fresh seeds) is <= 0.09e-4 (union
+//   α = budget::kCatalogue / kChecks = 0.08e-4 / 51 ≈ 1.57e-7,
+// so the probability that any of them fails falsely (with fresh seeds) is <= 0.08e-4 (union
 // bound, CLT approximation of the verdict). The fail case is a power check: its bias (φ(μ/σ)/σ,
 // about 0.5 here) is over 1000 detectable biases, so it fails to be detected with negligible
 // probability. Seeds are fixed and printed; samples 2^20 per case.

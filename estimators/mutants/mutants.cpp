@@ -8,6 +8,7 @@
 #include "estimators/mutants/graph_mutants.hpp"
 #include "estimators/policy_gradient.hpp"
 #include "estimators/rebar.hpp"
+#include "estimators/vimco.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -199,6 +200,11 @@ const std::vector<MutantEntry>& mutant_entries() {
         "leave-one-out baseline that includes the sample itself (K = 2): scales the gradient by 1/2",
         "toy:t=0.45", {1.0}, "rloo"},
        []() -> std::unique_ptr<Estimator> { return std::make_unique<RlooSelfIncluded>(); }},
+      {{"mutant/vimco-self-included",
+        "VIMCO (K = 2) whose leave-one-out baseline averages every sample's log f, its own included: the "
+        "baseline depends on the sample it corrects",
+        "toy:t=0.45", {1.0}, "vimco"},
+       []() -> std::unique_ptr<Estimator> { return std::make_unique<Vimco>(2, true); }},
       {{"mutant/reinforce-sign-flip", "score with the wrong sign on the last coordinate", "toy:t=0.45", {1.0},
         "reinforce"},
        []() -> std::unique_ptr<Estimator> { return std::make_unique<SignFlip>(); }},

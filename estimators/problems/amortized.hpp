@@ -63,6 +63,10 @@ class Amortization {
   virtual std::size_t block_bits() const = 0;
   /// f_m at every state of block m (index Σ_j b_j 2^j), as f computes it: 2^block_bits values.
   virtual void block_table(std::size_t block, std::span<double> out) const = 0;
+  /// f_m(b_m) for every block m at one sample x (logit_dim values in {0, 1}), written to `out`
+  /// (blocks() values): the block tables' own bits, and f(x) is their left-to-right sum. Read by
+  /// estimators of the blockwise multi-sample bound (Estimator::sample_block_log_weights, VIMCO).
+  virtual void block_values(std::span<const double> x, std::span<double> out) const = 0;
   /// How the block values are computed, for the certified oracle.
   virtual BlockSumForm block_sum_form() const = 0;
 };

@@ -93,12 +93,14 @@ class VaeProblem final : public Problem, public Amortization {
   }
   double f(std::span<const double> x) const override {
     double total = 0.0;
-    for (std::size_t m = 0; m < m_; ++m) {
-      std::uint32_t bits = 0;
-      for (std::size_t j = 0; j < n_; ++j) bits |= static_cast<std::uint32_t>(x[m * n_ + j] != 0.0) << j;
-      total += block_value(m, bits);
-    }
+    for (std::size_t m = 0; m < m_; ++m) total += block_value(m, block_bits_of(x, m));
     return total;
+  }
+  /// Block m's state index Σ_j b_j 2^j in x.
+  std::uint32_t block_bits_of(std::span<const double> x, std::size_t m) const {
+    std::uint32_t bits = 0;
+    for (std::size_t j = 0; j < n_; ++j) bits |= static_cast<std::uint32_t>(x[m * n_ + j] != 0.0) << j;
+    return bits;
   }
   bool has_relaxation() const override { return true; }
   double f_relaxed(std::span<const double> z) const override {
@@ -168,6 +170,9 @@ class VaeProblem final : public Problem, public Amortization {
         for (std::size_t k = 0; k < h_; ++k) state[k] += sign * v1_[j * h_ + k];
       out[gray] = value_from_state(m, gray, state, logit);
     }
+  }
+  void block_values(std::span<const double> x, std::span<double> out) const override {
+    for (std::size_t m = 0; m < m_; ++m) out[m] = block_value(m, block_bits_of(x, m));
   }
   BlockSumForm block_sum_form() const override {
     BlockSumForm form;

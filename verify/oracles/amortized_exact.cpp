@@ -41,20 +41,53 @@ double table_error(const BlockSumForm& form) {
   return certified::upper_bound(k * Ball(r) + gamma * k * Ball(big));
 }
 
-struct BlockResult {
-  double objective = 0.0, objective_error = 0.0;
-  std::vector<double> gradient, error;
-  Certificate certificate;
-};
-
 }  // namespace
 
-ExactGradient amortized_exact_gradient(const Model& m, int threads) {
+// Aᵀ and the sum over blocks, in Arb (ball per logit derivative: value ± its bound).
+ExactGradient pull_back_blocks(const Model& m, std::span<const AmortizedBlock> results, const std::string& how,
+                               std::uint64_t support_points) {
   const Amortization& a = *m.problem->amortization();
   const LogitMap& map = a.logit_map();
   const std::size_t blocks = a.blocks(), bits = a.block_bits();
+  std::vector<Ball> grad(map.theta_dim);
+  Ball objective;
+  Certificate weakest_block = proven("");
+  for (std::size_t b = 0; b < blocks; ++b) {
+    const AmortizedBlock& r = results[b];
+    objective += Ball(r.objective) + certified::interval(-r.objective_error, r.objective_error);
+    weakest_block = weakest(weakest_block, r.certificate);
+    for (std::size_t j = 0; j < bits; ++j) {
+      const std::size_t row = b * bits + j;
+      const Ball g = Ball(r.gradient[j]) + certified::interval(-r.error[j], r.error[j]);
+      for (std::size_t e = map.row_start[row]; e < map.row_start[row + 1]; ++e)
+        grad[map.column[e]] += Ball(map.coefficient[e]) * g;
+    }
+  }
+  ExactGradient out;
+  out.method = ExactMethod::enumeration;
+  out.support_points = support_points;
+  const Ball::Enclosure obj = objective.to_enclosure();
+  out.objective = obj.mid;
+  out.objective_error = obj.rad;
+  bool finite = std::isfinite(obj.mid) && std::isfinite(obj.rad);
+  for (const Ball& g : grad) {
+    const Ball::Enclosure e = g.to_enclosure();
+    out.gradient.push_back(e.mid);
+    out.error.push_back(e.rad);
+    finite = finite && std::isfinite(e.mid) && std::isfinite(e.rad);
+  }
+  if (!finite) out.certificate = estimated("a figure or its bound overflowed (" + how + ")");
+  else if (!weakest_block.certified()) out.certificate = weakest_block;
+  else out.certificate = proven(how);
+  return out;
+}
+
+double amortized_table_error(const Amortization& a) { return table_error(a.block_sum_form()); }
+
+// Step 3's δ_i: the logits as the estimators see them against the real A θ.
+std::vector<double> amortized_logit_errors(const Model& m) {
+  const LogitMap& map = m.problem->amortization()->logit_map();
   const std::vector<double>& lhat = std::get<BernoulliLogits>(m.dist).logits;
-  // Step 3's δ_i: the logits as the estimators see them against the real A θ.
   std::vector<double> logit_error(map.logit_dim);
   for (std::size_t r = 0; r < map.logit_dim; ++r) {
     Ball l;
@@ -62,9 +95,17 @@ ExactGradient amortized_exact_gradient(const Model& m, int threads) {
       l += Ball(map.coefficient[e]) * Ball(m.theta[map.column[e]]);
     logit_error[r] = certified::distance_bound(lhat[r], l);
   }
-  const double delta_f = table_error(a.block_sum_form());
+  return logit_error;
+}
+
+ExactGradient amortized_exact_gradient(const Model& m, int threads) {
+  const Amortization& a = *m.problem->amortization();
+  const std::size_t blocks = a.blocks(), bits = a.block_bits();
+  const std::vector<double>& lhat = std::get<BernoulliLogits>(m.dist).logits;
+  const std::vector<double> logit_error = amortized_logit_errors(m);
+  const double delta_f = amortized_table_error(a);
   const bool outer = blocks > 1;  // parallel over blocks, or (one block) inside the enumeration
-  std::vector<BlockResult> results(blocks);
+  std::vector<AmortizedBlock> results(blocks);
   auto run_block = [&](std::size_t b) {
     oracle_checkpoint();
     std::vector<double> table(std::size_t{1} << bits);
@@ -78,7 +119,7 @@ ExactGradient amortized_exact_gradient(const Model& m, int threads) {
     double moved = 0.0;
     for (std::size_t j = 0; j < bits; ++j) moved += logit_error[b * bits + j];
     const Ball f_bound = Ball(fmax) + Ball(delta_f), shift = f_bound * Ball(moved);
-    BlockResult r;
+    AmortizedBlock r;
     r.objective = e.objective;
     r.objective_error = certified::upper_bound(Ball(e.objective_error) + Ball(delta_f) + shift);
     r.gradient = e.gradient;
@@ -93,41 +134,10 @@ ExactGradient amortized_exact_gradient(const Model& m, int threads) {
   } else {
     run_block(0);
   }
-  // Aᵀ and the sum over blocks, in Arb.
-  std::vector<Ball> grad(map.theta_dim);
-  Ball objective;
-  Certificate weakest_block = proven("");
-  for (std::size_t b = 0; b < blocks; ++b) {
-    const BlockResult& r = results[b];
-    objective += Ball(r.objective) + certified::interval(-r.objective_error, r.objective_error);
-    weakest_block = weakest(weakest_block, r.certificate);
-    for (std::size_t j = 0; j < bits; ++j) {
-      const std::size_t row = b * bits + j;
-      const Ball g = Ball(r.gradient[j]) + certified::interval(-r.error[j], r.error[j]);
-      for (std::size_t e = map.row_start[row]; e < map.row_start[row + 1]; ++e)
-        grad[map.column[e]] += Ball(map.coefficient[e]) * g;
-    }
-  }
-  ExactGradient out;
-  out.method = ExactMethod::enumeration;
-  out.support_points = static_cast<std::uint64_t>(blocks) << bits;
-  const Ball::Enclosure obj = objective.to_enclosure();
-  out.objective = obj.mid;
-  out.objective_error = obj.rad;
-  bool finite = std::isfinite(obj.mid) && std::isfinite(obj.rad);
-  for (const Ball& g : grad) {
-    const Ball::Enclosure e = g.to_enclosure();
-    out.gradient.push_back(e.mid);
-    out.error.push_back(e.rad);
-    finite = finite && std::isfinite(e.mid) && std::isfinite(e.rad);
-  }
   const std::string how = "enumeration of 2^" + std::to_string(bits) + " states per block (" + std::to_string(blocks) +
                           " blocks, certified Bernoulli route), f's constants enclosed in Arb (|table - f| <= " +
                           format_double(delta_f) + "), chain rule Aᵀ (RELAX eq. 17) in Arb";
-  if (!finite) out.certificate = estimated("a figure or its bound overflowed (" + how + ")");
-  else if (!weakest_block.certified()) out.certificate = weakest_block;
-  else out.certificate = proven(how);
-  return out;
+  return pull_back_blocks(m, results, how, static_cast<std::uint64_t>(blocks) << bits);
 }
 
 }  // namespace estcheck

@@ -23,11 +23,32 @@
 #include "estimators/problems/problem.hpp"
 #include "verify/oracles/exact.hpp"
 
+#include <span>
+#include <string>
+#include <vector>
+
 namespace estcheck {
+
+class Amortization;
 
 /// The certified exact gradient of an amortized model (m.problem->amortization() != nullptr).
 /// `threads` caps the parallelism (0: every core). Throws OracleBudgetExceeded past the running
 /// clock's deadline (exact_gradient turns it into an unknown figure).
 ExactGradient amortized_exact_gradient(const Model& m, int threads = 0);
+
+/// One block's figures on its logits: the objective and ∂/∂ℓ_{mj} (block_bits values) with proven bounds.
+struct AmortizedBlock {
+  double objective = 0.0, objective_error = 0.0;
+  std::vector<double> gradient, error;
+  Certificate certificate;
+};
+/// Σ_m of the blocks' objectives and Aᵀ of their logit derivatives, in Arb (RELAX eq. 17); the
+/// certificate is proven(how) when every block's is and every figure is finite.
+ExactGradient pull_back_blocks(const Model& m, std::span<const AmortizedBlock> blocks, const std::string& how,
+                               std::uint64_t support_points);
+/// δ_f of step 2: a proven bound on |table value - real f_m(b)| for every block and state.
+double amortized_table_error(const Amortization& a);
+/// δ_i of step 3 for every logit i: a proven bound on |ℓ̂_i - (A θ)_i|, ℓ̂ the model's logits.
+std::vector<double> amortized_logit_errors(const Model& m);
 
 }  // namespace estcheck

@@ -3,6 +3,7 @@
 
 #include "estimators/core/error.hpp"
 #include "verify/oracles/amortized_exact.hpp"
+#include "verify/oracles/amortized_multisample.hpp"
 #include "verify/oracles/budget.hpp"
 #include "verify/oracles/certified/discrete.hpp"
 #include "verify/oracles/gaussian_pieces.hpp"
@@ -118,6 +119,8 @@ ExactGradient quadrature(const Model& m) {
 }  // namespace
 
 ExactGradient exact_multisample_gradient(const Model& m, int k, int threads) {
+  // Amortized problems (the VAE): the per-image IWAE bound (amortized_multisample.hpp).
+  if (m.problem->amortization()) return amortized_multisample_gradient(m, k, threads);
   return certified::multisample_finite(m, k, threads);
 }
 

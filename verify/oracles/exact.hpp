@@ -54,7 +54,8 @@ std::string nonfinite_figure(const ExactGradient& g, bool objective = false);
 /// The exact L_K = E[log (1/K) Σ_k f(x_k)] and ∇θ L_K = E[log((1/K) Σ f(x_k)) Σ_k ∇θ log p(x_k)]
 /// (the VIMCO objective, Mnih & Rezende 2016), by enumerating every K-tuple of support points.
 /// Throws InputError (field "problem") unless the support is finite, at most 2^24 tuples, and
-/// f > 0 on it.
+/// f > 0 on it. On an amortized problem (the VAE), the per-image K-sample (IWAE) bound instead:
+/// verify/oracles/amortized_multisample.hpp.
 ExactGradient exact_multisample_gradient(const Model& model, int k, int threads = 0);
 
 /// The exact gradient of the objective `estimator_objective_samples` names (0: E[f]; K: L_K).
