@@ -39,7 +39,7 @@ expect "--junit copy equals junit.xml" cmp -s "$work/copy/junit.xml" "$work/defa
 expect "--markdown copy equals report.md" cmp -s "$work/copy/report.md" "$work/default/report.md"
 expect "no temporary files left" test -z "$(ls "$work/default" | grep -v -E '^(report\.(json|md|html)|junit\.xml)$')"
 expect "stderr is empty when not a terminal" test ! -s "$work/err"
-expect "the budget arithmetic is printed" grep -qF "split over m = 13 checks by Holm" "$work/out"
+expect "the budget arithmetic is printed" grep -qF "split over m = 14 checks by Holm" "$work/out"
 expect "default junit.xml validates against junit.xsd" validate_xml "$work/default/junit.xml"
 expect "default report.json validates against its schema" validate_json "$work/default/report.json"
 expect "default report.json: dice-hessian-fig1c (dice:order=2) reports order 2" "$PY" -c "
