@@ -84,6 +84,14 @@ ExactGradient pull_back_blocks(const Model& m, std::span<const AmortizedBlock> r
 
 double amortized_table_error(const Amortization& a) { return table_error(a.block_sum_form()); }
 
+std::vector<double> amortized_block_table(const Amortization& a, std::size_t b, double& fmax) {
+  std::vector<double> table(std::size_t{1} << a.block_bits());
+  a.block_table(b, table);
+  fmax = 0.0;
+  for (double v : table) fmax = std::max(fmax, std::abs(v));
+  return table;
+}
+
 // Step 3's δ_i: the logits as the estimators see them against the real A θ.
 std::vector<double> amortized_logit_errors(const Model& m) {
   const LogitMap& map = m.problem->amortization()->logit_map();
@@ -108,10 +116,8 @@ ExactGradient amortized_exact_gradient(const Model& m, int threads) {
   std::vector<AmortizedBlock> results(blocks);
   auto run_block = [&](std::size_t b) {
     oracle_checkpoint();
-    std::vector<double> table(std::size_t{1} << bits);
-    a.block_table(b, table);
     double fmax = 0.0;
-    for (double v : table) fmax = std::max(fmax, std::abs(v));
+    std::vector<double> table = amortized_block_table(a, b, fmax);
     const auto table_problem = make_table_problem(Family::bernoulli, std::move(table), "block " + std::to_string(b));
     const std::span<const double> block_logits(lhat.data() + b * bits, bits);
     const Model bm = make_model(*table_problem, block_logits, "theta");

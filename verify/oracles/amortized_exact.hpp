@@ -50,5 +50,7 @@ ExactGradient pull_back_blocks(const Model& m, std::span<const AmortizedBlock> b
 double amortized_table_error(const Amortization& a);
 /// δ_i of step 3 for every logit i: a proven bound on |ℓ̂_i - (A θ)_i|, ℓ̂ the model's logits.
 std::vector<double> amortized_logit_errors(const Model& m);
+/// Block `b`'s table of f_m (2^block_bits values, f's own bits) and its largest |value| in `fmax`.
+std::vector<double> amortized_block_table(const Amortization& a, std::size_t b, double& fmax);
 
 }  // namespace estcheck

@@ -264,10 +264,8 @@ ExactGradient run(const Model& m, int k, int threads, bool by_tuples) {
   std::vector<AmortizedBlock> results(blocks);
   auto run_block = [&](std::size_t b) {
     oracle_checkpoint();
-    std::vector<double> table(std::size_t{1} << bits);
-    a.block_table(b, table);
     double fmax = 0.0;
-    for (double v : table) fmax = std::max(fmax, std::abs(v));
+    std::vector<double> table = amortized_block_table(a, b, fmax);
     const std::span<const double> block_logits(lhat.data() + b * bits, bits);
     AmortizedBlock r = by_tuples ? tuple_block(table, block_logits, k) : pair_block(table, block_logits, *sp);
     // δ_f (LSE is 1-Lipschitz in the sup norm; Σ Π q |b_1j - σ_j| <= 1) and the move to the real A θ.
