@@ -96,9 +96,7 @@ nlohmann::json to_json(const VerifyReport& r) {
       {"test", t.method},
       {"error_rate", t.error_rate},
       {"oracle", to_string(r.exact.method)},
-      {"objective", r.estimator.objective_samples > 0
-                        ? "E[log (1/" + std::to_string(r.estimator.objective_samples) + ") sum_k f(x_k)]"
-                        : std::string("E[f(x)]")},
+      {"objective", r.objective},
       {"order", r.estimator.order},
       {"exact_objective", r.exact.objective},
       {"exact_gradient", t.exact},

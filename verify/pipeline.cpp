@@ -32,6 +32,11 @@ VerifyReport start_report(const VerifyRequest& q, const Estimator& est, const Mo
   VerifyReport r;
   r.problem = q.problem->spec();
   r.estimator = est.info();
+  const std::string K = std::to_string(est.info().objective_samples);
+  r.objective = est.info().objective_samples == 0 ? "E[f(x)]"
+                : q.problem->amortization() != nullptr
+                    ? "sum_m E[log (1/" + K + ") sum_k exp f_m(b_m,k)] (the per-block K-sample (IWAE) bound)"
+                    : "E[log (1/" + K + ") sum_k f(x_k)]";
   r.theta = q.theta;
   r.seed = q.run.seed;
   r.threads = threads_used(q.run.threads);

@@ -98,6 +98,9 @@ struct VerifyRequest {
 struct VerifyReport {
   std::string problem;
   EstimatorInfo estimator{"", true, false, 1, ""};  ///< the estimator's own: spec, claim, objective, order
+  /// The objective whose gradient is the target, in words: E[f(x)], the K-sample objective
+  /// E[log (1/K) sum_k f(x_k)], or on an amortized problem the per-image K-sample (IWAE) bound.
+  std::string objective;
   std::vector<double> theta;
   std::uint64_t seed = 0;
   int threads = 0;  ///< threads actually used
