@@ -11,6 +11,7 @@
 #include "estimators/problems/vae.hpp"
 #include "estimators/registry/registry.hpp"
 #include "verify/oracles/budget.hpp"
+#include "tests/vae_reference.hpp"
 #include "verify/oracles/exact.hpp"
 
 #include <gtest/gtest.h>
@@ -89,19 +90,6 @@ TEST(Vae, RelaxedGradientMatchesFiniteDifferences) {
   }
   std::vector<double> b{1, 0, 0, 1, 1, 1, 0, 0};
   EXPECT_NEAR(p->f_relaxed(b), p->f(b), 200 * kEps * (std::abs(p->f(b)) + 320.0));
-}
-
-/// The dense Jacobian ∂ logits / ∂θ from the images directly (logit (m, j) = Σ_d x_md W[d N + j] + c_j).
-std::vector<std::vector<double>> dense_jacobian(std::size_t n, std::size_t images) {
-  const auto d = binarized_digits();
-  std::vector<std::vector<double>> jac(images * n, std::vector<double>(65 * n, 0.0));
-  for (std::size_t m = 0; m < images; ++m)
-    for (std::size_t j = 0; j < n; ++j) {
-      for (std::size_t px = 0; px < 64; ++px)
-        if ((d[m] >> px) & 1u) jac[m * n + j][px * n + j] = 1.0;
-      jac[m * n + j][64 * n + j] = 1.0;
-    }
-  return jac;
 }
 
 // Second route: the joint table over every latent of every image (2^(M N) states) through the

@@ -20,6 +20,7 @@
 #include "estimators/problems/vae.hpp"
 #include "estimators/registry/registry.hpp"
 #include "tests/budget.hpp"
+#include "tests/vae_reference.hpp"
 #include "verify/oracles/amortized_multisample.hpp"
 #include "verify/oracles/budget.hpp"
 #include "verify/oracles/exact.hpp"
@@ -38,19 +39,6 @@ namespace {
 constexpr int kChecks = 3;
 constexpr double kAlpha = budget::kVaeVimco / kChecks;
 constexpr double kEps = std::numeric_limits<double>::epsilon();
-
-/// The dense Jacobian ∂ logits / ∂θ from the images directly (logit (m, j) = Σ_d x_md W[d N + j] + c_j).
-std::vector<std::vector<double>> dense_jacobian(std::size_t n, std::size_t images) {
-  const auto d = binarized_digits();
-  std::vector<std::vector<double>> jac(images * n, std::vector<double>(65 * n, 0.0));
-  for (std::size_t m = 0; m < images; ++m)
-    for (std::size_t j = 0; j < n; ++j) {
-      for (std::size_t px = 0; px < 64; ++px)
-        if ((d[m] >> px) & 1u) jac[m * n + j][px * n + j] = 1.0;
-      jac[m * n + j][64 * n + j] = 1.0;
-    }
-  return jac;
-}
 
 struct Brute {
   long double objective = 0;
