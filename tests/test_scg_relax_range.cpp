@@ -14,6 +14,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <memory>
 
 namespace estcheck {
 namespace {
@@ -42,17 +43,18 @@ void expect_inside(const SampleRange& r, std::span<const double> g, const std::s
   }
 }
 
-/// Every sample of `spec` on every graph and θ, `draws` draws each, and at every assignment with
-/// corner uniforms, lies in the declared range.
-void check_contains(const std::string& spec, int draws) {
+/// Every sample of ScgRelax with options `o` (what `scg-relax:...` and the no-correction mutant
+/// build) on every graph and θ, `draws` draws each, and at every assignment with corner uniforms,
+/// lies in the declared range.
+void check_contains(const ScgRelaxOptions& o, int draws) {
   for (const char* name : kGraphs) {
     const auto p = make_problem(name);
     for (const auto& theta : thetas(p->theta_dim())) {
-      auto e = make_estimator(spec);
+      auto e = std::make_unique<ScgRelax>(o);
       const Model m = make_model(*p, theta);
       e->prepare(m);
       const auto r = e->sample_range(m);
-      const std::string what = spec + " on " + name + " at theta[0] = " + format_double(theta[0]);
+      const std::string what = e->info().spec + " on " + name + " at theta[0] = " + format_double(theta[0]);
       ASSERT_TRUE(r) << what;
       ASSERT_EQ(r->lo.size(), m.theta_dim());
       std::vector<double> scratch(e->scratch_size(m)), g(m.theta_dim());
@@ -61,8 +63,6 @@ void check_contains(const std::string& spec, int draws) {
         expect_inside(*r, g, what);
       }
       // Corner uniforms at every assignment, whether or not it is the argmax of z.
-      const auto* relax = dynamic_cast<const ScgRelax*>(e.get());
-      ASSERT_NE(relax, nullptr);
       const Graph& graph = *graph_of(*p);
       const std::size_t G = gumbel_size(graph);
       const double corners[2] = {0x1p-54, 1.0 - 0x1p-53};
@@ -75,7 +75,7 @@ void check_contains(const std::string& spec, int draws) {
             v[j] = corners[((mask >> 1) + static_cast<int>(j / 2)) & 1];
             if (mask >= 4) u[j] = 0.5 + 0.49 * std::sin(static_cast<double>(mask * 7 + static_cast<int>(j)));
           }
-          relax->value_at_gumbel(m, choice, u, v, scratch, g);
+          e->value_at_gumbel(m, choice, u, v, scratch, g);
           expect_inside(*r, g, what + " at corner uniforms, assignment " + std::to_string(a));
         }
       }
@@ -83,13 +83,15 @@ void check_contains(const std::string& spec, int draws) {
   }
 }
 
-TEST(ScgRelaxRange, HoldsEverySampleAtDefaultOptions) { check_contains("scg-relax", 2000); }
+TEST(ScgRelaxRange, HoldsEverySampleAtDefaultOptions) { check_contains(ScgRelaxOptions{}, 2000); }
 
 TEST(ScgRelaxRange, HoldsAtSmallTemperatureAndNegativeEta) {
-  check_contains("scg-relax:temperature=0.001,eta=-2", 500);
+  check_contains(ScgRelaxOptions{.temperature = 0.001, .eta = -2.0}, 500);
 }
 
-TEST(ScgRelaxRange, HoldsForTheMutantWithoutCorrection) { check_contains("mutant/scg-relax-no-correction", 500); }
+TEST(ScgRelaxRange, HoldsForTheMutantWithoutCorrection) {
+  check_contains(ScgRelaxOptions{.correction = false}, 500);
+}
 
 TEST(ScgRelaxRange, UnpreparedDeclaresNone) {
   const auto p = make_problem("scg-fig1c");
